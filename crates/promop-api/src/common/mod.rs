@@ -1,0 +1,1 @@
+//! Types shared by several kinds (TLS, authentication, relabeling, selectors, ...).

@@ -1,0 +1,18 @@
+//! PodMonitor (v1). Work in progress: fields are being added.
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Desired state of a PodMonitor.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "monitoring.coreos.com",
+    version = "v1",
+    kind = "PodMonitor",
+    plural = "podmonitors",
+    shortname = "pmon",
+    category = "prometheus-operator",
+    namespaced
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitorSpec {}

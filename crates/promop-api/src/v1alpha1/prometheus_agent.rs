@@ -1,0 +1,18 @@
+//! PrometheusAgent (v1alpha1). Work in progress: fields are being added.
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Desired state of a PrometheusAgent.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "monitoring.coreos.com",
+    version = "v1alpha1",
+    kind = "PrometheusAgent",
+    plural = "prometheusagents",
+    shortname = "promagent",
+    category = "prometheus-operator",
+    namespaced
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PrometheusAgentSpec {}

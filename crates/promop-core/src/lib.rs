@@ -1,0 +1,1 @@
+//! Selection, validation and generation: the pure core of promop.

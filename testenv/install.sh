@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# promop test-bed installer.
+#
+# Installs (idempotently, cached) the external binaries the promop tests run
+# against into ${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin:
+#   kube-apiserver, etcd, etcdctl, prometheus-v2, promtool-v2, prometheus-v3,
+#   promtool-v3, alertmanager, amtool, alertmanager-v0.28, amtool-v0.28,
+#   blackbox_exporter, pushgateway, prometheus-operator-reference,
+#   prometheus-config-reloader-reference
+#
+# Versions are pinned in testenv/versions.env.  See testenv/README.md.
+#
+# Usage: install.sh [--force] | --versions | --check | --sync-gomod | --help
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+
+TESTENV="${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}"
+BIN="$TESTENV/bin"
+STAMPS="$TESTENV/stamps"
+PKGS="$TESTENV/pkgs"
+APTDIR="$TESTENV/apt"
+LOGS="$TESTENV/logs"
+
+# All binaries this script provides (what --check verifies).
+ALL_BINS=(
+  kube-apiserver etcd etcdctl
+  prometheus-v2 promtool-v2 prometheus-v3 promtool-v3
+  alertmanager amtool alertmanager-v0.28 amtool-v0.28
+  blackbox_exporter pushgateway
+  prometheus-operator-reference prometheus-config-reloader-reference
+)
+
+# Debian components: name|package|suite|version|src-in-package:dest-in-bin ...
+deb_components() {
+  cat <<EOF
+etcd-server|etcd-server|$ETCD_SUITE|$ETCD_VERSION|usr/bin/etcd:etcd
+etcd-client|etcd-client|$ETCD_SUITE|$ETCD_VERSION|usr/bin/etcdctl:etcdctl
+prometheus-v2|prometheus|$PROMETHEUS_V2_SUITE|$PROMETHEUS_V2_VERSION|usr/bin/prometheus:prometheus-v2
+promtool-v2|promtool|$PROMETHEUS_V2_SUITE|$PROMETHEUS_V2_VERSION|usr/bin/promtool:promtool-v2
+prometheus-v3|prometheus|$PROMETHEUS_V3_SUITE|$PROMETHEUS_V3_VERSION|usr/bin/prometheus:prometheus-v3
+promtool-v3|promtool|$PROMETHEUS_V3_SUITE|$PROMETHEUS_V3_VERSION|usr/bin/promtool:promtool-v3
+alertmanager|prometheus-alertmanager|$ALERTMANAGER_SUITE|$ALERTMANAGER_VERSION|usr/bin/prometheus-alertmanager:alertmanager usr/bin/amtool:amtool
+alertmanager-v0.28|prometheus-alertmanager|$ALERTMANAGER_V028_SUITE|$ALERTMANAGER_V028_VERSION|usr/bin/prometheus-alertmanager:alertmanager-v0.28 usr/bin/amtool:amtool-v0.28
+blackbox-exporter|prometheus-blackbox-exporter|$BLACKBOX_EXPORTER_SUITE|$BLACKBOX_EXPORTER_VERSION|usr/bin/prometheus-blackbox-exporter:blackbox_exporter
+pushgateway|prometheus-pushgateway|$PUSHGATEWAY_SUITE|$PUSHGATEWAY_VERSION|usr/bin/prometheus-pushgateway:pushgateway
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# progress / error helpers
+# ---------------------------------------------------------------------------
+T0=$(date +%s)
+STEP="startup"
+STEP_T0=$T0
+
+log() { printf '[testenv] %s\n' "$*" >&2; }
+warn() { printf '[testenv] WARNING: %s\n' "$*" >&2; }
+die() { printf '[testenv] ERROR (step: %s): %s\n' "$STEP" "$*" >&2; exit 1; }
+
+step_begin() {
+  STEP="$1"
+  STEP_T0=$(date +%s)
+  log "==> $STEP"
+}
+step_end() {
+  log "    done: $STEP ($(( $(date +%s) - STEP_T0 ))s)${1:+ - $1}"
+}
+
+on_err() {
+  local rc=$? line=$1
+  printf '[testenv] ERROR: step "%s" failed (exit %s, install.sh line %s, after %ss)\n' \
+    "$STEP" "$rc" "$line" "$(( $(date +%s) - T0 ))" >&2
+  exit "$rc"
+}
+trap 'on_err $LINENO' ERR
+
+# stamp file name: <component>-<version> (version made filename-safe)
+stamp_path() { printf '%s/%s-%s' "$STAMPS" "$1" "$(printf '%s' "$2" | tr '/:~ ' '____')"; }
+
+bins_present() {
+  local b
+  for b in "$@"; do [[ -x "$BIN/$b" ]] || return 1; done
+}
+
+# Run "<bin> --version" (or equivalent) as a smoke test; prints first line.
+smoke() {
+  local b="$1" out
+  case "$b" in
+    etcdctl) out=$("$BIN/$b" version 2>&1) ;;
+    *) out=$("$BIN/$b" --version 2>&1) ;;
+  esac || die "$BIN/$b does not run: $(printf '%s' "$out" | head -n3)"
+  printf '%s' "$out" | head -n1
+}
+
+# Fail early if a binary will not load on this system (e.g. needs newer glibc).
+check_ldd() {
+  local f="$1" out
+  if out=$(ldd "$f" 2>&1); then
+    if grep -qE 'not found' <<<"$out"; then
+      die "$f cannot run on this system:
+$(grep -E 'not found' <<<"$out")
+(build it from its Go module instead, or pick an older suite in versions.env)"
+    fi
+  fi
+  return 0  # "not a dynamic executable" is fine (static binary)
+}
+
+# ---------------------------------------------------------------------------
+# private apt configuration (never touches the system apt state / dpkg db)
+# ---------------------------------------------------------------------------
+debian_mirror() {
+  if [[ -n "${PROMOP_DEBIAN_MIRROR:-}" ]]; then
+    printf '%s\n' "$PROMOP_DEBIAN_MIRROR"; return
+  fi
+  local uri="" f
+  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+    [[ -r "$f" ]] || continue
+    uri=$(awk 'tolower($1)=="uris:" { for (i=2;i<=NF;i++) if ($i !~ /security/) { print $i; exit } }' "$f")
+    [[ -n "$uri" ]] && break
+  done
+  if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
+    # deb [opts] URI suite comp...
+    uri=$(awk '$1=="deb" { for (i=2;i<=NF;i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } ; if ($0 !~ /security/) { print $i; exit } else break } }' /etc/apt/sources.list)
+  fi
+  [[ -n "$uri" ]] || die "could not derive the Debian mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set PROMOP_DEBIAN_MIRROR)"
+  printf '%s\n' "${uri%/}"
+}
+
+APT_READY=0
+apt_get() { APT_CONFIG="$APTDIR/etc/apt.conf" apt-get "${APT_OPTS[@]}" "$@"; }
+apt_cache() { APT_CONFIG="$APTDIR/etc/apt.conf" apt-cache "${APT_OPTS[@]}" "$@"; }
+
+apt_setup() {
+  [[ $APT_READY == 1 ]] && return 0
+  local saved_step="$STEP" saved_t0="$STEP_T0"
+  step_begin "private apt index (trixie + sid)"
+  local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg fresh
+  mirror=$(debian_mirror)
+  [[ -r "$keyring" ]] || die "$keyring missing (install debian-archive-keyring)"
+  mkdir -p "$APTDIR"/etc/{apt.conf.d,sources.list.d,preferences.d,trusted.gpg.d} \
+           "$APTDIR"/state/lists/partial "$APTDIR"/cache/archives/partial \
+           "$APTDIR"/log "$APTDIR"/debs
+  : > "$APTDIR/state/status"          # empty private dpkg status
+  # Inherit the system's date-check policy (some CI images serve snapshots).
+  local cvu cd
+  cvu=$(apt-config dump Acquire::Check-Valid-Until 2>/dev/null | awk '{gsub(/[";]/,"",$2); print $2}')
+  cd=$(apt-config dump Acquire::Check-Date 2>/dev/null | awk '{gsub(/[";]/,"",$2); print $2}')
+  cat > "$APTDIR/etc/apt.conf" <<EOF
+// private apt configuration of the promop test-bed (generated by install.sh)
+Dir::Etc "$APTDIR/etc";
+Dir::Etc::main "apt.conf";
+Dir::Etc::parts "apt.conf.d";
+Dir::Etc::sourcelist "sources.list";
+Dir::Etc::sourceparts "sources.list.d";
+Dir::Etc::preferences "preferences";
+Dir::Etc::preferencesparts "preferences.d";
+Dir::Etc::trusted "trusted.gpg";
+Dir::Etc::trustedparts "trusted.gpg.d";
+Dir::State "$APTDIR/state";
+Dir::State::lists "lists";
+Dir::State::status "$APTDIR/state/status";
+Dir::State::extended_states "$APTDIR/state/extended_states";
+Dir::Cache "$APTDIR/cache";
+Dir::Cache::archives "archives";
+Dir::Log "$APTDIR/log";
+APT::Sandbox::User "root";
+APT::Architecture "$(dpkg --print-architecture)";
+APT::Architectures { "$(dpkg --print-architecture)"; };
+Acquire::Languages "none";
+Acquire::GzipIndexes "true";
+${cvu:+Acquire::Check-Valid-Until \"$cvu\";}
+${cd:+Acquire::Check-Date \"$cd\";}
+EOF
+  local sources
+  sources="deb [signed-by=$keyring] $mirror trixie main
+deb [signed-by=$keyring] $mirror sid main"
+  # Reuse indexes fetched in the last 12h for the same sources.
+  if [[ -f "$APTDIR/etc/sources.list" && "$(cat "$APTDIR/etc/sources.list")" == "$sources" ]] \
+     && [[ -n "$(find "$APTDIR/state/lists" -maxdepth 1 -name '*_InRelease' -mmin -720 2>/dev/null)" ]]; then
+    fresh=1
+  else
+    fresh=0
+    printf '%s\n' "$sources" > "$APTDIR/etc/sources.list"
+  fi
+  APT_OPTS=(
+    -o "Dir::Etc=$APTDIR/etc"
+    -o "Dir::Etc::sourceparts=$APTDIR/etc/sources.list.d"
+    -o "Dir::State=$APTDIR/state"
+    -o "Dir::State::status=$APTDIR/state/status"
+    -o "Dir::Cache=$APTDIR/cache"
+  )
+  log "    mirror: $mirror (from system apt config), keyring: $keyring"
+  if [[ $fresh == 1 ]]; then
+    log "    reusing package indexes fetched < 12h ago"
+  elif ! apt_get -q update >"$LOGS/apt-update.log" 2>&1 \
+     || grep -qE '^(W|E): .*(NO_PUBKEY|not signed|signature)' "$LOGS/apt-update.log"; then
+    cat "$LOGS/apt-update.log" >&2
+    die "private 'apt-get update' failed (see above; log: $LOGS/apt-update.log)"
+  fi
+  APT_READY=1
+  step_end
+  STEP="$saved_step"; STEP_T0="$saved_t0"
+}
+
+# Version of <pkg> available in <suite>, or empty.
+suite_versions() {
+  local pkg="$1" suite="$2"
+  apt_cache madison "$pkg" | awk -F'|' -v s=" $suite/" '
+    { gsub(/^ +| +$/,"",$2) } index($3, s) { print $2 }'
+}
+
+install_deb() {
+  local name="$1" pkg="$2" suite="$3" want="$4" maps="$5"
+  local stamp dsts=() m
+  for m in $maps; do dsts+=("${m#*:}"); done
+  stamp=$(stamp_path "$name" "$want")
+  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present "${dsts[@]}"; then
+    log "ok   $name $(cat "$stamp") (cached) -> ${dsts[*]}"
+    return 0
+  fi
+  apt_setup
+  step_begin "$name: $pkg from Debian $suite (pinned $want)"
+  local avail ver spec
+  avail=$(suite_versions "$pkg" "$suite")
+  [[ -n "$avail" ]] || die "package $pkg not found in Debian $suite"
+  if grep -qxF -- "$want" <<<"$avail"; then
+    ver="$want"
+  else
+    ver=$(head -n1 <<<"$avail")
+    [[ "${PROMOP_TESTENV_STRICT:-0}" == 1 ]] && \
+      die "$pkg=$want is not in Debian $suite any more (available: $(tr '\n' ' ' <<<"$avail")); update versions.env"
+    warn "$pkg=$want not in Debian $suite any more; using $ver (update versions.env)"
+  fi
+  spec="$pkg=$ver"
+  local debdir="$APTDIR/debs/$name"
+  rm -rf "$debdir"; mkdir -p "$debdir"
+  log "    downloading $spec"
+  (cd "$debdir" && apt_get -q download "$spec" >"$LOGS/$name-download.log" 2>&1) \
+    || { cat "$LOGS/$name-download.log" >&2; die "apt-get download $spec failed"; }
+  local deb
+  deb=$(ls "$debdir"/*.deb)
+  log "    extracting $(basename "$deb") -> $PKGS/$name"
+  rm -rf "${PKGS:?}/$name"; mkdir -p "$PKGS/$name"
+  dpkg-deb -x "$deb" "$PKGS/$name"
+  local src dst out
+  for m in $maps; do
+    src="$PKGS/$name/${m%%:*}"; dst="$BIN/${m#*:}"
+    [[ -x "$src" ]] || die "$pkg $ver does not contain ${m%%:*}"
+    check_ldd "$src"
+    ln -sfn "$src" "$dst"
+    out=$(smoke "$(basename "$dst")")
+    log "    $(basename "$dst"): $out"
+  done
+  rm -rf "$debdir"
+  rm -f "$STAMPS/$name"-*
+  printf '%s\n' "$ver" > "$stamp"
+  step_end "$pkg $ver"
+}
+
+# ---------------------------------------------------------------------------
+# Go builds (our own tiny modules; upstream code is a black-box dependency)
+# ---------------------------------------------------------------------------
+need_go() {
+  command -v go >/dev/null 2>&1 || die "go not found in PATH (Go >= 1.26 required)"
+}
+
+# go.mod version of <module> in <dir>'s go.mod (require line)
+gomod_require() { awk -v m="$2" '($1==m || ($1=="require" && $2==m)) { print ($1=="require") ? $3 : $2; exit }' "$1/go.mod"; }
+
+check_gomods() {
+  local v
+  v=$(gomod_require "$HERE/kube-apiserver" k8s.io/kubernetes)
+  [[ "$v" == "$KUBERNETES_VERSION" ]] || \
+    die "kube-apiserver/go.mod requires k8s.io/kubernetes $v but versions.env says $KUBERNETES_VERSION (run install.sh --sync-gomod)"
+  if awk '$2=="=>" && $1 ~ /^k8s\.io\// { print $4 }' "$HERE/kube-apiserver/go.mod" \
+      | grep -vqxF -- "$KUBERNETES_STAGING_VERSION"; then
+    die "kube-apiserver/go.mod pins k8s.io staging modules to a version other than $KUBERNETES_STAGING_VERSION (run install.sh --sync-gomod)"
+  fi
+  v=$(gomod_require "$HERE/reference" github.com/prometheus-operator/prometheus-operator)
+  [[ "$v" == "$PROMETHEUS_OPERATOR_VERSION" ]] || \
+    die "reference/go.mod requires prometheus-operator $v but versions.env says $PROMETHEUS_OPERATOR_VERSION (run install.sh --sync-gomod)"
+}
+
+# short hash of a module's go.mod + go.sum (part of the stamp key)
+modsum() { cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-12; }
+
+# upstream commit of module@version (for version ldflags), or "unknown"
+origin_hash() {
+  (cd "$1" && go mod download -json "$2@$3" 2>/dev/null) \
+    | awk -F'"' '/"Hash":/ { print $4; exit }' | grep . || echo unknown
+}
+
+# go_build <name> <moddir> <log> <ldflags> <pkg:dest>...
+go_build() {
+  local name="$1" dir="$2" logf="$3" ldflags="$4"; shift 4
+  local pm pid rc=0 t out
+  for pm in "$@"; do
+    log "    go build ${pm%%:*} -> bin/${pm#*:}"
+    ( cd "$dir" && exec go build -trimpath -ldflags "$ldflags" \
+        -o "$BIN/.${pm#*:}.tmp" "${pm%%:*}" ) >>"$logf" 2>&1 &
+    pid=$!
+    t=$(date +%s)
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 5
+      if (( ($(date +%s) - t) % 60 < 5 && $(date +%s) - t >= 60 )); then
+        log "    ... still building ${pm#*:} ($(( $(date +%s) - t ))s)"
+      fi
+    done
+    wait "$pid" || rc=$?
+    if [[ $rc != 0 ]]; then
+      tail -n 40 "$logf" >&2
+      die "go build ${pm%%:*} failed (full log: $logf)"
+    fi
+    mv -f "$BIN/.${pm#*:}.tmp" "$BIN/${pm#*:}"
+    out=$(smoke "${pm#*:}")
+    log "    ${pm#*:}: $out"
+  done
+}
+
+install_kube_apiserver() {
+  local dir="$HERE/kube-apiserver" key stamp
+  key="$KUBERNETES_VERSION-$(modsum "$dir")"
+  stamp=$(stamp_path kube-apiserver "$key")
+  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present kube-apiserver; then
+    log "ok   kube-apiserver $KUBERNETES_VERSION (cached)"
+    return 0
+  fi
+  need_go
+  step_begin "kube-apiserver: build k8s.io/kubernetes $KUBERNETES_VERSION (slow: several minutes on 2 cores)"
+  local v="${KUBERNETES_VERSION#v}" commit ldf p=k8s.io/component-base/version
+  commit=$(origin_hash "$dir" k8s.io/kubernetes "$KUBERNETES_VERSION")
+  ldf="-s -w -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=${v%%.*}"
+  ldf+=" -X $p.gitMinor=$(cut -d. -f2 <<<"$v") -X $p.gitCommit=$commit -X $p.gitTreeState=clean"
+  ldf+=" -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  : > "$LOGS/kube-apiserver-build.log"
+  go_build kube-apiserver "$dir" "$LOGS/kube-apiserver-build.log" "$ldf" \
+    k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver
+  rm -f "$STAMPS"/kube-apiserver-*
+  printf '%s\n' "$KUBERNETES_VERSION" > "$stamp"
+  step_end
+}
+
+install_reference() {
+  local dir="$HERE/reference" key stamp
+  key="$PROMETHEUS_OPERATOR_VERSION-$(modsum "$dir")"
+  stamp=$(stamp_path prometheus-operator-reference "$key")
+  if [[ $FORCE == 0 && -f "$stamp" ]] && \
+     bins_present prometheus-operator-reference prometheus-config-reloader-reference; then
+    log "ok   prometheus-operator-reference $PROMETHEUS_OPERATOR_VERSION (cached)"
+    return 0
+  fi
+  need_go
+  step_begin "prometheus-operator-reference: build prometheus-operator $PROMETHEUS_OPERATOR_VERSION"
+  local m=github.com/prometheus-operator/prometheus-operator p=github.com/prometheus/common/version commit ldf
+  commit=$(origin_hash "$dir" "$m" "$PROMETHEUS_OPERATOR_VERSION")
+  ldf="-s -w -X $p.Version=${PROMETHEUS_OPERATOR_VERSION#v} -X $p.Revision=$commit"
+  ldf+=" -X $p.Branch=HEAD -X $p.BuildUser=promop-testenv -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
+  : > "$LOGS/reference-build.log"
+  go_build prometheus-operator-reference "$dir" "$LOGS/reference-build.log" "$ldf" \
+    "$m/cmd/operator:prometheus-operator-reference" \
+    "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference"
+  rm -f "$STAMPS"/prometheus-operator-reference-*
+  printf '%s\n' "$PROMETHEUS_OPERATOR_VERSION" > "$stamp"
+  step_end
+}
+
+# Kubernetes SD must be compiled in (Debian could in theory strip SD plugins).
+check_k8s_sd() {
+  local promtool="$1" d
+  d=$(mktemp -d)
+  cat > "$d/prometheus.yml" <<'EOF'
+scrape_configs:
+  - job_name: k8s-sd-probe
+    kubernetes_sd_configs:
+      - role: pod
+        api_server: https://127.0.0.1:6443
+EOF
+  if ! "$BIN/$promtool" check config "$d/prometheus.yml" >"$d/out" 2>&1; then
+    cat "$d/out" >&2; rm -rf "$d"
+    die "$promtool: kubernetes_sd_configs not supported by this build"
+  fi
+  rm -rf "$d"
+}
+
+# ---------------------------------------------------------------------------
+# --versions / --check / --sync-gomod
+# ---------------------------------------------------------------------------
+installed_of() {  # <component> -> installed version from stamp, or "-"
+  local f
+  f=$(ls "$STAMPS/$1"-* 2>/dev/null | head -n1 || true)
+  if [[ -n "$f" ]]; then cat "$f"; else echo "-"; fi
+}
+
+print_versions() {
+  printf 'PROMOP_TESTENV=%s\n\n' "$TESTENV"
+  printf '%-32s %-10s %-22s %s\n' COMPONENT SOURCE PINNED INSTALLED
+  printf '%-32s %-10s %-22s %s\n' kube-apiserver go-module "$KUBERNETES_VERSION" "$(installed_of kube-apiserver)"
+  printf '%-32s %-10s %-22s %s\n' prometheus-operator-reference go-module "$PROMETHEUS_OPERATOR_VERSION" "$(installed_of prometheus-operator-reference)"
+  local name pkg suite ver maps
+  while IFS='|' read -r name pkg suite ver maps; do
+    printf '%-32s %-10s %-22s %s\n' "$name" "deb:$suite" "$ver" "$(installed_of "$name")"
+  done < <(deb_components)
+  echo
+  echo "binaries in $BIN:"
+  local b
+  for b in "${ALL_BINS[@]}"; do
+    if [[ -x "$BIN/$b" ]]; then printf '  %-40s ok\n' "$b"; else printf '  %-40s MISSING\n' "$b"; fi
+  done
+}
+
+do_check() {
+  local missing=() b
+  for b in "${ALL_BINS[@]}"; do [[ -x "$BIN/$b" ]] || missing+=("$b"); done
+  if ((${#missing[@]})); then
+    echo "promop testenv incomplete in $BIN; missing: ${missing[*]}" >&2
+    echo "run: $HERE/install.sh" >&2
+    exit 1
+  fi
+  echo "promop testenv complete: $BIN"
+}
+
+sync_gomod() {
+  need_go
+  step_begin "sync go.mod files with versions.env"
+  local dir="$HERE/kube-apiserver" m
+  (cd "$dir"
+   go mod edit -require="k8s.io/kubernetes@$KUBERNETES_VERSION"
+   # every k8s.io/* staging module that k8s.io/kubernetes requires as v0.0.0
+   for m in $(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" \
+                | awk -F'"' '/"GoMod":/ { print $4 }' \
+                | xargs awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0" { print $1 }'); do
+     go mod edit -replace="$m=$m@$KUBERNETES_STAGING_VERSION"
+   done
+   go mod tidy)
+  local p=github.com/prometheus-operator/prometheus-operator
+  (cd "$HERE/reference"
+   go mod edit -require="$p@$PROMETHEUS_OPERATOR_VERSION" \
+     -require="$p/pkg/apis/monitoring@$PROMETHEUS_OPERATOR_VERSION" \
+     -require="$p/pkg/client@$PROMETHEUS_OPERATOR_VERSION"
+   go mod tidy)
+  step_end
+}
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# ---------------------------------------------------------------------------
+FORCE=0
+MODE=install
+for arg in "$@"; do
+  case "$arg" in
+    --versions) MODE=versions ;;
+    --check) MODE=check ;;
+    --sync-gomod) MODE=sync ;;
+    --force) FORCE=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+case "$MODE" in
+  versions) print_versions; exit 0 ;;
+  check) do_check; exit 0 ;;
+  sync) sync_gomod; exit 0 ;;
+esac
+
+mkdir -p "$BIN" "$STAMPS" "$PKGS" "$APTDIR" "$LOGS"
+# Serialise concurrent runs (e.g. several test processes calling install.sh).
+exec 9>"$TESTENV/.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -n 9 || { log "another install.sh is running; waiting for it"; flock 9; }
+fi
+
+log "installing promop test-bed into $TESTENV"
+check_gomods
+
+mapfile -t COMPONENTS < <(deb_components)
+for c in "${COMPONENTS[@]}"; do
+  IFS='|' read -r name pkg suite ver maps <<<"$c"
+  install_deb "$name" "$pkg" "$suite" "$ver" "$maps" </dev/null
+done
+
+for p in promtool-v2 promtool-v3; do
+  check_k8s_sd "$p"
+done
+
+install_reference
+install_kube_apiserver
+
+STEP="final check"
+do_check >/dev/null
+log "all ${#ALL_BINS[@]} binaries present in $BIN"
+log "testenv ready in $(( $(date +%s) - T0 ))s total"
