@@ -11,7 +11,7 @@
 # Versions are pinned in testenv/versions.env.  See testenv/README.md.
 #
 # Usage: install.sh [--force] | --versions | --check | --sync-gomod | --help
-set -euo pipefail
+set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -77,8 +77,9 @@ on_err() {
 }
 trap 'on_err $LINENO' ERR
 
-# stamp file name: <component>-<version> (version made filename-safe)
-stamp_path() { printf '%s/%s-%s' "$STAMPS" "$1" "$(printf '%s' "$2" | tr '/:~ ' '____')"; }
+# stamp file: stamps/<component>@<version> ('@' so that e.g. alertmanager@* never matches
+# alertmanager-v0.28@*; version made filename-safe)
+stamp_path() { printf '%s/%s@%s' "$STAMPS" "$1" "$(printf '%s' "$2" | tr '/:~ ' '____')"; }
 
 bins_present() {
   local b
@@ -116,20 +117,33 @@ debian_mirror() {
     printf '%s\n' "$PROMOP_DEBIAN_MIRROR"; return
   fi
   local uri="" f
-  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
-    [[ -r "$f" ]] || continue
-    uri=$(awk 'tolower($1)=="uris:" { for (i=2;i<=NF;i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-    [[ -n "$uri" ]] && break
-  done
-  if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
-    # deb [opts] URI suite comp...
-    uri=$(awk '$1=="deb" { for (i=2;i<=NF;i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } ; if ($0 !~ /security/) { print $i; exit } else break } }' /etc/apt/sources.list)
+  # 1. debian.sources (deb822): first URIs entry that is not the security archive
+  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+    uri=$(awk 'tolower($1)=="uris:" { for (i=2;i<=NF;i++) if ($i !~ /security/) { print $i; exit } }' \
+            /etc/apt/sources.list.d/debian.sources)
+  fi
+  # 2. other deb822 files / one-line sources.list: first URI whose path is .../debian
+  if [[ -z "$uri" ]]; then
+    for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [[ -r "$f" ]] || continue
+      uri=$(awk '(tolower($1)=="uris:" || $1=="deb") {
+                   for (i=2;i<=NF;i++) if ($i ~ /^[a-z+]+:\/\/.*\/debian\/?$/) { print $i; exit } }' "$f")
+      [[ -n "$uri" ]] && break
+    done
   fi
   [[ -n "$uri" ]] || die "could not derive the Debian mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set PROMOP_DEBIAN_MIRROR)"
   printf '%s\n' "${uri%/}"
 }
 
 APT_READY=0
+# apt_update <sources.list content>: private "apt-get update"; fails on any
+# signature problem.
+apt_update() {
+  rm -f "$APTDIR/state/updated"
+  printf '%s\n' "$1" > "$APTDIR/etc/sources.list"
+  apt_get -q update >"$LOGS/apt-update.log" 2>&1 || return 1
+  ! grep -qE '^(W|E): .*(NO_PUBKEY|EXPKEYSIG|not signed|signature|GPG)' "$LOGS/apt-update.log"
+}
 apt_get() { APT_CONFIG="$APTDIR/etc/apt.conf" apt-get "${APT_OPTS[@]}" "$@"; }
 apt_cache() { APT_CONFIG="$APTDIR/etc/apt.conf" apt-cache "${APT_OPTS[@]}" "$@"; }
 
@@ -174,17 +188,13 @@ Acquire::GzipIndexes "true";
 ${cvu:+Acquire::Check-Valid-Until \"$cvu\";}
 ${cd:+Acquire::Check-Date \"$cd\";}
 EOF
+  # sid may be signed by keys newer than the host's keyring; in that case a
+  # newer debian-archive-keyring is taken from (verified) trixie, see below.
+  local sid_keyring="$keyring" newkr="$APTDIR/keyring/usr/share/keyrings/debian-archive-keyring.gpg"
+  [[ -r "$newkr" ]] && sid_keyring="$newkr"
   local sources
   sources="deb [signed-by=$keyring] $mirror trixie main
-deb [signed-by=$keyring] $mirror sid main"
-  # Reuse indexes fetched in the last 12h for the same sources.
-  if [[ -f "$APTDIR/etc/sources.list" && "$(cat "$APTDIR/etc/sources.list")" == "$sources" ]] \
-     && [[ -n "$(find "$APTDIR/state/lists" -maxdepth 1 -name '*_InRelease' -mmin -720 2>/dev/null)" ]]; then
-    fresh=1
-  else
-    fresh=0
-    printf '%s\n' "$sources" > "$APTDIR/etc/sources.list"
-  fi
+deb [signed-by=$sid_keyring] $mirror sid main"
   APT_OPTS=(
     -o "Dir::Etc=$APTDIR/etc"
     -o "Dir::Etc::sourceparts=$APTDIR/etc/sources.list.d"
@@ -192,14 +202,30 @@ deb [signed-by=$keyring] $mirror sid main"
     -o "Dir::State::status=$APTDIR/state/status"
     -o "Dir::Cache=$APTDIR/cache"
   )
-  log "    mirror: $mirror (from system apt config), keyring: $keyring"
-  if [[ $fresh == 1 ]]; then
+  log "    mirror: $mirror (from system apt config), keyring: $sid_keyring"
+  # Reuse indexes fetched in the last 12h for the same sources.
+  if [[ -f "$APTDIR/etc/sources.list" && "$(cat "$APTDIR/etc/sources.list")" == "$sources" ]] \
+     && [[ -n "$(find "$APTDIR/state/updated" -mmin -720 2>/dev/null)" ]]; then
     log "    reusing package indexes fetched < 12h ago"
-  elif ! apt_get -q update >"$LOGS/apt-update.log" 2>&1 \
-     || grep -qE '^(W|E): .*(NO_PUBKEY|not signed|signature)' "$LOGS/apt-update.log"; then
-    cat "$LOGS/apt-update.log" >&2
-    die "private 'apt-get update' failed (see above; log: $LOGS/apt-update.log)"
+  elif ! apt_update "$sources"; then
+    if [[ "$sid_keyring" == "$keyring" ]] && grep -qE 'NO_PUBKEY|EXPKEYSIG|not signed|signature' "$LOGS/apt-update.log"; then
+      warn "signature check failed with $keyring; fetching debian-archive-keyring from trixie"
+      apt_update "deb [signed-by=$keyring] $mirror trixie main" \
+        || { cat "$LOGS/apt-update.log" >&2; die "private 'apt-get update' (trixie) failed"; }
+      rm -rf "$APTDIR/keyring" "$APTDIR/debs/keyring"; mkdir -p "$APTDIR/debs/keyring"
+      (cd "$APTDIR/debs/keyring" && apt_get -q download debian-archive-keyring/trixie) >>"$LOGS/apt-update.log" 2>&1 \
+        || { cat "$LOGS/apt-update.log" >&2; die "downloading debian-archive-keyring from trixie failed"; }
+      dpkg-deb -x "$APTDIR"/debs/keyring/*.deb "$APTDIR/keyring"
+      sources="deb [signed-by=$keyring] $mirror trixie main
+deb [signed-by=$newkr] $mirror sid main"
+      apt_update "$sources" \
+        || { cat "$LOGS/apt-update.log" >&2; die "private 'apt-get update' failed even with trixie's keyring"; }
+    else
+      cat "$LOGS/apt-update.log" >&2
+      die "private 'apt-get update' failed (see above; log: $LOGS/apt-update.log)"
+    fi
   fi
+  touch "$APTDIR/state/updated"
   APT_READY=1
   step_end
   STEP="$saved_step"; STEP_T0="$saved_t0"
@@ -255,7 +281,7 @@ install_deb() {
     log "    $(basename "$dst"): $out"
   done
   rm -rf "$debdir"
-  rm -f "$STAMPS/$name"-*
+  rm -f "$STAMPS/$name"@*
   printf '%s\n' "$ver" > "$stamp"
   step_end "$pkg $ver"
 }
@@ -296,17 +322,18 @@ origin_hash() {
 # go_build <name> <moddir> <log> <ldflags> <pkg:dest>...
 go_build() {
   local name="$1" dir="$2" logf="$3" ldflags="$4"; shift 4
-  local pm pid rc=0 t out
+  local pm pid rc=0 t out next
   for pm in "$@"; do
     log "    go build ${pm%%:*} -> bin/${pm#*:}"
     ( cd "$dir" && exec go build -trimpath -ldflags "$ldflags" \
         -o "$BIN/.${pm#*:}.tmp" "${pm%%:*}" ) >>"$logf" 2>&1 &
     pid=$!
-    t=$(date +%s)
+    t=$(date +%s); next=60
     while kill -0 "$pid" 2>/dev/null; do
-      sleep 5
-      if (( ($(date +%s) - t) % 60 < 5 && $(date +%s) - t >= 60 )); then
+      sleep 2
+      if (( $(date +%s) - t >= next )); then
         log "    ... still building ${pm#*:} ($(( $(date +%s) - t ))s)"
+        next=$((next + 60))
       fi
     done
     wait "$pid" || rc=$?
@@ -338,7 +365,7 @@ install_kube_apiserver() {
   : > "$LOGS/kube-apiserver-build.log"
   go_build kube-apiserver "$dir" "$LOGS/kube-apiserver-build.log" "$ldf" \
     k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver
-  rm -f "$STAMPS"/kube-apiserver-*
+  rm -f "$STAMPS"/kube-apiserver@*
   printf '%s\n' "$KUBERNETES_VERSION" > "$stamp"
   step_end
 }
@@ -362,7 +389,7 @@ install_reference() {
   go_build prometheus-operator-reference "$dir" "$LOGS/reference-build.log" "$ldf" \
     "$m/cmd/operator:prometheus-operator-reference" \
     "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference"
-  rm -f "$STAMPS"/prometheus-operator-reference-*
+  rm -f "$STAMPS"/prometheus-operator-reference@*
   printf '%s\n' "$PROMETHEUS_OPERATOR_VERSION" > "$stamp"
   step_end
 }
@@ -383,6 +410,7 @@ EOF
     die "$promtool: kubernetes_sd_configs not supported by this build"
   fi
   rm -rf "$d"
+  log "ok   $promtool: kubernetes_sd_configs supported (promtool check config)"
 }
 
 # ---------------------------------------------------------------------------
@@ -390,7 +418,7 @@ EOF
 # ---------------------------------------------------------------------------
 installed_of() {  # <component> -> installed version from stamp, or "-"
   local f
-  f=$(ls "$STAMPS/$1"-* 2>/dev/null | head -n1 || true)
+  f=$(ls "$STAMPS/$1"@* 2>/dev/null | head -n1 || true)
   if [[ -n "$f" ]]; then cat "$f"; else echo "-"; fi
 }
 
@@ -412,10 +440,20 @@ print_versions() {
 }
 
 do_check() {
-  local missing=() b
+  local missing=() stale=() b c name pkg suite ver maps
   for b in "${ALL_BINS[@]}"; do [[ -x "$BIN/$b" ]] || missing+=("$b"); done
-  if ((${#missing[@]})); then
-    echo "promop testenv incomplete in $BIN; missing: ${missing[*]}" >&2
+  # components not installed at the version pinned in versions.env
+  [[ -f "$(stamp_path kube-apiserver "$KUBERNETES_VERSION-$(modsum "$HERE/kube-apiserver")")" ]] \
+    || stale+=(kube-apiserver)
+  [[ -f "$(stamp_path prometheus-operator-reference "$PROMETHEUS_OPERATOR_VERSION-$(modsum "$HERE/reference")")" ]] \
+    || stale+=(prometheus-operator-reference)
+  while IFS='|' read -r name pkg suite ver maps; do
+    [[ -f "$(stamp_path "$name" "$ver")" ]] || stale+=("$name")
+  done < <(deb_components)
+  if ((${#missing[@]} + ${#stale[@]})); then
+    echo "promop testenv incomplete in $BIN" >&2
+    ((${#missing[@]})) && echo "  missing binaries: ${missing[*]}" >&2
+    ((${#stale[@]})) && echo "  not installed at the pinned version: ${stale[*]}" >&2
     echo "run: $HERE/install.sh" >&2
     exit 1
   fi
@@ -428,6 +466,9 @@ sync_gomod() {
   local dir="$HERE/kube-apiserver" m
   (cd "$dir"
    go mod edit -require="k8s.io/kubernetes@$KUBERNETES_VERSION"
+   for m in $(awk '$2=="=>" && $1 ~ /^k8s\.io\// { print $1 }' go.mod); do
+     go mod edit -dropreplace="$m"
+   done
    # every k8s.io/* staging module that k8s.io/kubernetes requires as v0.0.0
    for m in $(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" \
                 | awk -F'"' '/"GoMod":/ { print $4 }' \
@@ -444,52 +485,59 @@ sync_gomod() {
   step_end
 }
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------------------
-FORCE=0
-MODE=install
-for arg in "$@"; do
-  case "$arg" in
-    --versions) MODE=versions ;;
-    --check) MODE=check ;;
-    --sync-gomod) MODE=sync ;;
-    --force) FORCE=1 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+# main (wrapped in a function so bash parses it fully before running it)
+main() {
+  FORCE=0
+  MODE=install
+  local arg c name pkg suite ver maps p
+  for arg in "$@"; do
+    case "$arg" in
+      --versions) MODE=versions ;;
+      --check) MODE=check ;;
+      --sync-gomod) MODE=sync ;;
+      --force) FORCE=1 ;;
+      -h|--help) usage; exit 0 ;;
+      *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+
+  case "$MODE" in
+    versions) print_versions; exit 0 ;;
+    check) do_check; exit 0 ;;
+    sync) sync_gomod; exit 0 ;;
   esac
-done
 
-case "$MODE" in
-  versions) print_versions; exit 0 ;;
-  check) do_check; exit 0 ;;
-  sync) sync_gomod; exit 0 ;;
-esac
+  mkdir -p "$BIN" "$STAMPS" "$PKGS" "$APTDIR" "$LOGS"
+  # Serialise concurrent runs (e.g. several test processes calling install.sh).
+  exec 9>"$TESTENV/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -n 9 || { log "another install.sh is running; waiting for it"; flock 9; }
+  fi
 
-mkdir -p "$BIN" "$STAMPS" "$PKGS" "$APTDIR" "$LOGS"
-# Serialise concurrent runs (e.g. several test processes calling install.sh).
-exec 9>"$TESTENV/.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -n 9 || { log "another install.sh is running; waiting for it"; flock 9; }
-fi
+  log "installing promop test-bed into $TESTENV"
+  STEP="check go.mod files against versions.env"
+  check_gomods
 
-log "installing promop test-bed into $TESTENV"
-check_gomods
+  mapfile -t COMPONENTS < <(deb_components)
+  for c in "${COMPONENTS[@]}"; do
+    IFS='|' read -r name pkg suite ver maps <<<"$c"
+    install_deb "$name" "$pkg" "$suite" "$ver" "$maps" </dev/null
+  done
 
-mapfile -t COMPONENTS < <(deb_components)
-for c in "${COMPONENTS[@]}"; do
-  IFS='|' read -r name pkg suite ver maps <<<"$c"
-  install_deb "$name" "$pkg" "$suite" "$ver" "$maps" </dev/null
-done
+  for p in promtool-v2 promtool-v3; do
+    check_k8s_sd "$p"
+  done
 
-for p in promtool-v2 promtool-v3; do
-  check_k8s_sd "$p"
-done
+  install_reference
+  install_kube_apiserver
 
-install_reference
-install_kube_apiserver
+  STEP="final check"
+  do_check >/dev/null
+  log "all ${#ALL_BINS[@]} binaries present in $BIN"
+  log "testenv ready in $(( $(date +%s) - T0 ))s total"
+}
 
-STEP="final check"
-do_check >/dev/null
-log "all ${#ALL_BINS[@]} binaries present in $BIN"
-log "testenv ready in $(( $(date +%s) - T0 ))s total"
+main "$@"

@@ -4,3 +4,5 @@ pub mod common;
 pub mod v1;
 pub mod v1alpha1;
 pub mod v1beta1;
+pub mod crd;
+pub mod object;

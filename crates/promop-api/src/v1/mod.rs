@@ -6,6 +6,7 @@ pub mod prometheus;
 pub mod prometheus_rule;
 pub mod service_monitor;
 pub mod thanos_ruler;
+pub mod workload;
 
 pub use alertmanager::{Alertmanager, AlertmanagerSpec};
 pub use pod_monitor::{PodMonitor, PodMonitorSpec};

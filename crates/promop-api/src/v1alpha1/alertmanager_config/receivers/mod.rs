@@ -1,0 +1,32 @@
+//! Notification integrations, one module each.
+mod discord;
+mod email;
+mod msteams;
+mod msteamsv2;
+mod opsgenie;
+mod pagerduty;
+mod pushover;
+mod rocketchat;
+mod slack;
+mod sns;
+mod telegram;
+mod victorops;
+mod webex;
+mod webhook;
+mod wechat;
+
+pub use discord::DiscordConfig;
+pub use email::{EmailConfig, EmailThreadingConfig, ThreadByDate};
+pub use msteams::MsTeamsConfig;
+pub use msteamsv2::MsTeamsV2Config;
+pub use opsgenie::{OpsGenieConfig, OpsGenieConfigResponder, OpsGenieResponderType};
+pub use pagerduty::{PagerDutyConfig, PagerDutyImageConfig, PagerDutyLinkConfig};
+pub use pushover::PushoverConfig;
+pub use rocketchat::{RocketChatActionConfig, RocketChatConfig, RocketChatFieldConfig};
+pub use slack::{SlackAction, SlackConfig, SlackConfirmationField, SlackField};
+pub use sns::SnsConfig;
+pub use telegram::{TelegramConfig, TelegramParseMode};
+pub use victorops::VictorOpsConfig;
+pub use webex::WebexConfig;
+pub use webhook::WebhookConfig;
+pub use wechat::WeChatConfig;

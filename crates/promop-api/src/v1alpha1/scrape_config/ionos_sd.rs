@@ -1,0 +1,31 @@
+//! IONOS Cloud service discovery.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::http_client::HttpClientConfig;
+use crate::common::Duration;
+use crate::common::{OAuth2, SafeAuthorization};
+
+/// Discovers servers of an IONOS Cloud data center.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IonosSdConfig {
+    /// ID of the data center.
+    #[serde(rename = "datacenterID")]
+    #[schemars(length(min = 1))]
+    pub datacenter_id: String,
+    /// Port of the targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 65535))]
+    pub port: Option<i32>,
+    /// How often servers are listed again; Prometheus' default when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<Duration>,
+    /// `Authorization` header for the IONOS API.
+    pub authorization: SafeAuthorization,
+    /// OAuth 2.0 client credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<OAuth2>,
+    #[serde(flatten)]
+    pub http_client: HttpClientConfig,
+}

@@ -1,0 +1,63 @@
+//! Receivers: named sets of notification integrations.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    DiscordConfig, EmailConfig, MsTeamsConfig, MsTeamsV2Config, OpsGenieConfig, PagerDutyConfig,
+    PushoverConfig, RocketChatConfig, SlackConfig, SnsConfig, TelegramConfig, VictorOpsConfig,
+    WeChatConfig, WebexConfig, WebhookConfig,
+};
+
+/// Named set of notification integrations.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Receiver {
+    /// Name of the receiver, unique in the object.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// OpsGenie integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opsgenie_configs: Option<Vec<OpsGenieConfig>>,
+    /// PagerDuty integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagerduty_configs: Option<Vec<PagerDutyConfig>>,
+    /// Discord integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord_configs: Option<Vec<DiscordConfig>>,
+    /// Slack integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_configs: Option<Vec<SlackConfig>>,
+    /// Generic webhook integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_configs: Option<Vec<WebhookConfig>>,
+    /// WeChat integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_configs: Option<Vec<WeChatConfig>>,
+    /// Email integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_configs: Option<Vec<EmailConfig>>,
+    /// VictorOps integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victorops_configs: Option<Vec<VictorOpsConfig>>,
+    /// Pushover integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushover_configs: Option<Vec<PushoverConfig>>,
+    /// AWS SNS integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sns_configs: Option<Vec<SnsConfig>>,
+    /// Telegram integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_configs: Option<Vec<TelegramConfig>>,
+    /// Cisco Webex integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webex_configs: Option<Vec<WebexConfig>>,
+    /// Microsoft Teams integrations (Alertmanager >= 0.26).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msteams_configs: Option<Vec<MsTeamsConfig>>,
+    /// Microsoft Teams integrations with adaptive cards (Alertmanager >= 0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msteamsv2_configs: Option<Vec<MsTeamsV2Config>>,
+    /// Rocket.Chat integrations (Alertmanager >= 0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_configs: Option<Vec<RocketChatConfig>>,
+}

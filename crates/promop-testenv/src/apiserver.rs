@@ -1,0 +1,235 @@
+//! [`TestEnv`]: etcd + kube-apiserver on loopback, one per test.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+
+use crate::certs::Pki;
+use crate::etcd::Etcd;
+use crate::process::{ManagedProcess, ScratchDir, command, free_port};
+
+/// How long the apiserver may take to answer `/readyz` (2 cores, tests in
+/// parallel, the first start reads a 100 MB binary).
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The CIDR of Service cluster IPs (the `kubernetes` Service gets 10.0.0.1).
+pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
+
+/// A running etcd + kube-apiserver. Dropping it kills both (by PID) and
+/// removes the data directory, unless the thread is panicking or
+/// `PROMOP_TESTENV_KEEP` is set: then the directory (with the logs) is kept
+/// and its path printed.
+pub struct TestEnv {
+    // Field order is drop order: the apiserver goes before etcd.
+    apiserver: ManagedProcess,
+    etcd: Etcd,
+    client: Client,
+    pki: Pki,
+    server_url: String,
+    kubeconfig: PathBuf,
+    dir: ScratchDir,
+}
+
+impl TestEnv {
+    /// Starts etcd and kube-apiserver and waits until the apiserver is ready
+    /// and the `default` namespace exists.
+    pub async fn start() -> Result<Self> {
+        let t0 = Instant::now();
+        let dir = ScratchDir::new("promop-testenv-")?;
+        let pki = Pki::generate(&dir.path().join("pki"))?;
+        let etcd = Etcd::start(dir.path()).await?;
+
+        let port = free_port()?;
+        let server_url = format!("https://127.0.0.1:{port}");
+        let apiserver = spawn_apiserver(dir.path(), &pki, &etcd.client_url, port)?;
+
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, kubeconfig_yaml(&server_url, &pki)?)?;
+        let client = client_from_kubeconfig(&kubeconfig).await?;
+
+        let mut env = Self {
+            apiserver,
+            etcd,
+            client,
+            pki,
+            server_url,
+            kubeconfig,
+            dir,
+        };
+        env.wait_ready().await?;
+        if std::env::var_os("PROMOP_TESTENV_VERBOSE").is_some() {
+            eprintln!(
+                "promop-testenv: apiserver {} ready in {:?} (dir {})",
+                env.server_url,
+                t0.elapsed(),
+                env.dir().display()
+            );
+        }
+        Ok(env)
+    }
+
+    async fn wait_ready(&mut self) -> Result<()> {
+        let client = self.client.clone();
+        self.apiserver
+            .wait_ready(READY_TIMEOUT, || {
+                let client = client.clone();
+                async move {
+                    let req = http_get("/readyz")?;
+                    let body = client.request_text(req).await?;
+                    if body.trim() != "ok" {
+                        bail!("/readyz: {body}");
+                    }
+                    // Created by the apiserver's bootstrap controller shortly after.
+                    Api::<Namespace>::all(client).get("default").await?;
+                    Ok(())
+                }
+            })
+            .await
+    }
+
+    /// A client with admin rights (group `system:masters`).
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// A kubeconfig (CA data and token inline) for other processes.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// `https://127.0.0.1:<port>`
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
+    /// The CA that signed the apiserver's serving certificate.
+    pub fn ca_cert_path(&self) -> &Path {
+        &self.pki.ca_cert
+    }
+
+    /// The admin bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.pki.admin_token
+    }
+
+    /// A file holding only the admin bearer token (for `credentials_file`).
+    pub fn admin_token_path(&self) -> &Path {
+        &self.pki.admin_token_file
+    }
+
+    /// The service-account signing key (PKCS#8 PEM).
+    pub fn service_account_key_path(&self) -> &Path {
+        &self.pki.sa_key
+    }
+
+    /// The throwaway directory holding data, certificates and logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn etcd_url(&self) -> &str {
+        &self.etcd.client_url
+    }
+
+    pub fn apiserver_log(&self) -> String {
+        self.apiserver.logs()
+    }
+
+    pub fn etcd_log(&self) -> String {
+        self.etcd.process.logs()
+    }
+
+    /// Fails (with the log's tail) if the apiserver or etcd has exited.
+    pub fn check_running(&mut self) -> Result<()> {
+        self.etcd.process.check_running()?;
+        self.apiserver.check_running()
+    }
+
+    /// PIDs of the apiserver and etcd (while running).
+    pub fn pids(&self) -> Vec<u32> {
+        [self.apiserver.pid(), self.etcd.process.pid()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        self.apiserver.stop();
+        self.etcd.process.stop();
+    }
+}
+
+fn spawn_apiserver(dir: &Path, pki: &Pki, etcd_url: &str, port: u16) -> Result<ManagedProcess> {
+    let p = |path: &Path| path.display().to_string();
+    let mut cmd = command("kube-apiserver")?;
+    cmd.args([
+        format!("--etcd-servers={etcd_url}"),
+        "--bind-address=127.0.0.1".into(),
+        "--advertise-address=127.0.0.1".into(),
+        // The lease reconciler refuses a loopback advertise address.
+        "--endpoint-reconciler-type=none".into(),
+        format!("--secure-port={port}"),
+        format!("--cert-dir={}", p(&dir.join("apiserver-certs"))),
+        format!("--tls-cert-file={}", p(&pki.serving_cert)),
+        format!("--tls-private-key-file={}", p(&pki.serving_key)),
+        format!("--client-ca-file={}", p(&pki.ca_cert)),
+        format!("--token-auth-file={}", p(&pki.token_file)),
+        "--authorization-mode=RBAC".into(),
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
+        format!("--service-account-key-file={}", p(&pki.sa_pub)),
+        format!("--service-account-signing-key-file={}", p(&pki.sa_key)),
+        format!("--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}"),
+        "--allow-privileged=true".into(),
+        // No controller-manager: no default ServiceAccount to admit pods with.
+        "--disable-admission-plugins=ServiceAccount".into(),
+        "--enable-priority-and-fairness=false".into(),
+        "--profiling=false".into(),
+    ]);
+    ManagedProcess::spawn("kube-apiserver", cmd, &dir.join("kube-apiserver.log"))
+}
+
+fn kubeconfig_yaml(server_url: &str, pki: &Pki) -> Result<String> {
+    let ca = std::fs::read(&pki.ca_cert)?;
+    let ca_b64 = base64::engine::general_purpose::STANDARD.encode(ca);
+    Ok(format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: promop-testenv
+  cluster:
+    server: {server_url}
+    certificate-authority-data: {ca_b64}
+users:
+- name: admin
+  user:
+    token: {token}
+contexts:
+- name: promop-testenv
+  context:
+    cluster: promop-testenv
+    user: admin
+    namespace: default
+current-context: promop-testenv
+",
+        token = pki.admin_token
+    ))
+}
+
+/// A kube client from a kubeconfig file.
+pub(crate) async fn client_from_kubeconfig(path: &Path) -> Result<Client> {
+    let kc = Kubeconfig::read_from(path)
+        .with_context(|| format!("reading kubeconfig {}", path.display()))?;
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await?;
+    Ok(Client::try_from(config)?)
+}
+
+fn http_get(path: &str) -> Result<hyper::Request<Vec<u8>>> {
+    Ok(hyper::Request::get(path).body(Vec::new())?)
+}

@@ -1,0 +1,50 @@
+//! promop's test bed: real processes, started per test, torn down by PID.
+//!
+//! * [`TestEnv`]: etcd + kube-apiserver on loopback (random ports, throwaway
+//!   data dir, self-signed certificates, an admin token), a [`kube::Client`]
+//!   and a kubeconfig file for other processes.
+//! * [`install_crds`] / [`apply_manifests`]: server-side apply of YAML.
+//! * [`PrometheusProcess`], [`AlertmanagerProcess`]: the real binaries with
+//!   small HTTP API helpers; [`WebhookSink`] records webhook POSTs.
+//!   [`MetricsServer`] is a scrape target.
+//! * [`ReferenceOperator`]: the upstream Prometheus Operator (black box).
+//!
+//! Binaries come from `${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin`,
+//! installed by `testenv/install.sh`. Every process is started in its own
+//! process group with `PR_SET_PDEATHSIG` and killed when its handle drops
+//! (also when a test panics). Handles must be dropped by the test (thread)
+//! that created them: the death signal follows the spawning thread.
+//!
+//! Loopback addresses and the apiserver: there is no kubelet, tests create
+//! Pods, Endpoints and EndpointSlices themselves. The apiserver accepts
+//! `127.0.0.x` as a Pod IP, and in an EndpointSlice of `addressType: FQDN`
+//! (Prometheus scrapes it as is), but refuses loopback addresses in
+//! `Endpoints` and in IPv4/IPv6 EndpointSlices (`ValidateEndpointIP`).
+
+mod alertmanager;
+mod apiserver;
+mod certs;
+mod crds;
+mod etcd;
+mod http;
+mod manifests;
+mod metrics_server;
+mod paths;
+mod process;
+mod prometheus;
+mod reference;
+mod sink;
+
+pub use alertmanager::{AlertmanagerProcess, AlertmanagerVersion};
+pub use apiserver::TestEnv;
+pub use crds::{install_crds, wait_crd_established};
+pub use manifests::{apply_manifests, parse_yaml_documents};
+pub use metrics_server::MetricsServer;
+pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};
+pub use process::{ManagedProcess, ScratchDir, free_port};
+pub use prometheus::{PrometheusProcess, PrometheusVersion};
+pub use reference::{ReferenceOperator, read_generated_config, wait_generated_config};
+pub use sink::{ReceivedRequest, WebhookSink};
+
+/// The field manager of every server-side apply done by the test bed.
+pub const FIELD_MANAGER: &str = "promop-testenv";
