@@ -19,7 +19,7 @@ fn diff_kind(kind: &str) -> Vec<String> {
     for key in ["group", "scope"] {
         compare_value(&ours["spec"][key], &upstream["spec"][key], key, &mut diffs);
     }
-    let names = ["kind", "plural", "singular", "shortNames", "categories"];
+    let names = ["kind", "listKind", "plural", "singular", "shortNames", "categories"];
     for key in names {
         let path = format!("names.{key}");
         let (a, b) = (&ours["spec"]["names"][key], &upstream["spec"]["names"][key]);

@@ -8,7 +8,9 @@ use anyhow::{Result, bail};
 use serde_json::Value;
 
 use crate::http;
-use crate::process::{ManagedProcess, ScratchDir, command, command_with_package_share, free_port};
+use crate::process::{
+    ManagedProcess, ScratchDir, command, command_with_package_share, free_port, retry_on_port_clash,
+};
 use crate::prometheus::{run_tool, write_extra_files};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -69,6 +71,14 @@ impl AlertmanagerProcess {
     /// `alertmanager.yaml`) and `extra_files` (relative paths) in a temporary
     /// directory, and waits for `/-/ready`.
     pub async fn start_version(
+        version: AlertmanagerVersion,
+        config_yaml: &str,
+        extra_files: &[(&str, &str)],
+    ) -> Result<Self> {
+        retry_on_port_clash(|| Self::start_once(version, config_yaml, extra_files)).await
+    }
+
+    async fn start_once(
         version: AlertmanagerVersion,
         config_yaml: &str,
         extra_files: &[(&str, &str)],

@@ -11,7 +11,7 @@ use kube::{Api, Client, Config};
 
 use crate::certs::Pki;
 use crate::etcd::Etcd;
-use crate::process::{ManagedProcess, ScratchDir, command, free_port};
+use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_port_clash};
 
 /// How long the apiserver may take to answer `/readyz` (2 cores, tests in
 /// parallel, the first start reads a 100 MB binary).
@@ -39,6 +39,10 @@ impl TestEnv {
     /// Starts etcd and kube-apiserver and waits until the apiserver is ready
     /// and the `default` namespace exists.
     pub async fn start() -> Result<Self> {
+        retry_on_port_clash(Self::start_once).await
+    }
+
+    async fn start_once() -> Result<Self> {
         let t0 = Instant::now();
         let dir = ScratchDir::new("promop-testenv-")?;
         let pki = Pki::generate(&dir.path().join("pki"))?;

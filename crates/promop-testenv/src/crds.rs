@@ -47,7 +47,9 @@ pub async fn install_crds(client: &Client, dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Server-side applies CRDs (without waiting).
+/// Server-side applies CRDs one after the other (concurrent applies of the
+/// large upstream CRDs were slower), without waiting for them to be
+/// Established.
 pub(crate) async fn apply_crds(
     client: &Client,
     crds: &[CustomResourceDefinition],

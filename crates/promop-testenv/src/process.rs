@@ -33,14 +33,15 @@ impl ManagedProcess {
             .stdout(log)
             .stderr(log_err)
             .process_group(0);
+        let parent = std::process::id() as libc::pid_t;
         // SAFETY: only async-signal-safe calls (prctl, getppid) between fork and exec.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 // The parent may have died before prctl took effect.
-                if libc::getppid() == 1 {
+                if libc::getppid() != parent {
                     return Err(std::io::Error::other("parent exited"));
                 }
                 Ok(())
@@ -215,6 +216,24 @@ impl Drop for ScratchDir {
                 "promop-testenv: kept {} (logs inside)",
                 dir.keep().display()
             );
+        }
+    }
+}
+
+/// Runs `start` up to 3 times while it fails because a port picked by
+/// [`free_port`] was taken in between by someone else.
+pub(crate) async fn retry_on_port_clash<T, F, Fut>(mut start: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match start().await {
+            Err(e) if attempt < 3 && format!("{e:#}").contains("address already in use") => {
+                attempt += 1;
+            }
+            other => return other,
         }
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::http;
-use crate::process::{ManagedProcess, ScratchDir, command, free_port};
+use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_port_clash};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -110,6 +110,16 @@ impl PrometheusProcess {
 
     /// Like [`start`](Self::start), with extra command-line arguments.
     pub async fn start_with_args(
+        version: PrometheusVersion,
+        config_yaml: &str,
+        extra_files: &[(&str, &str)],
+        extra_args: &[&str],
+    ) -> Result<Self> {
+        retry_on_port_clash(|| Self::start_once(version, config_yaml, extra_files, extra_args))
+            .await
+    }
+
+    async fn start_once(
         version: PrometheusVersion,
         config_yaml: &str,
         extra_files: &[(&str, &str)],

@@ -11,7 +11,7 @@ use kube::{Api, Client};
 
 use crate::apiserver::TestEnv;
 use crate::http;
-use crate::process::{ManagedProcess, ScratchDir, command, free_port};
+use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_port_clash};
 
 const BINARY: &str = "prometheus-operator-reference";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -34,6 +34,10 @@ impl ReferenceOperator {
     /// `--prometheus-config-reloader=<v0.93.0 image>` (unless given), and
     /// waits for `/healthz`.
     pub async fn start(env: &TestEnv, args: &[&str]) -> Result<Self> {
+        retry_on_port_clash(|| Self::start_once(env, args)).await
+    }
+
+    async fn start_once(env: &TestEnv, args: &[&str]) -> Result<Self> {
         let dir = ScratchDir::new("promop-reference-")?;
         let port = free_port()?;
         let url = format!("http://127.0.0.1:{port}");

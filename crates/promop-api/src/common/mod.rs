@@ -5,52 +5,37 @@
 pub mod auth;
 pub mod azure;
 pub mod byte_size;
-pub mod dns;
 pub mod duration;
 pub mod http;
 pub mod int;
 pub mod proxy;
-pub mod reference;
 pub mod relabel;
-pub mod remote_write;
 pub mod scrape;
 pub mod selector;
 pub mod status;
-pub mod storage;
 pub mod tls;
 pub mod url;
-pub mod web;
-pub mod workload;
 
 pub use auth::{Authorization, BasicAuth, OAuth2, SafeAuthorization, Sigv4};
 pub use azure::{AzureAd, AzureOAuth, AzureSdk, AzureWorkloadIdentity, ManagedIdentity};
 pub use byte_size::{BYTE_SIZE_PATTERN, ByteSize};
-pub use dns::{DnsPolicy, PodDnsConfig, PodDnsConfigOption};
 pub use duration::{DURATION_PATTERN, Duration, GO_DURATION_PATTERN, GoDuration, NonEmptyDuration};
 pub use http::{
     HttpConfig, HttpConfigWithProxy, HttpConfigWithProxyAndTlsFiles, HttpConfigWithTlsFiles,
     HttpConfigWithoutTls,
 };
 pub use proxy::ProxyConfig;
-pub use reference::{ObjectReference, PrometheusRuleExcludeConfig};
 pub use relabel::RelabelConfig;
-pub use remote_write::{MetadataConfig, QueueConfig, RemoteWriteMessageVersion, RemoteWriteSpec};
 pub use scrape::{
     AttachMetadata, NameEscapingScheme, NameValidationScheme, NativeHistogramConfig, Scheme,
     ScrapeProtocol, SelectorMechanism, ServiceDiscoveryRole,
 };
 pub use selector::NamespaceSelector;
 pub use status::{Condition, ConfigResourceCondition, ConfigResourceStatus, WorkloadBinding};
-pub use storage::{EmbeddedObjectMetadata, EmbeddedPersistentVolumeClaim, StorageSpec};
 pub use tls::{
     GrpcServerTlsConfig, SafeTlsConfig, SecretOrConfigMap, TlsConfig, TlsFilesConfig, TlsVersion,
 };
 pub use url::{URL_PATTERN, Url};
-pub use web::{WebConfigFileFields, WebHttpConfig, WebHttpHeaders, WebTlsConfig};
-pub use workload::{
-    Argument, HostAlias, PodManagementPolicyType, RollingUpdateStatefulSetStrategy,
-    StatefulSetUpdateStrategy, StatefulSetUpdateStrategyType,
-};
 
 /// Implements the string plumbing of a `String` newtype (`Deref<Target = str>`,
 /// `AsRef<str>`, `Display`, `From<String>`, `From<&str>`).

@@ -53,6 +53,8 @@ where
 /// Puts our own schemas into the CRD that kube derived (names, scope,
 /// subresources and printer columns come from the `#[kube]` attributes).
 fn assemble(mut crd: CustomResourceDefinition, spec: Value) -> CustomResourceDefinition {
+    // Written out like the reference does (the API server would default it).
+    crd.spec.names.list_kind = Some(format!("{}List", crd.spec.names.kind));
     let version = &mut crd.spec.versions[0];
     let derived = version
         .schema
