@@ -83,10 +83,16 @@ fn decode_fn(api_version: &str, kind: &str) -> Option<DecodeFn> {
 
 /// Decodes an object of this API from its JSON form.
 pub fn decode_object(value: Value) -> Result<Decoded, DecodeError> {
-    let field = |name: &str| value.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let field = |name: &str| {
+        value
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let (api_version, kind) = (field("apiVersion"), field("kind"));
-    let decode = decode_fn(&api_version, &kind)
-        .ok_or(DecodeError::UnknownKind { api_version, kind })?;
+    let decode =
+        decode_fn(&api_version, &kind).ok_or(DecodeError::UnknownKind { api_version, kind })?;
     let mut unknown_fields = Vec::new();
     let object = decode(value, &mut unknown_fields)?;
     Ok(Decoded {
@@ -120,7 +126,11 @@ fn missing_fields(input: &Value, output: &Value, path: &str, out: &mut Vec<Strin
     match (input, output) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
-                let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let here = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match b.get(key) {
                     Some(kept) => missing_fields(value, kept, &here, out),
                     None if !value.is_null() => out.push(here),

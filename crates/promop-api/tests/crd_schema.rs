@@ -19,7 +19,14 @@ fn diff_kind(kind: &str) -> Vec<String> {
     for key in ["group", "scope"] {
         compare_value(&ours["spec"][key], &upstream["spec"][key], key, &mut diffs);
     }
-    let names = ["kind", "listKind", "plural", "singular", "shortNames", "categories"];
+    let names = [
+        "kind",
+        "listKind",
+        "plural",
+        "singular",
+        "shortNames",
+        "categories",
+    ];
     for key in names {
         let path = format!("names.{key}");
         let (a, b) = (&ours["spec"]["names"][key], &upstream["spec"]["names"][key]);
@@ -34,7 +41,12 @@ fn diff_kind(kind: &str) -> Vec<String> {
             diffs.push(format!("version {name}: missing"));
             continue;
         };
-        for key in ["served", "storage", "subresources", "additionalPrinterColumns"] {
+        for key in [
+            "served",
+            "storage",
+            "subresources",
+            "additionalPrinterColumns",
+        ] {
             let path = format!("{name}.{key}");
             compare_value(&mine[key], &theirs[key], &path, &mut diffs);
         }
@@ -115,14 +127,23 @@ fn compare_schema(ours: &Value, upstream: &Value, path: &str, diffs: &mut Vec<St
                 };
                 if normalize(&wrap(x)) != normalize(&wrap(y)) {
                     let show = |v: Option<&Value>| v.map_or("-".to_owned(), Value::to_string);
-                    diffs.push(format!("{path}: {key}: ours {} / upstream {}", show(x), show(y)));
+                    diffs.push(format!(
+                        "{path}: {key}: ours {} / upstream {}",
+                        show(x),
+                        show(y)
+                    ));
                 }
             }
         }
     }
 }
 
-fn compare_properties(ours: Option<&Value>, upstream: Option<&Value>, path: &str, diffs: &mut Vec<String>) {
+fn compare_properties(
+    ours: Option<&Value>,
+    upstream: Option<&Value>,
+    path: &str,
+    diffs: &mut Vec<String>,
+) {
     let empty = Map::new();
     let a = ours.and_then(Value::as_object).unwrap_or(&empty);
     let b = upstream.and_then(Value::as_object).unwrap_or(&empty);
@@ -142,7 +163,11 @@ fn assert_same(kind: &str) {
     for d in &diffs {
         println!("{kind} {d}");
     }
-    assert!(diffs.is_empty(), "{kind}: {} differences from the upstream CRD (printed above)", diffs.len());
+    assert!(
+        diffs.is_empty(),
+        "{kind}: {} differences from the upstream CRD (printed above)",
+        diffs.len()
+    );
 }
 
 macro_rules! kinds {

@@ -40,9 +40,18 @@ fn monitoring_documents(files: &[PathBuf]) -> Vec<(String, Value)> {
 /// Upstream examples that upstream's own CRDs reject (the API server refuses
 /// them), with the error our decoder must give for them.
 const INVALID_EXAMPLES: &[(&str, &str)] = &[
-    ("scrapeclass-example-definition.yaml#0", "missing field `metadata`"),
-    ("scrapeclass-example-podmonitor.yaml#0", "spec: missing field `selector`"),
-    ("scrapeclass-example-servicemonitor.yaml#0", "spec: missing field `selector`"),
+    (
+        "scrapeclass-example-definition.yaml#0",
+        "missing field `metadata`",
+    ),
+    (
+        "scrapeclass-example-podmonitor.yaml#0",
+        "spec: missing field `selector`",
+    ),
+    (
+        "scrapeclass-example-servicemonitor.yaml#0",
+        "spec: missing field `selector`",
+    ),
 ];
 
 /// The API server prunes explicit nulls; so does the comparison.
@@ -62,16 +71,21 @@ fn assert_round_trip(docs: Vec<(String, Value)>) -> usize {
     let count = docs.len();
     for (name, mut doc) in docs {
         prune_nulls(&mut doc);
-        let invalid = INVALID_EXAMPLES.iter().find(|(file, _)| name.contains(file));
+        let invalid = INVALID_EXAMPLES
+            .iter()
+            .find(|(file, _)| name.contains(file));
         match (decode_object(doc.clone()), invalid) {
             (Err(e), Some((_, expected))) if e.to_string().contains(expected) => {}
             (Err(e), _) => failures.push(format!("{name}: {e}")),
-            (Ok(_), Some((_, expected))) => {
-                failures.push(format!("{name}: accepted, but upstream's CRD rejects it ({expected})"))
-            }
+            (Ok(_), Some((_, expected))) => failures.push(format!(
+                "{name}: accepted, but upstream's CRD rejects it ({expected})"
+            )),
             (Ok(decoded), None) => {
                 if !decoded.unknown_fields.is_empty() {
-                    failures.push(format!("{name}: unknown fields {:?}", decoded.unknown_fields));
+                    failures.push(format!(
+                        "{name}: unknown fields {:?}",
+                        decoded.unknown_fields
+                    ));
                 }
                 let back = decoded.object.to_value().expect("typed object encodes");
                 if back != doc {
@@ -92,13 +106,19 @@ fn upstream_examples_round_trip() {
     let example = support::upstream_dir().join("example");
     for entry in std::fs::read_dir(&example).expect("example dir") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if path.is_dir() && !name.contains("-crd") {
             yaml_files(&path, &mut files);
         }
     }
     let count = assert_round_trip(monitoring_documents(&files));
-    assert!(count >= 10, "only {count} custom resources found among the examples");
+    assert!(
+        count >= 10,
+        "only {count} custom resources found among the examples"
+    );
 }
 
 #[test]

@@ -1,1 +1,9 @@
 //! Selection, validation and generation: the pure core of promop.
+//!
+//! Snapshot in, desired state out: nothing here does I/O, reads a clock or
+//! draws random numbers. The operator fills a [`snapshot::Snapshot`] from its
+//! caches, `promop render` from manifest files; both get the same output.
+pub mod snapshot;
+pub mod yaml;
+pub mod select;
+pub mod prometheus;

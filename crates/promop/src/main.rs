@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "promop", version, about = "The Prometheus Operator's API, served in Rust")]
+#[command(
+    name = "promop",
+    version,
+    about = "The Prometheus Operator's API, served in Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

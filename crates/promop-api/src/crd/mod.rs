@@ -1,5 +1,6 @@
 //! The CustomResourceDefinitions of the `monitoring.coreos.com` API, generated
 //! from the Rust types (`promop crds`).
+mod defaults;
 mod schema;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
@@ -10,6 +11,7 @@ use kube::{CustomResourceExt, core::crd::merge_crds};
 use schemars::JsonSchema;
 use serde_json::{Value, json};
 
+pub use defaults::apply_defaults;
 pub use schema::schema_for;
 
 use crate::{v1, v1alpha1, v1beta1};

@@ -72,12 +72,9 @@ fn inline(node: Value, defs: &Map<String, Value>, depth: usize) -> Value {
                     .collect(),
             )
         }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| inline(v, defs, depth))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| inline(v, defs, depth)).collect())
+        }
         other => other,
     }
 }
@@ -92,7 +89,11 @@ pub(super) fn make_structural(node: &mut Value) {
         map.remove(keyword);
     }
     if let Some(Value::Array(variants)) = map.get("anyOf") {
-        let non_null: Vec<Value> = variants.iter().filter(|v| !is_null_schema(v)).cloned().collect();
+        let non_null: Vec<Value> = variants
+            .iter()
+            .filter(|v| !is_null_schema(v))
+            .cloned()
+            .collect();
         if non_null.len() == 1 && non_null.len() < variants.len() {
             map.remove("anyOf");
             if let Value::Object(inner) = &non_null[0] {

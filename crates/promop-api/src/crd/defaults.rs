@@ -1,0 +1,180 @@
+//! Structural pruning and defaulting, as the API server does them with a
+//! CRD's schema: explicit nulls and fields the schema does not know are
+//! dropped, then every absent property whose schema has a `default` gets it,
+//! from the outside in. Objects read from files (`promop render`) go through
+//! this so that they equal what the operator reads from the cluster.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+
+/// The schema of every served `apiVersion`/`kind`.
+static SCHEMAS: LazyLock<HashMap<(String, String), Value>> = LazyLock::new(|| {
+    let mut out = HashMap::new();
+    for crd in super::all() {
+        let kind = crd.spec.names.kind.clone();
+        for version in &crd.spec.versions {
+            let Some(schema) = version
+                .schema
+                .as_ref()
+                .and_then(|s| s.open_api_v3_schema.as_ref())
+            else {
+                continue;
+            };
+            let api_version = format!("{}/{}", crd.spec.group, version.name);
+            let value = serde_json::to_value(schema).unwrap_or_default();
+            out.insert((api_version, kind.clone()), value);
+        }
+    }
+    out
+});
+
+/// Prunes and defaults the object with the schema of its CRD (found by
+/// `apiVersion` and `kind`). Returns the paths of the pruned fields, or
+/// `None` when the kind is not ours.
+pub fn apply_defaults(object: &mut Value) -> Option<Vec<String>> {
+    let key = |name: &str| {
+        let value = object.get(name).and_then(Value::as_str);
+        value.unwrap_or_default().to_owned()
+    };
+    let schema = SCHEMAS.get(&(key("apiVersion"), key("kind")))?;
+    let mut pruned = Vec::new();
+    if let (Value::Object(map), Some(Value::Object(properties))) =
+        (object, schema.get("properties"))
+    {
+        // The root's apiVersion, kind and metadata are the API server's own.
+        for (name, child) in map.iter_mut() {
+            if let Some(property) = properties.get(name).filter(|_| name != "metadata") {
+                structural(child, property, name, &mut pruned);
+            }
+        }
+        prune_unknown(map, properties, "", &mut pruned);
+    }
+    Some(pruned)
+}
+
+fn structural(value: &mut Value, schema: &Value, path: &str, pruned: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            let preserve = schema
+                .get("x-kubernetes-preserve-unknown-fields")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if let Some(Value::Object(properties)) = schema.get("properties") {
+                for (name, property) in properties {
+                    if let (false, Some(default)) =
+                        (map.contains_key(name), property.get("default"))
+                    {
+                        map.insert(name.clone(), default.clone());
+                    }
+                }
+                for (name, child) in map.iter_mut() {
+                    if let Some(property) = properties.get(name) {
+                        structural(child, property, &format!("{path}.{name}"), pruned);
+                    }
+                }
+                if !preserve {
+                    prune_unknown(map, properties, path, pruned);
+                }
+            } else if let Some(items) = schema.get("additionalProperties").filter(|s| s.is_object())
+            {
+                for (name, child) in map.iter_mut() {
+                    structural(child, items, &format!("{path}.{name}"), pruned);
+                }
+            } else if !preserve && schema.get("additionalProperties") != Some(&Value::Bool(true)) {
+                prune_unknown(map, &Map::new(), path, pruned);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    structural(item, item_schema, &format!("{path}[{i}]"), pruned);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn prune_unknown(
+    map: &mut Map<String, Value>,
+    known: &Map<String, Value>,
+    path: &str,
+    pruned: &mut Vec<String>,
+) {
+    map.retain(|name, _| {
+        let keep = known.contains_key(name) || path.is_empty() && is_root_field(name);
+        if !keep {
+            let sep = if path.is_empty() { "" } else { "." };
+            pruned.push(format!("{path}{sep}{name}"));
+        }
+        keep
+    });
+}
+
+fn is_root_field(name: &str) -> bool {
+    matches!(name, "apiVersion" | "kind" | "metadata")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn relabel_action_and_probe_path_get_their_defaults() {
+        let mut probe = json!({
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "Probe",
+            "metadata": {"name": "p"},
+            "spec": {
+                "prober": {"url": "blackbox:9115"},
+                "metricRelabelings": [{"targetLabel": "x", "replacement": "y"}],
+                "module": null
+            }
+        });
+        assert_eq!(apply_defaults(&mut probe), Some(vec![]));
+        assert_eq!(probe["spec"]["prober"]["path"], "/probe");
+        assert_eq!(probe["spec"]["metricRelabelings"][0]["action"], "replace");
+        assert!(probe["spec"].get("module").is_none(), "nulls are pruned");
+    }
+
+    #[test]
+    fn explicit_values_are_kept_and_unknown_kinds_untouched() {
+        let mut monitor = json!({
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "spec": {"selector": {}, "endpoints": [{"relabelings": [{"action": "keep"}]}]}
+        });
+        assert!(apply_defaults(&mut monitor).is_some());
+        assert_eq!(
+            monitor["spec"]["endpoints"][0]["relabelings"][0]["action"],
+            "keep"
+        );
+        let mut other = json!({"apiVersion": "v1", "kind": "Secret"});
+        assert_eq!(apply_defaults(&mut other), None);
+        assert_eq!(other, json!({"apiVersion": "v1", "kind": "Secret"}));
+    }
+
+    #[test]
+    fn unknown_fields_are_pruned_and_reported() {
+        let mut monitor = json!({
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": {"name": "m", "labels": {"a": "b"}},
+            "spec": {"selector": {}, "endpoints": [{"port": "web", "prot": "x"}], "bogus": 1},
+            "extra": true
+        });
+        let pruned = apply_defaults(&mut monitor).unwrap_or_default();
+        assert_eq!(
+            pruned,
+            vec!["spec.endpoints[0].prot", "spec.bogus", "extra"]
+        );
+        assert_eq!(
+            monitor["metadata"]["labels"]["a"], "b",
+            "root metadata is kept"
+        );
+        assert_eq!(monitor["spec"]["endpoints"][0], json!({"port": "web"}));
+    }
+}

@@ -1,0 +1,65 @@
+//! Secrets and ConfigMaps referenced from a namespace, and the file names of
+//! TLS assets mounted under `/etc/prometheus/certs`.
+use k8s_openapi::api::core::v1::SecretKeySelector;
+use promop_api::common::SecretOrConfigMap;
+
+use crate::snapshot::Snapshot;
+
+/// Where the TLS assets Secret is mounted in the Prometheus container.
+pub const TLS_ASSETS_DIR: &str = "/etc/prometheus/certs";
+
+/// The references of one object, resolved in its namespace.
+#[derive(Clone, Copy)]
+pub struct Store<'a> {
+    pub snapshot: &'a Snapshot,
+    pub namespace: &'a str,
+}
+
+impl<'a> Store<'a> {
+    pub fn new(snapshot: &'a Snapshot, namespace: &'a str) -> Self {
+        Self {
+            snapshot,
+            namespace,
+        }
+    }
+
+    /// The value of a Secret key. Selection already refused objects whose
+    /// references are missing; the reference writes an empty value then.
+    pub fn secret(&self, selector: &SecretKeySelector) -> Option<String> {
+        self.snapshot
+            .secret_value(self.namespace, &selector.name, &selector.key)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// The value of a Secret or ConfigMap key.
+    pub fn secret_or_config_map(&self, selector: &SecretOrConfigMap) -> Option<String> {
+        if let Some(secret) = &selector.secret {
+            return self.secret(secret);
+        }
+        let map = selector.config_map.as_ref()?;
+        self.snapshot
+            .config_map_value(self.namespace, &map.name, &map.key)
+            .map(str::to_owned)
+    }
+
+    /// The path of a TLS asset: `<dir>/<0 for Secret|1 for ConfigMap>_<ns>_<name>_<key>`.
+    pub fn tls_asset_path(&self, selector: &SecretOrConfigMap) -> Option<String> {
+        let (source, name, key) = match (&selector.secret, &selector.config_map) {
+            (Some(s), _) => (0, &s.name, &s.key),
+            (None, Some(c)) => (1, &c.name, &c.key),
+            (None, None) => return None,
+        };
+        Some(format!(
+            "{TLS_ASSETS_DIR}/{source}_{}_{name}_{key}",
+            self.namespace
+        ))
+    }
+
+    /// The path of a TLS asset held by a Secret key.
+    pub fn tls_secret_path(&self, selector: &SecretKeySelector) -> String {
+        format!(
+            "{TLS_ASSETS_DIR}/0_{}_{}_{}",
+            self.namespace, selector.name, selector.key
+        )
+    }
+}

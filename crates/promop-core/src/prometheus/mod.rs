@@ -1,0 +1,205 @@
+//! Generation of the Prometheus configuration (`prometheus.yaml`) of a
+//! Prometheus or PrometheusAgent, in the reference's section and key order.
+//!
+//! The config objects come already selected and validated (`crate::select`);
+//! generation only reads them, the workload and the referenced Secrets.
+pub mod alerting;
+pub mod assets;
+pub mod auth;
+pub mod enforced_namespace_label;
+pub mod global;
+pub mod kubernetes_sd;
+pub mod otlp;
+pub mod proxy;
+pub mod relabel;
+pub mod remote_read;
+pub mod remote_write;
+pub mod rule_files;
+pub mod scrape;
+pub mod scrape_class;
+pub mod scrape_config;
+pub mod secret_yaml;
+pub mod sharding;
+pub mod storage;
+pub mod tls;
+pub mod tracing;
+pub mod version;
+pub mod workload;
+
+use promop_api::common::ServiceDiscoveryRole;
+use promop_api::v1::{PodMonitor, Probe, ServiceMonitor};
+use promop_api::v1alpha1::ScrapeConfig;
+
+use crate::snapshot::Snapshot;
+use crate::yaml::{Mapping, Node};
+use assets::Store;
+use scrape_class::ScrapeClasses;
+pub use version::{Feature, Version};
+pub use workload::Workload;
+
+/// Everything one configuration is generated from.
+#[derive(Clone, Copy, Debug)]
+pub struct ConfigInput<'a> {
+    pub workload: Workload<'a>,
+    /// Selected and valid config objects, each slice sorted by namespace/name.
+    pub service_monitors: &'a [&'a ServiceMonitor],
+    pub pod_monitors: &'a [&'a PodMonitor],
+    pub probes: &'a [&'a Probe],
+    pub scrape_configs: &'a [&'a ScrapeConfig],
+    /// Secrets and ConfigMaps referenced by the workload and the objects.
+    pub snapshot: &'a Snapshot,
+    /// Number of shards (`spec.shards`, at least 1).
+    pub shards: i32,
+    /// Names of the rule ConfigMaps (`prometheus-<name>-rulefiles-<n>`).
+    pub rule_config_maps: &'a [String],
+    pub capabilities: Capabilities,
+}
+
+/// What the cluster and the operator's feature gates allow; they change the
+/// output like the reference's generator options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The API serves EndpointSlices (Kubernetes >= 1.21).
+    pub endpoint_slice: bool,
+    /// Pods carry the topology zone label (Kubernetes >= 1.35).
+    pub pod_topology_labels: bool,
+    /// Feature gate `PrometheusTopologySharding`.
+    pub topology_sharding: bool,
+    /// Feature gate `PrometheusShardRetentionPolicy`.
+    pub shard_retention_policy: bool,
+}
+
+impl Default for Capabilities {
+    /// A current cluster and the reference's default feature gates (both
+    /// sharding gates are enabled by default in v0.93.0).
+    fn default() -> Self {
+        Self {
+            endpoint_slice: true,
+            pod_topology_labels: true,
+            topology_sharding: true,
+            shard_retention_policy: true,
+        }
+    }
+}
+
+impl<'a> ConfigInput<'a> {
+    /// An input with no config object, the workload's shard count and
+    /// default capabilities.
+    pub fn new(workload: Workload<'a>, snapshot: &'a Snapshot) -> Self {
+        Self {
+            workload,
+            service_monitors: &[],
+            pod_monitors: &[],
+            probes: &[],
+            scrape_configs: &[],
+            snapshot,
+            shards: workload.shards(),
+            rule_config_maps: &[],
+            capabilities: Capabilities::default(),
+        }
+    }
+}
+
+/// Why no configuration could be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenerateError {
+    #[error("{kind} {namespace}/{name}: {field}: {message}")]
+    Invalid {
+        kind: String,
+        namespace: String,
+        name: String,
+        field: String,
+        message: String,
+    },
+}
+
+impl GenerateError {
+    pub(crate) fn invalid(
+        workload: &Workload<'_>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            kind: workload.kind().to_owned(),
+            namespace: workload.namespace().to_owned(),
+            name: workload.name().to_owned(),
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What every part of the generator needs to know.
+pub(crate) struct Context<'a> {
+    pub workload: Workload<'a>,
+    pub version: Version,
+    pub snapshot: &'a Snapshot,
+    pub classes: ScrapeClasses<'a>,
+    pub capabilities: Capabilities,
+    pub shards: i32,
+}
+
+impl<'a> Context<'a> {
+    fn new(input: &ConfigInput<'a>) -> Result<Self, GenerateError> {
+        let workload = input.workload;
+        let version = Version::from_spec(workload.common().version.as_deref())
+            .map_err(|e| GenerateError::invalid(&workload, "spec.version", e.to_string()))?;
+        Ok(Self {
+            workload,
+            version,
+            snapshot: input.snapshot,
+            classes: ScrapeClasses::of(&workload)?,
+            capabilities: input.capabilities,
+            shards: input.shards.max(1),
+        })
+    }
+
+    /// The Secrets and ConfigMaps of a namespace.
+    pub fn store(&self, namespace: &'a str) -> Store<'a> {
+        Store::new(self.snapshot, namespace)
+    }
+
+    /// The Kubernetes SD role for Services: `endpointslice` only when asked
+    /// for and supported by both the cluster and Prometheus.
+    pub fn endpoint_role(&self, role: Option<ServiceDiscoveryRole>) -> &'static str {
+        let role = role.or(self.workload.common().service_discovery_role);
+        if self.capabilities.endpoint_slice
+            && self.version.supports(Feature::EndpointSliceRole)
+            && role == Some(ServiceDiscoveryRole::EndpointSlice)
+        {
+            "endpointslice"
+        } else {
+            "endpoints"
+        }
+    }
+}
+
+/// The configuration of the workload, as an ordered YAML document.
+pub fn generate(input: &ConfigInput<'_>) -> Result<Node, GenerateError> {
+    let ctx = Context::new(input)?;
+    global::validate_scrape_timeout(&ctx)?;
+    let server = ctx.workload.server();
+
+    let mut cfg = Mapping::new();
+    cfg.insert("global", global::section(&ctx));
+    global::append_runtime(&mut cfg, &ctx);
+    if let Some(spec) = server {
+        rule_files::append(&mut cfg, spec, input.rule_config_maps);
+    }
+    cfg.insert("scrape_configs", scrape::jobs(&ctx, input)?);
+    match server {
+        Some(spec) => {
+            storage::append(&mut cfg, &ctx, spec)?;
+            alerting::append(&mut cfg, &ctx, spec)?;
+            remote_write::append(&mut cfg, &ctx)?;
+            remote_read::append(&mut cfg, &ctx, spec)?;
+        }
+        None => {
+            storage::append_agent(&mut cfg, &ctx)?;
+            remote_write::append(&mut cfg, &ctx)?;
+        }
+    }
+    otlp::append(&mut cfg, &ctx)?;
+    tracing::append(&mut cfg, &ctx)?;
+    Ok(Node::Map(cfg))
+}

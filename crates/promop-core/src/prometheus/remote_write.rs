@@ -1,0 +1,9 @@
+//! `remote_write`.
+// owned by generator part 2
+use super::{Context, GenerateError};
+use crate::yaml::Mapping;
+
+/// Appends `remote_write` (not generated yet).
+pub(crate) fn append(_cfg: &mut Mapping, _ctx: &Context<'_>) -> Result<(), GenerateError> {
+    Ok(())
+}

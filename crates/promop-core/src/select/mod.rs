@@ -1,0 +1,312 @@
+//! Which config resources a Prometheus or PrometheusAgent uses, and why the
+//! others are not used.
+//!
+//! For each kind the workload has a label selector (unset selects nothing,
+//! `{}` everything) and a namespace selector (unset: the workload's own
+//! namespace, `{}`: every watched namespace). Selected objects are then
+//! validated; an invalid one is rejected with a reason, the others stay.
+//! Results are sorted by `namespace/name`, the key the reference uses.
+pub mod label_selector;
+pub mod namespaces;
+pub mod reasons;
+mod rules;
+pub mod validate;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use promop_api::v1::prometheus::CommonPrometheusFields;
+use promop_api::v1::{PodMonitor, Probe, Prometheus, PrometheusRule, ServiceMonitor};
+use promop_api::v1alpha1::{PrometheusAgent, ScrapeConfig};
+
+use self::label_selector::{Selector, SelectorError};
+use self::namespaces::{NamespaceSelection, WatchedNamespaces};
+use self::reasons::{Reason, Rejection};
+use self::validate::Validator;
+use crate::snapshot::Snapshot;
+
+/// The config resources of one workload.
+#[derive(Debug)]
+pub struct Selection<'a> {
+    pub service_monitors: KindSelection<'a, ServiceMonitor>,
+    pub pod_monitors: KindSelection<'a, PodMonitor>,
+    pub probes: KindSelection<'a, Probe>,
+    pub scrape_configs: KindSelection<'a, ScrapeConfig>,
+    /// Always empty for a PrometheusAgent (it has no rules).
+    pub prometheus_rules: KindSelection<'a, PrometheusRule>,
+}
+
+/// The objects of one kind: selected and valid, or skipped with a reason.
+#[derive(Debug)]
+pub struct KindSelection<'a, T> {
+    /// Sorted by `namespace/name`.
+    pub selected: Vec<Selected<'a, T>>,
+    /// Every other object of the kind, sorted by `namespace/name`.
+    pub skipped: Vec<Skipped>,
+}
+
+impl<T> Default for KindSelection<'_, T> {
+    fn default() -> Self {
+        Self {
+            selected: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Selected<'a, T> {
+    /// `namespace/name`.
+    pub key: String,
+    pub object: &'a T,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// `namespace/name`.
+    pub key: String,
+    pub reason: Reason,
+}
+
+impl<T> KindSelection<'_, T> {
+    /// Keys of the selected objects.
+    pub fn selected_keys(&self) -> Vec<&str> {
+        self.selected.iter().map(|s| s.key.as_str()).collect()
+    }
+
+    /// The reason an object was skipped, if it was.
+    pub fn reason(&self, key: &str) -> Option<&Reason> {
+        self.skipped
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| &s.reason)
+    }
+}
+
+/// Why no selection could be made at all (the reference fails the reconcile).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error("{kind} {namespace}/{name}: spec.{field}: {source}")]
+    InvalidSelector {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+        field: &'static str,
+        source: SelectorError,
+    },
+    #[error("{kind} {namespace}/{name}: spec.version: {message}")]
+    InvalidVersion {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+        message: String,
+    },
+}
+
+/// Selects the config resources of a Prometheus, PrometheusRules included.
+pub fn select_for_prometheus<'a>(
+    snapshot: &'a Snapshot,
+    prometheus: &'a Prometheus,
+    watched: &WatchedNamespaces,
+) -> Result<Selection<'a>, SelectError> {
+    let workload = Workload::new("Prometheus", &prometheus.metadata, &prometheus.spec.common);
+    let mut selection = workload.select_scrape_resources(snapshot, watched)?;
+    selection.prometheus_rules = rules::select_rules(&workload, prometheus, snapshot, watched)?;
+    Ok(selection)
+}
+
+/// Selects the config resources of a PrometheusAgent.
+pub fn select_for_agent<'a>(
+    snapshot: &'a Snapshot,
+    agent: &'a PrometheusAgent,
+    watched: &WatchedNamespaces,
+) -> Result<Selection<'a>, SelectError> {
+    Workload::new("PrometheusAgent", &agent.metadata, &agent.spec.common)
+        .select_scrape_resources(snapshot, watched)
+}
+
+/// A Prometheus or PrometheusAgent, through the fields they share.
+pub(crate) struct Workload<'a> {
+    pub kind: &'static str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub common: &'a CommonPrometheusFields,
+}
+
+/// The selector fields of one kind, named as in the workload's spec.
+pub(crate) struct SelectorFields<'a> {
+    pub field: &'static str,
+    pub selector: Option<&'a LabelSelector>,
+    pub namespace_field: &'static str,
+    pub namespace_selector: Option<&'a LabelSelector>,
+}
+
+impl<'a> Workload<'a> {
+    fn new(kind: &'static str, meta: &'a ObjectMeta, common: &'a CommonPrometheusFields) -> Self {
+        Self {
+            kind,
+            namespace: meta.namespace.as_deref().unwrap_or_default(),
+            name: meta.name.as_deref().unwrap_or_default(),
+            common,
+        }
+    }
+
+    fn select_scrape_resources(
+        &self,
+        snapshot: &'a Snapshot,
+        watched: &WatchedNamespaces,
+    ) -> Result<Selection<'a>, SelectError> {
+        let version = validate::prometheus_version(self.common).map_err(|message| {
+            SelectError::InvalidVersion {
+                kind: self.kind,
+                namespace: self.namespace.to_owned(),
+                name: self.name.to_owned(),
+                message,
+            }
+        })?;
+        let validator = Validator {
+            snapshot,
+            workload: self.common,
+            version,
+        };
+        let c = self.common;
+        let fields =
+            |field, selector: &'a Option<LabelSelector>, namespace_field, ns| SelectorFields {
+                field,
+                selector: selector.as_ref(),
+                namespace_field,
+                namespace_selector: Option::as_ref(ns),
+            };
+        Ok(Selection {
+            service_monitors: self.select(
+                snapshot,
+                watched,
+                &snapshot.service_monitors,
+                fields(
+                    "serviceMonitorSelector",
+                    &c.service_monitor_selector,
+                    "serviceMonitorNamespaceSelector",
+                    &c.service_monitor_namespace_selector,
+                ),
+                |o| validator.check_service_monitor(o),
+            )?,
+            pod_monitors: self.select(
+                snapshot,
+                watched,
+                &snapshot.pod_monitors,
+                fields(
+                    "podMonitorSelector",
+                    &c.pod_monitor_selector,
+                    "podMonitorNamespaceSelector",
+                    &c.pod_monitor_namespace_selector,
+                ),
+                |o| validator.check_pod_monitor(o),
+            )?,
+            probes: self.select(
+                snapshot,
+                watched,
+                &snapshot.probes,
+                fields(
+                    "probeSelector",
+                    &c.probe_selector,
+                    "probeNamespaceSelector",
+                    &c.probe_namespace_selector,
+                ),
+                |o| validator.check_probe(o),
+            )?,
+            scrape_configs: self.select(
+                snapshot,
+                watched,
+                &snapshot.scrape_configs,
+                fields(
+                    "scrapeConfigSelector",
+                    &c.scrape_config_selector,
+                    "scrapeConfigNamespaceSelector",
+                    &c.scrape_config_namespace_selector,
+                ),
+                |o| validator.check_scrape_config(o),
+            )?,
+            prometheus_rules: KindSelection::default(),
+        })
+    }
+
+    fn invalid_selector(&self, field: &'static str, source: SelectorError) -> SelectError {
+        SelectError::InvalidSelector {
+            kind: self.kind,
+            namespace: self.namespace.to_owned(),
+            name: self.name.to_owned(),
+            field,
+            source,
+        }
+    }
+
+    /// Selection of one kind: namespaces, then labels, then validation.
+    pub(crate) fn select<T: HasMeta>(
+        &self,
+        snapshot: &Snapshot,
+        watched: &WatchedNamespaces,
+        objects: &'a [T],
+        fields: SelectorFields<'_>,
+        check: impl Fn(&T) -> Result<(), Rejection>,
+    ) -> Result<KindSelection<'a, T>, SelectError> {
+        let namespaces = NamespaceSelection::new(self.namespace, fields.namespace_selector)
+            .map_err(|e| self.invalid_selector(fields.namespace_field, e))?;
+        let selector = Selector::from_optional(fields.selector)
+            .map_err(|e| self.invalid_selector(fields.field, e))?;
+        // Keyed like the reference; a later duplicate replaces an earlier one.
+        let mut outcomes: BTreeMap<String, Result<&'a T, Reason>> = BTreeMap::new();
+        for object in objects {
+            let meta = object.meta();
+            let namespace = meta.namespace.as_deref().unwrap_or_default();
+            let name = meta.name.as_deref().unwrap_or_default();
+            let key = format!("{namespace}/{name}");
+            let outcome = if !watched.watches(namespace) {
+                Err(Reason::NamespaceNotWatched {
+                    namespace: namespace.to_owned(),
+                })
+            } else if let Err(reason) =
+                namespaces.check(namespace, snapshot, fields.namespace_field)
+            {
+                Err(reason)
+            } else if !selector.matches(meta.labels.as_ref().unwrap_or(&BTreeMap::new())) {
+                Err(Reason::LabelsNotMatched {
+                    field: fields.field,
+                    selector: selector.to_string(),
+                })
+            } else {
+                check(object).map(|()| object).map_err(Reason::Rejected)
+            };
+            outcomes.insert(key, outcome);
+        }
+        let mut result = KindSelection::default();
+        for (key, outcome) in outcomes {
+            match outcome {
+                Ok(object) => result.selected.push(Selected { key, object }),
+                Err(reason) => result.skipped.push(Skipped { key, reason }),
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Access to the metadata of the selectable kinds.
+pub trait HasMeta {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+macro_rules! has_meta {
+    ($($kind:ty),*) => {$(
+        impl HasMeta for $kind {
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+        }
+    )*};
+}
+has_meta!(
+    ServiceMonitor,
+    PodMonitor,
+    Probe,
+    ScrapeConfig,
+    PrometheusRule
+);

@@ -1,0 +1,148 @@
+//! Relabeling rules, checked as the reference's `LabelConfigValidator` does:
+//! the regex must compile (RE2 syntax, anchored and with `(?s)` like
+//! Prometheus), each action needs its fields, some actions need a newer
+//! Prometheus, and label names follow the version's naming scheme.
+use std::sync::LazyLock;
+
+use promop_api::common::RelabelConfig;
+use regex::Regex;
+
+use crate::select::reasons::Rejection;
+
+// Prometheus' defaults: a field equal to one counts as unset.
+const DEFAULT_REGEX: &str = "(.*)";
+const DEFAULT_SEPARATOR: &str = ";";
+const DEFAULT_REPLACEMENT: &str = "$1";
+
+/// Prometheus' legacy target-label pattern, which also allows `$1`/`${name}`.
+static LEGACY_TARGET_WITH_VARS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:[a-zA-Z_]|\$(?:\{[0-9A-Za-z_]+\}|[0-9A-Za-z_]+))+[0-9A-Za-z_]*)+$")
+        .expect("static regex")
+});
+
+/// Whether a label name is valid: UTF-8 names from Prometheus 3, the legacy
+/// `[a-zA-Z_][a-zA-Z0-9_]*` before.
+pub(crate) fn is_valid_label_name(name: &str, version: &semver::Version) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    if version.major >= 3 {
+        return true; // a Rust string is always valid UTF-8
+    }
+    name.char_indices()
+        .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
+}
+
+/// Checks every rule of a list; the path names the list (`...relabelings`).
+pub(super) fn validate_relabel_configs(
+    configs: Option<&Vec<RelabelConfig>>,
+    version: &semver::Version,
+    path: &str,
+) -> Result<(), Rejection> {
+    for (i, config) in configs.into_iter().flatten().enumerate() {
+        validate_relabel_config(config, version)
+            .map_err(|message| Rejection::new(format!("{path}[{i}]"), message))?;
+    }
+    Ok(())
+}
+
+/// Checks one rule; the error is the reference's message.
+pub fn validate_relabel_config(
+    config: &RelabelConfig,
+    version: &semver::Version,
+) -> Result<(), String> {
+    let shown = config
+        .action
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .unwrap_or("replace");
+    let action = shown.to_lowercase();
+    let action = action.as_str();
+    let target = config.target_label.as_deref().unwrap_or_default();
+    let regex = config.regex.as_deref().unwrap_or_default();
+    let modulus = config.modulus.unwrap_or_default();
+    let replacement = config.replacement.as_deref();
+    let separator = config.separator.as_deref();
+    let valid_name = |name: &str| is_valid_label_name(name, version);
+    let at_least = |minor: u64| *version >= semver::Version::new(2, minor, 0);
+
+    if matches!(action, "lowercase" | "uppercase") && !at_least(36) {
+        return Err(format!(
+            "{shown} relabel action is only supported from Prometheus version 2.36.0"
+        ));
+    }
+    if matches!(action, "keepequal" | "dropequal") && !at_least(41) {
+        return Err(format!(
+            "{shown} relabel action is only supported from Prometheus version 2.41.0"
+        ));
+    }
+    if let Err(e) = Regex::new(&format!("^(?s:{regex})$")) {
+        let detail = e.to_string().replace('\n', " ");
+        return Err(format!(
+            "invalid regex {regex} for relabel configuration: {detail}"
+        ));
+    }
+    if modulus == 0 && action == "hashmod" {
+        return Err("relabel configuration for hashmod requires non-zero modulus".into());
+    }
+    let writes_target = matches!(
+        action,
+        "replace" | "hashmod" | "lowercase" | "uppercase" | "keepequal" | "dropequal"
+    );
+    if writes_target && target.is_empty() {
+        return Err(format!(
+            "relabel configuration for {shown} action needs targetLabel value"
+        ));
+    }
+    // The reference checks replace's target label against the plain naming
+    // scheme even when it holds `$1`-style variables (so Prometheus 2 refuses
+    // them), and so does it for hashmod and the case/equality actions.
+    if writes_target && !valid_name(target) {
+        return Err(format!(
+            "{target:?} is invalid 'target_label' for {shown} action"
+        ));
+    }
+    let replacement_set = replacement.is_some_and(|r| r != DEFAULT_REPLACEMENT);
+    let case_or_equal = matches!(
+        action,
+        "lowercase" | "uppercase" | "keepequal" | "dropequal"
+    );
+    if case_or_equal && replacement_set {
+        return Err(format!("'replacement' can not be set for {shown} action"));
+    }
+    if action == "labelmap"
+        && let Some(replacement) = replacement
+    {
+        let valid = if version.major >= 3 {
+            valid_name(replacement)
+        } else {
+            LEGACY_TARGET_WITH_VARS.is_match(replacement)
+        };
+        if !valid {
+            return Err(format!(
+                "{replacement:?} is invalid 'replacement' for {shown} action"
+            ));
+        }
+    }
+    let modulus_set = modulus != 0;
+    let separator_set = separator.is_some_and(|s| s != DEFAULT_SEPARATOR);
+    if matches!(action, "keepequal" | "dropequal")
+        && ((!regex.is_empty() && regex != DEFAULT_REGEX)
+            || modulus_set
+            || separator_set
+            || replacement_set)
+    {
+        return Err(format!(
+            "{shown} action requires only 'source_labels' and `target_label`, and no other fields"
+        ));
+    }
+    let has_sources = config.source_labels.as_ref().is_some_and(|s| !s.is_empty());
+    if matches!(action, "labeldrop" | "labelkeep")
+        && (has_sources || !target.is_empty() || modulus_set || separator_set || replacement_set)
+    {
+        return Err(format!(
+            "{shown} action requires only 'regex', and no other fields"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,560 @@
+//! Generates the expected outputs of the conformance corpus by running the
+//! reference operator (upstream v0.93.0) on every scenario.
+//!
+//! ```text
+//! cargo run -p promop-testenv --bin reference-fixtures -- [FILTER]
+//! ```
+//!
+//! One apiserver and one reference operator serve the whole run. For each
+//! `conformance/scenarios/<family>/<name>.yaml` whose `<family>/<name>`
+//! contains FILTER, the scenario is applied (workloads last, so the operator
+//! usually writes once), the config Secret of every Prometheus and
+//! PrometheusAgent is read once it has stayed unchanged for a while, and it
+//! is stored under `conformance/expected/<family>/<name>/`. The scenario's
+//! namespaces are then emptied and removed (there is no controller-manager:
+//! this program does the namespace controller's part) so that the next
+//! scenario starts from a clean cluster.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use flate2::read::GzDecoder;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use kube::api::{
+    ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+};
+use kube::discovery::{Discovery, Scope, verbs};
+use kube::{Api, Client};
+use promop_testenv::{
+    ReferenceOperator, TestEnv, apply_manifests, install_crds, parse_yaml_documents, upstream_dir,
+};
+use serde_json::{Value, json};
+
+/// How long a generated config must stay unchanged to count as final: the
+/// operator rewrites it as the objects of a scenario reach its informers.
+const STABLE_FOR: Duration = Duration::from_secs(2);
+/// How long to wait for a config Secret to appear and settle.
+const CONFIG_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(200);
+/// Namespaces a scenario may not use: the cleanup deletes every namespace a
+/// scenario touches.
+const RESERVED_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+const WORKLOAD_KINDS: [&str; 2] = ["Prometheus", "PrometheusAgent"];
+fn is_workload(doc: &Value) -> bool {
+    WORKLOAD_KINDS.iter().any(|k| doc["kind"] == *k)
+}
+
+const MONITOR_SELECTORS: [&str; 4] = [
+    "serviceMonitorSelector",
+    "podMonitorSelector",
+    "probeSelector",
+    "scrapeConfigSelector",
+];
+
+/// A Prometheus or PrometheusAgent of a scenario.
+struct Workload {
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl Workload {
+    /// The reference's name prefix of the objects it generates.
+    fn prefix(&self) -> &'static str {
+        if self.kind == "PrometheusAgent" {
+            "prom-agent"
+        } else {
+            "prometheus"
+        }
+    }
+
+    fn config_secret(&self) -> String {
+        format!("{}-{}", self.prefix(), self.name)
+    }
+
+    fn rulefiles_prefix(&self) -> String {
+        format!("{}-{}-rulefiles-", self.prefix(), self.name)
+    }
+
+    /// File stem of the stored outputs: `<ns>__<name>`.
+    fn stem(&self) -> String {
+        format!("{}__{}", self.namespace, self.name)
+    }
+}
+
+/// What the reference generated for one workload.
+#[derive(PartialEq)]
+struct Generated {
+    config: String,
+    /// Rule ConfigMaps' keys and contents (all rulefiles ConfigMaps merged).
+    rules: BTreeMap<String, String>,
+}
+
+struct Scenario {
+    /// `<family>/<name>`
+    id: String,
+    docs: Vec<Value>,
+}
+
+impl Scenario {
+    fn namespaces(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for doc in &self.docs {
+            if doc["kind"] == "Namespace" {
+                if let Some(n) = doc.pointer("/metadata/name").and_then(Value::as_str) {
+                    out.insert(n.to_owned());
+                }
+            } else if let Some(n) = doc.pointer("/metadata/namespace").and_then(Value::as_str) {
+                out.insert(n.to_owned());
+            }
+        }
+        out
+    }
+
+    fn workloads(&self) -> Vec<Workload> {
+        self.docs
+            .iter()
+            .filter(|d| is_workload(d))
+            .map(|d| Workload {
+                kind: d["kind"].as_str().unwrap_or_default().to_owned(),
+                namespace: d
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("default")
+                    .to_owned(),
+                name: d
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+            .collect()
+    }
+
+    /// Checks what the generator relies on: every namespaced object names
+    /// its (non-reserved) namespace, and there is at least one workload.
+    fn check(&self) -> Result<()> {
+        for (i, doc) in self.docs.iter().enumerate() {
+            let kind = doc["kind"]
+                .as_str()
+                .with_context(|| format!("document {i}: no kind"))?;
+            ensure!(
+                doc.pointer("/metadata/name").is_some(),
+                "document {i} ({kind}): no metadata.name"
+            );
+            if kind != "Namespace" {
+                ensure!(
+                    doc.pointer("/metadata/namespace").is_some(),
+                    "document {i} ({kind}): no metadata.namespace (scenarios name their namespaces)"
+                );
+            }
+        }
+        for doc in self.docs.iter().filter(|d| d["kind"] == "Prometheus") {
+            // Without any of these selectors the reference leaves the
+            // config Secret alone ("unmanaged configuration"): nothing to
+            // compare.
+            ensure!(
+                MONITOR_SELECTORS
+                    .iter()
+                    .any(|s| doc["spec"].get(s).is_some()),
+                "Prometheus {}: set one of {MONITOR_SELECTORS:?} (an empty one is fine)",
+                doc["metadata"]["name"]
+            );
+        }
+        for doc in self.docs.iter().filter(|d| is_workload(d)) {
+            ensure!(
+                doc.pointer("/spec/version").is_some(),
+                "{} {}: set spec.version (the default is newer than the installed promtool)",
+                doc["kind"],
+                doc["metadata"]["name"]
+            );
+        }
+        for ns in self.namespaces() {
+            ensure!(
+                !RESERVED_NAMESPACES.contains(&ns.as_str()),
+                "namespace {ns} is reserved"
+            );
+        }
+        ensure!(
+            !self.workloads().is_empty(),
+            "no Prometheus or PrometheusAgent"
+        );
+        Ok(())
+    }
+}
+
+fn conformance_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
+}
+
+fn load_scenarios(filter: Option<&str>) -> Result<Vec<Scenario>> {
+    let root = conformance_dir().join("scenarios");
+    let mut out = Vec::new();
+    let mut families: Vec<_> = std::fs::read_dir(&root)
+        .with_context(|| format!("reading {}", root.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    families.sort();
+    for family in families {
+        let mut files: Vec<_> = std::fs::read_dir(&family)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let id = format!(
+                "{}/{}",
+                family.file_name().unwrap_or_default().to_string_lossy(),
+                file.file_stem().unwrap_or_default().to_string_lossy()
+            );
+            if filter.is_some_and(|f| !id.contains(f)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file)?;
+            let docs = parse_yaml_documents(&text).with_context(|| id.clone())?;
+            let scenario = Scenario { id, docs };
+            scenario
+                .check()
+                .with_context(|| format!("scenario {}", scenario.id))?;
+            out.push(scenario);
+        }
+    }
+    Ok(out)
+}
+
+fn to_yaml_stream(docs: &[&Value]) -> Result<String> {
+    // JSON is YAML: apply_manifests parses either.
+    let parts: Result<Vec<String>> = docs.iter().map(|d| Ok(serde_json::to_string(d)?)).collect();
+    Ok(parts?.join("\n---\n"))
+}
+
+async fn read_generated(client: &Client, w: &Workload) -> Result<Option<Generated>> {
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &w.namespace);
+    let Some(secret) = secrets.get_opt(&w.config_secret()).await? else {
+        return Ok(None);
+    };
+    // The reference first writes the Secret with an empty key, then the
+    // gzipped configuration.
+    let Some(gz) = secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get("prometheus.yaml.gz"))
+        .filter(|gz| !gz.0.is_empty())
+    else {
+        return Ok(None);
+    };
+    let mut config = String::new();
+    GzDecoder::new(gz.0.as_slice())
+        .read_to_string(&mut config)
+        .with_context(|| format!("gunzipping {}/{}", w.namespace, w.config_secret()))?;
+    if config.trim().is_empty() {
+        return Ok(None);
+    }
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &w.namespace);
+    let mut rules = BTreeMap::new();
+    for cm in cms.list(&ListParams::default()).await? {
+        let name = cm.metadata.name.unwrap_or_default();
+        if name.starts_with(&w.rulefiles_prefix()) {
+            rules.extend(cm.data.unwrap_or_default());
+        }
+    }
+    Ok(Some(Generated { config, rules }))
+}
+
+/// Polls until every workload's output exists and has not changed for
+/// [`STABLE_FOR`].
+async fn wait_stable(client: &Client, workloads: &[Workload]) -> Result<Vec<Generated>> {
+    let start = Instant::now();
+    let mut last: Vec<Option<Generated>> = workloads.iter().map(|_| None).collect();
+    let mut changed_at = Instant::now();
+    loop {
+        let mut now = Vec::new();
+        for w in workloads {
+            now.push(read_generated(client, w).await?);
+        }
+        if now != last {
+            last = now;
+            changed_at = Instant::now();
+        } else if last.iter().all(Option::is_some) && changed_at.elapsed() >= STABLE_FOR {
+            return Ok(last.into_iter().flatten().collect());
+        }
+        if start.elapsed() > CONFIG_TIMEOUT {
+            let missing: Vec<String> = workloads
+                .iter()
+                .zip(&last)
+                .filter(|(_, g)| g.is_none())
+                .map(|(w, _)| format!("{}/{}", w.namespace, w.config_secret()))
+                .collect();
+            bail!(
+                "no stable generated configuration after {CONFIG_TIMEOUT:?}; missing: {missing:?}"
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Operator log lines about objects it rejected, for the scenario's
+/// namespaces, without timestamps: `level=WARN msg="skipping object" ...`.
+fn rejections(log: &str, namespaces: &BTreeSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = log
+        .lines()
+        .filter(|l| l.contains("skipping") || l.contains("rejected") || l.contains("invalid"))
+        .filter(|l| namespaces.iter().any(|ns| l.contains(&format!("{ns}/"))))
+        .map(strip_log_noise)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Drops the fields that vary between runs (time, source position).
+fn strip_log_noise(line: &str) -> String {
+    let mut fields = Vec::new();
+    let mut rest = line.trim();
+    while !rest.is_empty() {
+        // logfmt: key=value or key="quoted value"
+        let Some(eq) = rest.find('=') else {
+            fields.push(rest.to_owned());
+            break;
+        };
+        let key = &rest[..eq];
+        let after = &rest[eq + 1..];
+        let (value, next) = if let Some(q) = after.strip_prefix('"') {
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in q.char_indices() {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            let end = end.unwrap_or(q.len());
+            // `after` = `"` + q: the value with its quotes is after[..end + 2].
+            (
+                after.get(..end + 2).unwrap_or(after),
+                q.get(end + 1..).unwrap_or(""),
+            )
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        if !matches!(key, "time" | "ts" | "caller" | "source") {
+            fields.push(format!("{key}={value}"));
+        }
+        rest = next.trim_start();
+    }
+    fields.join(" ")
+}
+
+/// Every namespaced resource type that can be emptied with deletecollection.
+async fn namespaced_resources(client: &Client) -> Result<Vec<ApiResource>> {
+    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
+    let mut out = Vec::new();
+    for group in discovery.groups() {
+        for (ar, caps) in group.recommended_resources() {
+            if caps.scope == Scope::Namespaced && caps.supports_operation(verbs::DELETE_COLLECTION)
+            {
+                out.push(ar);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Removes a scenario: its workloads first (so the operator stops writing),
+/// then each namespace with all its content, finalized by hand.
+async fn cleanup(client: &Client, scenario: &Scenario, resources: &[ApiResource]) -> Result<()> {
+    let dp = DeleteParams::default();
+    for doc in scenario.docs.iter().filter(|d| is_workload(d)) {
+        let api_version = doc["apiVersion"].as_str().unwrap_or_default();
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let plural = if kind == "Prometheus" {
+            "prometheuses"
+        } else {
+            "prometheusagents"
+        };
+        let ar = ApiResource {
+            group: group.into(),
+            version: version.into(),
+            api_version: api_version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+        };
+        let ns = doc
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+        if api.get_opt(name).await?.is_some() {
+            api.delete(name, &dp).await?;
+        }
+    }
+    let ns_api: Api<Namespace> = Api::all(client.clone());
+    for ns in scenario.namespaces() {
+        if ns_api.get_opt(&ns).await?.is_none() {
+            continue;
+        }
+        // Terminating first: the apiserver then refuses new objects in it.
+        ns_api.delete(&ns, &dp).await?;
+        for ar in resources {
+            let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, ar);
+            api.delete_collection(&dp, &ListParams::default())
+                .await
+                .with_context(|| format!("emptying {} in {ns}", ar.plural))?;
+        }
+        // Objects the operator marked with finalizers would stay; drop them.
+        for ar in resources {
+            let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, ar);
+            for obj in api.list(&ListParams::default()).await? {
+                let name = obj.metadata.name.clone().unwrap_or_default();
+                let patch = json!({"metadata": {"finalizers": null}});
+                api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                    .ok();
+            }
+        }
+        if let Some(mut namespace) = ns_api.get_opt(&ns).await? {
+            if let Some(spec) = namespace.spec.as_mut() {
+                spec.finalizers = Some(Vec::new());
+            }
+            namespace.metadata.managed_fields = None;
+            ns_api
+                .replace_subresource("finalize", &ns, &PostParams::default(), &namespace)
+                .await
+                .with_context(|| format!("finalizing namespace {ns}"))?;
+        }
+        let start = Instant::now();
+        while ns_api.get_opt(&ns).await?.is_some() {
+            ensure!(
+                start.elapsed() < Duration::from_secs(30),
+                "namespace {ns} not gone after 30s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
+fn write_expected(
+    scenario: &Scenario,
+    workloads: &[Workload],
+    generated: &[Generated],
+    rejected: &[String],
+) -> Result<()> {
+    let dir = conformance_dir().join("expected").join(&scenario.id);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    for (w, g) in workloads.iter().zip(generated) {
+        std::fs::write(dir.join(format!("{}.yaml", w.stem())), &g.config)?;
+        if !g.rules.is_empty() {
+            let rules_dir = dir.join(format!("{}.rules", w.stem()));
+            std::fs::create_dir_all(&rules_dir)?;
+            for (key, content) in &g.rules {
+                std::fs::write(rules_dir.join(key), content)?;
+            }
+        }
+    }
+    if !rejected.is_empty() {
+        std::fs::write(dir.join("rejected.txt"), rejected.join("\n") + "\n")?;
+    }
+    Ok(())
+}
+
+async fn run_scenario(
+    client: &Client,
+    op: &ReferenceOperator,
+    scenario: &Scenario,
+    resources: &[ApiResource],
+) -> Result<()> {
+    let log_offset = op.logs().len();
+    let (workload_docs, other_docs): (Vec<&Value>, Vec<&Value>) =
+        scenario.docs.iter().partition(|d| is_workload(d));
+    let result = async {
+        apply_manifests(client, &to_yaml_stream(&other_docs)?).await?;
+        apply_manifests(client, &to_yaml_stream(&workload_docs)?).await?;
+        let workloads = scenario.workloads();
+        let generated = wait_stable(client, &workloads).await?;
+        let log = op.logs();
+        let rejected = rejections(
+            log.get(log_offset..).unwrap_or(&log),
+            &scenario.namespaces(),
+        );
+        write_expected(scenario, &workloads, &generated, &rejected)
+    }
+    .await;
+    let cleaned = cleanup(client, scenario, resources).await;
+    result.and(cleaned)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let filter = std::env::args().nth(1);
+    let scenarios = load_scenarios(filter.as_deref())?;
+    ensure!(!scenarios.is_empty(), "no scenario matches {filter:?}");
+    let t0 = Instant::now();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    let resources = namespaced_resources(&client).await?;
+    let mut op = ReferenceOperator::start(&env, &[]).await?;
+    eprintln!(
+        "test bed and reference operator ready after {:.1?}",
+        t0.elapsed()
+    );
+
+    let mut failed = Vec::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let t = Instant::now();
+        match run_scenario(&client, &op, scenario, &resources).await {
+            Ok(()) => eprintln!(
+                "[{}/{}] {} ({:.1?})",
+                i + 1,
+                scenarios.len(),
+                scenario.id,
+                t.elapsed()
+            ),
+            Err(e) => {
+                eprintln!(
+                    "[{}/{}] {} FAILED: {e:#}",
+                    i + 1,
+                    scenarios.len(),
+                    scenario.id
+                );
+                failed.push(scenario.id.clone());
+            }
+        }
+        op.check_running()
+            .with_context(|| format!("reference operator died; log tail:\n{}", op.log_tail(40)))?;
+    }
+    eprintln!(
+        "{} scenarios in {:.1?}, {} failed",
+        scenarios.len(),
+        t0.elapsed(),
+        failed.len()
+    );
+    if !failed.is_empty() {
+        eprintln!("operator log tail:\n{}", op.log_tail(30));
+        bail!("failed scenarios: {failed:?}");
+    }
+    Ok(())
+}
