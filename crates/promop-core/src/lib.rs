@@ -7,3 +7,4 @@ pub mod snapshot;
 pub mod yaml;
 pub mod select;
 pub mod prometheus;
+pub mod pipeline;

@@ -13,12 +13,17 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::object::{MonitoringObject, decode_object};
 use promop_core::prometheus::{ConfigInput, Workload, generate};
+use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::{KindSelection, select_for_agent, select_for_prometheus};
 use promop_core::snapshot::{ObjectKey, Snapshot};
 use promop_core::yaml;
 use serde_json::Value;
 
 /// Scenarios whose output is knowingly different, with the reason.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// Families about selection: they use the real selection.
+const SELECTION_FAMILIES: &[&str] = &["selectors", "namespace-selectors"];
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
@@ -47,7 +52,7 @@ fn load_snapshot(path: &Path) -> Snapshot {
                 snapshot.config_maps.insert(key(&c.metadata), c);
             }
             _ => {
-                if !promop_api::crd::apply_defaults(&mut doc) {
+                if promop_api::crd::apply_defaults(&mut doc).is_none() {
                     continue;
                 }
                 let decoded = decode_object(doc).expect("monitoring object decodes");
@@ -99,28 +104,45 @@ fn check_scenario(family: &str, path: &Path) -> Result<usize, String> {
         .iter()
         .map(Workload::Prometheus)
         .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
+    // Scenarios about selection, or where the reference rejected objects,
+    // go through `promop_core::select`; the others use every object.
+    let real_selection = SELECTION_FAMILIES.contains(&family) || expected_dir.join("rejected.txt").exists();
     let mut checked = 0;
     let mut diffs = Vec::new();
     for workload in workloads {
-        let file = expected_dir.join(format!(
-            "{}__{}.yaml",
-            workload.namespace(),
-            workload.name()
-        ));
-        let Ok(expected) = std::fs::read_to_string(&file) else {
-            continue;
-        };
+        let file = expected_dir.join(format!("{}__{}.yaml", workload.namespace(), workload.name()));
+        let Ok(expected) = std::fs::read_to_string(&file) else { continue };
         let rule_maps: Vec<String> = match workload {
             Workload::Prometheus(p) if p.spec.rule_selector.is_some() => {
                 vec![format!("prometheus-{}-rulefiles-0", workload.name())]
             }
             _ => Vec::new(),
         };
+        let selection = if real_selection {
+            let watched = WatchedNamespaces::all();
+            let selection = match workload {
+                Workload::Prometheus(p) => select_for_prometheus(&snapshot, p, &watched),
+                Workload::Agent(a) => select_for_agent(&snapshot, a, &watched),
+            };
+            match selection {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    diffs.push(format!("{}: selection error: {e}", file.display()));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let sel_sms = pick(selection.as_ref().map(|s| &s.service_monitors), &sms);
+        let sel_pms = pick(selection.as_ref().map(|s| &s.pod_monitors), &pms);
+        let sel_probes = pick(selection.as_ref().map(|s| &s.probes), &probes);
+        let sel_scs = pick(selection.as_ref().map(|s| &s.scrape_configs), &scs);
         let mut input = ConfigInput::new(workload, &snapshot);
-        input.service_monitors = &sms;
-        input.pod_monitors = &pms;
-        input.probes = &probes;
-        input.scrape_configs = &scs;
+        input.service_monitors = &sel_sms;
+        input.pod_monitors = &sel_pms;
+        input.probes = &sel_probes;
+        input.scrape_configs = &sel_scs;
         input.rule_config_maps = &rule_maps;
         checked += 1;
         match generate(&input) {
@@ -141,6 +163,14 @@ fn check_scenario(family: &str, path: &Path) -> Result<usize, String> {
         Ok(checked)
     } else {
         Err(diffs.join("\n"))
+    }
+}
+
+/// The selected objects, or all of them without a selection.
+fn pick<'a, T>(selection: Option<&KindSelection<'a, T>>, all: &[&'a T]) -> Vec<&'a T> {
+    match selection {
+        Some(s) => s.selected.iter().map(|o| o.object).collect(),
+        None => all.to_vec(),
     }
 }
 
@@ -242,4 +272,14 @@ fn version_gates() {
 #[test]
 fn additional_scrape_configs() {
     check_family("additional-scrape-configs");
+}
+
+#[test]
+fn selectors() {
+    check_family("selectors");
+}
+
+#[test]
+fn namespace_selectors() {
+    check_family("namespace-selectors");
 }

@@ -1,5 +1,7 @@
 //! `promop`: the Prometheus Operator's API, served by a Rust operator.
 mod crds;
+mod manifests;
+mod render;
 
 use std::process::ExitCode;
 
@@ -20,18 +22,23 @@ struct Cli {
 enum Command {
     /// Print the CustomResourceDefinitions of monitoring.coreos.com as YAML.
     Crds(crds::Args),
+    /// Print the Prometheus configuration generated for manifests, offline.
+    Render(render::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Crds(args) => crds::run(&args),
+        Command::Crds(args) => crds::run(&args).map(|()| 0),
+        Command::Render(args) => render::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("promop: {err:#}");
-            ExitCode::FAILURE
+            // Input that cannot be used at all is told apart for CI gates.
+            let unusable = err.downcast_ref::<manifests::UnusableInput>().is_some();
+            ExitCode::from(if unusable { 2 } else { 1 })
         }
     }
 }

@@ -38,7 +38,11 @@ impl Mapping {
     }
 
     /// Appends `key: value` when `value` is `Some`.
-    pub fn insert_opt<V: Into<Node>>(&mut self, key: impl Into<String>, value: Option<V>) -> &mut Self {
+    pub fn insert_opt<V: Into<Node>>(
+        &mut self,
+        key: impl Into<String>,
+        value: Option<V>,
+    ) -> &mut Self {
         if let Some(value) = value {
             self.insert(key, value);
         }
@@ -46,9 +50,13 @@ impl Mapping {
     }
 
     /// A mapping of a Go map, whose keys yaml.v2 prints sorted.
-    pub fn sorted<K: Into<String>, V: Into<Node>>(entries: impl IntoIterator<Item = (K, V)>) -> Self {
-        let mut items: Vec<(String, Node)> =
-            entries.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    pub fn sorted<K: Into<String>, V: Into<Node>>(
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut items: Vec<(String, Node)> = entries
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         Self(items)
     }
@@ -122,5 +130,26 @@ impl From<f64> for Node {
 impl<T: Into<Node>> From<Vec<T>> for Node {
     fn from(items: Vec<T>) -> Self {
         Node::Seq(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Node {
+    /// The same value as JSON (`promop render -o json`); floats that JSON
+    /// cannot hold (NaN, infinities) become null.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Int(i) => Value::from(*i),
+            Node::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Node::Str(s) => Value::String(s.clone()),
+            Node::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Node::Map(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_json()))
+                    .collect(),
+            ),
+        }
     }
 }

@@ -1,0 +1,228 @@
+//! `promop render` as users run it: on the reference's example manifests
+//! (the output must pass the real promtool), on bad input (exit codes and
+//! messages), and on objects that must be skipped without losing the rest.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use promop_testenv::upstream_dir;
+
+fn promop(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promop"));
+    command.args(args);
+    match stdin {
+        None => command.output().expect("promop runs"),
+        Some(text) => {
+            use std::io::Write;
+            let mut child = command
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("promop runs");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(text.as_bytes())
+                .expect("write stdin");
+            child.wait_with_output().expect("promop ends")
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Checks a config with `promtool-v3 check config --syntax-only`.
+fn promtool_accepts(config: &str, label: &str) {
+    let promtool = promop_testenv::binary("promtool-v3").expect("promtool-v3 installed");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("prometheus.yaml");
+    std::fs::write(&file, config).expect("write config");
+    let out = Command::new(promtool)
+        .args(["check", "config", "--syntax-only"])
+        .arg(&file)
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "{label}: promtool rejects the rendered config:\n{}{}\n{config}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn example_sets() -> Vec<PathBuf> {
+    let mut sets = Vec::new();
+    let example = upstream_dir().join("example");
+    let mut stack = vec![example];
+    while let Some(dir) = stack.pop() {
+        let mut has_yaml = false;
+        for entry in std::fs::read_dir(&dir).expect("example dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.to_string_lossy().contains("-crd") {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                has_yaml = true;
+            }
+        }
+        if has_yaml {
+            sets.push(dir);
+        }
+    }
+    sets.sort();
+    sets
+}
+
+#[test]
+fn every_example_set_renders_to_a_config_promtool_accepts() {
+    let mut rendered = 0;
+    for set in example_sets() {
+        let name = set
+            .strip_prefix(upstream_dir())
+            .unwrap_or(&set)
+            .display()
+            .to_string();
+        let out_dir = tempfile::tempdir().expect("temp dir");
+        let out = promop(
+            &[
+                "render",
+                "-f",
+                &set.to_string_lossy(),
+                "--out-dir",
+                &out_dir.path().to_string_lossy(),
+            ],
+            None,
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        if name.ends_with("scrapeclass") {
+            // Upstream's own CRDs reject these snippets (no metadata.name, no
+            // spec.selector): render says so and has nothing to render.
+            assert!(
+                stderr.contains("Prometheus default/: metadata.name: required"),
+                "{stderr}"
+            );
+            assert!(
+                stderr.contains("spec: missing field `selector`"),
+                "{stderr}"
+            );
+        }
+        let mut configs = Vec::new();
+        collect(out_dir.path(), &mut configs);
+        if configs.is_empty() {
+            assert!(stderr.contains("nothing to render"), "{name}: {stderr}");
+        }
+        for config in configs {
+            let body = std::fs::read_to_string(&config).expect("rendered file");
+            promtool_accepts(&body, &format!("{name}: {}", config.display()));
+            rendered += 1;
+        }
+    }
+    assert!(rendered >= 6, "only {rendered} configs rendered");
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("out dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+const GOOD: &str = r#"
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring}
+spec:
+  version: v3.5.0
+  serviceMonitorSelector: {}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: good, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: web}}
+  endpoints: [{port: web}]
+"#;
+
+#[test]
+fn an_invalid_monitor_is_skipped_with_a_reason_and_the_rest_renders() {
+    let input = format!(
+        "{GOOD}---\n{}",
+        r#"apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: bad-regex, namespace: monitoring}
+spec:
+  selector: {}
+  endpoints:
+  - port: web
+    relabelings: [{action: replace, regex: "(unclosed", targetLabel: x}]
+"#
+    );
+    let out = promop(&["render", "-f", "-"], Some(&input));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("job_name: serviceMonitor/monitoring/good/0"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("bad-regex"), "{stdout}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("ServiceMonitor monitoring/bad-regex: "))
+        .unwrap_or_else(|| panic!("no line for the invalid monitor:\n{stderr}"));
+    assert!(line.contains("relabelings"), "{line}");
+    promtool_accepts(&stdout, "good monitor");
+}
+
+#[test]
+fn unknown_fields_are_reported_and_defaults_applied() {
+    let input = GOOD.replace(
+        "endpoints: [{port: web}]",
+        "endpoints: [{port: web, prot: x}]",
+    );
+    let out = promop(&["render", "-f", "-", "-o", "json"], Some(&input));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("ServiceMonitor monitoring/good: spec.endpoints[0].prot: unknown field"),
+        "{stderr}"
+    );
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    // The Prometheus CRD's default scrapeInterval (30s) reaches the config.
+    assert_eq!(config["global"]["scrape_interval"], "30s");
+}
+
+#[test]
+fn unusable_input_exits_2_naming_file_and_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        ("broken.yaml", "a: [unclosed", "not valid YAML"),
+        (
+            "typo.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitr\nmetadata: {name: x}\n",
+            "document 1: unknown kind ServiceMonitr",
+        ),
+        (
+            "raw.yaml",
+            "- job_name: x\n",
+            "document 0: not a Kubernetes object",
+        ),
+    ];
+    for (file, body, expected) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, body).expect("write input");
+        let out = promop(&["render", "-f", &path.to_string_lossy()], None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains(file) && stderr.contains(expected),
+            "{file}: {stderr}"
+        );
+    }
+}
