@@ -8,3 +8,4 @@ pub mod yaml;
 pub mod select;
 pub mod prometheus;
 pub mod pipeline;
+pub mod manifests;

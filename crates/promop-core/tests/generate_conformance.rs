@@ -78,10 +78,10 @@ fn key(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Obj
     )
 }
 
-fn sorted<'a, T>(
-    items: &'a [T],
+fn sorted<T>(
+    items: &[T],
     meta: impl Fn(&T) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> Vec<&'a T> {
+) -> Vec<&T> {
     let mut refs: Vec<&T> = items.iter().collect();
     refs.sort_by_key(|o| key(meta(o)));
     refs
@@ -106,12 +106,19 @@ fn check_scenario(family: &str, path: &Path) -> Result<usize, String> {
         .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
     // Scenarios about selection, or where the reference rejected objects,
     // go through `promop_core::select`; the others use every object.
-    let real_selection = SELECTION_FAMILIES.contains(&family) || expected_dir.join("rejected.txt").exists();
+    let real_selection =
+        SELECTION_FAMILIES.contains(&family) || expected_dir.join("rejected.txt").exists();
     let mut checked = 0;
     let mut diffs = Vec::new();
     for workload in workloads {
-        let file = expected_dir.join(format!("{}__{}.yaml", workload.namespace(), workload.name()));
-        let Ok(expected) = std::fs::read_to_string(&file) else { continue };
+        let file = expected_dir.join(format!(
+            "{}__{}.yaml",
+            workload.namespace(),
+            workload.name()
+        ));
+        let Ok(expected) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         let rule_maps: Vec<String> = match workload {
             Workload::Prometheus(p) if p.spec.rule_selector.is_some() => {
                 vec![format!("prometheus-{}-rulefiles-0", workload.name())]
@@ -282,4 +289,9 @@ fn selectors() {
 #[test]
 fn namespace_selectors() {
     check_family("namespace-selectors");
+}
+
+#[test]
+fn global() {
+    check_family("global");
 }

@@ -149,7 +149,12 @@ impl<'a> Context<'a> {
             version,
             snapshot: input.snapshot,
             classes: ScrapeClasses::of(&workload)?,
-            capabilities: input.capabilities,
+            capabilities: Capabilities {
+                // Only the Prometheus controller applies shard retention.
+                shard_retention_policy: input.capabilities.shard_retention_policy
+                    && workload.server().is_some(),
+                ..input.capabilities
+            },
             shards: input.shards.max(1),
         })
     }

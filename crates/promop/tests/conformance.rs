@@ -1,0 +1,198 @@
+//! The differential conformance suite: for every scenario of
+//! `conformance/scenarios/`, promop's configuration (the same path as
+//! `promop render`: manifests → selection → generation → YAML) against the
+//! reference operator's, stored in `conformance/expected/` by
+//! `conformance/regenerate`. Byte for byte; each difference must be listed
+//! in `conformance/known-differences.md` with its reason, and each listed
+//! one must still differ (so the list stays true). Every config promop
+//! writes must pass the real promtool of the matching major version.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use promop_core::manifests::{Loaded, Strictness};
+use promop_core::pipeline::prometheus_config;
+use promop_core::prometheus::Workload;
+use promop_core::select::namespaces::WatchedNamespaces;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
+}
+
+/// `(family/scenario, file)` pairs listed in known-differences.md.
+fn known_differences() -> BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(corpus().join("known-differences.md"))
+        .expect("conformance/known-differences.md");
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let listed = cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty();
+            listed.then(|| {
+                (
+                    cells[0].trim_matches('`').to_owned(),
+                    cells[1].trim_matches('`').to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+enum Outcome {
+    Identical,
+    Different(String),
+}
+
+fn promtool_check(config: &str, version: Option<&str>) -> Result<(), String> {
+    let binary = if version.is_some_and(|v| v.trim_start_matches('v').starts_with('2')) {
+        "promtool-v2"
+    } else {
+        "promtool-v3"
+    };
+    let promtool = promop_testenv::binary(binary).map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("prometheus.yaml");
+    std::fs::write(&file, config).map_err(|e| e.to_string())?;
+    let out = Command::new(promtool)
+        .args(["check", "config", "--syntax-only"])
+        .arg(&file)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{binary}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+#[test]
+fn promop_matches_the_reference_on_the_corpus() {
+    let known = known_differences();
+    let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut scenarios: Vec<PathBuf> = Vec::new();
+    for family in std::fs::read_dir(corpus().join("scenarios"))
+        .expect("scenarios")
+        .flatten()
+    {
+        for scenario in std::fs::read_dir(family.path()).expect("family").flatten() {
+            scenarios.push(scenario.path());
+        }
+    }
+    scenarios.sort();
+    for path in scenarios
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
+        let family = path
+            .parent()
+            .and_then(Path::file_name)
+            .unwrap_or_default()
+            .to_string_lossy();
+        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+        let id = format!("{family}/{name}");
+        let expected_dir = corpus().join("expected").join(&*family).join(&*name);
+        let text = std::fs::read_to_string(path).expect("scenario readable");
+        let mut loaded = Loaded::default();
+        if let Err(e) = loaded.add_yaml(&id, &text, "default", Strictness::ObjectsOnly) {
+            failures.push(format!("{id}: unusable scenario: {e}"));
+            continue;
+        }
+        let snapshot = &loaded.snapshot;
+        let workloads = snapshot
+            .prometheuses
+            .iter()
+            .map(Workload::Prometheus)
+            .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
+        for workload in workloads {
+            let file = format!("{}__{}.yaml", workload.namespace(), workload.name());
+            let Ok(expected) = std::fs::read_to_string(expected_dir.join(&file)) else {
+                continue; // the reference wrote no config for it (see rejected.txt)
+            };
+            let outcome = match prometheus_config(snapshot, workload, &WatchedNamespaces::all()) {
+                Err(e) => Outcome::Different(format!("no config: {e}")),
+                Ok(output) => {
+                    let actual = promop_core::yaml::to_string(&output.config);
+                    if let Err(e) = promtool_check(&actual, workload.common().version.as_deref()) {
+                        failures.push(format!(
+                            "{id} {file}: promtool rejects promop's config: {e}"
+                        ));
+                    }
+                    if actual == expected {
+                        Outcome::Identical
+                    } else {
+                        Outcome::Different(first_difference(&expected, &actual))
+                    }
+                }
+            };
+            let key = (id.clone(), file.clone());
+            let counts = table.entry(family.to_string()).or_default();
+            match outcome {
+                Outcome::Identical => {
+                    counts.0 += 1;
+                    if known.contains(&key) {
+                        failures.push(format!(
+                            "{id} {file}: identical now: remove it from known-differences.md"
+                        ));
+                    }
+                }
+                Outcome::Different(why) => {
+                    counts.1 += 1;
+                    if !known.contains(&key) {
+                        failures.push(format!("{id} {file}: differs from the reference: {why}"));
+                    }
+                }
+            }
+            seen.insert(key);
+        }
+    }
+    for key in known.difference(&seen) {
+        failures.push(format!(
+            "{} {}: listed in known-differences.md but not in the corpus",
+            key.0, key.1
+        ));
+    }
+    let (identical, different) = table.values().fold((0, 0), |(a, b), (i, d)| (a + i, b + d));
+    println!("{:<28} {:>9} {:>9}", "family", "identical", "different");
+    for (family, (i, d)) in &table {
+        println!("{family:<28} {i:>9} {d:>9}");
+    }
+    let total = identical + different;
+    println!(
+        "{:<28} {identical:>9} {different:>9}  ({:.1}% identical)",
+        "total",
+        100.0 * identical as f64 / total.max(1) as f64
+    );
+    assert!(total >= 100, "only {total} configs in the corpus");
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The first differing line, for the failure message.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let line = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    format!(
+        "line {}: expected {:?}, promop {:?}",
+        line + 1,
+        e.get(line).unwrap_or(&"<end>"),
+        a.get(line).unwrap_or(&"<end>")
+    )
+}
