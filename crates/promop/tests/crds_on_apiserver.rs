@@ -23,6 +23,7 @@ fn inputs() -> Vec<(String, Value)> {
     let fixtures =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../promop-api/tests/fixtures/maximal");
     collect_yaml(&fixtures, &mut files);
+    let is_maximal = |f: &Path| f.starts_with(&fixtures);
     let mut out = Vec::new();
     for file in files
         .iter()
@@ -33,8 +34,13 @@ fn inputs() -> Vec<(String, Value)> {
         for (i, doc) in docs.into_iter().enumerate() {
             let group = doc["apiVersion"].as_str().unwrap_or_default();
             if group.starts_with("monitoring.coreos.com/") {
+                let prefix = if is_maximal(file) {
+                    "maximal:"
+                } else {
+                    "example:"
+                };
                 let name = format!(
-                    "{}#{i}",
+                    "{prefix}{}#{i}",
                     file.file_name().unwrap_or_default().to_string_lossy()
                 );
                 out.push((name, doc));
@@ -254,9 +260,19 @@ async fn our_crds_accept_and_default_like_upstream() {
     }
 
     let (mut accepted, mut rejected, mut mismatches) = (0, 0, Vec::new());
+    let maximal: Vec<&str> = cases
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| name.starts_with("maximal:") && !name.contains(" ("))
+        .collect();
+    assert!(maximal.len() >= 11, "maximal fixtures missing: {maximal:?}");
     for (name, object) in &cases {
         let theirs = dry_run(&upstream_env.client(), object).await;
         let mine = dry_run(&our_env.client(), object).await;
+        if maximal.contains(&name.as_str()) && theirs.is_err() {
+            // A maximal fixture is meant to be valid: it exercises every field.
+            mismatches.push(format!("{name}: upstream rejects it: {theirs:?}"));
+        }
         match (&theirs, &mine) {
             (Ok(a), Ok(b)) if a == b => {
                 // Offline defaulting (`promop render`) must give what the API server stores.

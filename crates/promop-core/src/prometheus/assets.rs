@@ -1,31 +1,81 @@
 //! Secrets and ConfigMaps referenced from a namespace, and the file names of
 //! TLS assets mounted under `/etc/prometheus/certs`.
+use std::collections::BTreeSet;
+
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use promop_api::common::SecretOrConfigMap;
+use serde_json::Value;
 
 use crate::snapshot::Snapshot;
 
 /// Where the TLS assets Secret is mounted in the Prometheus container.
 pub const TLS_ASSETS_DIR: &str = "/etc/prometheus/certs";
 
+/// The Secrets the reference operator reads while validating the selected
+/// objects and the workload. Its generator only sees those: a Secret that
+/// nothing validated (e.g. the credentials of a scrape class's
+/// authorization) reads as missing.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedSecrets(BTreeSet<(String, String)>);
+
+impl LoadedSecrets {
+    /// Adds every Secret referenced in `value` (a spec as JSON): objects
+    /// with `name` and `key` that are not ConfigMap references.
+    pub fn add_references(&mut self, namespace: &str, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                if let (Some(Value::String(name)), Some(Value::String(_))) =
+                    (map.get("name"), map.get("key"))
+                {
+                    self.0.insert((namespace.to_owned(), name.clone()));
+                }
+                for (field, child) in map {
+                    if field != "configMap" {
+                        self.add_references(namespace, child);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| self.add_references(namespace, i)),
+            _ => {}
+        }
+    }
+
+    /// Adds the Secrets referenced by a serializable part of a spec.
+    pub fn add<T: serde::Serialize>(&mut self, namespace: &str, part: &T) {
+        if let Ok(value) = serde_json::to_value(part) {
+            self.add_references(namespace, &value);
+        }
+    }
+
+    fn contains(&self, namespace: &str, name: &str) -> bool {
+        self.0.contains(&(namespace.to_owned(), name.to_owned()))
+    }
+}
+
 /// The references of one object, resolved in its namespace.
 #[derive(Clone, Copy)]
 pub struct Store<'a> {
     pub snapshot: &'a Snapshot,
+    pub loaded: &'a LoadedSecrets,
     pub namespace: &'a str,
 }
 
 impl<'a> Store<'a> {
-    pub fn new(snapshot: &'a Snapshot, namespace: &'a str) -> Self {
+    pub fn new(snapshot: &'a Snapshot, loaded: &'a LoadedSecrets, namespace: &'a str) -> Self {
         Self {
             snapshot,
+            loaded,
             namespace,
         }
     }
 
-    /// The value of a Secret key. Selection already refused objects whose
-    /// references are missing; the reference writes an empty value then.
+    /// The value of a Secret key, if the reference loaded that Secret.
+    /// Selection already refused objects whose references are missing; the
+    /// reference writes an empty value then.
     pub fn secret(&self, selector: &SecretKeySelector) -> Option<String> {
+        if !self.loaded.contains(self.namespace, &selector.name) {
+            return None;
+        }
         self.snapshot
             .secret_value(self.namespace, &selector.name, &selector.key)
             .map(|b| String::from_utf8_lossy(b).into_owned())

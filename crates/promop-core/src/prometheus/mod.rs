@@ -32,7 +32,7 @@ use promop_api::v1alpha1::ScrapeConfig;
 
 use crate::snapshot::Snapshot;
 use crate::yaml::{Mapping, Node};
-use assets::Store;
+use assets::{LoadedSecrets, Store};
 use scrape_class::ScrapeClasses;
 pub use version::{Feature, Version};
 pub use workload::Workload;
@@ -132,6 +132,7 @@ impl GenerateError {
 /// What every part of the generator needs to know.
 pub(crate) struct Context<'a> {
     pub workload: Workload<'a>,
+    pub loaded: LoadedSecrets,
     pub version: Version,
     pub snapshot: &'a Snapshot,
     pub classes: ScrapeClasses<'a>,
@@ -146,6 +147,7 @@ impl<'a> Context<'a> {
             .map_err(|e| GenerateError::invalid(&workload, "spec.version", e.to_string()))?;
         Ok(Self {
             workload,
+            loaded: loaded_secrets(input),
             version,
             snapshot: input.snapshot,
             classes: ScrapeClasses::of(&workload)?,
@@ -160,8 +162,8 @@ impl<'a> Context<'a> {
     }
 
     /// The Secrets and ConfigMaps of a namespace.
-    pub fn store(&self, namespace: &'a str) -> Store<'a> {
-        Store::new(self.snapshot, namespace)
+    pub fn store<'s>(&'s self, namespace: &'s str) -> Store<'s> {
+        Store::new(self.snapshot, &self.loaded, namespace)
     }
 
     /// The Kubernetes SD role for Services: `endpointslice` only when asked
@@ -177,6 +179,41 @@ impl<'a> Context<'a> {
             "endpoints"
         }
     }
+}
+
+/// The Secrets the reference reads before generating: those of the selected
+/// objects (in their namespaces) and those the workload's own settings
+/// reference (in its namespace; of scrape classes, only the TLS material).
+fn loaded_secrets(input: &ConfigInput<'_>) -> LoadedSecrets {
+    let mut loaded = LoadedSecrets::default();
+    let ns = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        meta.namespace.clone().unwrap_or_default()
+    };
+    for sm in input.service_monitors {
+        loaded.add(&ns(&sm.metadata), &sm.spec.endpoints);
+    }
+    for pm in input.pod_monitors {
+        loaded.add(&ns(&pm.metadata), &pm.spec.pod_metrics_endpoints);
+    }
+    for probe in input.probes {
+        loaded.add(&ns(&probe.metadata), &probe.spec);
+    }
+    for sc in input.scrape_configs {
+        loaded.add(&ns(&sc.metadata), &sc.spec);
+    }
+    let workload = input.workload;
+    let own = workload.namespace();
+    let cpf = workload.common();
+    for class in cpf.scrape_classes.iter().flatten() {
+        loaded.add(own, &class.tls_config);
+    }
+    loaded.add(own, &cpf.apiserver_config);
+    loaded.add(own, &cpf.remote_write);
+    if let Some(spec) = workload.server() {
+        loaded.add(own, &spec.remote_read);
+        loaded.add(own, &spec.alerting);
+    }
+    loaded
 }
 
 /// The configuration of the workload, as an ordered YAML document.

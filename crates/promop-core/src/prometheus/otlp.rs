@@ -63,7 +63,8 @@ pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), Generat
         (
             Feature::OtlpLabelNameSanitization,
             "label_name_preserve_multiple_underscores",
-            otlp.label_name_preserve_multiple_underscores.map(Into::into),
+            otlp.label_name_preserve_multiple_underscores
+                .map(Into::into),
         ),
     ];
     for (feature, key, value) in settings {

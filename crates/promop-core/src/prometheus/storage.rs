@@ -77,9 +77,7 @@ pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), G
         (
             Feature::AgentOutOfOrderTimeWindow,
             "out_of_order_time_window",
-            spec.out_of_order_time_window
-                .as_deref()
-                .map(Node::from),
+            spec.out_of_order_time_window.as_deref().map(Node::from),
         ),
         (
             Feature::StaleSeriesCompactionThreshold,

@@ -21,7 +21,10 @@ pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), Generat
     }
     let mut m = Mapping::new();
     m.insert("endpoint", tracing.endpoint.as_str());
-    m.insert_opt("client_type", tracing.client_type.as_deref().map(str::to_lowercase));
+    m.insert_opt(
+        "client_type",
+        tracing.client_type.as_deref().map(str::to_lowercase),
+    );
     m.insert_opt("sampling_fraction", fraction);
     m.insert_opt("insecure", tracing.insecure);
     // The reference walks a Go map here (random order); sorted is the one
@@ -29,7 +32,10 @@ pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), Generat
     if let Some(headers) = tracing.headers.as_ref().filter(|h| !h.is_empty()) {
         m.insert("headers", Mapping::sorted(headers.clone()));
     }
-    m.insert_opt("compression", tracing.compression.as_deref().map(str::to_lowercase));
+    m.insert_opt(
+        "compression",
+        tracing.compression.as_deref().map(str::to_lowercase),
+    );
     m.insert_opt("timeout", tracing.timeout.as_deref());
     let store = ctx.store(ctx.workload.namespace());
     tls::append(&mut m, &store, &ctx.version, tracing.tls_config.as_ref());

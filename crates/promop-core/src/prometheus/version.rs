@@ -161,6 +161,15 @@ pub enum Feature {
     OtlpPromoteScopeMetadata,
     OtlpUnderscoreEscapingWithoutSuffixes,
     OtlpLabelNameSanitization,
+    // ScrapeConfig service discoveries.
+    EnableCompression,
+    KubernetesSdSelectors,
+    Ec2Filters,
+    Ec2HttpClient,
+    DnsMxRecord,
+    DnsNsRecord,
+    DockerMatchFirstNetwork,
+    HetznerLabelSelector,
 }
 
 impl Feature {
@@ -246,6 +255,14 @@ impl Feature {
             OtlpPromoteScopeMetadata => "3.6.0",
             OtlpUnderscoreEscapingWithoutSuffixes => "3.6.0",
             OtlpLabelNameSanitization => "3.8.0",
+            EnableCompression => "2.49.0",
+            KubernetesSdSelectors => "2.17.0",
+            Ec2Filters => "2.3.0",
+            Ec2HttpClient => "2.41.0",
+            DnsMxRecord => "2.38.0",
+            DnsNsRecord => "2.49.0",
+            DockerMatchFirstNetwork => "2.54.1",
+            HetznerLabelSelector => "3.5.0",
         }
     }
 }

@@ -1,0 +1,28 @@
+//! `docker_sd_configs`: containers of a Docker host.
+use promop_api::v1alpha1::scrape_config::DockerSdConfig;
+
+use super::super::GenerateError;
+use super::super::version::Feature;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.authorization(c.auth.authorization.as_ref())
+        .oauth2(c.auth.oauth2.as_ref())
+        .proxy(&http.proxy)
+        .basic_auth(c.auth.basic_auth.as_ref())
+        .filters(c.filters.as_deref())
+        .set("host", c.host.as_str())
+        .tls(http.tls_config.as_ref())
+        .opt("port", c.port)
+        .opt("host_networking_host", c.host_networking_host.as_deref())
+        .gated(
+            Feature::DockerMatchFirstNetwork,
+            "match_first_network",
+            c.match_first_network,
+        )
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2);
+    Ok(())
+}

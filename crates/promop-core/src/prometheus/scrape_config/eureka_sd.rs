@@ -1,0 +1,17 @@
+//! `eureka_sd_configs`: applications registered in Eureka.
+use promop_api::v1alpha1::scrape_config::EurekaSdConfig;
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &EurekaSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.http_auth(&c.auth)
+        .proxy(&http.proxy)
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2)
+        .tls(http.tls_config.as_ref())
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("server", Some(c.server.as_str()).filter(|s| !s.is_empty()));
+    Ok(())
+}

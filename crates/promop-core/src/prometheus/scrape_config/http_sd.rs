@@ -1,0 +1,19 @@
+//! `http_sd_configs`: targets fetched from an HTTP endpoint.
+use promop_api::v1alpha1::scrape_config::HttpSdConfig;
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &HttpSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.basic_auth(c.auth.basic_auth.as_ref())
+        .authorization(c.auth.authorization.as_ref())
+        .tls(http.tls_config.as_ref())
+        .proxy(&http.proxy)
+        .oauth2(c.auth.oauth2.as_ref())
+        .set("url", c.url.as_str())
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2);
+    Ok(())
+}

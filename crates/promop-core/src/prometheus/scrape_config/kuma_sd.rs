@@ -1,0 +1,19 @@
+//! `kuma_sd_configs`: Kuma service mesh dataplanes.
+use promop_api::v1alpha1::scrape_config::KumaSdConfig;
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &KumaSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.http_auth(&c.auth)
+        .proxy(&http.proxy)
+        .set("server", c.server.as_str())
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2)
+        .tls(http.tls_config.as_ref())
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("fetch_timeout", c.fetch_timeout.as_deref())
+        .opt("client_id", c.client_id.as_deref());
+    Ok(())
+}

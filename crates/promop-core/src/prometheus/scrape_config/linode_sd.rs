@@ -1,0 +1,20 @@
+//! `linode_sd_configs`: Linode instances.
+use promop_api::v1alpha1::scrape_config::LinodeSdConfig;
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &LinodeSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.authorization(c.authorization.as_ref())
+        .oauth2(c.oauth2.as_ref())
+        .proxy(&http.proxy)
+        .tls(http.tls_config.as_ref())
+        .opt("port", c.port)
+        .opt("region", c.region.as_deref())
+        .opt("enable_http2", http.enable_http2)
+        .opt("tag_separator", c.tag_separator.as_deref())
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("follow_redirects", http.follow_redirects);
+    Ok(())
+}

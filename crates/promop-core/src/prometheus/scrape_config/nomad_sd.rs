@@ -1,0 +1,21 @@
+//! `nomad_sd_configs`: services registered in Nomad.
+use promop_api::v1alpha1::scrape_config::NomadSdConfig;
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &NomadSdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    sd.http_auth(&c.auth)
+        .proxy(&http.proxy)
+        .set("server", c.server.as_str())
+        .opt("allow_stale", c.allow_stale)
+        .opt("namespace", c.namespace.as_deref())
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .opt("region", c.region.as_deref())
+        .opt("tag_separator", c.tag_separator.as_deref())
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2)
+        .tls(http.tls_config.as_ref());
+    Ok(())
+}

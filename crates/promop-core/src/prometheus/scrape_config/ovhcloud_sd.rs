@@ -1,0 +1,23 @@
+//! `ovhcloud_sd_configs`: OVHcloud VPS and dedicated servers.
+use promop_api::v1alpha1::scrape_config::{OvhCloudSdConfig, OvhService};
+
+use super::super::GenerateError;
+use super::client::SdConfig;
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &OvhCloudSdConfig) -> Result<(), GenerateError> {
+    let secret = sd.secret_or_empty(&c.application_secret);
+    let consumer = sd.secret_or_empty(&c.consumer_key);
+    sd.set("application_key", c.application_key.as_str())
+        .set("application_secret", secret)
+        .set("consumer_key", consumer)
+        .set(
+            "service",
+            match c.service {
+                OvhService::Vps => "vps",
+                OvhService::DedicatedServer => "dedicated_server",
+            },
+        )
+        .opt("endpoint", c.endpoint.as_deref())
+        .opt("refresh_interval", c.refresh_interval.as_deref());
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! `scaleway_sd_configs`: Scaleway instances and bare metal servers.
+use promop_api::v1alpha1::scrape_config::ScalewaySdConfig;
+
+use super::super::GenerateError;
+use super::client::{SdConfig, api_name};
+
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &ScalewaySdConfig) -> Result<(), GenerateError> {
+    let http = &c.http_client;
+    let secret = sd.secret_or_empty(&c.secret_key);
+    sd.set("access_key", c.access_key.as_str())
+        .set("secret_key", secret)
+        .set("project_id", c.project_id.as_str())
+        .set("role", api_name(&c.role).to_lowercase())
+        .opt("port", c.port)
+        .opt("api_url", c.api_url.as_deref())
+        .opt("zone", c.zone.as_deref())
+        .opt("name_filter", c.name_filter.as_deref())
+        .opt(
+            "tags_filter",
+            c.tags_filter.clone().filter(|t| !t.is_empty()),
+        )
+        .opt("refresh_interval", c.refresh_interval.as_deref())
+        .proxy(&http.proxy)
+        .tls(http.tls_config.as_ref())
+        .opt("follow_redirects", http.follow_redirects)
+        .opt("enable_http2", http.enable_http2);
+    Ok(())
+}

@@ -1,0 +1,612 @@
+//! No panic on any input: arbitrary ServiceMonitors, PodMonitors, Probes and
+//! ScrapeConfigs, generated from our own CRD schemas, go through the whole
+//! `promop render` path (manifests → snapshot → selection → generation →
+//! YAML), and the emitted YAML must parse back.
+//!
+//! The generator walks the openAPIV3Schema of each kind's `spec`: objects get
+//! a random subset of their properties (required ones almost always), enums a
+//! listed value or sometimes garbage, strings plausible values (durations,
+//! regexes, Secret names and keys that exist) or arbitrary Unicode, integers
+//! anything from negative to huge, arrays 0-3 items; now and then a value has
+//! the wrong type. A Prometheus (and sometimes a PrometheusAgent) with
+//! config-relevant fields drawn the same way selects everything.
+//!
+//! Errors are fine; panics and unparsable output are not. The default run is
+//! short; for long runs:
+//!
+//! ```text
+//! PROMOP_FUZZ_SECONDS=600 cargo test --release -p promop-core --test fuzz_pipeline -- --nocapture
+//! PROMOP_FUZZ_CASES=100000 ...
+//! ```
+//!
+//! `PROMOP_FUZZ_STRICT=1` also requires that the parsed YAML equals the
+//! configuration's JSON form (the emitter kept every value's type and text).
+use std::time::{Duration, Instant};
+
+use promop_core::manifests::{Loaded, Strictness};
+use promop_core::pipeline::prometheus_config;
+use promop_core::prometheus::Workload;
+use promop_core::select::namespaces::WatchedNamespaces;
+use proptest::prelude::*;
+use proptest::strategy::{BoxedStrategy, Just, Strategy};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use serde_json::{Value, json};
+
+const DEFAULT_CASES: u32 = 64;
+
+/// The config kinds under test: (apiVersion, kind, CRD plural).
+const CONFIG_KINDS: [(&str, &str, &str); 4] = [
+    (
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        "servicemonitors",
+    ),
+    ("monitoring.coreos.com/v1", "PodMonitor", "podmonitors"),
+    ("monitoring.coreos.com/v1", "Probe", "probes"),
+    (
+        "monitoring.coreos.com/v1alpha1",
+        "ScrapeConfig",
+        "scrapeconfigs",
+    ),
+];
+
+/// Fields of the Prometheus spec that change the generated configuration
+/// (the pod template and storage fields only cost time here).
+const PROMETHEUS_FIELDS: &[&str] = &[
+    "additionalScrapeConfigs",
+    "alerting",
+    "arbitraryFSAccessThroughSMs",
+    "bodySizeLimit",
+    "convertClassicHistogramsToNHCB",
+    "enforcedBodySizeLimit",
+    "enforcedKeepDroppedTargets",
+    "enforcedLabelLimit",
+    "enforcedLabelNameLengthLimit",
+    "enforcedLabelValueLengthLimit",
+    "enforcedNamespaceLabel",
+    "enforcedSampleLimit",
+    "enforcedTargetLimit",
+    "evaluationInterval",
+    "excludedFromEnforcement",
+    "externalLabels",
+    "ignoreNamespaceSelectors",
+    "keepDroppedTargets",
+    "labelLimit",
+    "nameEscapingScheme",
+    "nameValidationScheme",
+    "overrideHonorLabels",
+    "overrideHonorTimestamps",
+    "prometheusExternalLabelName",
+    "remoteRead",
+    "remoteWrite",
+    "replicaExternalLabelName",
+    "ruleSelector",
+    "sampleLimit",
+    "scrapeClasses",
+    "scrapeClassicHistograms",
+    "scrapeInterval",
+    "scrapeProtocols",
+    "scrapeTimeout",
+    "serviceDiscoveryRole",
+    "shardRetentionPolicy",
+    "shards",
+    "targetLimit",
+    "tracingConfig",
+    "tsdb",
+    "otlp",
+];
+
+const VERSIONS: &[&str] = &[
+    "v3.5.0", "v3.0.0", "v2.55.1", "v2.45.0", "v2.37.0", "v2.20.0", "3.1.0", "v1.0.0", "",
+    "latest", "v99.0.0", "garbage",
+];
+
+const NAMESPACES: &[&str] = &["default", "team-a"];
+const NAMES: &[&str] = &["m0", "m1", "m2"];
+
+/// A self-signed certificate and its key (openssl, P-256): the reference and
+/// promop parse TLS material taken from Secrets.
+const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUHtggemN+2TxjuPevO2mKTF/DteUwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLcHJvbW9wLWZ1enowIBcNMjYxMTI1MTgyMzIxWhgPMjEyNjEx
+MDExODIzMjFaMBYxFDASBgNVBAMMC3Byb21vcC1mdXp6MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEwzk0CapnSN7nFwALC3idqzKJNxmxN0k6nwcNFpO9lIOWhjDc
+8WySzTYp2Met7B3Rkn/LulAUbzwdlR3MAR5UWKNTMFEwHQYDVR0OBBYEFP80hVAV
+4F6lP2DdliMv9mIemdEzMB8GA1UdIwQYMBaAFP80hVAV4F6lP2DdliMv9mIemdEz
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhANoBqkOjoWPbrCxC
+fFd+yuteYLWqE1pmcmGxMeGi68SgAiEAji50/m+f5r64o3+mScN2SksYC4xv3HY8
+m7IledxXeS8=
+-----END CERTIFICATE-----
+";
+const KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgzKgyUQZlA+XAQRQ4
+U3GR3BBhBIeboLFvlZnU4j6m7zShRANCAATDOTQJqmdI3ucXAAsLeJ2rMok3GbE3
+STqfBw0Wk72Ug5aGMNzxbJLNNinYx63sHdGSf8u6UBRvPB2VHcwBHlRY
+-----END PRIVATE KEY-----
+";
+
+/// Names and keys of the Secrets and ConfigMaps that exist, so that
+/// references resolve often enough to reach the credential code.
+const SECRET_NAMES: &[&str] = &["creds", "tls", "bad-tls", "missing"];
+const SECRET_KEYS: &[&str] = &[
+    "username",
+    "password",
+    "token",
+    "client-id",
+    "client-secret",
+    "ca.crt",
+    "tls.crt",
+    "tls.key",
+    "nope",
+];
+
+/// Strings that exercise parsers and the emitter: durations, regexes,
+/// templates, YAML indicators, numbers and booleans in disguise, Unicode.
+const STRINGS: &[&str] = &[
+    "",
+    "0",
+    "30s",
+    "1m",
+    "1h30m",
+    "5m0s",
+    "-1s",
+    "1y",
+    "100ms",
+    "0s",
+    "10MB",
+    "1KiB",
+    "50%",
+    "__name__",
+    "__address__",
+    "__meta_kubernetes_pod_label_(.+)",
+    "job",
+    "instance",
+    "(.*)",
+    ".+",
+    "a|b",
+    "[",
+    "(",
+    "\\",
+    "$1",
+    "${1}",
+    "${2}foo",
+    "$$",
+    "{{ .x }}",
+    "http://example.com/path",
+    "https://[::1]:9090",
+    "10.0.0.1:9090",
+    "example.com",
+    "/metrics",
+    "/etc/prometheus/secrets/x",
+    "null",
+    "~",
+    "true",
+    "no",
+    "On",
+    "1e3",
+    "0x1F",
+    "0o17",
+    "1_000",
+    ".inf",
+    "-.nan",
+    "2001-12-14",
+    "- a",
+    ": b",
+    "? c",
+    "#d",
+    "&e",
+    "*f",
+    "!g",
+    "|h",
+    ">i",
+    "%j",
+    "@k",
+    "`l",
+    "'m'",
+    "\"n\"",
+    "a: b",
+    "a #b",
+    "tab\there",
+    "new\nline",
+    "trail ",
+    " lead",
+    "\u{0}",
+    "\u{85}",
+    "\u{feff}x",
+    "ünïcødé",
+    "日本語",
+    "🙂",
+    "\u{202e}rtl",
+];
+
+fn pick(values: &'static [&'static str]) -> BoxedStrategy<String> {
+    proptest::sample::select(values)
+        .prop_map(str::to_owned)
+        .boxed()
+}
+
+fn any_string() -> BoxedStrategy<String> {
+    prop_oneof![
+        5 => pick(STRINGS),
+        2 => "[a-z_][a-z0-9_]{0,8}",
+        2 => "\\PC{0,16}",
+        1 => ".{0,24}",
+    ]
+    .boxed()
+}
+
+/// A string for a property named `name`: Secret names and keys come mostly
+/// from the ones that exist.
+fn string_for(name: &str) -> BoxedStrategy<String> {
+    match name {
+        "name" => prop_oneof![3 => pick(SECRET_NAMES), 1 => any_string()].boxed(),
+        "key" => prop_oneof![3 => pick(SECRET_KEYS), 1 => any_string()].boxed(),
+        "namespace" => prop_oneof![3 => pick(NAMESPACES), 1 => any_string()].boxed(),
+        _ => any_string(),
+    }
+}
+
+fn any_integer() -> BoxedStrategy<Value> {
+    prop_oneof![
+        4 => (-3i64..100).prop_map(Value::from),
+        1 => proptest::sample::select(&[
+            i64::MIN, i64::MAX, i32::MIN as i64, i32::MAX as i64, u32::MAX as i64, 1 << 53,
+        ][..]).prop_map(Value::from),
+        1 => any::<i64>().prop_map(Value::from),
+        1 => any::<u64>().prop_map(Value::from),
+    ]
+    .boxed()
+}
+
+/// A value of any JSON type, shallow: what a user might write by mistake.
+fn garbage() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any_integer(),
+        any::<f64>().prop_map(|f| json!(f)),
+        any_string().prop_map(Value::from),
+        proptest::collection::vec(any_string().prop_map(Value::from), 0..3).prop_map(Value::from),
+        proptest::collection::btree_map(any_string(), any_string(), 0..3)
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, v.into())).collect())),
+    ]
+    .boxed()
+}
+
+/// Probability that an optional property is present at `depth`: the deeper,
+/// the sparser, so that objects stay small but every field is reached.
+fn presence(depth: usize, required: bool) -> f64 {
+    if required {
+        0.95
+    } else {
+        (0.5 - 0.08 * depth as f64).max(0.12)
+    }
+}
+
+/// A strategy for values of `schema` (a property called `name`).
+fn from_schema(schema: &Value, name: &str, depth: usize) -> BoxedStrategy<Value> {
+    let typed = typed_from_schema(schema, name, depth);
+    if depth == 0 {
+        return typed;
+    }
+    prop_oneof![60 => typed, 1 => garbage()].boxed()
+}
+
+fn typed_from_schema(schema: &Value, name: &str, depth: usize) -> BoxedStrategy<Value> {
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        let values = values.clone();
+        return prop_oneof![
+            12 => proptest::sample::select(values.clone()),
+            1 => proptest::sample::select(values)
+                .prop_map(|v| Value::from(v.as_str().unwrap_or_default().to_lowercase())),
+            1 => any_string().prop_map(Value::from),
+        ]
+        .boxed();
+    }
+    if schema.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
+        return prop_oneof![any_integer(), string_for(name).prop_map(Value::from)].boxed();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") => object_from_schema(schema, depth),
+        Some("array") => {
+            let items = schema.get("items").cloned().unwrap_or(json!({}));
+            proptest::collection::vec(from_schema(&items, name, depth + 1), 0..=3)
+                .prop_map(Value::Array)
+                .boxed()
+        }
+        Some("string") => string_for(name).prop_map(Value::from).boxed(),
+        Some("integer") | Some("number") => any_integer(),
+        Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
+        _ => garbage(),
+    }
+}
+
+fn object_from_schema(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+    if let Some(Value::Object(properties)) = schema.get("properties") {
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = properties
+            .iter()
+            .map(|(prop, sub)| {
+                let p = presence(depth, required.contains(&prop.as_str()));
+                let prop_name = prop.clone();
+                proptest::option::weighted(
+                    p,
+                    from_schema(sub, prop, depth + 1).prop_map(move |v| (prop_name.clone(), v)),
+                )
+                .boxed()
+            })
+            .collect();
+        return fields
+            .prop_map(|fields| Value::Object(fields.into_iter().flatten().collect()))
+            .boxed();
+    }
+    if let Some(values @ Value::Object(_)) = schema.get("additionalProperties") {
+        let key = prop_oneof![3 => "[a-z_]{1,8}", 1 => any_string()];
+        return proptest::collection::btree_map(key, from_schema(values, "", depth + 1), 0..=3)
+            .prop_map(|m| Value::Object(m.into_iter().collect()))
+            .boxed();
+    }
+    // Free-form objects (preserve-unknown-fields).
+    proptest::collection::btree_map("[a-z]{1,6}", garbage(), 0..=2)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
+        .boxed()
+}
+
+/// The openAPIV3Schema of `spec` of a CRD (served version).
+fn spec_schema(plural: &str) -> Value {
+    let crd = promop_api::crd::all()
+        .into_iter()
+        .find(|c| c.spec.names.plural == plural)
+        .unwrap_or_else(|| panic!("no CRD {plural}"));
+    let schema = crd.spec.versions[0]
+        .schema
+        .as_ref()
+        .and_then(|s| s.open_api_v3_schema.as_ref())
+        .expect("CRD without schema");
+    let value = serde_json::to_value(schema).expect("schema serializes");
+    value["properties"]["spec"].clone()
+}
+
+/// The Prometheus spec schema reduced to [`PROMETHEUS_FIELDS`].
+fn prometheus_spec_schema() -> Value {
+    let mut schema = spec_schema("prometheuses");
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        properties.retain(|k, _| PROMETHEUS_FIELDS.contains(&k.as_str()));
+    }
+    schema["required"] = json!([]);
+    schema
+}
+
+fn labels() -> BoxedStrategy<Value> {
+    proptest::option::weighted(
+        0.3,
+        proptest::collection::btree_map("[a-z]{1,3}", "[a-z]{0,3}", 1..=2),
+    )
+    .prop_map(|m| json!(m))
+    .boxed()
+}
+
+/// One document of a case: a config object of any of the four kinds.
+fn config_object() -> BoxedStrategy<Value> {
+    let kinds: Vec<BoxedStrategy<Value>> = CONFIG_KINDS
+        .iter()
+        .map(|&(api_version, kind, plural)| {
+            (
+                from_schema(&spec_schema(plural), "spec", 0),
+                pick(NAMESPACES),
+                pick(NAMES),
+                labels(),
+            )
+                .prop_map(move |(spec, namespace, name, labels)| {
+                    let mut metadata = json!({"name": name, "namespace": namespace});
+                    if !labels.is_null() {
+                        metadata["labels"] = labels;
+                    }
+                    json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec})
+                })
+                .boxed()
+        })
+        .collect();
+    proptest::strategy::Union::new(kinds).boxed()
+}
+
+/// A workload that selects every config object in every namespace.
+fn workload(api_version: &'static str, kind: &'static str) -> BoxedStrategy<Value> {
+    (
+        from_schema(&prometheus_spec_schema(), "spec", 0),
+        pick(VERSIONS),
+    )
+        .prop_map(move |(mut spec, version)| {
+            let everything = json!({});
+            for selector in [
+                "serviceMonitorSelector",
+                "serviceMonitorNamespaceSelector",
+                "podMonitorSelector",
+                "podMonitorNamespaceSelector",
+                "probeSelector",
+                "probeNamespaceSelector",
+                "scrapeConfigSelector",
+                "scrapeConfigNamespaceSelector",
+            ] {
+                spec[selector] = everything.clone();
+            }
+            if !version.is_empty() {
+                spec["version"] = version.into();
+            }
+            if kind == "PrometheusAgent" {
+                // Server-only fields; the agent's schema would prune them.
+                if let Value::Object(map) = &mut spec {
+                    for field in [
+                        "alerting",
+                        "evaluationInterval",
+                        "ruleSelector",
+                        "remoteRead",
+                    ] {
+                        map.remove(field);
+                    }
+                }
+            }
+            json!({
+                "apiVersion": api_version,
+                "kind": kind,
+                "metadata": {"name": "main", "namespace": "default"},
+                "spec": spec,
+            })
+        })
+        .boxed()
+}
+
+/// Secrets and a ConfigMap in both namespaces; the credential values are
+/// drawn too (they end up in the configuration).
+fn secrets() -> BoxedStrategy<Vec<Value>> {
+    (any_string(), any_string())
+        .prop_map(|(user, password)| {
+            let mut out = Vec::new();
+            for ns in NAMESPACES {
+                let meta = |name: &str| json!({"name": name, "namespace": ns});
+                out.push(
+                    json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta("creds"),
+                "stringData": {"username": user, "password": password, "token": "t0k3n",
+                               "client-id": "id", "client-secret": "s3cr3t"}}),
+                );
+                out.push(
+                    json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta("tls"),
+                "stringData": {"ca.crt": CERT, "tls.crt": CERT, "tls.key": KEY}}),
+                );
+                out.push(
+                    json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta("bad-tls"),
+                "stringData": {"ca.crt": "not a cert", "tls.crt": KEY, "tls.key": CERT}}),
+                );
+                out.push(
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("tls"),
+                "data": {"ca.crt": CERT}}),
+                );
+            }
+            out
+        })
+        .boxed()
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    documents: Vec<Value>,
+}
+
+impl Case {
+    /// The manifests as `promop render` would read them (JSON is YAML).
+    fn manifest(&self) -> String {
+        let docs: Vec<String> = self.documents.iter().map(Value::to_string).collect();
+        docs.join("\n---\n")
+    }
+}
+
+fn case() -> BoxedStrategy<Case> {
+    (
+        proptest::collection::vec(config_object(), 1..=4),
+        workload("monitoring.coreos.com/v1", "Prometheus"),
+        proptest::option::weighted(
+            0.2,
+            workload("monitoring.coreos.com/v1alpha1", "PrometheusAgent"),
+        ),
+        secrets(),
+    )
+        .prop_map(|(objects, prometheus, agent, secrets)| {
+            let mut documents = vec![json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": "team-a", "labels": {"team": "a"}}})];
+            documents.extend(secrets);
+            documents.extend(objects);
+            documents.push(prometheus);
+            documents.extend(agent);
+            Case { documents }
+        })
+        .boxed()
+}
+
+/// The property: the render path never panics, and what it prints parses.
+fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
+    let mut loaded = Loaded::default();
+    if loaded
+        .add_yaml(
+            "fuzz.yaml",
+            &case.manifest(),
+            "default",
+            Strictness::ObjectsOnly,
+        )
+        .is_err()
+    {
+        return Ok(());
+    }
+    let watched = WatchedNamespaces::all();
+    let snapshot = &loaded.snapshot;
+    let workloads = snapshot
+        .prometheuses
+        .iter()
+        .map(Workload::Prometheus)
+        .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
+    for workload in workloads {
+        let Ok(output) = prometheus_config(snapshot, workload, &watched) else {
+            continue;
+        };
+        let _ = output.rejected();
+        let yaml = promop_core::yaml::to_string(&output.config);
+        let parsed: Value = serde_saphyr::from_str(&yaml).map_err(|e| {
+            TestCaseError::fail(format!("emitted YAML does not parse: {e}\n{yaml}"))
+        })?;
+        if strict {
+            let json = output.config.to_json();
+            prop_assert_eq!(&parsed, &json, "YAML and JSON forms differ:\n{}", yaml);
+        }
+    }
+    Ok(())
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn render_path_never_panics() {
+    let seconds = env_number("PROMOP_FUZZ_SECONDS");
+    let cases = env_number("PROMOP_FUZZ_CASES").map_or(DEFAULT_CASES, |c| c as u32);
+    let strict = std::env::var_os("PROMOP_FUZZ_STRICT").is_some();
+    let t = Instant::now();
+    let strategy = case();
+    eprintln!("fuzz_pipeline: strategy built in {:.1?}", t.elapsed());
+    let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
+    let (mut total, mut rounds) = (0u64, 0u64);
+    loop {
+        let chunk = if deadline.is_some() { 256 } else { cases };
+        let config = Config {
+            cases: chunk,
+            failure_persistence: None,
+            max_shrink_time: 120_000,
+            ..Config::default()
+        };
+        // A fresh random seed per round (TestRunner::new is deterministic only
+        // with PROPTEST_RNG_SEED).
+        let mut runner = TestRunner::new(config);
+        match runner.run(&strategy, |case| check(&case, strict)) {
+            Ok(()) => {}
+            Err(TestError::Fail(why, case)) => panic!(
+                "after {total} passing cases: {why}\nminimal input (manifests):\n{}",
+                case.manifest()
+            ),
+            Err(TestError::Abort(why)) => panic!("aborted: {why}"),
+        }
+        total += u64::from(chunk);
+        rounds += 1;
+        match deadline {
+            Some(d) if Instant::now() < d => {
+                if rounds % 10 == 0 {
+                    eprintln!("fuzz_pipeline: {total} cases so far");
+                }
+            }
+            _ => break,
+        }
+    }
+    eprintln!("fuzz_pipeline: {total} cases, no panic");
+}
