@@ -21,6 +21,9 @@
 //!
 //! `PROMOP_FUZZ_STRICT=1` also requires that the parsed YAML equals the
 //! configuration's JSON form (the emitter kept every value's type and text).
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use promop_core::manifests::{Loaded, Strictness};
@@ -97,9 +100,9 @@ const PROMETHEUS_FIELDS: &[&str] = &[
 ];
 
 const VERSIONS: &[&str] = &[
-    "v3.5.0", "v3.0.0", "v2.55.1", "v2.45.0", "v2.37.0", "v2.20.0", "3.1.0", "v1.0.0", "",
-    "latest", "v99.0.0", "garbage",
+    "v3.5.0", "v3.0.0", "v2.55.1", "v2.45.0", "v2.37.0", "v2.20.0",
 ];
+const ODD_VERSIONS: &[&str] = &["3.1.0", "v1.0.0", "", "latest", "v99.0.0", "garbage"];
 
 const NAMESPACES: &[&str] = &["default", "team-a"];
 const NAMES: &[&str] = &["m0", "m1", "m2"];
@@ -246,14 +249,44 @@ fn string_for(name: &str) -> BoxedStrategy<String> {
     }
 }
 
-fn any_integer() -> BoxedStrategy<Value> {
+/// How far from valid a case may stray.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// What the API server would store: right types, listed enum values,
+    /// integers in range, required fields present (strings still arbitrary:
+    /// patterns and CEL rules are not enforced). Reaches the generators.
+    Typed,
+    /// Anything goes now and then: wrong types, unlisted enum values, integers
+    /// out of range, missing required fields. Reaches the decoders' errors.
+    Wild,
+}
+
+/// An integer for a schema `format` (`int32`, `int64` or none).
+fn any_integer(format: Option<&str>, mode: Mode) -> BoxedStrategy<Value> {
+    let edges: &'static [i64] = match (format, mode) {
+        (Some("int32"), Mode::Typed) => &[i32::MIN as i64, i32::MAX as i64, -1, 0],
+        _ => &[
+            i64::MIN,
+            i64::MAX,
+            i32::MIN as i64,
+            i32::MAX as i64,
+            u32::MAX as i64,
+            1 << 53,
+        ],
+    };
+    let wide = match (format, mode) {
+        (Some("int32"), Mode::Typed) => any::<i32>().prop_map(Value::from).boxed(),
+        (_, Mode::Typed) => any::<i64>().prop_map(Value::from).boxed(),
+        (_, Mode::Wild) => prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+        ]
+        .boxed(),
+    };
     prop_oneof![
         4 => (-3i64..100).prop_map(Value::from),
-        1 => proptest::sample::select(&[
-            i64::MIN, i64::MAX, i32::MIN as i64, i32::MAX as i64, u32::MAX as i64, 1 << 53,
-        ][..]).prop_map(Value::from),
-        1 => any::<i64>().prop_map(Value::from),
-        1 => any::<u64>().prop_map(Value::from),
+        1 => proptest::sample::select(edges).prop_map(Value::from),
+        1 => wide,
     ]
     .boxed()
 }
@@ -263,7 +296,7 @@ fn garbage() -> BoxedStrategy<Value> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        any_integer(),
+        any_integer(None, Mode::Wild),
         any::<f64>().prop_map(|f| json!(f)),
         any_string().prop_map(Value::from),
         proptest::collection::vec(any_string().prop_map(Value::from), 0..3).prop_map(Value::from),
@@ -273,55 +306,63 @@ fn garbage() -> BoxedStrategy<Value> {
     .boxed()
 }
 
-/// Probability that an optional property is present at `depth`: the deeper,
-/// the sparser, so that objects stay small but every field is reached.
-fn presence(depth: usize, required: bool) -> f64 {
-    if required {
-        0.95
-    } else {
-        (0.5 - 0.08 * depth as f64).max(0.12)
+/// Probability that a property is present at `depth`: the deeper, the
+/// sparser, so that objects stay small but every field is reached.
+fn presence(depth: usize, required: bool, mode: Mode) -> f64 {
+    match (required, mode) {
+        (true, Mode::Typed) => 1.0,
+        (true, Mode::Wild) => 0.95,
+        (false, _) => (0.5 - 0.08 * depth as f64).max(0.12),
     }
 }
 
 /// A strategy for values of `schema` (a property called `name`).
-fn from_schema(schema: &Value, name: &str, depth: usize) -> BoxedStrategy<Value> {
-    let typed = typed_from_schema(schema, name, depth);
-    if depth == 0 {
+fn from_schema(schema: &Value, name: &str, depth: usize, mode: Mode) -> BoxedStrategy<Value> {
+    let typed = typed_from_schema(schema, name, depth, mode);
+    if depth == 0 || mode == Mode::Typed {
         return typed;
     }
     prop_oneof![60 => typed, 1 => garbage()].boxed()
 }
 
-fn typed_from_schema(schema: &Value, name: &str, depth: usize) -> BoxedStrategy<Value> {
+fn typed_from_schema(schema: &Value, name: &str, depth: usize, mode: Mode) -> BoxedStrategy<Value> {
+    let format = schema.get("format").and_then(Value::as_str);
     if let Some(Value::Array(values)) = schema.get("enum") {
-        let values = values.clone();
+        let listed = proptest::sample::select(values.clone());
+        if mode == Mode::Typed {
+            return listed.boxed();
+        }
         return prop_oneof![
-            12 => proptest::sample::select(values.clone()),
-            1 => proptest::sample::select(values)
+            12 => listed,
+            1 => proptest::sample::select(values.clone())
                 .prop_map(|v| Value::from(v.as_str().unwrap_or_default().to_lowercase())),
             1 => any_string().prop_map(Value::from),
         ]
         .boxed();
     }
     if schema.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
-        return prop_oneof![any_integer(), string_for(name).prop_map(Value::from)].boxed();
+        return prop_oneof![
+            any_integer(format, mode),
+            string_for(name).prop_map(Value::from)
+        ]
+        .boxed();
     }
     match schema.get("type").and_then(Value::as_str) {
-        Some("object") => object_from_schema(schema, depth),
+        Some("object") => object_from_schema(schema, depth, mode),
         Some("array") => {
             let items = schema.get("items").cloned().unwrap_or(json!({}));
-            proptest::collection::vec(from_schema(&items, name, depth + 1), 0..=3)
+            proptest::collection::vec(from_schema(&items, name, depth + 1, mode), 0..=3)
                 .prop_map(Value::Array)
                 .boxed()
         }
         Some("string") => string_for(name).prop_map(Value::from).boxed(),
-        Some("integer") | Some("number") => any_integer(),
+        Some("integer") | Some("number") => any_integer(format, mode),
         Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
         _ => garbage(),
     }
 }
 
-fn object_from_schema(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
+fn object_from_schema(schema: &Value, depth: usize, mode: Mode) -> BoxedStrategy<Value> {
     if let Some(Value::Object(properties)) = schema.get("properties") {
         let required: Vec<&str> = schema
             .get("required")
@@ -331,13 +372,15 @@ fn object_from_schema(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
         let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = properties
             .iter()
             .map(|(prop, sub)| {
-                let p = presence(depth, required.contains(&prop.as_str()));
+                let p = presence(depth, required.contains(&prop.as_str()), mode);
                 let prop_name = prop.clone();
-                proptest::option::weighted(
-                    p,
-                    from_schema(sub, prop, depth + 1).prop_map(move |v| (prop_name.clone(), v)),
-                )
-                .boxed()
+                let field = from_schema(sub, prop, depth + 1, mode)
+                    .prop_map(move |v| (prop_name.clone(), v));
+                if p >= 1.0 {
+                    field.prop_map(Some).boxed()
+                } else {
+                    proptest::option::weighted(p, field).boxed()
+                }
             })
             .collect();
         return fields
@@ -346,7 +389,8 @@ fn object_from_schema(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
     }
     if let Some(values @ Value::Object(_)) = schema.get("additionalProperties") {
         let key = prop_oneof![3 => "[a-z_]{1,8}", 1 => any_string()];
-        return proptest::collection::btree_map(key, from_schema(values, "", depth + 1), 0..=3)
+        let value = from_schema(values, "", depth + 1, mode);
+        return proptest::collection::btree_map(key, value, 0..=3)
             .prop_map(|m| Value::Object(m.into_iter().collect()))
             .boxed();
     }
@@ -356,19 +400,27 @@ fn object_from_schema(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// The openAPIV3Schema of `spec` of a CRD (served version).
+/// The openAPIV3Schema of `spec` of every CRD (first version), by plural;
+/// generating the CRDs is slow, so once per process.
+static SPEC_SCHEMAS: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
+    let mut out = HashMap::new();
+    for crd in promop_api::crd::all() {
+        let schema = crd.spec.versions[0]
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+            .expect("CRD without schema");
+        let value = serde_json::to_value(schema).expect("schema serializes");
+        out.insert(crd.spec.names.plural, value["properties"]["spec"].clone());
+    }
+    out
+});
+
 fn spec_schema(plural: &str) -> Value {
-    let crd = promop_api::crd::all()
-        .into_iter()
-        .find(|c| c.spec.names.plural == plural)
-        .unwrap_or_else(|| panic!("no CRD {plural}"));
-    let schema = crd.spec.versions[0]
-        .schema
-        .as_ref()
-        .and_then(|s| s.open_api_v3_schema.as_ref())
-        .expect("CRD without schema");
-    let value = serde_json::to_value(schema).expect("schema serializes");
-    value["properties"]["spec"].clone()
+    SPEC_SCHEMAS
+        .get(plural)
+        .unwrap_or_else(|| panic!("no CRD {plural}"))
+        .clone()
 }
 
 /// The Prometheus spec schema reduced to [`PROMETHEUS_FIELDS`].
@@ -391,12 +443,12 @@ fn labels() -> BoxedStrategy<Value> {
 }
 
 /// One document of a case: a config object of any of the four kinds.
-fn config_object() -> BoxedStrategy<Value> {
+fn config_object(mode: Mode) -> BoxedStrategy<Value> {
     let kinds: Vec<BoxedStrategy<Value>> = CONFIG_KINDS
         .iter()
         .map(|&(api_version, kind, plural)| {
             (
-                from_schema(&spec_schema(plural), "spec", 0),
+                from_schema(&spec_schema(plural), "spec", 0, mode),
                 pick(NAMESPACES),
                 pick(NAMES),
                 labels(),
@@ -415,31 +467,36 @@ fn config_object() -> BoxedStrategy<Value> {
 }
 
 /// A workload that selects every config object in every namespace.
-fn workload(api_version: &'static str, kind: &'static str) -> BoxedStrategy<Value> {
+fn workload(api_version: &'static str, kind: &'static str, mode: Mode) -> BoxedStrategy<Value> {
+    let versions = match mode {
+        Mode::Typed => prop_oneof![9 => pick(VERSIONS), 1 => pick(ODD_VERSIONS)].boxed(),
+        Mode::Wild => prop_oneof![pick(VERSIONS), pick(ODD_VERSIONS)].boxed(),
+    };
     (
-        from_schema(&prometheus_spec_schema(), "spec", 0),
-        pick(VERSIONS),
+        // Few top-level fields (as if deeper): each may make generation fail.
+        from_schema(&prometheus_spec_schema(), "spec", 4, mode),
+        versions,
     )
         .prop_map(move |(mut spec, version)| {
-            let everything = json!({});
-            for selector in [
-                "serviceMonitorSelector",
-                "serviceMonitorNamespaceSelector",
-                "podMonitorSelector",
-                "podMonitorNamespaceSelector",
-                "probeSelector",
-                "probeNamespaceSelector",
-                "scrapeConfigSelector",
-                "scrapeConfigNamespaceSelector",
-            ] {
-                spec[selector] = everything.clone();
-            }
-            if !version.is_empty() {
-                spec["version"] = version.into();
-            }
-            if kind == "PrometheusAgent" {
-                // Server-only fields; the agent's schema would prune them.
-                if let Value::Object(map) = &mut spec {
+            // A spec of the wrong type stays as drawn (the object is skipped).
+            if let Value::Object(map) = &mut spec {
+                for selector in [
+                    "serviceMonitorSelector",
+                    "serviceMonitorNamespaceSelector",
+                    "podMonitorSelector",
+                    "podMonitorNamespaceSelector",
+                    "probeSelector",
+                    "probeNamespaceSelector",
+                    "scrapeConfigSelector",
+                    "scrapeConfigNamespaceSelector",
+                ] {
+                    map.insert(selector.into(), json!({}));
+                }
+                if !version.is_empty() {
+                    map.insert("version".into(), version.into());
+                }
+                if kind == "PrometheusAgent" {
+                    // Server-only fields; the agent's schema would prune them.
                     for field in [
                         "alerting",
                         "evaluationInterval",
@@ -505,12 +562,16 @@ impl Case {
 }
 
 fn case() -> BoxedStrategy<Case> {
+    prop_oneof![3 => case_of(Mode::Typed), 1 => case_of(Mode::Wild)].boxed()
+}
+
+fn case_of(mode: Mode) -> BoxedStrategy<Case> {
     (
-        proptest::collection::vec(config_object(), 1..=4),
-        workload("monitoring.coreos.com/v1", "Prometheus"),
+        proptest::collection::vec(config_object(mode), 1..=4),
+        workload("monitoring.coreos.com/v1", "Prometheus", mode),
         proptest::option::weighted(
             0.2,
-            workload("monitoring.coreos.com/v1alpha1", "PrometheusAgent"),
+            workload("monitoring.coreos.com/v1alpha1", "PrometheusAgent", mode),
         ),
         secrets(),
     )
@@ -525,6 +586,13 @@ fn case() -> BoxedStrategy<Case> {
         })
         .boxed()
 }
+
+/// How deep the cases reach, printed at the end: decoded config objects,
+/// objects skipped while loading, configurations generated, scrape jobs.
+static DECODED: AtomicU64 = AtomicU64::new(0);
+static SKIPPED: AtomicU64 = AtomicU64::new(0);
+static CONFIGS: AtomicU64 = AtomicU64::new(0);
+static JOBS: AtomicU64 = AtomicU64::new(0);
 
 /// The property: the render path never panics, and what it prints parses.
 fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
@@ -542,17 +610,29 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
     }
     let watched = WatchedNamespaces::all();
     let snapshot = &loaded.snapshot;
+    let decoded = snapshot.service_monitors.len()
+        + snapshot.pod_monitors.len()
+        + snapshot.probes.len()
+        + snapshot.scrape_configs.len();
+    DECODED.fetch_add(decoded as u64, Relaxed);
+    let skipped = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.ends_with("object skipped"));
+    SKIPPED.fetch_add(skipped.count() as u64, Relaxed);
+    for w in &loaded.warnings { if w.ends_with("skipped") { eprintln!("W {}", w.chars().take(200).collect::<String>()); } }
     let workloads = snapshot
         .prometheuses
         .iter()
         .map(Workload::Prometheus)
         .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
     for workload in workloads {
-        let Ok(output) = prometheus_config(snapshot, workload, &watched) else {
-            continue;
-        };
-        let _ = output.rejected();
+        let output = match prometheus_config(snapshot, workload, &watched) { Ok(o) => o, Err(e) => { eprintln!("E {}", e.to_string().chars().take(200).collect::<String>()); continue; } };
+        for r in output.rejected() { eprintln!("R {}", r.chars().take(200).collect::<String>()); }
         let yaml = promop_core::yaml::to_string(&output.config);
+        CONFIGS.fetch_add(1, Relaxed);
+        let jobs = yaml.lines().filter(|l| l.starts_with("- job_name:"));
+        JOBS.fetch_add(jobs.count() as u64, Relaxed);
         let parsed: Value = serde_saphyr::from_str(&yaml).map_err(|e| {
             TestCaseError::fail(format!("emitted YAML does not parse: {e}\n{yaml}"))
         })?;
@@ -608,5 +688,12 @@ fn render_path_never_panics() {
             _ => break,
         }
     }
-    eprintln!("fuzz_pipeline: {total} cases, no panic");
+    eprintln!(
+        "fuzz_pipeline: {total} cases, no panic; {} config objects decoded, {} skipped \
+         as invalid, {} configurations with {} scrape jobs",
+        DECODED.load(Relaxed),
+        SKIPPED.load(Relaxed),
+        CONFIGS.load(Relaxed),
+        JOBS.load(Relaxed)
+    );
 }

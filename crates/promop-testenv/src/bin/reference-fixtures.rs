@@ -2,12 +2,12 @@
 //! reference operator (upstream v0.93.0) on every scenario.
 //!
 //! ```text
-//! cargo run -p promop-testenv --bin reference-fixtures -- [FILTER]
+//! cargo run -p promop-testenv --bin reference-fixtures -- [FILTER...]
 //! ```
 //!
 //! One apiserver and one reference operator serve the whole run. For each
 //! `conformance/scenarios/<family>/<name>.yaml` whose `<family>/<name>`
-//! contains FILTER, the scenario is applied (workloads last, so the operator
+//! contains one of the FILTERs (or every one), the scenario is applied (workloads last, so the operator
 //! usually writes once), the config Secret of every Prometheus and
 //! PrometheusAgent is read once it has stayed unchanged for a while, and it
 //! is stored under `conformance/expected/<family>/<name>/`. The scenario's
@@ -191,7 +191,9 @@ fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
 }
 
-fn load_scenarios(filter: Option<&str>) -> Result<Vec<Scenario>> {
+/// Scenarios whose `<family>/<name>` contains one of `filters` (all when
+/// empty).
+fn load_scenarios(filters: &[String]) -> Result<Vec<Scenario>> {
     let root = conformance_dir().join("scenarios");
     let mut out = Vec::new();
     let mut families: Vec<_> = std::fs::read_dir(&root)
@@ -212,7 +214,7 @@ fn load_scenarios(filter: Option<&str>) -> Result<Vec<Scenario>> {
                 family.file_name().unwrap_or_default().to_string_lossy(),
                 file.file_stem().unwrap_or_default().to_string_lossy()
             );
-            if filter.is_some_and(|f| !id.contains(f)) {
+            if !filters.is_empty() && !filters.iter().any(|f| id.contains(f.as_str())) {
                 continue;
             }
             let text = std::fs::read_to_string(&file)?;
@@ -498,15 +500,27 @@ async fn run_scenario(
         write_expected(scenario, &workloads, &generated, &rejected)
     }
     .await;
+    let result = result.map_err(|e| {
+        // Why the reference wrote nothing is in its log.
+        let log = op.logs();
+        let errors: Vec<&str> = log
+            .get(log_offset..)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("level=error"))
+            .collect();
+        let last = errors.len().saturating_sub(3);
+        e.context(format!("operator errors:\n{}", errors[last..].join("\n")))
+    });
     let cleaned = cleanup(client, scenario, resources).await;
     result.and(cleaned)
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let filter = std::env::args().nth(1);
-    let scenarios = load_scenarios(filter.as_deref())?;
-    ensure!(!scenarios.is_empty(), "no scenario matches {filter:?}");
+    let filters: Vec<String> = std::env::args().skip(1).collect();
+    let scenarios = load_scenarios(&filters)?;
+    ensure!(!scenarios.is_empty(), "no scenario matches {filters:?}");
     let t0 = Instant::now();
     let env = TestEnv::start().await?;
     let client = env.client();

@@ -274,27 +274,35 @@ pub(crate) fn append_native_histograms(
     }
 }
 
-/// A Kubernetes quantity as a float (`AsApproximateFloat64`).
+/// A Kubernetes quantity as a float, computed like `AsApproximateFloat64`:
+/// the unscaled integer times a power of ten (so `1.2` is
+/// `12 * 0.1 = 1.2000000000000002`, as the reference prints it).
 fn quantity_f64(q: &str) -> f64 {
     let split = q
         .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
         .unwrap_or(q.len());
     let (number, suffix) = q.split_at(split);
-    let number: f64 = number.parse().unwrap_or(0.0);
-    let factor = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        s if s.starts_with(['e', 'E']) => 10f64.powi(s[1..].parse().unwrap_or(0)),
-        _ => 1.0,
+    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+    let frac_part = frac_part.trim_end_matches('0');
+    let unscaled: f64 = format!("{int_part}{frac_part}").parse().unwrap_or(0.0);
+    let (binary, decimal_exp) = match suffix {
+        "" => (1.0, 0),
+        "m" => (1.0, -3),
+        "k" => (1.0, 3),
+        "M" => (1.0, 6),
+        "G" => (1.0, 9),
+        "T" => (1.0, 12),
+        "Ki" => (1024.0, 0),
+        "Mi" => (1024f64.powi(2), 0),
+        "Gi" => (1024f64.powi(3), 0),
+        s if s.starts_with(['e', 'E']) => (1.0, s[1..].parse().unwrap_or(0)),
+        _ => (1.0, 0),
     };
-    number * factor
+    let exponent = decimal_exp - i32::try_from(frac_part.len()).unwrap_or(0);
+    let base = unscaled * binary;
+    // Correctly rounded 10^exponent, like Go's math.Pow10.
+    let power: f64 = format!("1e{exponent}").parse().unwrap_or(1.0);
+    if exponent == 0 { base } else { base * power }
 }
 
 /// The job-level settings that follow `relabel_configs` in every monitor
@@ -359,6 +367,13 @@ mod tests {
         assert_eq!(job_limit(&v3, None, Some(50)), None);
         assert_eq!(job_limit(&v2, None, Some(50)), Some(50));
         assert_eq!(job_limit(&v3, Some(0), None), Some(0));
+    }
+
+    #[test]
+    fn quantities_like_as_approximate_float64() {
+        assert_eq!(quantity_f64("1.2"), 1.2000000000000002);
+        assert_eq!(quantity_f64("1.5"), 1.5);
+        assert_eq!(quantity_f64("2"), 2.0);
     }
 
     #[test]
