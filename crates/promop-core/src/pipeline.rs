@@ -2,6 +2,8 @@
 //! its configuration. Used by `promop render` and by the operator alike.
 use crate::prometheus::{self, ConfigInput, GenerateError, Workload};
 use crate::select::namespaces::WatchedNamespaces;
+use crate::select::reasons::Rejection;
+use crate::select::validate::validate_workload_tls;
 use crate::select::{self, SelectError, Selection};
 use crate::snapshot::Snapshot;
 use crate::yaml::Node;
@@ -20,6 +22,13 @@ pub enum PipelineError {
     Select(#[from] SelectError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    #[error("{kind} {namespace}/{name}: {rejection}")]
+    InvalidWorkload {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+        rejection: Rejection,
+    },
 }
 
 /// Selects and generates the configuration of a Prometheus or PrometheusAgent.
@@ -28,6 +37,18 @@ pub fn prometheus_config<'a>(
     workload: Workload<'a>,
     watched: &WatchedNamespaces,
 ) -> Result<PrometheusOutput<'a>, PipelineError> {
+    let server = match workload {
+        Workload::Prometheus(p) => Some(p),
+        Workload::Agent(_) => None,
+    };
+    validate_workload_tls(workload.common(), server).map_err(|rejection| {
+        PipelineError::InvalidWorkload {
+            kind: workload.kind(),
+            namespace: workload.namespace().to_owned(),
+            name: workload.name().to_owned(),
+            rejection,
+        }
+    })?;
     let selection = match workload {
         Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, watched)?,
         Workload::Agent(a) => select::select_for_agent(snapshot, a, watched)?,

@@ -32,7 +32,7 @@ use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Just, Strategy};
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{Value, json};
 
 const DEFAULT_CASES: u32 = 64;
@@ -131,96 +131,56 @@ STqfBw0Wk72Ug5aGMNzxbJLNNinYx63sHdGSf8u6UBRvPB2VHcwBHlRY
 /// Names and keys of the Secrets and ConfigMaps that exist, so that
 /// references resolve often enough to reach the credential code.
 const SECRET_NAMES: &[&str] = &["creds", "tls", "bad-tls", "missing"];
+#[rustfmt::skip]
 const SECRET_KEYS: &[&str] = &[
-    "username",
-    "password",
-    "token",
-    "client-id",
-    "client-secret",
-    "ca.crt",
-    "tls.crt",
-    "tls.key",
+    "username", "password", "token", "client-id", "client-secret", "ca.crt", "tls.crt", "tls.key",
     "nope",
 ];
 
 /// Strings that exercise parsers and the emitter: durations, regexes,
 /// templates, YAML indicators, numbers and booleans in disguise, Unicode.
+#[rustfmt::skip]
 const STRINGS: &[&str] = &[
-    "",
-    "0",
-    "30s",
-    "1m",
-    "1h30m",
-    "5m0s",
-    "-1s",
-    "1y",
-    "100ms",
-    "0s",
-    "10MB",
-    "1KiB",
-    "50%",
-    "__name__",
-    "__address__",
-    "__meta_kubernetes_pod_label_(.+)",
-    "job",
-    "instance",
-    "(.*)",
-    ".+",
-    "a|b",
-    "[",
-    "(",
-    "\\",
-    "$1",
-    "${1}",
-    "${2}foo",
-    "$$",
-    "{{ .x }}",
-    "http://example.com/path",
-    "https://[::1]:9090",
-    "10.0.0.1:9090",
-    "example.com",
-    "/metrics",
-    "/etc/prometheus/secrets/x",
-    "null",
-    "~",
-    "true",
-    "no",
-    "On",
-    "1e3",
-    "0x1F",
-    "0o17",
-    "1_000",
-    ".inf",
-    "-.nan",
-    "2001-12-14",
-    "- a",
-    ": b",
-    "? c",
-    "#d",
-    "&e",
-    "*f",
-    "!g",
-    "|h",
-    ">i",
-    "%j",
-    "@k",
-    "`l",
-    "'m'",
-    "\"n\"",
-    "a: b",
-    "a #b",
-    "tab\there",
-    "new\nline",
-    "trail ",
-    " lead",
-    "\u{0}",
-    "\u{85}",
-    "\u{feff}x",
-    "ünïcødé",
-    "日本語",
-    "🙂",
-    "\u{202e}rtl",
+    "", "0", "30s", "1m", "1h30m", "5m0s", "-1s", "1y", "100ms", "0s", "10MB", "1KiB", "50%",
+    "__name__", "__address__", "__meta_kubernetes_pod_label_(.+)", "job", "instance", "(.*)",
+    ".+", "a|b", "[", "(", "\\", "$1", "${1}", "${2}foo", "$$", "{{ .x }}",
+    "http://example.com/path", "https://[::1]:9090", "10.0.0.1:9090", "example.com", "/metrics",
+    "/etc/prometheus/secrets/x", "null", "~", "true", "no", "On", "1e3", "0x1F", "0o17", "1_000",
+    ".inf", "-.nan", "2001-12-14", "- a", ": b", "? c", "#d", "&e", "*f", "!g", "|h", ">i", "%j",
+    "@k", "`l", "'m'", "\"n\"", "a: b", "a #b", "tab\there", "new\nline", "trail ", " lead",
+    "\u{0}", "\u{85}", "\u{feff}x", "ünïcødé", "日本語", "🙂", "\u{202e}rtl",
 ];
+
+/// Values that validated strings accept: durations, sizes, selector
+/// operators, label names, URLs, hosts. A schema `pattern` picks those it
+/// accepts.
+#[rustfmt::skip]
+const PLAUSIBLE: &[&str] = &[
+    "30s", "1m", "5m", "1h", "0s", "10s", "100ms", "1d", "2w", "1y", "1h30m", "app", "team", "a",
+    "web", "http", "https", "metrics", "/metrics", "http://example.com:8080/path",
+    "https://example.com", "example.com:9090", "10.0.0.1", "1KiB", "10MB", "1GB", "100", "50%",
+    "__name__", "job", "instance", "foo_bar", "creds", "tls",
+];
+const OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist"];
+
+/// Strings for a schema with a `pattern`: mostly ones it accepts.
+fn matching(pattern: &str) -> Option<BoxedStrategy<String>> {
+    let re = regex::Regex::new(pattern).ok()?;
+    let accepted: Vec<&'static str> = STRINGS
+        .iter()
+        .chain(PLAUSIBLE)
+        .copied()
+        .filter(|s| re.is_match(s))
+        .collect();
+    if accepted.is_empty() {
+        return None;
+    }
+    Some(
+        proptest::sample::select(accepted)
+            .prop_map(str::to_owned)
+            .boxed(),
+    )
+}
 
 fn pick(values: &'static [&'static str]) -> BoxedStrategy<String> {
     proptest::sample::select(values)
@@ -245,6 +205,10 @@ fn string_for(name: &str) -> BoxedStrategy<String> {
         "name" => prop_oneof![3 => pick(SECRET_NAMES), 1 => any_string()].boxed(),
         "key" => prop_oneof![3 => pick(SECRET_KEYS), 1 => any_string()].boxed(),
         "namespace" => prop_oneof![3 => pick(NAMESPACES), 1 => any_string()].boxed(),
+        "operator" => prop_oneof![9 => pick(OPERATORS), 1 => any_string()].boxed(),
+        // Label values (selectors, maps): mostly valid ones.
+        "values" | "" => prop_oneof![6 => "[a-z0-9]{0,6}", 1 => any_string()].boxed(),
+        "scrapeClass" => prop_oneof![3 => pick(SECRET_NAMES), 1 => any_string()].boxed(),
         _ => any_string(),
     }
 }
@@ -256,6 +220,9 @@ enum Mode {
     /// integers in range, required fields present (strings still arbitrary:
     /// patterns and CEL rules are not enforced). Reaches the generators.
     Typed,
+    /// Typed, with few optional fields: small objects, most of them valid,
+    /// so that the generators run.
+    Sparse,
     /// Anything goes now and then: wrong types, unlisted enum values, integers
     /// out of range, missing required fields. Reaches the decoders' errors.
     Wild,
@@ -264,7 +231,7 @@ enum Mode {
 /// An integer for a schema `format` (`int32`, `int64` or none).
 fn any_integer(format: Option<&str>, mode: Mode) -> BoxedStrategy<Value> {
     let edges: &'static [i64] = match (format, mode) {
-        (Some("int32"), Mode::Typed) => &[i32::MIN as i64, i32::MAX as i64, -1, 0],
+        (Some("int32"), Mode::Typed | Mode::Sparse) => &[i32::MIN as i64, i32::MAX as i64, -1, 0],
         _ => &[
             i64::MIN,
             i64::MAX,
@@ -275,8 +242,8 @@ fn any_integer(format: Option<&str>, mode: Mode) -> BoxedStrategy<Value> {
         ],
     };
     let wide = match (format, mode) {
-        (Some("int32"), Mode::Typed) => any::<i32>().prop_map(Value::from).boxed(),
-        (_, Mode::Typed) => any::<i64>().prop_map(Value::from).boxed(),
+        (Some("int32"), Mode::Typed | Mode::Sparse) => any::<i32>().prop_map(Value::from).boxed(),
+        (_, Mode::Typed | Mode::Sparse) => any::<i64>().prop_map(Value::from).boxed(),
         (_, Mode::Wild) => prop_oneof![
             any::<i64>().prop_map(Value::from),
             any::<u64>().prop_map(Value::from),
@@ -310,16 +277,17 @@ fn garbage() -> BoxedStrategy<Value> {
 /// sparser, so that objects stay small but every field is reached.
 fn presence(depth: usize, required: bool, mode: Mode) -> f64 {
     match (required, mode) {
-        (true, Mode::Typed) => 1.0,
+        (true, Mode::Typed | Mode::Sparse) => 1.0,
         (true, Mode::Wild) => 0.95,
-        (false, _) => (0.5 - 0.08 * depth as f64).max(0.12),
+        (false, Mode::Sparse) => 0.05,
+        (false, _) => (0.35 - 0.06 * depth as f64).max(0.1),
     }
 }
 
 /// A strategy for values of `schema` (a property called `name`).
 fn from_schema(schema: &Value, name: &str, depth: usize, mode: Mode) -> BoxedStrategy<Value> {
     let typed = typed_from_schema(schema, name, depth, mode);
-    if depth == 0 || mode == Mode::Typed {
+    if depth == 0 || mode != Mode::Wild {
         return typed;
     }
     prop_oneof![60 => typed, 1 => garbage()].boxed()
@@ -329,7 +297,7 @@ fn typed_from_schema(schema: &Value, name: &str, depth: usize, mode: Mode) -> Bo
     let format = schema.get("format").and_then(Value::as_str);
     if let Some(Value::Array(values)) = schema.get("enum") {
         let listed = proptest::sample::select(values.clone());
-        if mode == Mode::Typed {
+        if mode != Mode::Wild {
             return listed.boxed();
         }
         return prop_oneof![
@@ -355,7 +323,20 @@ fn typed_from_schema(schema: &Value, name: &str, depth: usize, mode: Mode) -> Bo
                 .prop_map(Value::Array)
                 .boxed()
         }
-        Some("string") => string_for(name).prop_map(Value::from).boxed(),
+        Some("string") => {
+            let pattern = schema.get("pattern").and_then(Value::as_str);
+            let strings = match (pattern.and_then(matching), mode) {
+                (Some(accepted), Mode::Typed | Mode::Sparse) => {
+                    prop_oneof![4 => accepted, 1 => string_for(name)].boxed()
+                }
+                (Some(accepted), Mode::Wild) => prop_oneof![accepted, string_for(name)].boxed(),
+                (None, Mode::Typed | Mode::Sparse) => {
+                    prop_oneof![1 => pick(PLAUSIBLE), 2 => string_for(name)].boxed()
+                }
+                (None, Mode::Wild) => string_for(name),
+            };
+            strings.prop_map(Value::from).boxed()
+        }
         Some("integer") | Some("number") => any_integer(format, mode),
         Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
         _ => garbage(),
@@ -388,7 +369,10 @@ fn object_from_schema(schema: &Value, depth: usize, mode: Mode) -> BoxedStrategy
             .boxed();
     }
     if let Some(values @ Value::Object(_)) = schema.get("additionalProperties") {
-        let key = prop_oneof![3 => "[a-z_]{1,8}", 1 => any_string()];
+        let key = match mode {
+            Mode::Typed | Mode::Sparse => "[a-z][a-z0-9]{0,6}".boxed(),
+            Mode::Wild => prop_oneof![3 => "[a-z_]{1,8}", 1 => any_string()].boxed(),
+        };
         let value = from_schema(values, "", depth + 1, mode);
         return proptest::collection::btree_map(key, value, 0..=3)
             .prop_map(|m| Value::Object(m.into_iter().collect()))
@@ -469,7 +453,9 @@ fn config_object(mode: Mode) -> BoxedStrategy<Value> {
 /// A workload that selects every config object in every namespace.
 fn workload(api_version: &'static str, kind: &'static str, mode: Mode) -> BoxedStrategy<Value> {
     let versions = match mode {
-        Mode::Typed => prop_oneof![9 => pick(VERSIONS), 1 => pick(ODD_VERSIONS)].boxed(),
+        Mode::Typed | Mode::Sparse => {
+            prop_oneof![9 => pick(VERSIONS), 1 => pick(ODD_VERSIONS)].boxed()
+        }
         Mode::Wild => prop_oneof![pick(VERSIONS), pick(ODD_VERSIONS)].boxed(),
     };
     (
@@ -495,6 +481,9 @@ fn workload(api_version: &'static str, kind: &'static str, mode: Mode) -> BoxedS
                 if !version.is_empty() {
                     map.insert("version".into(), version.into());
                 }
+                // Scrape classes that config objects name (see SECRET_NAMES).
+                map.entry("scrapeClasses")
+                    .or_insert_with(|| json!([{"name": "creds"}, {"name": "tls"}]));
                 if kind == "PrometheusAgent" {
                     // Server-only fields; the agent's schema would prune them.
                     for field in [
@@ -562,7 +551,12 @@ impl Case {
 }
 
 fn case() -> BoxedStrategy<Case> {
-    prop_oneof![3 => case_of(Mode::Typed), 1 => case_of(Mode::Wild)].boxed()
+    prop_oneof![
+        2 => case_of(Mode::Sparse),
+        2 => case_of(Mode::Typed),
+        1 => case_of(Mode::Wild),
+    ]
+    .boxed()
 }
 
 fn case_of(mode: Mode) -> BoxedStrategy<Case> {
@@ -576,8 +570,11 @@ fn case_of(mode: Mode) -> BoxedStrategy<Case> {
         secrets(),
     )
         .prop_map(|(objects, prometheus, agent, secrets)| {
-            let mut documents = vec![json!({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": "team-a", "labels": {"team": "a"}}})];
+            let mut documents = vec![
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}),
+                json!({"apiVersion": "v1", "kind": "Namespace",
+                    "metadata": {"name": "team-a", "labels": {"team": "a"}}}),
+            ];
             documents.extend(secrets);
             documents.extend(objects);
             documents.push(prometheus);
@@ -620,15 +617,16 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
         .iter()
         .filter(|w| w.ends_with("object skipped"));
     SKIPPED.fetch_add(skipped.count() as u64, Relaxed);
-    for w in &loaded.warnings { if w.ends_with("skipped") { eprintln!("W {}", w.chars().take(200).collect::<String>()); } }
     let workloads = snapshot
         .prometheuses
         .iter()
         .map(Workload::Prometheus)
         .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
     for workload in workloads {
-        let output = match prometheus_config(snapshot, workload, &watched) { Ok(o) => o, Err(e) => { eprintln!("E {}", e.to_string().chars().take(200).collect::<String>()); continue; } };
-        for r in output.rejected() { eprintln!("R {}", r.chars().take(200).collect::<String>()); }
+        let Ok(output) = prometheus_config(snapshot, workload, &watched) else {
+            continue;
+        };
+        let _ = output.rejected();
         let yaml = promop_core::yaml::to_string(&output.config);
         CONFIGS.fetch_add(1, Relaxed);
         let jobs = yaml.lines().filter(|l| l.starts_with("- job_name:"));
@@ -657,37 +655,46 @@ fn render_path_never_panics() {
     let strategy = case();
     eprintln!("fuzz_pipeline: strategy built in {:.1?}", t.elapsed());
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
-    let (mut total, mut rounds) = (0u64, 0u64);
+    let (mut total, mut failures) = (0u64, Vec::new());
     loop {
         let chunk = if deadline.is_some() { 256 } else { cases };
         let config = Config {
             cases: chunk,
             failure_persistence: None,
-            max_shrink_time: 120_000,
+            max_shrink_time: if deadline.is_some() { 30_000 } else { 120_000 },
             ..Config::default()
         };
-        // A fresh random seed per round (TestRunner::new is deterministic only
-        // with PROPTEST_RNG_SEED).
-        let mut runner = TestRunner::new(config);
+        // The default run is deterministic (a fixed seed): it fails only when
+        // the code changes. Long runs draw a fresh seed per round.
+        let mut runner = match deadline {
+            Some(_) => TestRunner::new(config),
+            None => {
+                TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+            }
+        };
         match runner.run(&strategy, |case| check(&case, strict)) {
             Ok(()) => {}
-            Err(TestError::Fail(why, case)) => panic!(
-                "after {total} passing cases: {why}\nminimal input (manifests):\n{}",
-                case.manifest()
-            ),
+            Err(TestError::Fail(why, case)) => {
+                let report = format!("{why}\nminimal input (manifests):\n{}", case.manifest());
+                eprintln!("fuzz_pipeline: FAILURE after {total} cases: {report}");
+                failures.push(report);
+                if deadline.is_none() {
+                    break;
+                }
+            }
             Err(TestError::Abort(why)) => panic!("aborted: {why}"),
         }
         total += u64::from(chunk);
-        rounds += 1;
         match deadline {
-            Some(d) if Instant::now() < d => {
-                if rounds % 10 == 0 {
-                    eprintln!("fuzz_pipeline: {total} cases so far");
-                }
-            }
+            Some(d) if Instant::now() < d => eprintln!("fuzz_pipeline: {total} cases so far"),
             _ => break,
         }
     }
+    assert!(
+        failures.is_empty(),
+        "{} failing cases (see above)",
+        failures.len()
+    );
     eprintln!(
         "fuzz_pipeline: {total} cases, no panic; {} config objects decoded, {} skipped \
          as invalid, {} configurations with {} scrape jobs",

@@ -183,6 +183,8 @@ struct Counts {
     configs: usize,
     /// Configs promtool cannot parse because its build lacks their SD.
     unvalidated: usize,
+    /// Workloads for which the reference generated no config (`.error`).
+    refused: usize,
     rule_files: usize,
     rejected: usize,
 }
@@ -227,6 +229,14 @@ fn check_scenario(scenario: &Scenario, counts: &mut Counts) -> Result<Vec<String
         let tool = promtool_for(&version);
         let config = dir.join(format!("{ns}__{name}.yaml"));
         expected_files.remove(&format!("{ns}__{name}.yaml"));
+        // The reference refused to generate a config (its error is stored).
+        if expected_files.remove(&format!("{ns}__{name}.error")) {
+            if config.is_file() {
+                problems.push(format!("{id}: both a config and an error for {ns}/{name}"));
+            }
+            counts.refused += 1;
+            continue;
+        }
         if !config.is_file() {
             problems.push(format!(
                 "{id}: no expected output {} (run conformance/regenerate {id})",
@@ -305,21 +315,23 @@ fn every_scenario_has_a_promtool_valid_reference_output() -> Result<()> {
     let mut total = Counts::default();
     for (family, c) in &table {
         println!(
-            "{family:<28} {:>9} {:>8} {:>11} {:>10} {:>9}",
-            c.scenarios, c.configs, c.unvalidated, c.rule_files, c.rejected
+            "{family:<28} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
+            c.scenarios, c.configs, c.unvalidated, c.refused, c.rule_files, c.rejected
         );
         total.scenarios += c.scenarios;
         total.configs += c.configs;
         total.unvalidated += c.unvalidated;
+        total.refused += c.refused;
         total.rule_files += c.rule_files;
         total.rejected += c.rejected;
     }
     println!(
-        "{:<28} {:>9} {:>8} {:>11} {:>10} {:>9}",
+        "{:<28} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
         "total",
         total.scenarios,
         total.configs,
         total.unvalidated,
+        total.refused,
         total.rule_files,
         total.rejected
     );

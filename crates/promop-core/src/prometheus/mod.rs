@@ -129,6 +129,9 @@ impl GenerateError {
     }
 }
 
+/// The most shards a workload may have (each is a StatefulSet of its own).
+pub const MAX_SHARDS: i32 = 10_000;
+
 /// What every part of the generator needs to know.
 pub(crate) struct Context<'a> {
     pub workload: Workload<'a>,
@@ -145,6 +148,15 @@ impl<'a> Context<'a> {
         let workload = input.workload;
         let version = Version::from_spec(workload.common().version.as_deref())
             .map_err(|e| GenerateError::invalid(&workload, "spec.version", e.to_string()))?;
+        if input.shards > MAX_SHARDS {
+            // The reference lists every shard number in one regex and runs out
+            // of memory on absurd counts; promop refuses them instead.
+            let message = format!(
+                "{} exceeds the supported maximum of {MAX_SHARDS}",
+                input.shards
+            );
+            return Err(GenerateError::invalid(&workload, "spec.shards", message));
+        }
         Ok(Self {
             workload,
             loaded: loaded_secrets(input),

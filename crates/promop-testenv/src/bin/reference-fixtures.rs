@@ -88,10 +88,25 @@ impl Workload {
 
 /// What the reference generated for one workload.
 #[derive(PartialEq)]
-struct Generated {
-    config: String,
-    /// Rule ConfigMaps' keys and contents (all rulefiles ConfigMaps merged).
-    rules: BTreeMap<String, String>,
+enum Generated {
+    Config {
+        config: String,
+        /// Rule ConfigMaps' keys and contents (all rulefiles ConfigMaps
+        /// merged).
+        rules: BTreeMap<String, String>,
+    },
+    /// No config: the reconcile fails with this error (e.g. a setting the
+    /// workload's version does not support).
+    Refused(String),
+}
+
+/// The last `sync "<ns>/<name>" failed: <why>` error the operator logged for
+/// the workload, as `<why>`.
+fn sync_error(log: &str, w: &Workload) -> Option<String> {
+    let marker = format!("sync \\\"{}/{}\\\" failed: ", w.namespace, w.name);
+    let line = log.lines().rev().find(|l| l.contains(&marker))?;
+    let why = &line[line.find(&marker)? + marker.len()..];
+    Some(why.strip_suffix('"').unwrap_or(why).replace("\\\"", "\""))
 }
 
 struct Scenario {
@@ -265,19 +280,30 @@ async fn read_generated(client: &Client, w: &Workload) -> Result<Option<Generate
             rules.extend(cm.data.unwrap_or_default());
         }
     }
-    Ok(Some(Generated { config, rules }))
+    Ok(Some(Generated::Config { config, rules }))
 }
 
 /// Polls until every workload's output exists and has not changed for
 /// [`STABLE_FOR`].
-async fn wait_stable(client: &Client, workloads: &[Workload]) -> Result<Vec<Generated>> {
+async fn wait_stable(
+    client: &Client,
+    op: &ReferenceOperator,
+    log_offset: usize,
+    workloads: &[Workload],
+) -> Result<Vec<Generated>> {
     let start = Instant::now();
     let mut last: Vec<Option<Generated>> = workloads.iter().map(|_| None).collect();
     let mut changed_at = Instant::now();
     loop {
         let mut now = Vec::new();
+        let log = op.logs();
+        let log = log.get(log_offset..).unwrap_or_default();
         for w in workloads {
-            now.push(read_generated(client, w).await?);
+            let generated = match read_generated(client, w).await? {
+                Some(g) => Some(g),
+                None => sync_error(log, w).map(Generated::Refused),
+            };
+            now.push(generated);
         }
         if now != last {
             last = now;
@@ -357,19 +383,52 @@ fn strip_log_noise(line: &str) -> String {
     fields.join(" ")
 }
 
-/// Every namespaced resource type that can be emptied with deletecollection.
+/// The monitoring.coreos.com resources the cleanup must know before the
+/// first scenario: discovery can lag behind freshly established CRDs.
+const MONITORING_PLURALS: [&str; 7] = [
+    "prometheuses",
+    "prometheusagents",
+    "servicemonitors",
+    "podmonitors",
+    "probes",
+    "scrapeconfigs",
+    "prometheusrules",
+];
+
+/// Every namespaced resource type that can be emptied with deletecollection
+/// (each kind once, in its most stable version: v1alpha1 kinds such as
+/// ScrapeConfig are not in their group's preferred version).
 async fn namespaced_resources(client: &Client) -> Result<Vec<ApiResource>> {
-    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
-    let mut out = Vec::new();
-    for group in discovery.groups() {
-        for (ar, caps) in group.recommended_resources() {
-            if caps.scope == Scope::Namespaced && caps.supports_operation(verbs::DELETE_COLLECTION)
-            {
-                out.push(ar);
+    let start = Instant::now();
+    loop {
+        let discovery = Discovery::new(client.clone()).run_aggregated().await?;
+        let mut out = Vec::new();
+        for group in discovery.groups() {
+            for (ar, caps) in group.resources_by_stability() {
+                if caps.scope == Scope::Namespaced
+                    && caps.supports_operation(verbs::DELETE_COLLECTION)
+                {
+                    out.push(ar);
+                }
             }
         }
+        let complete = MONITORING_PLURALS.iter().all(|p| {
+            out.iter()
+                .any(|ar| ar.group == "monitoring.coreos.com" && ar.plural == *p)
+        });
+        if complete {
+            return Ok(out);
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "discovery does not list every monitoring.coreos.com resource: {:?}",
+            out.iter()
+                .filter(|ar| ar.group == "monitoring.coreos.com")
+                .map(|ar| format!("{}/{}", ar.version, ar.plural))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Ok(out)
 }
 
 /// Removes a scenario: its workloads first (so the operator stops writing),
@@ -447,6 +506,17 @@ async fn cleanup(client: &Client, scenario: &Scenario, resources: &[ApiResource]
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // Objects left in etcd would come back with the next namespace of
+        // the same name and leak into the next scenario.
+        for ar in resources {
+            let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, ar);
+            let left = api.list(&ListParams::default()).await?;
+            ensure!(
+                left.items.is_empty(),
+                "{} left in deleted namespace {ns}",
+                ar.plural
+            );
+        }
     }
     Ok(())
 }
@@ -463,11 +533,18 @@ fn write_expected(
     }
     std::fs::create_dir_all(&dir)?;
     for (w, g) in workloads.iter().zip(generated) {
-        std::fs::write(dir.join(format!("{}.yaml", w.stem())), &g.config)?;
-        if !g.rules.is_empty() {
+        let (config, rules) = match g {
+            Generated::Config { config, rules } => (config, rules),
+            Generated::Refused(why) => {
+                std::fs::write(dir.join(format!("{}.error", w.stem())), format!("{why}\n"))?;
+                continue;
+            }
+        };
+        std::fs::write(dir.join(format!("{}.yaml", w.stem())), config)?;
+        if !rules.is_empty() {
             let rules_dir = dir.join(format!("{}.rules", w.stem()));
             std::fs::create_dir_all(&rules_dir)?;
-            for (key, content) in &g.rules {
+            for (key, content) in rules {
                 std::fs::write(rules_dir.join(key), content)?;
             }
         }
@@ -491,7 +568,7 @@ async fn run_scenario(
         apply_manifests(client, &to_yaml_stream(&other_docs)?).await?;
         apply_manifests(client, &to_yaml_stream(&workload_docs)?).await?;
         let workloads = scenario.workloads();
-        let generated = wait_stable(client, &workloads).await?;
+        let generated = wait_stable(client, op, log_offset, &workloads).await?;
         let log = op.logs();
         let rejected = rejections(
             log.get(log_offset..).unwrap_or(&log),

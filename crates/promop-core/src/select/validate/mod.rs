@@ -8,12 +8,14 @@ mod scrape_config;
 mod secrets;
 mod tls;
 mod version;
+mod workload;
 
 use promop_api::v1::prometheus::CommonPrometheusFields;
 
 pub(crate) use relabel::is_valid_label_name;
 pub use relabel::validate_relabel_config;
 pub use version::{DEFAULT_PROMETHEUS_VERSION, parse_version, prometheus_version};
+pub use workload::validate_workload_tls;
 
 use super::reasons::Rejection;
 use crate::snapshot::Snapshot;

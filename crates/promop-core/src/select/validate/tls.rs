@@ -138,7 +138,7 @@ pub(super) fn validate_safe_tls(tls: &SafeTlsConfig, path: &str) -> Checked {
 }
 
 /// The reference's `TLSConfig.Validate`.
-pub(super) fn validate_tls_with_files(tls: &TlsConfig, path: &str) -> Checked {
+pub(crate) fn validate_tls_with_files(tls: &TlsConfig, path: &str) -> Checked {
     let safe = &tls.safe;
     validate_common(safe, path)?;
     let file = |f: &Option<String>| f.as_deref().is_some_and(|f| !f.is_empty());
