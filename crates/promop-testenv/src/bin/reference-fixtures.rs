@@ -521,6 +521,32 @@ async fn cleanup(client: &Client, scenario: &Scenario, resources: &[ApiResource]
     Ok(())
 }
 
+/// A rule file key without the PrometheusRule's UID: the reference names
+/// them `<ns>-<name>-<uid>.yaml`, and the UID changes on every run (and does
+/// not exist offline), so the stored name is `<ns>-<name>.yaml`.
+fn without_uid(key: &str) -> String {
+    let Some(stem) = key.strip_suffix(".yaml") else {
+        return key.to_owned();
+    };
+    let is_uid = |s: &str| {
+        let groups: Vec<&str> = s.split('-').collect();
+        groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+            && groups
+                .iter()
+                .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    match stem.len().checked_sub(37) {
+        Some(cut)
+            if stem.is_char_boundary(cut)
+                && stem[cut..].starts_with('-')
+                && is_uid(&stem[cut + 1..]) =>
+        {
+            format!("{}.yaml", &stem[..cut])
+        }
+        _ => key.to_owned(),
+    }
+}
+
 fn write_expected(
     scenario: &Scenario,
     workloads: &[Workload],
@@ -545,6 +571,7 @@ fn write_expected(
             let rules_dir = dir.join(format!("{}.rules", w.stem()));
             std::fs::create_dir_all(&rules_dir)?;
             for (key, content) in rules {
+                let key = without_uid(key);
                 std::fs::write(rules_dir.join(key), content)?;
             }
         }
@@ -648,4 +675,22 @@ async fn main() -> Result<()> {
         bail!("failed scenarios: {failed:?}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_file_keys_lose_their_uid_only() {
+        assert_eq!(
+            without_uid("payments-payment-alerts-f367c521-3de9-40d6-b96d-5b41f34e9a59.yaml"),
+            "payments-payment-alerts.yaml"
+        );
+        assert_eq!(without_uid("monitoring-slo.yaml"), "monitoring-slo.yaml");
+        assert_eq!(
+            without_uid("a-not-a-uid-at-all-x.yaml"),
+            "a-not-a-uid-at-all-x.yaml"
+        );
+    }
 }
