@@ -15,6 +15,21 @@ pub struct PrometheusOutput<'a> {
     pub selection: Selection<'a>,
 }
 
+/// The reference mounts at least this many rule ConfigMaps, listing names
+/// that may not exist yet, so that the StatefulSet does not change as rules
+/// come and go.
+const MIN_RULE_CONFIG_MAPS: usize = 3;
+
+/// Names of the rule ConfigMaps (`prometheus-<name>-rulefiles-<n>`).
+fn rule_config_map_names(name: &str, selection: &Selection<'_>) -> Vec<String> {
+    // Until the PrometheusRule generation splits rules by size, they all fit
+    // in the first ConfigMap.
+    let used = usize::from(!selection.prometheus_rules.selected.is_empty());
+    (0..used.max(MIN_RULE_CONFIG_MAPS))
+        .map(|i| format!("prometheus-{name}-rulefiles-{i}"))
+        .collect()
+}
+
 /// Why a workload got no configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PipelineError {
@@ -72,13 +87,7 @@ pub fn prometheus_config<'a>(
         .iter()
         .map(|s| s.object)
         .collect();
-    // The rule ConfigMaps are split by size in the reference; until the
-    // PrometheusRule generation lands, all rules go to the first one.
-    let rule_config_maps: Vec<String> = if selection.prometheus_rules.selected.is_empty() {
-        Vec::new()
-    } else {
-        vec![format!("prometheus-{}-rulefiles-0", workload.name())]
-    };
+    let rule_config_maps = rule_config_map_names(workload.name(), &selection);
     let input = ConfigInput {
         service_monitors: &service_monitors,
         pod_monitors: &pod_monitors,
