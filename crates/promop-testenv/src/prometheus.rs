@@ -30,6 +30,15 @@ impl PrometheusVersion {
         }
     }
 
+    /// The major version a Prometheus' `spec.version` asks for (v3 when unset,
+    /// like the reference's default).
+    pub fn of_spec(version: Option<&str>) -> Self {
+        match version {
+            Some(v) if v.trim_start_matches('v').starts_with("2.") => Self::V2,
+            _ => Self::V3,
+        }
+    }
+
     pub fn promtool(self) -> &'static str {
         match self {
             Self::V2 => "promtool-v2",

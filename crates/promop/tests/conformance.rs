@@ -8,12 +8,12 @@
 //! writes must pass the real promtool of the matching major version.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
+use promop_testenv::PrometheusVersion;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
@@ -48,29 +48,10 @@ enum Outcome {
 }
 
 fn promtool_check(config: &str, version: Option<&str>) -> Result<(), String> {
-    let binary = if version.is_some_and(|v| v.trim_start_matches('v').starts_with('2')) {
-        "promtool-v2"
-    } else {
-        "promtool-v3"
-    };
-    let promtool = promop_testenv::binary(binary).map_err(|e| e.to_string())?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let file = dir.path().join("prometheus.yaml");
-    std::fs::write(&file, config).map_err(|e| e.to_string())?;
-    let out = Command::new(promtool)
-        .args(["check", "config", "--syntax-only"])
-        .arg(&file)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{binary}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
+    PrometheusVersion::of_spec(version)
+        .check_config(config, &["--syntax-only"])
+        .map(drop)
+        .map_err(|e| format!("{e:#}"))
 }
 
 #[test]

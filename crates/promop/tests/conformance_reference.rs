@@ -152,11 +152,7 @@ fn load_scenarios() -> Result<Vec<Scenario>> {
 }
 
 fn promtool_for(version: &str) -> PrometheusVersion {
-    if version.trim_start_matches('v').starts_with("2.") {
-        PrometheusVersion::V2
-    } else {
-        PrometheusVersion::V3
-    }
+    PrometheusVersion::of_spec(Some(version))
 }
 
 /// Runs `promtool check rules` on one rule file.
