@@ -3,9 +3,9 @@
 //! Snapshot in, desired state out: nothing here does I/O, reads a clock or
 //! draws random numbers. The operator fills a [`snapshot::Snapshot`] from its
 //! caches, `promop render` from manifest files; both get the same output.
+pub mod manifests;
+pub mod pipeline;
+pub mod prometheus;
+pub mod select;
 pub mod snapshot;
 pub mod yaml;
-pub mod select;
-pub mod prometheus;
-pub mod pipeline;
-pub mod manifests;

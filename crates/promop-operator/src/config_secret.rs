@@ -78,7 +78,10 @@ pub fn is_current(existing: &Secret, desired: &Secret) -> bool {
             .and_then(|d| d.get(CONFIG_KEY))
             .and_then(|gz| gunzip(&gz.0))
     };
-    let labels_kept = desired.labels().iter().all(|(k, v)| existing.labels().get(k) == Some(v));
+    let labels_kept = desired
+        .labels()
+        .iter()
+        .all(|(k, v)| existing.labels().get(k) == Some(v));
     let owners_kept = desired
         .owner_references()
         .iter()
@@ -122,13 +125,23 @@ mod tests {
         let s = desired(&prometheus(), "global: {}\n").unwrap();
         assert_eq!(s.metadata.name.as_deref(), Some("prometheus-main"));
         assert_eq!(s.metadata.namespace.as_deref(), Some("monitoring"));
-        assert_eq!(s.labels().get("managed-by").map(String::as_str), Some("prometheus-operator"));
+        assert_eq!(
+            s.labels().get("managed-by").map(String::as_str),
+            Some("prometheus-operator")
+        );
         let owner = &s.owner_references()[0];
         assert_eq!(
-            (owner.api_version.as_str(), owner.kind.as_str(), owner.name.as_str()),
+            (
+                owner.api_version.as_str(),
+                owner.kind.as_str(),
+                owner.name.as_str()
+            ),
             ("monitoring.coreos.com/v1", "Prometheus", "main")
         );
-        assert_eq!((owner.controller, owner.block_owner_deletion), (Some(true), Some(true)));
+        assert_eq!(
+            (owner.controller, owner.block_owner_deletion),
+            (Some(true), Some(true))
+        );
         let gz = &s.data.as_ref().unwrap()[CONFIG_KEY].0;
         assert_eq!(gunzip(gz).unwrap(), b"global: {}\n");
     }
@@ -140,10 +153,17 @@ mod tests {
         let mut other = want.clone();
         let mut enc = GzEncoder::new(Vec::new(), Compression::best());
         enc.write_all(b"a: 1\n").unwrap();
-        other.data.as_mut().unwrap().insert(CONFIG_KEY.into(), ByteString(enc.finish().unwrap()));
+        other
+            .data
+            .as_mut()
+            .unwrap()
+            .insert(CONFIG_KEY.into(), ByteString(enc.finish().unwrap()));
         other.labels_mut().insert("extra".into(), "kept".into());
         assert!(is_current(&other, &want));
-        assert!(!is_current(&desired(&prometheus(), "a: 2\n").unwrap(), &want));
+        assert!(!is_current(
+            &desired(&prometheus(), "a: 2\n").unwrap(),
+            &want
+        ));
         let mut unlabelled = want.clone();
         unlabelled.labels_mut().remove("managed-by");
         assert!(!is_current(&unlabelled, &want));
@@ -156,6 +176,9 @@ mod tests {
     fn prometheus_without_uid_is_an_error_not_a_panic() {
         let mut p = prometheus();
         p.metadata.uid = None;
-        assert!(matches!(desired(&p, ""), Err(Error::IncompleteObject(_, "uid"))));
+        assert!(matches!(
+            desired(&p, ""),
+            Err(Error::IncompleteObject(_, "uid"))
+        ));
     }
 }

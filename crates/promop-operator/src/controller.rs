@@ -13,7 +13,7 @@ use futures::StreamExt;
 use kube::runtime::Controller;
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
-use kube::Client;
+use kube::{Client, ResourceExt};
 use promop_api::v1::Prometheus;
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
@@ -42,6 +42,7 @@ struct Context {
 /// reconciles finish.
 pub async fn run(client: Client, shutdown: impl Future<Output = ()> + Send + Sync + 'static) {
     let watches = Watches::new(&client);
+    let readiness = tokio::spawn(watches.readiness);
     let context = Arc::new(Context {
         client,
         stores: watches.stores.clone(),
@@ -53,19 +54,26 @@ pub async fn run(client: Client, shutdown: impl Future<Output = ()> + Send + Syn
         .run(reconcile, error_policy, context)
         .for_each(|result| async move {
             match result {
-                Ok((object, _)) => tracing::debug!(prometheus = %object, "reconciled"),
+                Ok((object, _)) => tracing::debug!(
+                    prometheus =
+                        format!("{}/{}", object.namespace.unwrap_or_default(), object.name),
+                    "reconciled"
+                ),
                 // Reconcile errors are logged by `error_policy`.
                 Err(kube::runtime::controller::Error::ReconcilerFailed(..)) => {}
                 Err(error) => tracing::warn!(%error, "controller"),
             }
         })
         .await;
+    readiness.abort();
     tracing::info!("controllers stopped");
 }
 
 async fn reconcile(prometheus: Arc<Prometheus>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let id = object_id(&prometheus);
+    tracing::debug!(prometheus = %id, "reconcile started");
     ctx.stores.wait_ready(CACHE_READY_TIMEOUT).await?;
-    let id = ObjectRef::from_obj(prometheus.as_ref());
+    tracing::debug!(prometheus = %id, "caches ready");
     if prometheus.spec.common.paused == Some(true) {
         tracing::debug!(prometheus = %id, "paused, skipped");
         return Ok(Action::await_change());
@@ -74,22 +82,30 @@ async fn reconcile(prometheus: Arc<Prometheus>, ctx: Arc<Context>) -> Result<Act
         let desired = config_secret::desired(&prometheus, "")?;
         apply::create_if_absent(&ctx.client, &ctx.stores, &desired).await?
     } else {
-        let desired = config_secret::desired(&prometheus, &configuration(&ctx.stores, &prometheus)?)?;
+        let desired =
+            config_secret::desired(&prometheus, &configuration(&ctx.stores, &prometheus)?)?;
         apply::config_secret(&ctx.client, &ctx.stores, &desired).await?
     };
     if outcome == Outcome::Written {
         tracing::info!(prometheus = %id, secret = config_secret::name(&prometheus), "configuration written");
     }
-    ctx.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    ctx.failures
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&ObjectRef::from_obj(prometheus.as_ref()));
     Ok(Action::await_change())
 }
 
 /// The configuration's YAML; rejected config objects are logged and skipped.
 fn configuration(stores: &Stores, prometheus: &Prometheus) -> Result<String, Error> {
     let snapshot = snapshot::from_stores(stores);
-    let output = prometheus_config(&snapshot, Workload::Prometheus(prometheus), &WatchedNamespaces::all())?;
+    let output = prometheus_config(
+        &snapshot,
+        Workload::Prometheus(prometheus),
+        &WatchedNamespaces::all(),
+    )?;
     for rejected in output.rejected() {
-        tracing::warn!(prometheus = %ObjectRef::from_obj(prometheus), %rejected, "config object skipped");
+        tracing::warn!(prometheus = object_id(prometheus), %rejected, "config object skipped");
     }
     Ok(promop_core::yaml::to_string(&output.config))
 }
@@ -105,13 +121,23 @@ fn unmanaged(prometheus: &Prometheus) -> bool {
 }
 
 fn error_policy(prometheus: Arc<Prometheus>, error: &Error, ctx: Arc<Context>) -> Action {
-    let id = ObjectRef::from_obj(prometheus.as_ref());
     let mut failures = ctx.failures.lock().unwrap_or_else(|e| e.into_inner());
-    let count = failures.entry(id.clone()).or_default();
+    let count = failures
+        .entry(ObjectRef::from_obj(prometheus.as_ref()))
+        .or_default();
     *count = count.saturating_add(1);
     let delay = BACKOFF_BASE
         .saturating_mul(1 << (*count - 1).min(10))
         .min(BACKOFF_MAX);
-    tracing::warn!(prometheus = %id, reason = error.reason(), %error, retry_in = ?delay, "reconcile failed");
+    tracing::warn!(prometheus = object_id(&prometheus), reason = error.reason(), %error, retry_in = ?delay, "reconcile failed");
     Action::requeue(delay)
+}
+
+/// `namespace/name`, as logs name a Prometheus.
+fn object_id(prometheus: &Prometheus) -> String {
+    format!(
+        "{}/{}",
+        prometheus.namespace().unwrap_or_default(),
+        prometheus.name_any()
+    )
 }

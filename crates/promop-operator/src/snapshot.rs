@@ -54,5 +54,8 @@ where
 {
     let mut objects: Vec<Arc<K>> = store.state();
     objects.sort_by_key(|object| key(object.as_ref()));
-    objects.iter().map(|object| object.as_ref().clone()).collect()
+    objects
+        .iter()
+        .map(|object| object.as_ref().clone())
+        .collect()
 }

@@ -12,7 +12,10 @@ use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_testenv::{TestEnv, apply_manifests, install_crds, read_generated_config, upstream_dir};
+use promop_testenv::{
+    ReferenceOperator, TestEnv, apply_manifests, install_crds, read_generated_config, upstream_dir,
+    wait_generated_config,
+};
 
 const NAMESPACE: &str = "monitoring";
 const PROMETHEUS: &str = "main";
@@ -54,18 +57,36 @@ spec:
       replacement: platform
 "#;
 
-/// What `promop render` produces for the same manifests.
+/// The controller's logs, shown for failed tests.
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("promop_operator=debug")
+        .with_test_writer()
+        .try_init();
+}
+
+/// What `promop render` produces for Prometheus `main` of the manifests.
 fn rendered(manifests: &[&str]) -> Result<String> {
+    rendered_for(manifests, PROMETHEUS)
+}
+
+fn rendered_for(manifests: &[&str], name: &str) -> Result<String> {
     let mut loaded = Loaded::default();
     for (i, text) in manifests.iter().enumerate() {
-        loaded.add_yaml(&format!("manifest {i}"), text, "default", Strictness::ObjectsOnly)?;
+        loaded.add_yaml(
+            &format!("manifest {i}"),
+            text,
+            "default",
+            Strictness::ObjectsOnly,
+        )?;
     }
     ensure!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let prometheus = loaded
         .snapshot
         .prometheuses
-        .first()
-        .context("no Prometheus in the manifests")?;
+        .iter()
+        .find(|p| p.name_any() == name)
+        .with_context(|| format!("no Prometheus {name} in the manifests"))?;
     let output = prometheus_config(
         &loaded.snapshot,
         Workload::Prometheus(prometheus),
@@ -78,7 +99,9 @@ fn rendered(manifests: &[&str]) -> Result<String> {
 async fn wait_config(client: &Client, want: &str, timeout: Duration) -> Result<String> {
     let start = Instant::now();
     loop {
-        let got = read_generated_config(client, NAMESPACE, PROMETHEUS).await.ok();
+        let got = read_generated_config(client, NAMESPACE, PROMETHEUS)
+            .await
+            .ok();
         if got.as_deref() == Some(want) {
             return Ok(want.to_owned());
         }
@@ -91,9 +114,14 @@ async fn wait_config(client: &Client, want: &str, timeout: Duration) -> Result<S
 
 #[tokio::test]
 async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> {
+    init_logs();
     let env = TestEnv::start().await?;
     let client = env.client();
-    install_crds(&client, &upstream_dir().join("example/prometheus-operator-crd")).await?;
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
     apply_manifests(&client, WORKLOAD).await?;
     apply_manifests(&client, MONITOR).await?;
 
@@ -103,7 +131,10 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     }));
 
     let want = rendered(&[WORKLOAD, MONITOR])?;
-    ensure!(want.contains("job_name: serviceMonitor/monitoring/app/0"), "{want}");
+    ensure!(
+        want.contains("job_name: serviceMonitor/monitoring/app/0"),
+        "{want}"
+    );
     wait_config(&client, &want, Duration::from_secs(30)).await?;
 
     // The metadata the reference puts on the Secret.
@@ -121,13 +152,23 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
         .await?;
     let owners = secret.owner_references();
     ensure!(owners.len() == 1, "{owners:?}");
-    ensure!(owners[0].uid == prometheus.uid().unwrap_or_default(), "{owners:?}");
-    ensure!(owners[0].kind == "Prometheus" && owners[0].controller == Some(true), "{owners:?}");
+    ensure!(
+        owners[0].uid == prometheus.uid().unwrap_or_default(),
+        "{owners:?}"
+    );
+    ensure!(
+        owners[0].kind == "Prometheus" && owners[0].controller == Some(true),
+        "{owners:?}"
+    );
     let manager = secret
         .managed_fields()
         .iter()
         .any(|f| f.manager.as_deref() == Some(promop_operator::FIELD_MANAGER));
-    ensure!(manager, "no field manager {}", promop_operator::FIELD_MANAGER);
+    ensure!(
+        manager,
+        "no field manager {}",
+        promop_operator::FIELD_MANAGER
+    );
 
     // A relabeling added to the ServiceMonitor reaches the Secret.
     apply_manifests(&client, MONITOR_RELABELED).await?;
@@ -139,6 +180,162 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     let version = secrets.get("prometheus-main").await?.resource_version();
     tokio::time::sleep(Duration::from_secs(2)).await;
     ensure!(secrets.get("prometheus-main").await?.resource_version() == version);
+
+    // A deleted Secret is written again.
+    secrets
+        .delete("prometheus-main", &Default::default())
+        .await?;
+    wait_config(&client, &want_relabeled, Duration::from_secs(30)).await?;
+
+    stop.send(()).ok();
+    tokio::time::timeout(Duration::from_secs(10), controller)
+        .await
+        .context("controller did not stop on shutdown")??;
+    Ok(())
+}
+
+/// Takeover: the reference writes the Secret, stops, and promop starts. Its
+/// configuration is byte-identical to promop's, so promop leaves the Secret
+/// alone; its next write (after a change) keeps the reference's labels and
+/// owner references.
+#[tokio::test]
+async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
+    init_logs();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    apply_manifests(&client, WORKLOAD).await?;
+    apply_manifests(&client, MONITOR).await?;
+
+    let want = rendered(&[WORKLOAD, MONITOR])?;
+    let reference = ReferenceOperator::start(&env, &[]).await?;
+    let by_reference =
+        wait_generated_config(&client, NAMESPACE, PROMETHEUS, Duration::from_secs(60)).await?;
+    ensure!(
+        by_reference == want,
+        "reference:\n{by_reference}\npromop:\n{want}"
+    );
+    // Let the reference settle (it may write more than once), then stop it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(reference);
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    let reference_secret = secrets.get("prometheus-main").await?;
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(promop_operator::run(client.clone(), async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = secrets.get("prometheus-main").await?;
+    ensure!(
+        after.resource_version() == reference_secret.resource_version(),
+        "promop rewrote an identical configuration"
+    );
+
+    apply_manifests(&client, MONITOR_RELABELED).await?;
+    wait_config(
+        &client,
+        &rendered(&[WORKLOAD, MONITOR_RELABELED])?,
+        Duration::from_secs(30),
+    )
+    .await?;
+    let ours = secrets.get("prometheus-main").await?;
+    ensure!(
+        ours.labels() == reference_secret.labels(),
+        "labels: promop {:?}, reference {:?}",
+        ours.labels(),
+        reference_secret.labels()
+    );
+    ensure!(ours.annotations() == reference_secret.annotations());
+    ensure!(
+        ours.owner_references() == reference_secret.owner_references(),
+        "owner references: promop {:?}, reference {:?}",
+        ours.owner_references(),
+        reference_secret.owner_references()
+    );
+
+    stop.send(()).ok();
+    tokio::time::timeout(Duration::from_secs(10), controller)
+        .await
+        .context("controller did not stop on shutdown")??;
+    Ok(())
+}
+
+const UNMANAGED_AND_BAD: &str = r#"
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: unmanaged, namespace: monitoring}
+spec:
+  version: v3.5.0
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: bad, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: bad}}
+  endpoints:
+  - port: web
+    relabelings:
+    - sourceLabels: [__meta_kubernetes_pod_name]
+      regex: "(unclosed"
+      targetLabel: pod
+"#;
+
+/// A Prometheus without any monitor selector gets an empty Secret (the
+/// reference creates it for the user to fill: `unmanagedPrometheusConfiguration`
+/// in its server operator); a ServiceMonitor with an invalid regex is
+/// skipped while the valid one stays in the configuration.
+#[tokio::test]
+async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
+    init_logs();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    apply_manifests(&client, WORKLOAD).await?;
+    apply_manifests(&client, MONITOR).await?;
+    apply_manifests(&client, UNMANAGED_AND_BAD).await?;
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(promop_operator::run(client.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    let manifests = [WORKLOAD, MONITOR, UNMANAGED_AND_BAD];
+    let want = rendered(&manifests)?;
+    ensure!(
+        want.contains("serviceMonitor/monitoring/app/0")
+            && !want.contains("serviceMonitor/monitoring/bad/0"),
+        "{want}"
+    );
+    wait_config(&client, &want, Duration::from_secs(30)).await?;
+
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    let start = Instant::now();
+    let unmanaged = loop {
+        if let Some(secret) = secrets.get_opt("prometheus-unmanaged").await? {
+            break secret;
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "no Secret prometheus-unmanaged"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let data = unmanaged.data.unwrap_or_default();
+    ensure!(
+        data.get("prometheus.yaml.gz")
+            .is_some_and(|v| v.0.is_empty())
+            && data.len() == 1,
+        "{data:?}"
+    );
 
     stop.send(()).ok();
     tokio::time::timeout(Duration::from_secs(10), controller)

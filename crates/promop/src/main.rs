@@ -2,6 +2,7 @@
 mod crds;
 mod manifests;
 mod render;
+mod run;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ enum Command {
     Crds(crds::Args),
     /// Print the Prometheus configuration generated for manifests, offline.
     Render(render::Args),
+    /// Run the operator: reconcile Prometheus objects in the cluster.
+    Run(run::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crds(args) => crds::run(&args).map(|()| 0),
         Command::Render(args) => render::run(&args),
+        Command::Run(args) => run::run(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

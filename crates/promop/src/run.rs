@@ -1,0 +1,177 @@
+//! `promop run`: the operator process — logging, the Kubernetes client, the
+//! controllers, and a graceful stop on SIGTERM/SIGINT.
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to a kubeconfig. Without it: the in-cluster configuration, else
+    /// $KUBECONFIG or ~/.kube/config.
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Log level (RUST_LOG, when set, takes precedence).
+    #[arg(long, value_enum, default_value = "info")]
+    log_level: LogLevel,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "logfmt")]
+    log_format: LogFormat,
+}
+
+/// The reference's `--log-level` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogLevel {
+    All,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    None,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Logfmt,
+    Json,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    init_logging(args);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let client = client(args.kubeconfig.as_ref()).await?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested, finishing running reconciles");
+            stop.send(()).ok();
+        });
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting promop");
+        promop_operator::run(client, async {
+            stopped.await.ok();
+        })
+        .await;
+        Ok(())
+    })
+}
+
+async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
+    let config = match kubeconfig {
+        Some(path) => {
+            // kube's error already names the file and the cause.
+            let file = Kubeconfig::read_from(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Config::from_custom_kubeconfig(file, &KubeConfigOptions::default())
+                .await
+                .with_context(|| format!("using kubeconfig {}", path.display()))?
+        }
+        None => Config::infer()
+            .await
+            .context("no in-cluster configuration and no usable kubeconfig")?,
+    };
+    Client::try_from(config).context("creating the Kubernetes client")
+}
+
+/// SIGINT or SIGTERM, whichever comes first.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM, only SIGINT stops promop");
+            tokio::signal::ctrl_c().await.ok();
+        }
+    }
+}
+
+fn init_logging(args: &Args) {
+    let level = match args.log_level {
+        LogLevel::All => "trace",
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
+        LogLevel::None => "off",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    match args.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Logfmt => builder.event_format(Logfmt).init(),
+    }
+}
+
+/// `time=… level=… msg="…" key=value … target=…`, one event per line.
+struct Logfmt;
+
+impl<S, N> FormatEvent<S, N> for Logfmt
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let meta = event.metadata();
+        writer.write_str("time=")?;
+        SystemTime.format_time(&mut writer)?;
+        write!(
+            writer,
+            " level={}",
+            meta.level().as_str().to_ascii_lowercase()
+        )?;
+        let mut fields = LogfmtFields::default();
+        event.record(&mut fields);
+        writer.write_str(&fields.0)?;
+        writeln!(writer, " target={}", meta.target())
+    }
+}
+
+#[derive(Default)]
+struct LogfmtFields(String);
+
+impl Visit for LogfmtFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.pair(field.name(), value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.pair(field.name(), &format!("{value:?}"));
+    }
+}
+
+impl LogfmtFields {
+    fn pair(&mut self, key: &str, value: &str) {
+        let key = if key == "message" { "msg" } else { key };
+        let bare = !value.is_empty()
+            && !value
+                .chars()
+                .any(|c| c.is_whitespace() || c == '"' || c == '=' || c.is_control());
+        // Writing to a String cannot fail.
+        let _ = if bare {
+            write!(self.0, " {key}={value}")
+        } else {
+            write!(self.0, " {key}={value:?}")
+        };
+    }
+}
