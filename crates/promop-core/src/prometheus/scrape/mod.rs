@@ -57,6 +57,38 @@ pub(crate) fn jobs(ctx: &Context<'_>, input: &ConfigInput<'_>) -> Result<Vec<Nod
 }
 
 /// `honor_labels`, forced to false by `overrideHonorLabels`.
+/// The HTTP target options that ServiceMonitor and PodMonitor endpoints
+/// write in the same order.
+pub(crate) struct TargetOptions<'a> {
+    pub interval: Option<&'a str>,
+    pub scrape_timeout: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub params: Option<&'a std::collections::BTreeMap<String, Vec<String>>>,
+    pub scheme: Option<String>,
+    pub follow_redirects: Option<bool>,
+    pub enable_http2: Option<bool>,
+}
+
+impl TargetOptions<'_> {
+    /// Appends `scrape_interval` … `enable_http2`; empty strings count as unset.
+    pub(crate) fn append(self, cfg: &mut Mapping, version: &Version) {
+        let set = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_owned);
+        cfg.insert_opt("scrape_interval", set(self.interval));
+        cfg.insert_opt("scrape_timeout", set(self.scrape_timeout));
+        cfg.insert_opt("metrics_path", set(self.path));
+        if let Some(params) = self.params {
+            cfg.insert("params", Mapping::sorted(params.clone()));
+        }
+        cfg.insert_opt("scheme", self.scheme);
+        if version.supports(Feature::FollowRedirects) {
+            cfg.insert_opt("follow_redirects", self.follow_redirects);
+        }
+        if version.supports(Feature::EnableHttp2) {
+            cfg.insert_opt("enable_http2", self.enable_http2);
+        }
+    }
+}
+
 pub(crate) fn append_honor_labels(cfg: &mut Mapping, ctx: &Context<'_>, honor: Option<bool>) {
     let overridden = ctx.workload.common().override_honor_labels == Some(true);
     cfg.insert("honor_labels", honor.unwrap_or(false) && !overridden);

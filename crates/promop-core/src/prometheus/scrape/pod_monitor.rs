@@ -53,26 +53,17 @@ fn job(ctx: &Context<'_>, pm: &PodMonitor, ep: &PodMetricsEndpoint, index: usize
     }
     .append(&mut cfg, ctx, &store);
 
-    cfg.insert_opt(
-        "scrape_interval",
-        ep.interval.as_deref().filter(|s| !s.is_empty()),
-    );
-    cfg.insert_opt(
-        "scrape_timeout",
-        ep.scrape_timeout.as_deref().filter(|s| !s.is_empty()),
-    );
-    cfg.insert_opt("metrics_path", ep.path.as_deref().filter(|s| !s.is_empty()));
-    if let Some(params) = &ep.params {
-        cfg.insert("params", Mapping::sorted(params.clone()));
-    }
-    cfg.insert_opt("scheme", ep.scheme.as_ref().map(|s| s.to_lowercase()));
     let http = &ep.http.http;
-    if version.supports(Feature::FollowRedirects) {
-        cfg.insert_opt("follow_redirects", http.http.follow_redirects);
+    super::TargetOptions {
+        interval: ep.interval.as_deref(),
+        scrape_timeout: ep.scrape_timeout.as_deref(),
+        path: ep.path.as_deref(),
+        params: ep.params.as_ref(),
+        scheme: ep.scheme.as_ref().map(|s| s.to_lowercase()),
+        follow_redirects: http.http.follow_redirects,
+        enable_http2: http.http.enable_http2,
     }
-    if version.supports(Feature::EnableHttp2) {
-        cfg.insert_opt("enable_http2", http.http.enable_http2);
-    }
+    .append(&mut cfg, version);
     let tls_config = class.tls_config(tls::from_safe(http.tls_config.as_ref()));
     tls::append(&mut cfg, &store, version, tls_config.as_ref());
     auth::append_bearer_token_secret(&mut cfg, &store, http.http.bearer_token_secret.as_ref());
