@@ -4,8 +4,8 @@
 # Installs (idempotently, cached) the external binaries the promop tests run
 # against into ${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin:
 #   kube-apiserver, etcd, etcdctl, prometheus-v2, promtool-v2, prometheus-v3,
-#   promtool-v3, alertmanager, amtool, alertmanager-v0.28, amtool-v0.28,
-#   blackbox_exporter, pushgateway, prometheus-operator-reference,
+#   promtool-v3, promtool-latest, alertmanager, amtool, alertmanager-v0.28,
+#   amtool-v0.28, blackbox_exporter, pushgateway, prometheus-operator-reference,
 #   prometheus-config-reloader-reference
 #
 # Versions are pinned in testenv/versions.env.  See testenv/README.md.
@@ -27,7 +27,7 @@ LOGS="$TESTENV/logs"
 # All binaries this script provides (what --check verifies).
 ALL_BINS=(
   kube-apiserver etcd etcdctl
-  prometheus-v2 promtool-v2 prometheus-v3 promtool-v3
+  prometheus-v2 promtool-v2 prometheus-v3 promtool-v3 promtool-latest
   alertmanager amtool alertmanager-v0.28 amtool-v0.28
   blackbox_exporter pushgateway
   prometheus-operator-reference prometheus-config-reloader-reference
@@ -308,6 +308,17 @@ check_gomods() {
   v=$(gomod_require "$HERE/reference" github.com/prometheus-operator/prometheus-operator)
   [[ "$v" == "$PROMETHEUS_OPERATOR_VERSION" ]] || \
     die "reference/go.mod requires prometheus-operator $v but versions.env says $PROMETHEUS_OPERATOR_VERSION (run install.sh --sync-gomod)"
+  v=$(gomod_require "$HERE/promtool" github.com/prometheus/prometheus)
+  [[ "$v" == "$PROMTOOL_LATEST_VERSION" ]] || \
+    die "promtool/go.mod requires github.com/prometheus/prometheus $v but versions.env says $PROMTOOL_LATEST_VERSION (run install.sh --sync-gomod)"
+}
+
+# Prometheus release of a github.com/prometheus/prometheus Go module version:
+# v0.3XX.Y -> 3.XX.Y (e.g. v0.313.1 -> 3.13.1).
+prom_release() {
+  local v="${1#v0.}"
+  [[ "$v" =~ ^([1-9])([0-9]{2})\.([0-9]+)(-.*)?$ ]] || { printf '%s\n' "$1"; return; }
+  printf '%s.%s.%s%s\n' "${BASH_REMATCH[1]}" "$((10#${BASH_REMATCH[2]}))" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}"
 }
 
 # short hash of a module's go.mod + go.sum (part of the stamp key)
@@ -394,6 +405,74 @@ install_reference() {
   step_end
 }
 
+install_promtool_latest() {
+  local dir="$HERE/promtool" key stamp rel
+  rel=$(prom_release "$PROMTOOL_LATEST_VERSION")
+  key="$PROMTOOL_LATEST_VERSION-$(modsum "$dir")"
+  stamp=$(stamp_path promtool-latest "$key")
+  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present promtool-latest; then
+    log "ok   promtool-latest $PROMTOOL_LATEST_VERSION (Prometheus $rel, cached)"
+    return 0
+  fi
+  need_go
+  step_begin "promtool-latest: build promtool from github.com/prometheus/prometheus $PROMTOOL_LATEST_VERSION (Prometheus $rel)"
+  local m=github.com/prometheus/prometheus p=github.com/prometheus/common/version commit ldf
+  commit=$(origin_hash "$dir" "$m" "$PROMTOOL_LATEST_VERSION")
+  ldf="-s -w -X $p.Version=$rel -X $p.Revision=$commit"
+  ldf+=" -X $p.Branch=HEAD -X $p.BuildUser=promop-testenv -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
+  : > "$LOGS/promtool-latest-build.log"
+  # Default build tags (no remove_all_sd): every service-discovery plugin is compiled in.
+  go_build promtool-latest "$dir" "$LOGS/promtool-latest-build.log" "$ldf" \
+    "$m/cmd/promtool:promtool-latest"
+  check_all_sd promtool-latest
+  rm -f "$STAMPS"/promtool-latest@*
+  printf '%s\n' "$PROMTOOL_LATEST_VERSION (Prometheus $rel)" > "$stamp"
+  step_end "Prometheus $rel"
+}
+
+# promtool-latest must accept the integrations the Debian builds lack and the
+# newest config fields (storage.tsdb.retention is Prometheus >= 3.11).
+check_all_sd() {
+  local promtool="$1" d
+  d=$(mktemp -d)
+  cat > "$d/prometheus.yml" <<'EOF'
+storage:
+  tsdb:
+    retention:
+      time: 15d
+      size: 10GB
+scrape_configs:
+  - job_name: sd-probe
+    consul_sd_configs: [{server: "127.0.0.1:8500"}]
+    azure_sd_configs:
+      - subscription_id: 00000000-0000-0000-0000-000000000000
+        authentication_method: ManagedIdentity
+    openstack_sd_configs:
+      - role: instance
+        region: r1
+        identity_endpoint: https://keystone.example/v3
+        username: u
+        password: p
+        domain_name: d
+        project_name: pr
+    kuma_sd_configs: [{server: "http://127.0.0.1:5676"}]
+    nomad_sd_configs: [{server: "http://127.0.0.1:4646"}]
+    kubernetes_sd_configs: [{role: pod, api_server: "https://127.0.0.1:6443"}]
+remote_write:
+  - url: https://rw.example/api/v1/write
+    azuread:
+      cloud: AzurePublic
+      managed_identity:
+        client_id: 00000000-0000-0000-0000-000000000000
+EOF
+  if ! "$BIN/$promtool" check config --syntax-only "$d/prometheus.yml" >"$d/out" 2>&1; then
+    cat "$d/out" >&2; rm -rf "$d"
+    die "$promtool rejects consul/azure/openstack/kuma/nomad/kubernetes SD, remote_write azuread or storage.tsdb.retention"
+  fi
+  rm -rf "$d"
+  log "    $promtool: consul/azure/openstack/kuma/nomad/kubernetes SD, remote_write azuread, storage.tsdb.retention accepted"
+}
+
 # Kubernetes SD must be compiled in (Debian could in theory strip SD plugins).
 check_k8s_sd() {
   local promtool="$1" d
@@ -427,6 +506,7 @@ print_versions() {
   printf '%-32s %-10s %-22s %s\n' COMPONENT SOURCE PINNED INSTALLED
   printf '%-32s %-10s %-22s %s\n' kube-apiserver go-module "$KUBERNETES_VERSION" "$(installed_of kube-apiserver)"
   printf '%-32s %-10s %-22s %s\n' prometheus-operator-reference go-module "$PROMETHEUS_OPERATOR_VERSION" "$(installed_of prometheus-operator-reference)"
+  printf '%-32s %-10s %-22s %s\n' promtool-latest go-module "$PROMTOOL_LATEST_VERSION" "$(installed_of promtool-latest)"
   local name pkg suite ver maps
   while IFS='|' read -r name pkg suite ver maps; do
     printf '%-32s %-10s %-22s %s\n' "$name" "deb:$suite" "$ver" "$(installed_of "$name")"
@@ -447,6 +527,8 @@ do_check() {
     || stale+=(kube-apiserver)
   [[ -f "$(stamp_path prometheus-operator-reference "$PROMETHEUS_OPERATOR_VERSION-$(modsum "$HERE/reference")")" ]] \
     || stale+=(prometheus-operator-reference)
+  [[ -f "$(stamp_path promtool-latest "$PROMTOOL_LATEST_VERSION-$(modsum "$HERE/promtool")")" ]] \
+    || stale+=(promtool-latest)
   while IFS='|' read -r name pkg suite ver maps; do
     [[ -f "$(stamp_path "$name" "$ver")" ]] || stale+=("$name")
   done < <(deb_components)
@@ -481,6 +563,9 @@ sync_gomod() {
    go mod edit -require="$p@$PROMETHEUS_OPERATOR_VERSION" \
      -require="$p/pkg/apis/monitoring@$PROMETHEUS_OPERATOR_VERSION" \
      -require="$p/pkg/client@$PROMETHEUS_OPERATOR_VERSION"
+   go mod tidy)
+  (cd "$HERE/promtool"
+   go mod edit -require="github.com/prometheus/prometheus@$PROMTOOL_LATEST_VERSION"
    go mod tidy)
   step_end
 }
@@ -531,6 +616,7 @@ main() {
     check_k8s_sd "$p"
   done
 
+  install_promtool_latest
   install_reference
   install_kube_apiserver
 

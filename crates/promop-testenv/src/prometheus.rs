@@ -62,8 +62,19 @@ impl PrometheusVersion {
 
     /// Runs `promtool check config <extra_args> <file>`; Ok(output) when it
     /// exits 0, otherwise an error with its output.
+    /// The promtool that validates configs of this major version: for v3
+    /// `promtool-latest`, built with every integration at the reference's
+    /// default Prometheus version (Debian's promtool-v3 lacks several service
+    /// discoveries and is older); for v2 Debian's promtool-v2.
+    pub fn validator(self) -> &'static str {
+        match self {
+            Self::V2 => "promtool-v2",
+            Self::V3 => "promtool-latest",
+        }
+    }
+
     pub fn check_config_file(self, file: &Path, extra_args: &[&str]) -> Result<String> {
-        let mut cmd = command(self.promtool())?;
+        let mut cmd = command(self.validator())?;
         cmd.args(["check", "config"]).args(extra_args).arg(file);
         run_tool(cmd)
     }

@@ -22,38 +22,6 @@ use serde_json::Value;
 
 const WORKLOAD_KINDS: [&str; 2] = ["Prometheus", "PrometheusAgent"];
 
-/// Configuration keys that Debian's Prometheus packages (the installed
-/// promtool-v2 2.53 / promtool-v3 3.5) are built without: the consul, azure,
-/// openstack (v3), kuma and nomad service discoveries and remote_write's
-/// Azure AD. promtool fails on them with `field <key> not found in type
-/// ...`. Configs whose only errors are such keys are counted as unvalidated
-/// instead of failing; any other promtool error still fails.
-const MISSING_FROM_PROMTOOL: [&str; 6] = [
-    "consul_sd_configs",
-    "azure_sd_configs",
-    "openstack_sd_configs",
-    "kuma_sd_configs",
-    "nomad_sd_configs",
-    "azuread",
-];
-
-/// The key promtool could not parse because its build lacks it, if that is
-/// the only reason it rejected the config.
-fn missing_from_promtool(promtool_error: &str) -> Option<&'static str> {
-    let errors: Vec<&str> = promtool_error
-        .lines()
-        .map(str::trim_start)
-        .filter(|l| l.starts_with("line "))
-        .collect();
-    let key_of = |line: &str| {
-        MISSING_FROM_PROMTOOL
-            .into_iter()
-            .find(|key| line.contains(&format!("field {key} not found in type ")))
-    };
-    let first = key_of(errors.first()?)?;
-    errors.iter().all(|l| key_of(l).is_some()).then_some(first)
-}
-
 fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
 }
@@ -157,7 +125,7 @@ fn promtool_for(version: &str) -> PrometheusVersion {
 
 /// Runs `promtool check rules` on one rule file.
 fn check_rules(tool: PrometheusVersion, file: &Path) -> Result<()> {
-    let out = Command::new(binary(tool.promtool())?)
+    let out = Command::new(binary(tool.validator())?)
         .args(["check", "rules"])
         .arg(file)
         .output()?;
@@ -177,8 +145,6 @@ fn check_rules(tool: PrometheusVersion, file: &Path) -> Result<()> {
 struct Counts {
     scenarios: usize,
     configs: usize,
-    /// Configs promtool cannot parse because its build lacks their SD.
-    unvalidated: usize,
     /// Workloads for which the reference generated no config (`.error`).
     refused: usize,
     rule_files: usize,
@@ -242,20 +208,11 @@ fn check_scenario(scenario: &Scenario, counts: &mut Counts) -> Result<Vec<String
         }
         match tool.check_config_file(&config, &["--syntax-only"]) {
             Ok(_) => counts.configs += 1,
-            Err(e) => match missing_from_promtool(&format!("{e:#}")) {
-                Some(key) => {
-                    counts.unvalidated += 1;
-                    println!(
-                        "{id}: not validated: {} is built without {key}",
-                        tool.promtool()
-                    );
-                }
-                None => problems.push(format!(
-                    "{id}: {} rejects {}: {e:#}",
-                    tool.promtool(),
-                    config.display()
-                )),
-            },
+            Err(e) => problems.push(format!(
+                "{id}: {} rejects {}: {e:#}",
+                tool.validator(),
+                config.display()
+            )),
         }
         let rules = dir.join(format!("{ns}__{name}.rules"));
         expected_files.remove(&format!("{ns}__{name}.rules"));
@@ -265,7 +222,7 @@ fn check_scenario(scenario: &Scenario, counts: &mut Counts) -> Result<Vec<String
                     Ok(()) => counts.rule_files += 1,
                     Err(e) => problems.push(format!(
                         "{id}: {} rejects {}: {e:#}",
-                        tool.promtool(),
+                        tool.validator(),
                         file.display()
                     )),
                 }
@@ -314,31 +271,24 @@ fn every_scenario_has_a_promtool_valid_reference_output() -> Result<()> {
     }
 
     println!(
-        "{:<28} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
-        "family", "scenarios", "configs", "unvalidated", "refused", "rule files", "rejected"
+        "{:<28} {:>9} {:>8} {:>7} {:>10} {:>9}",
+        "family", "scenarios", "configs", "refused", "rule files", "rejected"
     );
     let mut total = Counts::default();
     for (family, c) in &table {
         println!(
-            "{family:<28} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
-            c.scenarios, c.configs, c.unvalidated, c.refused, c.rule_files, c.rejected
+            "{family:<28} {:>9} {:>8} {:>7} {:>10} {:>9}",
+            c.scenarios, c.configs, c.refused, c.rule_files, c.rejected
         );
         total.scenarios += c.scenarios;
         total.configs += c.configs;
-        total.unvalidated += c.unvalidated;
         total.refused += c.refused;
         total.rule_files += c.rule_files;
         total.rejected += c.rejected;
     }
     println!(
-        "{:<28} {:>9} {:>8} {:>11} {:>7} {:>10} {:>9}",
-        "total",
-        total.scenarios,
-        total.configs,
-        total.unvalidated,
-        total.refused,
-        total.rule_files,
-        total.rejected
+        "{:<28} {:>9} {:>8} {:>7} {:>10} {:>9}",
+        "total", total.scenarios, total.configs, total.refused, total.rule_files, total.rejected
     );
     ensure!(
         problems.is_empty(),
@@ -347,23 +297,4 @@ fn every_scenario_has_a_promtool_valid_reference_output() -> Result<()> {
         problems.join("\n")
     );
     Ok(())
-}
-
-#[test]
-fn only_keys_missing_from_the_promtool_build_excuse_an_error() {
-    let missing = "FAILED: parsing YAML file x.yaml: yaml: unmarshal errors:\n  \
-                   line 9: field consul_sd_configs not found in type config.ScrapeConfig";
-    assert_eq!(missing_from_promtool(missing), Some("consul_sd_configs"));
-    let azuread =
-        "yaml: unmarshal errors:\n  line 10: field azuread not found in type config.plain";
-    assert_eq!(missing_from_promtool(azuread), Some("azuread"));
-    let other_field =
-        "yaml: unmarshal errors:\n  line 9: field bogus not found in type config.ScrapeConfig";
-    assert_eq!(missing_from_promtool(other_field), None);
-    let also_other = format!("{missing}\n  line 12: field x not found in type config.GlobalConfig");
-    assert_eq!(missing_from_promtool(&also_other), None);
-    assert_eq!(
-        missing_from_promtool("\"https://a\" is not a valid hostname"),
-        None
-    );
 }
