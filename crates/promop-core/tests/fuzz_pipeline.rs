@@ -631,7 +631,15 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
         CONFIGS.fetch_add(1, Relaxed);
         let jobs = yaml.lines().filter(|l| l.starts_with("- job_name:"));
         JOBS.fetch_add(jobs.count() as u64, Relaxed);
-        let parsed: Value = serde_saphyr::from_str(&yaml).map_err(|e| {
+        // The check is about syntax. What yaml.v2 itself writes is accepted:
+        // repeated keys of a Go MapSlice (the reference repeats an agent's
+        // `storage`, and Probe params with one name twice, which the API
+        // server's list-map check refuses but offline validation does not yet),
+        // and numbers out of float range, which yaml.v2 keeps as strings.
+        let mut options = serde_saphyr::Options::default();
+        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+        options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+        let parsed: Value = serde_saphyr::from_str_with_options(&yaml, options).map_err(|e| {
             TestCaseError::fail(format!("emitted YAML does not parse: {e}\n{yaml}"))
         })?;
         if strict {
