@@ -169,6 +169,16 @@ fn add_monitoring_object(loaded: &mut Loaded, mut object: Value, name: &str) {
             "{name}: {path}: unknown field, ignored (the API server prunes it)"
         ));
     }
+    let refused = promop_api::crd::validate(&object).unwrap_or_default();
+    if !refused.is_empty() {
+        // The API server would refuse the object: the operator never sees it.
+        for violation in refused {
+            loaded
+                .warnings
+                .push(format!("{name}: {violation}; object skipped"));
+        }
+        return;
+    }
     let decoded = match decode_object(object) {
         Ok(decoded) => decoded,
         Err(e) => {

@@ -260,6 +260,7 @@ async fn our_crds_accept_and_default_like_upstream() {
     }
 
     let (mut accepted, mut rejected, mut mismatches) = (0, 0, Vec::new());
+    let mut refused_offline = 0;
     let maximal: Vec<&str> = cases
         .iter()
         .map(|(name, _)| name.as_str())
@@ -282,6 +283,13 @@ async fn our_crds_accept_and_default_like_upstream() {
                 let mut offline = object.clone();
                 promop_api::crd::apply_defaults(&mut offline);
                 let converted = object["apiVersion"] == "monitoring.coreos.com/v1beta1";
+                // No false alarm: what the API server accepts, offline validation accepts.
+                let refused = promop_api::crd::validate(&offline).unwrap_or_default();
+                if !refused.is_empty() {
+                    mismatches.push(format!(
+                        "{name}: accepted, but refused offline: {refused:?}"
+                    ));
+                }
                 if converted || offline["spec"] == *a {
                     accepted += 1;
                 } else {
@@ -291,14 +299,22 @@ async fn our_crds_accept_and_default_like_upstream() {
                     ));
                 }
             }
-            (Err(_), Err(_)) => rejected += 1,
+            (Err(_), Err(_)) => {
+                rejected += 1;
+                let mut offline = object.clone();
+                promop_api::crd::apply_defaults(&mut offline);
+                if promop_api::crd::validate(&offline).is_some_and(|v| !v.is_empty()) {
+                    refused_offline += 1;
+                }
+            }
             _ => mismatches.push(format!(
                 "{name}:\n  upstream: {theirs:?}\n  ours:     {mine:?}"
             )),
         }
     }
     println!(
-        "{} cases: {accepted} accepted by both, {rejected} rejected by both, {} differ",
+        "{} cases: {accepted} accepted by both, {rejected} rejected by both \
+         ({refused_offline} of them refused by offline validation too), {} differ",
         cases.len(),
         mismatches.len()
     );
@@ -307,6 +323,11 @@ async fn our_crds_accept_and_default_like_upstream() {
         "{} cases differ:\n{}",
         mismatches.len(),
         mismatches.join("\n")
+    );
+    // Only CEL rules are not evaluated offline.
+    assert!(
+        refused_offline * 100 >= rejected * 99,
+        "offline validation caught only {refused_offline} of {rejected} rejections"
     );
     assert!(
         accepted >= 20 && rejected >= 100,

@@ -93,7 +93,9 @@ fn every_example_set_renders_to_a_config_promtool_accepts() {
                 "{stderr}"
             );
             assert!(
-                stderr.contains("spec: missing field `selector`"),
+                stderr.contains(
+                    "ServiceMonitor default/servicemonitor-example: spec.selector: required value"
+                ),
                 "{stderr}"
             );
         }

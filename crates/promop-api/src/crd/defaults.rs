@@ -53,6 +53,32 @@ pub fn apply_defaults(object: &mut Value) -> Option<Vec<String>> {
     Some(pruned)
 }
 
+/// What the API server would refuse in the object (`field.path: why`),
+/// checked against the schema of its CRD; `None` when the kind is not ours.
+/// Run after [`apply_defaults`], as the API server validates defaulted objects.
+pub fn validate(object: &Value) -> Option<Vec<String>> {
+    let key = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let schema = SCHEMAS.get(&(key("apiVersion"), key("kind")))?;
+    let mut out = Vec::new();
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(value), false) = (object.get(name), super::is_root_field_name(name)) {
+            super::validate::violations(value, property, name, &mut out);
+        }
+    }
+    Some(out)
+}
+
 fn structural(value: &mut Value, schema: &Value, path: &str, pruned: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
@@ -104,17 +130,13 @@ fn prune_unknown(
     pruned: &mut Vec<String>,
 ) {
     map.retain(|name, _| {
-        let keep = known.contains_key(name) || path.is_empty() && is_root_field(name);
+        let keep = known.contains_key(name) || path.is_empty() && super::is_root_field_name(name);
         if !keep {
             let sep = if path.is_empty() { "" } else { "." };
             pruned.push(format!("{path}{sep}{name}"));
         }
         keep
     });
-}
-
-fn is_root_field(name: &str) -> bool {
-    matches!(name, "apiVersion" | "kind" | "metadata")
 }
 
 #[cfg(test)]
@@ -176,5 +198,80 @@ mod tests {
             "root metadata is kept"
         );
         assert_eq!(monitor["spec"]["endpoints"][0], json!({"port": "web"}));
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn monitor(spec: Value) -> Value {
+        let mut object = json!({
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": {"name": "m", "namespace": "ns"},
+            "spec": spec
+        });
+        apply_defaults(&mut object);
+        object
+    }
+
+    #[test]
+    fn a_valid_object_has_no_violation() {
+        let object =
+            monitor(json!({"selector": {}, "endpoints": [{"port": "web", "interval": "30s"}]}));
+        assert_eq!(validate(&object), Some(vec![]));
+    }
+
+    #[test]
+    fn pattern_type_enum_bounds_and_required_are_checked() {
+        let object = monitor(json!({
+            "selector": {},
+            "endpoints": [{"port": "web", "interval": "soon", "scheme": "ftp",
+                           "relabelings": [{"action": "explode"}]}],
+            "sampleLimit": -1,
+            "targetLabels": "app"
+        }));
+        let found = validate(&object).unwrap_or_default();
+        let has = |prefix: &str| found.iter().any(|v| v.starts_with(prefix));
+        assert!(
+            has("spec.endpoints[0].interval: \"soon\" does not match"),
+            "{found:?}"
+        );
+        assert!(
+            has("spec.endpoints[0].scheme: unsupported value \"ftp\""),
+            "{found:?}"
+        );
+        assert!(
+            has("spec.endpoints[0].relabelings[0].action: unsupported value"),
+            "{found:?}"
+        );
+        assert!(
+            has("spec.sampleLimit: must be greater than or equal to 0"),
+            "{found:?}"
+        );
+        assert!(has("spec.targetLabels: must be of type array"), "{found:?}");
+        let missing = monitor(json!({"endpoints": []}));
+        assert_eq!(
+            validate(&missing),
+            Some(vec!["spec.selector: required value".to_owned()])
+        );
+    }
+
+    #[test]
+    fn keys_of_map_lists_must_be_unique() {
+        let mut probe = json!({
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "Probe",
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"params": [{"name": "module", "values": ["a"]}, {"name": "module", "values": ["b"]}]}
+        });
+        apply_defaults(&mut probe);
+        let found = validate(&probe).unwrap_or_default();
+        assert_eq!(
+            found,
+            vec!["spec.params: duplicate entry \"module\"".to_owned()]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! from the Rust types (`promop crds`).
 mod defaults;
 mod schema;
+mod validate;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps,
@@ -11,7 +12,7 @@ use kube::{CustomResourceExt, core::crd::merge_crds};
 use schemars::JsonSchema;
 use serde_json::{Value, json};
 
-pub use defaults::apply_defaults;
+pub use defaults::{apply_defaults, validate};
 pub use schema::schema_for;
 
 use crate::{v1, v1alpha1, v1beta1};
@@ -100,4 +101,10 @@ fn assemble(mut crd: CustomResourceDefinition, spec: Value) -> CustomResourceDef
         schema.open_api_v3_schema = Some(props);
     }
     crd
+}
+
+/// `apiVersion`, `kind` and `metadata` belong to the API server, not to the
+/// CRD's schema.
+fn is_root_field_name(name: &str) -> bool {
+    matches!(name, "apiVersion" | "kind" | "metadata")
 }
