@@ -89,6 +89,20 @@ impl TargetOptions<'_> {
     }
 }
 
+/// The `endpoint` label of a monitor's targets: the port name, else the
+/// target port (name or number), else none.
+pub(crate) fn endpoint_label(
+    port: Option<&str>,
+    target_port: Option<&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+) -> Option<Node> {
+    let value = match (port.filter(|p| !p.is_empty()), target_port) {
+        (Some(port), _) => port.to_owned(),
+        (None, Some(target)) => service_monitor::int_or_string(target),
+        (None, None) => return None,
+    };
+    (!value.is_empty()).then(|| super::relabel::set("endpoint", value))
+}
+
 pub(crate) fn append_honor_labels(cfg: &mut Mapping, ctx: &Context<'_>, honor: Option<bool>) {
     let overridden = ctx.workload.common().override_honor_labels == Some(true);
     cfg.insert("honor_labels", honor.unwrap_or(false) && !overridden);

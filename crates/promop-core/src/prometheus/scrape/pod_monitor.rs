@@ -9,7 +9,6 @@ use super::super::kubernetes_sd::{KubernetesSd, uses_role_selector};
 use super::super::relabel::{self, copy, copy_label, filter, set};
 use super::super::version::Feature;
 use super::super::{Context, auth, proxy, sharding, tls};
-use super::service_monitor::int_or_string;
 use super::{JobSettings, Limits};
 use crate::yaml::{Mapping, Node};
 
@@ -97,16 +96,10 @@ fn job(ctx: &Context<'_>, pm: &PodMonitor, ep: &PodMetricsEndpoint, index: usize
     if let Some(label) = spec.job_label.as_deref().filter(|l| !l.is_empty()) {
         rules.push(copy_label("__meta_kubernetes_pod_label_", label, "job"));
     }
-    match (
-        ep.port.as_deref().filter(|p| !p.is_empty()),
-        &ep.target_port,
-    ) {
-        (Some(port), _) => rules.push(set("endpoint", port)),
-        (None, Some(target)) if !int_or_string(target).is_empty() => {
-            rules.push(set("endpoint", int_or_string(target)));
-        }
-        _ => {}
-    }
+    rules.extend(super::endpoint_label(
+        ep.port.as_deref(),
+        ep.target_port.as_ref(),
+    ));
     rules.extend(relabel::rules(class.relabelings()));
     let own = ep.relabel_configs.as_deref().unwrap_or_default();
     rules.extend(relabel::rules(&enforce(

@@ -6,7 +6,7 @@ use promop_api::v1::service_monitor::Endpoint;
 
 use super::super::enforced_namespace_label::{ConfigKind, enforce};
 use super::super::kubernetes_sd::{KubernetesSd, uses_role_selector};
-use super::super::relabel::{self, copy, copy_label, filter, set};
+use super::super::relabel::{self, copy, copy_label, filter};
 use super::super::version::Feature;
 use super::super::{Context, auth, proxy, sharding, tls};
 use super::{JobSettings, Limits};
@@ -112,16 +112,10 @@ fn job(ctx: &Context<'_>, sm: &ServiceMonitor, ep: &Endpoint, index: usize) -> N
     if let Some(label) = spec.job_label.as_deref().filter(|l| !l.is_empty()) {
         rules.push(copy_label("__meta_kubernetes_service_label_", label, "job"));
     }
-    match (
-        ep.port.as_deref().filter(|p| !p.is_empty()),
-        &ep.target_port,
-    ) {
-        (Some(port), _) => rules.push(set("endpoint", port)),
-        (None, Some(target)) if !int_or_string(target).is_empty() => {
-            rules.push(set("endpoint", int_or_string(target)));
-        }
-        _ => {}
-    }
+    rules.extend(super::endpoint_label(
+        ep.port.as_deref(),
+        ep.target_port.as_ref(),
+    ));
     rules.extend(relabel::rules(class.relabelings()));
     let own = ep.relabel_configs.as_deref().unwrap_or_default();
     rules.extend(relabel::rules(&enforce(
