@@ -1,5 +1,6 @@
 //! Everything a generation depends on, read-only.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::{v1, v1alpha1};
@@ -22,6 +23,40 @@ pub struct Snapshot {
     pub scrape_configs: Vec<v1alpha1::ScrapeConfig>,
     pub prometheus_rules: Vec<v1::PrometheusRule>,
     pub alertmanager_configs: Vec<v1alpha1::AlertmanagerConfig>,
+    /// The Secrets and ConfigMaps a generation looked up, found or not.
+    /// The operator caches only their metadata and fetches the content of
+    /// the ones generations read (see [`Snapshot::reads`]).
+    pub reads: Reads,
+}
+
+/// Keys of the Secrets and ConfigMaps looked up through a [`Snapshot`].
+/// Recording a lookup is not a side effect on the inputs: the generation's
+/// result does not depend on it.
+#[derive(Debug, Default)]
+pub struct Reads(Mutex<ReadKeys>);
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadKeys {
+    pub secrets: BTreeSet<ObjectKey>,
+    pub config_maps: BTreeSet<ObjectKey>,
+}
+
+impl Reads {
+    /// What was looked up so far.
+    pub fn keys(&self) -> ReadKeys {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadKeys> {
+        // A panic while recording cannot leave the sets inconsistent.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clone for Reads {
+    fn clone(&self) -> Self {
+        Self(Mutex::new(self.keys()))
+    }
 }
 
 /// `namespace/name` of a namespaced object.
@@ -55,9 +90,25 @@ impl Snapshot {
             .unwrap_or_default()
     }
 
+    /// A Secret by namespace and name; the lookup is recorded in `reads`.
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
+        let key = ObjectKey::new(namespace, name);
+        let found = self.secrets.get(&key);
+        self.reads.lock().secrets.insert(key);
+        found
+    }
+
+    /// A ConfigMap by namespace and name; the lookup is recorded in `reads`.
+    pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
+        let key = ObjectKey::new(namespace, name);
+        let found = self.config_maps.get(&key);
+        self.reads.lock().config_maps.insert(key);
+        found
+    }
+
     /// The bytes of a Secret key, if the Secret and the key exist.
     pub fn secret_value(&self, namespace: &str, name: &str, key: &str) -> Option<&[u8]> {
-        let secret = self.secrets.get(&ObjectKey::new(namespace, name))?;
+        let secret = self.secret(namespace, name)?;
         if let Some(value) = secret.data.as_ref().and_then(|d| d.get(key)) {
             return Some(&value.0);
         }
@@ -70,7 +121,7 @@ impl Snapshot {
 
     /// The value of a ConfigMap key, if the ConfigMap and the key exist.
     pub fn config_map_value(&self, namespace: &str, name: &str, key: &str) -> Option<&str> {
-        let map = self.config_maps.get(&ObjectKey::new(namespace, name))?;
+        let map = self.config_map(namespace, name)?;
         map.data.as_ref()?.get(key).map(String::as_str)
     }
 }

@@ -1,13 +1,20 @@
-//! Writes to the API: server-side apply under our field manager, and only
-//! when the cached object differs from the desired one.
-use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Patch, PatchParams, PostParams};
-use kube::runtime::reflector::ObjectRef;
-use kube::{Api, Client, ResourceExt};
+//! Writes to the API: server-side apply under our field manager, only when
+//! the cached object lacks something the desired one asks for, and removal
+//! of the numbered objects (shards, rule ConfigMaps, TLS assets) a workload
+//! no longer needs.
+use std::fmt::Debug;
+use std::io::Read;
 
-use crate::config_secret;
+use flate2::read::GzDecoder;
+use k8s_openapi::NamespaceResourceScope;
+use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use crate::error::Error;
-use crate::stores::Stores;
 
 /// The field manager of every write.
 pub const FIELD_MANAGER: &str = "promop";
@@ -19,55 +26,201 @@ pub enum Outcome {
     Written,
 }
 
-/// Applies the configuration Secret unless the cache shows it current.
+/// A kind of object the operators write.
+pub trait Written:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + k8s_openapi::Resource
+    + Clone
+    + Debug
+    + DeserializeOwned
+    + Serialize
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Written for K where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + k8s_openapi::Resource
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Serialize
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Applies `desired` unless the cache shows every field of it already set.
 /// Forced: fields another manager (e.g. the reference operator) set on our
 /// object become ours.
-pub async fn config_secret(
+pub async fn apply<K: Written>(
     client: &Client,
-    stores: &Stores,
-    desired: &Secret,
+    cache: &Store<K>,
+    desired: &K,
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
-    let cached = stores
-        .secrets
-        .get(&ObjectRef::new(&name).within(&namespace));
-    if cached.is_some_and(|existing| config_secret::is_current(&existing, desired)) {
-        return Ok(Outcome::Unchanged);
+    let cached = cache.get(&ObjectRef::new(&name).within(&namespace));
+    if let Some(existing) = cached {
+        if is_current(&serde_json::to_value(&*existing)?, &serde_json::to_value(desired)?) {
+            return Ok(Outcome::Unchanged);
+        }
     }
-    let api: Api<Secret> = Api::namespaced(client.clone(), &namespace);
+    let api: Api<K> = Api::namespaced(client.clone(), &namespace);
     api.patch(
         &name,
         &PatchParams::apply(FIELD_MANAGER).force(),
         &Patch::Apply(desired),
     )
     .await?;
+    crate::telemetry::written(<K as k8s_openapi::Resource>::KIND);
     Ok(Outcome::Written)
 }
 
-/// Creates the Secret if it does not exist and leaves it alone otherwise:
-/// the reference's behaviour for an unmanaged configuration (no selector at
-/// all), whose Secret the user fills.
-pub async fn create_if_absent(
+/// Creates `desired` if it does not exist and leaves it alone otherwise
+/// (the reference's behaviour for an unmanaged configuration, whose Secret
+/// the user fills).
+pub async fn create_if_absent<K: Written>(
     client: &Client,
-    stores: &Stores,
-    desired: &Secret,
+    cache: &Store<K>,
+    desired: &K,
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
-    if stores
-        .secrets
+    if cache
         .get(&ObjectRef::new(&name).within(&namespace))
         .is_some()
     {
         return Ok(Outcome::Unchanged);
     }
-    let api: Api<Secret> = Api::namespaced(client.clone(), &namespace);
-    let params = PostParams {
+    let api: Api<K> = Api::namespaced(client.clone(), &namespace);
+    let params = kube::api::PostParams {
         field_manager: Some(FIELD_MANAGER.to_owned()),
-        ..PostParams::default()
+        ..Default::default()
     };
     match api.create(&params, desired).await {
         Ok(_) => Ok(Outcome::Written),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Outcome::Unchanged),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes the cached objects controlled by `owner_uid` whose name is
+/// `<base>-<n>` (`n` a number) and not in `keep`: shards, rule ConfigMaps or
+/// TLS asset Secrets beyond what the workload now needs.
+pub async fn prune_numbered<K: Written>(
+    client: &Client,
+    cache: &Store<K>,
+    owner_uid: &str,
+    base: &str,
+    keep: &[String],
+) -> Result<usize, Error> {
+    let mut deleted = 0;
+    for object in cache.state() {
+        let name = object.name_any();
+        let numbered = name
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let controlled = object
+            .owner_references()
+            .iter()
+            .any(|o| o.uid == owner_uid && o.controller == Some(true));
+        if numbered && controlled && !keep.contains(&name) {
+            let api: Api<K> = Api::namespaced(client.clone(), &object.namespace().unwrap_or_default());
+            match api.delete(&name, &DeleteParams::default()).await {
+                Ok(_) => deleted += 1,
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(deleted)
+}
+
+/// Whether `existing` holds every field of `desired`: maps by key, lists
+/// element by element with the same length, scalars equal. The API server
+/// adds defaults, so extra fields in `existing` do not count; Secret values
+/// of `*.gz` keys are compared uncompressed, as compressors differ in bytes.
+pub fn is_current(existing: &Value, desired: &Value) -> bool {
+    let gz_secret = desired["kind"] == "Secret";
+    contains(existing, desired, gz_secret.then_some("data"), "")
+}
+
+fn contains(existing: &Value, desired: &Value, gz_map: Option<&str>, at: &str) -> bool {
+    match (existing, desired) {
+        (Value::Object(e), Value::Object(d)) => d.iter().all(|(key, want)| {
+            let Some(have) = e.get(key) else {
+                return want.is_null();
+            };
+            if gz_map == Some(at) && key.ends_with(".gz") {
+                return gunzipped(have).is_some() && gunzipped(have) == gunzipped(want);
+            }
+            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            contains(have, want, gz_map, &path)
+        }),
+        (Value::Array(e), Value::Array(d)) => {
+            e.len() == d.len() && e.iter().zip(d).all(|(have, want)| contains(have, want, None, "[]"))
+        }
+        (have, want) => have == want,
+    }
+}
+
+/// The uncompressed bytes of a base64 gzip value (empty stays empty).
+fn gunzipped(value: &Value) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.as_str()?)
+        .ok()?;
+    if bytes.is_empty() {
+        return Some(bytes);
+    }
+    let mut out = Vec::new();
+    GzDecoder::new(bytes.as_slice()).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_added_by_the_server_do_not_count_as_changes() {
+        let desired = json!({"kind": "StatefulSet", "spec": {"replicas": 1,
+            "template": {"spec": {"containers": [{"name": "a", "image": "x"}]}}}});
+        let existing = json!({"kind": "StatefulSet", "spec": {"replicas": 1, "revisionHistoryLimit": 10,
+            "template": {"spec": {"containers": [{"name": "a", "image": "x",
+                "terminationMessagePath": "/dev/termination-log"}]}}}});
+        assert!(is_current(&existing, &desired));
+        let mut changed = existing.clone();
+        changed["spec"]["template"]["spec"]["containers"][0]["image"] = json!("y");
+        assert!(!is_current(&changed, &desired));
+        let mut extra = existing.clone();
+        extra["spec"]["template"]["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "b"}));
+        assert!(!is_current(&extra, &desired));
+    }
+
+    #[test]
+    fn gzipped_secret_values_compare_uncompressed() {
+        use base64::Engine;
+        use flate2::Compression;
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+        let gz = |level: u32, text: &str| {
+            let mut enc = GzEncoder::new(Vec::new(), Compression::new(level));
+            enc.write_all(text.as_bytes()).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(enc.finish().unwrap())
+        };
+        let desired = json!({"kind": "Secret", "data": {"prometheus.yaml.gz": gz(6, "a: 1\n")}});
+        let same = json!({"kind": "Secret", "data": {"prometheus.yaml.gz": gz(9, "a: 1\n")}});
+        let other = json!({"kind": "Secret", "data": {"prometheus.yaml.gz": gz(6, "a: 2\n")}});
+        assert_ne!(desired, same);
+        assert!(is_current(&same, &desired));
+        assert!(!is_current(&other, &desired));
     }
 }

@@ -1,21 +1,20 @@
-//! The Secret `prometheus-<name>` that holds the gzipped configuration
-//! (`prometheus.yaml.gz`), with the metadata the reference puts on it so that
+//! The Secret `prometheus-<name>` (`prom-agent-<name>`) that holds the
+//! gzipped configuration (`prometheus.yaml.gz`), with the metadata the reference puts on it so that
 //! a takeover changes nothing: its managed-by labels and the Prometheus as
 //! controlling owner; no annotations (until `--labels`/`--annotations` exist).
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use flate2::Compression;
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::ObjectMeta;
-use kube::{Resource, ResourceExt};
-use promop_api::v1::Prometheus;
+use kube::ResourceExt;
 
 use crate::error::Error;
+use crate::workload::WorkloadResource;
 
 /// The key of the configuration in the Secret.
 pub const CONFIG_KEY: &str = "prometheus.yaml.gz";
@@ -27,15 +26,15 @@ const MANAGED_BY: [(&str, &str); 2] = [
     ("app.kubernetes.io/managed-by", "prometheus-operator"),
 ];
 
-/// `prometheus-<name>`.
-pub fn name(prometheus: &Prometheus) -> String {
-    format!("prometheus-{}", prometheus.name_any())
+/// `prometheus-<name>` (`prom-agent-<name>`).
+pub fn name<K: WorkloadResource>(workload: &K) -> String {
+    format!("{}-{}", K::PREFIX, workload.name_any())
 }
 
 /// The desired Secret for `config` (the configuration's YAML text; empty for
 /// an unmanaged configuration, which the reference stores as empty bytes).
-pub fn desired(prometheus: &Prometheus, config: &str) -> Result<Secret, Error> {
-    let id = || format!("Prometheus {}", prometheus.name_any());
+pub fn desired<K: WorkloadResource>(prometheus: &K, config: &str) -> Result<Secret, Error> {
+    let id = || format!("{} {}", prometheus.workload().kind(), prometheus.name_any());
     let namespace = prometheus
         .namespace()
         .ok_or_else(|| Error::IncompleteObject(id(), "namespace"))?;
@@ -68,27 +67,6 @@ pub fn desired(prometheus: &Prometheus, config: &str) -> Result<Secret, Error> {
     })
 }
 
-/// Whether `existing` already holds what `desired` asks for: the same
-/// uncompressed configuration (compressors differ in bytes, so a Secret the
-/// reference wrote is not rewritten), our labels and our owner reference.
-pub fn is_current(existing: &Secret, desired: &Secret) -> bool {
-    let config = |s: &Secret| {
-        s.data
-            .as_ref()
-            .and_then(|d| d.get(CONFIG_KEY))
-            .and_then(|gz| gunzip(&gz.0))
-    };
-    let labels_kept = desired
-        .labels()
-        .iter()
-        .all(|(k, v)| existing.labels().get(k) == Some(v));
-    let owners_kept = desired
-        .owner_references()
-        .iter()
-        .all(|o| existing.owner_references().contains(o));
-    config(existing).is_some() && config(existing) == config(desired) && labels_kept && owners_kept
-}
-
 /// Gzip as the reference does it: nothing at all for empty input.
 fn gzip(data: &[u8]) -> Result<Vec<u8>, Error> {
     if data.is_empty() {
@@ -99,19 +77,10 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>, Error> {
     encoder.finish().map_err(Error::Compress)
 }
 
-/// The uncompressed bytes (empty input stays empty); `None` if not gzip.
-fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
-    if data.is_empty() {
-        return Some(Vec::new());
-    }
-    let mut out = Vec::new();
-    GzDecoder::new(data).read_to_end(&mut out).ok()?;
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use promop_api::v1::Prometheus;
 
     fn prometheus() -> Prometheus {
         let mut p = Prometheus::new("main", Default::default());
@@ -143,33 +112,10 @@ mod tests {
             (Some(true), Some(true))
         );
         let gz = &s.data.as_ref().unwrap()[CONFIG_KEY].0;
-        assert_eq!(gunzip(gz).unwrap(), b"global: {}\n");
-    }
-
-    #[test]
-    fn current_compares_uncompressed_content_and_metadata() {
-        let want = desired(&prometheus(), "a: 1\n").unwrap();
-        // Same text, other compression level: other bytes, still current.
-        let mut other = want.clone();
-        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-        enc.write_all(b"a: 1\n").unwrap();
-        other
-            .data
-            .as_mut()
-            .unwrap()
-            .insert(CONFIG_KEY.into(), ByteString(enc.finish().unwrap()));
-        other.labels_mut().insert("extra".into(), "kept".into());
-        assert!(is_current(&other, &want));
-        assert!(!is_current(
-            &desired(&prometheus(), "a: 2\n").unwrap(),
-            &want
-        ));
-        let mut unlabelled = want.clone();
-        unlabelled.labels_mut().remove("managed-by");
-        assert!(!is_current(&unlabelled, &want));
-        let mut orphan = want.clone();
-        orphan.metadata.owner_references = None;
-        assert!(!is_current(&orphan, &want));
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut text)
+            .unwrap();
+        assert_eq!(text, "global: {}\n");
     }
 
     #[test]

@@ -1,143 +1,470 @@
-//! The Prometheus controller: caches → snapshot → configuration → Secret.
+//! The Prometheus and PrometheusAgent controllers: caches → snapshot →
+//! generation → objects applied → status.
 //!
-//! Re-queueing (first slice): any change of a cached object other than a
-//! Prometheus re-queues every Prometheus; the core's selection decides what
-//! changed for whom. Follow-up (issue 5): map each event to the workloads
-//! that select the object (or reference the Secret/ConfigMap).
-use std::collections::HashMap;
+//! One reconcile, generic over the workload kind, in named steps:
+//! `generate` (pure core, after fetching the referenced Secrets/ConfigMaps),
+//! `report` (events and logs for rejected config objects), `apply` (writes
+//! of what changed, removal of what is no longer needed) and `status`.
+//! Changes of other objects re-queue only the workloads they concern
+//! ([`crate::triggers`]).
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::channel::mpsc;
+use futures::{StreamExt, future};
+use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::Controller;
 use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
-use kube::{Client, ResourceExt};
+use kube::{Client, Resource, ResourceExt};
 use promop_api::v1::Prometheus;
+use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::pipeline::prometheus_config;
-use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::reasons::Reason;
+use promop_core::select::{KindSelection, Selection};
+use promop_core::snapshot::{ObjectKey, ReadKeys};
 
 use crate::apply::{self, Outcome};
 use crate::config_secret;
 use crate::error::Error;
-use crate::snapshot;
-use crate::stores::{Stores, Watches};
+use crate::options::Options;
+use crate::snapshot::{self, Fetched, MAX_ROUNDS};
+use crate::status::{self, Reconciled};
+use crate::stores::{Kind, Stores, Touched, Watches};
+use crate::telemetry::{self, ReconcileResult};
+use crate::triggers::Triggers;
+use crate::workload::{WorkloadId, WorkloadResource};
 
 /// How long a reconcile waits for the caches' first full list.
 const CACHE_READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Retry delays after failures: doubled per consecutive failure, capped.
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// Status follows the StatefulSets' pods, which change without any event
+/// promop watches for pods: refresh it now and then.
+const STATUS_REFRESH: Duration = Duration::from_secs(60);
 
 struct Context {
     client: Client,
+    options: Options,
     stores: Stores,
-    /// Consecutive failures per Prometheus, for the retry backoff.
-    failures: Mutex<HashMap<ObjectRef<Prometheus>, u32>>,
+    fetched: Fetched,
+    triggers: Triggers,
+    recorder: Recorder,
+    /// Consecutive failures per workload, for the retry backoff.
+    failures: Mutex<HashMap<WorkloadId, u32>>,
+    /// The rejections last reported per workload: events are published when
+    /// they change, not on every reconcile.
+    reported: Mutex<HashMap<WorkloadId, BTreeSet<String>>>,
 }
 
 /// Runs the controllers until `shutdown` resolves, then lets running
 /// reconciles finish.
-pub async fn run(client: Client, shutdown: impl Future<Output = ()> + Send + Sync + 'static) {
-    let watches = Watches::new(&client);
-    let readiness = tokio::spawn(watches.readiness);
-    let context = Arc::new(Context {
-        client,
-        stores: watches.stores.clone(),
-        failures: Mutex::default(),
+pub async fn run(
+    client: Client,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let watches = Watches::new(&client).await;
+    let stores = watches.stores.clone();
+    let readiness = tokio::spawn(async move {
+        watches.readiness.await;
+        telemetry::caches_synced();
     });
-    Controller::for_stream(watches.prometheuses, watches.stores.prometheuses)
-        .reconcile_all_on(watches.changes)
-        .graceful_shutdown_on(shutdown)
-        .run(reconcile, error_policy, context)
-        .for_each(|result| async move {
-            match result {
-                Ok((object, _)) => tracing::debug!(
-                    prometheus =
-                        format!("{}/{}", object.namespace.unwrap_or_default(), object.name),
-                    "reconciled"
-                ),
-                // Reconcile errors are logged by `error_policy`.
-                Err(kube::runtime::controller::Error::ReconcilerFailed(..)) => {}
-                Err(error) => tracing::warn!(%error, "controller"),
-            }
-        })
-        .await;
+    let reporter = Reporter {
+        controller: "promop".into(),
+        instance: std::env::var("POD_NAME").ok(),
+    };
+    let context = Arc::new(Context {
+        recorder: Recorder::new(client.clone(), reporter),
+        client,
+        options,
+        stores: stores.clone(),
+        fetched: Fetched::default(),
+        triggers: Triggers::default(),
+        failures: Mutex::default(),
+        reported: Mutex::default(),
+    });
+    let (prometheus_tx, prometheus_rx) = mpsc::unbounded();
+    let (agent_tx, agent_rx) = mpsc::unbounded();
+    let dispatch = tokio::spawn(dispatch(
+        watches.changes,
+        context.clone(),
+        prometheus_tx,
+        agent_tx,
+    ));
+    let (stop_prometheus, stop_agents) = stop_signals(shutdown);
+    let prometheuses = Controller::for_stream(watches.prometheuses, stores.prometheuses.clone())
+        .reconcile_on(prometheus_rx)
+        .graceful_shutdown_on(stop_prometheus)
+        .run(reconcile::<Prometheus>, error_policy::<Prometheus>, context.clone())
+        .for_each(log_result);
+    let agents = Controller::for_stream(watches.prometheus_agents, stores.prometheus_agents.clone())
+        .reconcile_on(agent_rx)
+        .graceful_shutdown_on(stop_agents)
+        .run(
+            reconcile::<PrometheusAgent>,
+            error_policy::<PrometheusAgent>,
+            context,
+        )
+        .for_each(log_result);
+    future::join(prometheuses, agents).await;
+    dispatch.abort();
     readiness.abort();
     tracing::info!("controllers stopped");
 }
 
-async fn reconcile(prometheus: Arc<Prometheus>, ctx: Arc<Context>) -> Result<Action, Error> {
-    let id = object_id(&prometheus);
-    tracing::debug!(prometheus = %id, "reconcile started");
-    ctx.stores.wait_ready(CACHE_READY_TIMEOUT).await?;
-    tracing::debug!(prometheus = %id, "caches ready");
-    if prometheus.spec.common.paused == Some(true) {
-        tracing::debug!(prometheus = %id, "paused, skipped");
-        return Ok(Action::await_change());
-    }
-    let outcome = if unmanaged(&prometheus) {
-        let desired = config_secret::desired(&prometheus, "")?;
-        apply::create_if_absent(&ctx.client, &ctx.stores, &desired).await?
-    } else {
-        let desired =
-            config_secret::desired(&prometheus, &configuration(&ctx.stores, &prometheus)?)?;
-        apply::config_secret(&ctx.client, &ctx.stores, &desired).await?
+/// One shutdown future per controller.
+fn stop_signals(
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) -> (
+    impl Future<Output = ()> + Send + Sync + 'static,
+    impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        tx.send_replace(true);
+    });
+    let wait = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        rx.wait_for(|stop| *stop).await.ok();
     };
-    if outcome == Outcome::Written {
-        tracing::info!(prometheus = %id, secret = config_secret::name(&prometheus), "configuration written");
-    }
-    ctx.failures
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&ObjectRef::from_obj(prometheus.as_ref()));
-    Ok(Action::await_change())
+    (wait(rx.clone()), wait(rx))
 }
 
-/// The configuration's YAML; rejected config objects are logged and skipped.
-fn configuration(stores: &Stores, prometheus: &Prometheus) -> Result<String, Error> {
-    let snapshot = snapshot::from_stores(stores);
+async fn log_result<K: Resource, E: std::fmt::Display>(
+    result: Result<(ObjectRef<K>, Action), kube::runtime::controller::Error<Error, E>>,
+) {
+    match result {
+        Ok((object, _)) => tracing::debug!(
+            object = format!("{}/{}", object.namespace.unwrap_or_default(), object.name),
+            "reconciled"
+        ),
+        // Reconcile errors are logged by `error_policy`.
+        Err(kube::runtime::controller::Error::ReconcilerFailed(..)) => {}
+        Err(error) => tracing::warn!(%error, "controller"),
+    }
+}
+
+/// Sends each change to the controllers of the workloads it concerns.
+async fn dispatch(
+    mut changes: futures::stream::BoxStream<'static, Touched>,
+    ctx: Arc<Context>,
+    prometheuses: mpsc::UnboundedSender<ObjectRef<Prometheus>>,
+    agents: mpsc::UnboundedSender<ObjectRef<PrometheusAgent>>,
+) {
+    while let Some(touched) = changes.next().await {
+        telemetry::watch_event(touched.kind.as_str());
+        for p in ctx.stores.prometheuses.state() {
+            if ctx.triggers.concerns(p.as_ref(), &touched) {
+                prometheuses.unbounded_send(ObjectRef::from_obj(p.as_ref())).ok();
+            }
+        }
+        for a in ctx.stores.prometheus_agents.state() {
+            if ctx.triggers.concerns(a.as_ref(), &touched) {
+                agents.unbounded_send(ObjectRef::from_obj(a.as_ref())).ok();
+            }
+        }
+    }
+}
+
+async fn reconcile<K: WorkloadResource>(object: Arc<K>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let started = Instant::now();
+    let id = WorkloadId::of(object.as_ref());
+    let result = reconcile_steps(object.as_ref(), &ctx, &id).await;
+    let controller = if id.kind == "Prometheus" { "prometheus" } else { "prometheus-agent" };
+    match &result {
+        Ok(_) => {
+            telemetry::reconciled(controller, ReconcileResult::Success, started.elapsed());
+            ctx.failures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+        }
+        Err(error) => {
+            telemetry::reconciled(controller, ReconcileResult::Error(error.reason()), started.elapsed());
+            // The status says why, as the reference's Reconciled condition does.
+            let reconciled = Reconciled {
+                ok: false,
+                reason: "ReconciliationFailed".into(),
+                message: error.to_string(),
+            };
+            if let Err(e) = write_status(object.as_ref(), &ctx, &reconciled).await {
+                tracing::debug!(workload = %id, error = %e, "status not written");
+            }
+        }
+    }
+    result
+}
+
+async fn reconcile_steps<K: WorkloadResource>(
+    object: &K,
+    ctx: &Context,
+    id: &WorkloadId,
+) -> Result<Action, Error> {
+    tracing::debug!(workload = %id, "reconcile started");
+    ctx.stores.wait_ready(CACHE_READY_TIMEOUT).await?;
+    if object.meta().deletion_timestamp.is_some() {
+        ctx.triggers.forget(id);
+        return Ok(Action::await_change());
+    }
+    if object.workload().common().paused == Some(true) {
+        tracing::debug!(workload = %id, "paused, skipped");
+        return Ok(Action::await_change());
+    }
+    let reconciled = if unmanaged(object) {
+        let desired = config_secret::desired(object, "")?;
+        apply::create_if_absent(&ctx.client, &ctx.stores.owned.secrets, &desired).await?;
+        Reconciled {
+            ok: true,
+            reason: "ConfigurationUnmanaged".into(),
+            message: UNMANAGED_MESSAGE.into(),
+        }
+    } else {
+        let generated = generate(object, ctx).await?;
+        report(object, ctx, id, &generated.rejected).await;
+        ctx.triggers.record(id.clone(), generated.used);
+        let desired = config_secret::desired(object, &generated.config)?;
+        if apply::apply(&ctx.client, &ctx.stores.owned.secrets, &desired).await?
+            == Outcome::Written
+        {
+            tracing::info!(workload = %id, secret = desired.name_any(), "configuration written");
+        }
+        Reconciled {
+            ok: true,
+            reason: if generated.nothing_selected { "NoSelectedResources".into() } else { String::new() },
+            message: if generated.nothing_selected { NO_SELECTED_MESSAGE.into() } else { String::new() },
+        }
+    };
+    write_status(object, ctx, &reconciled).await?;
+    Ok(Action::requeue(STATUS_REFRESH))
+}
+
+const NO_SELECTED_MESSAGE: &str =
+    "No ServiceMonitor, PodMonitor, Probe, ScrapeConfig, and PrometheusRule have been selected.";
+const UNMANAGED_MESSAGE: &str = "the operator doesn't manage the Prometheus configuration secret because neither serviceMonitorSelector nor podMonitorSelector, nor probeSelector, nor scrapeConfigSelector is specified. Unmanaged Prometheus configuration is deprecated, use additionalScrapeConfigs or the ScrapeConfig Custom Resource Definition instead. Unmanaged Prometheus configuration can also be disabled from the operator's command-line (check './operator --help').";
+
+/// A config object skipped as invalid.
+struct Rejected {
+    kind: &'static str,
+    key: String,
+    why: String,
+}
+
+/// What one generation produced, owned (the snapshot is gone).
+struct Generated {
+    config: String,
+    rejected: Vec<Rejected>,
+    used: HashSet<(Kind, ObjectKey)>,
+    nothing_selected: bool,
+}
+
+/// Runs the core on a snapshot of the caches, fetching the Secrets and
+/// ConfigMaps it reads until it reads nothing new.
+async fn generate<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<Generated, Error> {
+    for _ in 0..MAX_ROUNDS {
+        let (generated, reads) = generate_once(object, ctx)?;
+        let fetched_secrets = ctx
+            .fetched
+            .secrets
+            .fetch(&ctx.client, &ctx.stores.secrets, &reads.secrets)
+            .await?;
+        let fetched_maps = ctx
+            .fetched
+            .config_maps
+            .fetch(&ctx.client, &ctx.stores.config_maps, &reads.config_maps)
+            .await?;
+        if fetched_secrets + fetched_maps == 0 {
+            return Ok(generated);
+        }
+    }
+    Err(Error::ReferencesUnsettled(MAX_ROUNDS))
+}
+
+fn generate_once<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<(Generated, ReadKeys), Error> {
+    let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
     let output = prometheus_config(
         &snapshot,
-        Workload::Prometheus(prometheus),
-        &WatchedNamespaces::all(),
+        object.workload(),
+        &ctx.options.namespaces.watched(),
     )?;
-    for rejected in output.rejected() {
-        tracing::warn!(prometheus = object_id(prometheus), %rejected, "config object skipped");
+    let selection = &output.selection;
+    let mut rejected = Vec::new();
+    let mut used = HashSet::new();
+    collect(Kind::ServiceMonitor, &selection.service_monitors, &mut rejected, &mut used);
+    collect(Kind::PodMonitor, &selection.pod_monitors, &mut rejected, &mut used);
+    collect(Kind::Probe, &selection.probes, &mut rejected, &mut used);
+    collect(Kind::ScrapeConfig, &selection.scrape_configs, &mut rejected, &mut used);
+    collect(Kind::PrometheusRule, &selection.prometheus_rules, &mut rejected, &mut used);
+    let reads = snapshot.reads.keys();
+    used.extend(reads.secrets.iter().map(|k| (Kind::Secret, k.clone())));
+    used.extend(reads.config_maps.iter().map(|k| (Kind::ConfigMap, k.clone())));
+    let generated = Generated {
+        config: promop_core::yaml::to_string(&output.config),
+        rejected,
+        used,
+        nothing_selected: nothing_selected(selection),
+    };
+    Ok((generated, reads))
+}
+
+fn nothing_selected(s: &Selection<'_>) -> bool {
+    s.service_monitors.selected.is_empty()
+        && s.pod_monitors.selected.is_empty()
+        && s.probes.selected.is_empty()
+        && s.scrape_configs.selected.is_empty()
+        && s.prometheus_rules.selected.is_empty()
+}
+
+/// The selected and rejected objects of one kind: what the workload uses.
+fn collect<T>(
+    kind: Kind,
+    selection: &KindSelection<'_, T>,
+    rejected: &mut Vec<Rejected>,
+    used: &mut HashSet<(Kind, ObjectKey)>,
+) {
+    let key = |k: &str| {
+        let (ns, name) = k.split_once('/').unwrap_or(("", k));
+        ObjectKey::new(ns, name)
+    };
+    for s in &selection.selected {
+        used.insert((kind, key(&s.key)));
     }
-    Ok(promop_core::yaml::to_string(&output.config))
+    for s in &selection.skipped {
+        if let Reason::Rejected(why) = &s.reason {
+            used.insert((kind, key(&s.key)));
+            rejected.push(Rejected {
+                kind: kind.as_str(),
+                key: s.key.clone(),
+                why: why.to_string(),
+            });
+        }
+    }
+}
+
+/// Logs every rejected object and publishes a Warning event on it when the
+/// set of rejections changed since the last reconcile.
+async fn report<K: WorkloadResource>(object: &K, ctx: &Context, id: &WorkloadId, rejected: &[Rejected]) {
+    let now: BTreeSet<String> = rejected
+        .iter()
+        .map(|r| format!("{} {}: {}", r.kind, r.key, r.why))
+        .collect();
+    let changed = {
+        let mut reported = ctx.reported.lock().unwrap_or_else(|e| e.into_inner());
+        let changed = reported.get(id) != Some(&now);
+        reported.insert(id.clone(), now);
+        changed
+    };
+    if !changed {
+        return;
+    }
+    for r in rejected {
+        tracing::warn!(workload = %id, object = format!("{} {}", r.kind, r.key), reason = %r.why, "config object skipped");
+        telemetry::rejected(r.kind, "invalid_configuration");
+        let (namespace, name) = r.key.split_once('/').unwrap_or(("", &r.key));
+        let reference = ObjectReference {
+            api_version: Some(api_version(r.kind).into()),
+            kind: Some(r.kind.into()),
+            namespace: Some(namespace.into()),
+            name: Some(name.into()),
+            ..ObjectReference::default()
+        };
+        let event = Event {
+            type_: EventType::Warning,
+            reason: "InvalidConfiguration".into(),
+            note: Some(truncate(&format!(
+                "{} was rejected due to invalid configuration ({}): {}",
+                r.kind,
+                id,
+                r.why
+            ))),
+            action: "Reconcile".into(),
+            secondary: Some(object.object_ref(&())),
+        };
+        if let Err(error) = ctx.recorder.publish(&event, &reference).await {
+            tracing::debug!(%error, "event not published");
+        }
+    }
+}
+
+fn api_version(kind: &str) -> &'static str {
+    match kind {
+        "ScrapeConfig" => "monitoring.coreos.com/v1alpha1",
+        _ => "monitoring.coreos.com/v1",
+    }
+}
+
+/// Events' notes are limited to 1 kB.
+fn truncate(text: &str) -> String {
+    const MAX: usize = 1000;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+async fn write_status<K: WorkloadResource>(
+    object: &K,
+    ctx: &Context,
+    reconciled: &Reconciled,
+) -> Result<(), Error> {
+    let namespace = object.namespace().unwrap_or_default();
+    let workload = object.workload();
+    let names: Vec<String> = (0..workload.shards())
+        .map(|shard| stateful_set_name::<K>(&object.name_any(), shard))
+        .collect();
+    let sets: Vec<_> = names
+        .iter()
+        .map(|n| {
+            ctx.stores
+                .owned
+                .stateful_sets
+                .get(&ObjectRef::new(n).within(&namespace))
+        })
+        .collect();
+    let refs: Vec<Option<&k8s_openapi::api::apps::v1::StatefulSet>> =
+        sets.iter().map(|s| s.as_deref()).collect();
+    let replicas = workload.common().replicas.unwrap_or(1);
+    let desired = status::desired(object, &refs, replicas, reconciled, k8s_openapi::jiff::Timestamp::now());
+    status::write(&ctx.client, object, desired).await
+}
+
+/// `<prefix>-<name>` for shard 0, `<prefix>-<name>-shard-<n>` for the others.
+fn stateful_set_name<K: WorkloadResource>(name: &str, shard: i32) -> String {
+    if shard == 0 {
+        format!("{}-{name}", K::PREFIX)
+    } else {
+        format!("{}-{name}-shard-{shard}", K::PREFIX)
+    }
 }
 
 /// No monitor selector at all: the user manages the configuration (as the
 /// reference does without `--disable-unmanaged-prometheus-configuration`).
-fn unmanaged(prometheus: &Prometheus) -> bool {
-    let c = &prometheus.spec.common;
-    c.service_monitor_selector.is_none()
+fn unmanaged<K: WorkloadResource>(object: &K) -> bool {
+    let w = object.workload();
+    let c = w.common();
+    w.server().is_some()
+        && c.service_monitor_selector.is_none()
         && c.pod_monitor_selector.is_none()
         && c.probe_selector.is_none()
         && c.scrape_config_selector.is_none()
 }
 
-fn error_policy(prometheus: Arc<Prometheus>, error: &Error, ctx: Arc<Context>) -> Action {
+fn error_policy<K: WorkloadResource>(object: Arc<K>, error: &Error, ctx: Arc<Context>) -> Action {
+    let id = WorkloadId::of(object.as_ref());
     let mut failures = ctx.failures.lock().unwrap_or_else(|e| e.into_inner());
-    let count = failures
-        .entry(ObjectRef::from_obj(prometheus.as_ref()))
-        .or_default();
+    let count = failures.entry(id.clone()).or_default();
     *count = count.saturating_add(1);
     let delay = BACKOFF_BASE
         .saturating_mul(1 << (*count - 1).min(10))
         .min(BACKOFF_MAX);
-    tracing::warn!(prometheus = object_id(&prometheus), reason = error.reason(), %error, retry_in = ?delay, "reconcile failed");
+    tracing::warn!(workload = %id, reason = error.reason(), %error, retry_in = ?delay, "reconcile failed");
     Action::requeue(delay)
-}
-
-/// `namespace/name`, as logs name a Prometheus.
-fn object_id(prometheus: &Prometheus) -> String {
-    format!(
-        "{}/{}",
-        prometheus.namespace().unwrap_or_default(),
-        prometheus.name_any()
-    )
 }

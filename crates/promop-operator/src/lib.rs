@@ -2,11 +2,20 @@
 //! snapshot; the generated objects are written with server-side apply.
 mod apply;
 mod config_secret;
+mod contents;
 mod controller;
 mod error;
+pub mod http;
+pub mod leader;
+pub mod options;
 mod snapshot;
+mod status;
 mod stores;
+pub mod telemetry;
+mod triggers;
+mod workload;
 
 pub use apply::FIELD_MANAGER;
 pub use controller::run;
 pub use error::Error;
+pub use options::Options;

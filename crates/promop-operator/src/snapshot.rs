@@ -1,7 +1,9 @@
-//! Caches → [`Snapshot`]: the core's input, filled from the reflector stores.
+//! Caches → [`Snapshot`]: the core's input, filled from the reflector stores
+//! and the fetched contents of referenced Secrets and ConfigMaps.
 //!
-//! Follow-up (issue 5): this copies every cached object on each reconcile;
-//! the snapshot should borrow (or share `Arc`s with) the stores instead.
+//! A generation tells which Secrets and ConfigMaps it looked up
+//! (`Snapshot::reads`); those not fetched yet are fetched and the
+//! generation runs again, until it reads nothing new.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -9,10 +11,22 @@ use kube::ResourceExt;
 use kube::runtime::reflector::Store;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
+use crate::contents::{ConfigMapContents, SecretContents};
 use crate::stores::Stores;
 
+/// Rounds of fetch-and-regenerate before giving up: a generation only reads
+/// references of objects it already has, so two rounds suffice in practice.
+pub const MAX_ROUNDS: usize = 4;
+
+/// The fetched Secret and ConfigMap contents.
+#[derive(Default)]
+pub struct Fetched {
+    pub secrets: SecretContents,
+    pub config_maps: ConfigMapContents,
+}
+
 /// Everything the caches hold, with objects in (namespace, name) order.
-pub fn from_stores(stores: &Stores) -> Snapshot {
+pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
     Snapshot {
         namespaces: stores
             .namespaces
@@ -20,8 +34,8 @@ pub fn from_stores(stores: &Stores) -> Snapshot {
             .iter()
             .map(|ns| (ns.name_any(), ns.as_ref().clone()))
             .collect(),
-        secrets: keyed(&stores.secrets),
-        config_maps: keyed(&stores.config_maps),
+        secrets: keyed(fetched.secrets.current(&stores.secrets)),
+        config_maps: keyed(fetched.config_maps.current(&stores.config_maps)),
         prometheuses: sorted(&stores.prometheuses),
         prometheus_agents: sorted(&stores.prometheus_agents),
         service_monitors: sorted(&stores.service_monitors),
@@ -37,13 +51,9 @@ fn key<K: ResourceExt>(object: &K) -> ObjectKey {
     ObjectKey::new(object.namespace().unwrap_or_default(), object.name_any())
 }
 
-fn keyed<K>(store: &Store<K>) -> BTreeMap<ObjectKey, K>
-where
-    K: ResourceExt<DynamicType = ()> + Clone + 'static,
-{
-    store
-        .state()
-        .iter()
+fn keyed<K: ResourceExt + Clone>(objects: Vec<Arc<K>>) -> BTreeMap<ObjectKey, K> {
+    objects
+        .into_iter()
         .map(|object| (key(object.as_ref()), object.as_ref().clone()))
         .collect()
 }

@@ -1,24 +1,35 @@
-//! Reflector caches of everything a generation reads, and the stream of their
-//! changes. managedFields are stripped before caching (they are often larger
-//! than the object itself and never read).
+//! Reflector caches of everything a generation reads, and the stream of what
+//! changed in them. managedFields are stripped before caching (they are often
+//! larger than the object itself and never read).
 //!
-//! Follow-up (issue 5): Secrets and ConfigMaps are cached in full for now;
-//! they should be watched metadata-only and fetched by reference.
+//! Secrets and ConfigMaps are cached as metadata only: the content of the few
+//! that generations reference is fetched on demand ([`crate::contents`]).
+//! The objects promop writes (StatefulSets, Services, Secrets, ConfigMaps
+//! labelled `app.kubernetes.io/managed-by=prometheus-operator`) are cached in
+//! full, to write only what changed.
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, future};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::api::{ListParams, PartialObjectMeta};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, Resource};
+use kube::{Api, Client, Resource, ResourceExt};
 use promop_api::{v1, v1alpha1};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
 use crate::error::Error;
+
+/// The label selecting what the operators write (the reference's label, kept
+/// so that a takeover finds the reference's objects).
+pub const MANAGED_BY_SELECTOR: &str = "app.kubernetes.io/managed-by=prometheus-operator";
 
 /// Read handles of the caches (cheap to clone).
 #[derive(Clone)]
@@ -31,45 +42,121 @@ pub struct Stores {
     pub scrape_configs: Store<v1alpha1::ScrapeConfig>,
     pub prometheus_rules: Store<v1::PrometheusRule>,
     pub namespaces: Store<Namespace>,
-    pub secrets: Store<Secret>,
-    pub config_maps: Store<ConfigMap>,
-    /// True once every cache but the Prometheus one (which the controller
-    /// waits for itself) holds its first full list.
+    pub secrets: Store<PartialObjectMeta<Secret>>,
+    pub config_maps: Store<PartialObjectMeta<ConfigMap>>,
+    pub owned: Owned,
+    /// True once every cache but the workload ones (which the controllers
+    /// wait for themselves) holds its first full list.
     ready: watch::Receiver<bool>,
 }
 
-/// The caches, the watch stream of Prometheus objects (for the controller)
-/// and one stream that ticks on every change of any other cached object.
+/// The objects the operators write, in full.
+#[derive(Clone)]
+pub struct Owned {
+    pub stateful_sets: Store<StatefulSet>,
+    pub services: Store<Service>,
+    pub secrets: Store<Secret>,
+    pub config_maps: Store<ConfigMap>,
+}
+
+/// Which kind of cached object changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    ServiceMonitor,
+    PodMonitor,
+    Probe,
+    ScrapeConfig,
+    PrometheusRule,
+    Namespace,
+    Secret,
+    ConfigMap,
+    /// Something the operators wrote (StatefulSet, Service, Secret,
+    /// ConfigMap): its owner references say for whom.
+    Owned,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ServiceMonitor => "ServiceMonitor",
+            Self::PodMonitor => "PodMonitor",
+            Self::Probe => "Probe",
+            Self::ScrapeConfig => "ScrapeConfig",
+            Self::PrometheusRule => "PrometheusRule",
+            Self::Namespace => "Namespace",
+            Self::Secret => "Secret",
+            Self::ConfigMap => "ConfigMap",
+            Self::Owned => "Owned",
+        }
+    }
+}
+
+/// A cached object that was added, changed or deleted.
+#[derive(Clone, Debug)]
+pub struct Touched {
+    pub kind: Kind,
+    /// Empty for a Namespace.
+    pub namespace: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub owners: Vec<OwnerReference>,
+}
+
+/// The caches, the watch streams of the workloads (for the controllers) and
+/// one stream of every change of any other cached object.
 pub struct Watches {
     pub stores: Stores,
     pub prometheuses: BoxStream<'static, Result<v1::Prometheus, watcher::Error>>,
-    pub changes: BoxStream<'static, ()>,
+    pub prometheus_agents: BoxStream<'static, Result<v1alpha1::PrometheusAgent, watcher::Error>>,
+    pub changes: BoxStream<'static, Touched>,
     /// Resolves when the caches are ready (to be spawned).
     pub readiness: BoxFuture<'static, ()>,
 }
 
 impl Watches {
-    pub fn new(client: &Client) -> Self {
-        let (prometheuses, prometheus_stream) = cached(Api::all(client.clone()));
+    /// Starts the watches (lazily: they run as their streams are polled).
+    /// Kinds whose CRD is not installed get an empty cache and a warning, so
+    /// that the other kinds keep working.
+    pub async fn new(client: &Client) -> Self {
         let mut changes = Vec::new();
+        let mut waits: Vec<BoxFuture<'static, bool>> = Vec::new();
+        let (prometheuses, prometheus_stream) = cached(client, &mut waits, None).await;
+        let (prometheus_agents, agent_stream) = cached(client, &mut waits, None).await;
+        // The controllers wait for their own store.
+        waits.clear();
+        let owned = Owned {
+            stateful_sets: owned(client, &mut changes, &mut waits).await,
+            services: owned(client, &mut changes, &mut waits).await,
+            secrets: owned(client, &mut changes, &mut waits).await,
+            config_maps: owned(client, &mut changes, &mut waits).await,
+        };
         let (ready_tx, ready) = watch::channel(false);
         let stores = Stores {
             prometheuses,
-            prometheus_agents: cached_ticking(client, &mut changes),
-            service_monitors: cached_ticking(client, &mut changes),
-            pod_monitors: cached_ticking(client, &mut changes),
-            probes: cached_ticking(client, &mut changes),
-            scrape_configs: cached_ticking(client, &mut changes),
-            prometheus_rules: cached_ticking(client, &mut changes),
-            namespaces: cached_ticking(client, &mut changes),
-            secrets: cached_ticking(client, &mut changes),
-            config_maps: cached_ticking(client, &mut changes),
+            prometheus_agents,
+            service_monitors: ticking(client, Kind::ServiceMonitor, &mut changes, &mut waits)
+                .await,
+            pod_monitors: ticking(client, Kind::PodMonitor, &mut changes, &mut waits).await,
+            probes: ticking(client, Kind::Probe, &mut changes, &mut waits).await,
+            scrape_configs: ticking(client, Kind::ScrapeConfig, &mut changes, &mut waits).await,
+            prometheus_rules: ticking(client, Kind::PrometheusRule, &mut changes, &mut waits)
+                .await,
+            namespaces: ticking(client, Kind::Namespace, &mut changes, &mut waits).await,
+            secrets: metadata(client, Kind::Secret, &mut changes, &mut waits),
+            config_maps: metadata(client, Kind::ConfigMap, &mut changes, &mut waits),
+            owned,
             ready,
         };
         Self {
-            readiness: Box::pin(readiness(stores.clone(), ready_tx)),
+            readiness: Box::pin(async move {
+                // A dropped writer means shutdown: stay not ready.
+                if futures::future::join_all(waits).await.into_iter().all(|ok| ok) {
+                    ready_tx.send_replace(true);
+                }
+            }),
             stores,
             prometheuses: prometheus_stream,
+            prometheus_agents: agent_stream,
             changes: futures::stream::select_all(changes).boxed(),
         }
     }
@@ -87,64 +174,129 @@ impl Stores {
     }
 }
 
-/// Sets `ready` once the caches are filled. The only waiter on each store:
-/// kube-runtime 5.0's `Store::wait_until_ready` wakes one waiter only
-/// (a oneshot receiver shared behind a mutex keeps the last waker), so
-/// concurrent reconciles must not wait on the stores themselves.
-async fn readiness(stores: Stores, ready: watch::Sender<bool>) {
-    let (a, b, c, d, e, f, g, h, i) = futures::join!(
-        stores.prometheus_agents.wait_until_ready(),
-        stores.service_monitors.wait_until_ready(),
-        stores.pod_monitors.wait_until_ready(),
-        stores.probes.wait_until_ready(),
-        stores.scrape_configs.wait_until_ready(),
-        stores.prometheus_rules.wait_until_ready(),
-        stores.namespaces.wait_until_ready(),
-        stores.secrets.wait_until_ready(),
-        stores.config_maps.wait_until_ready(),
-    );
-    // A dropped writer means shutdown: stay not ready.
-    if [a, b, c, d, e, f, g, h, i].iter().all(Result::is_ok) {
-        ready.send_replace(true);
+/// Whether the API serves kind `K` (its CRD may be missing).
+async fn served<K>(api: &Api<K>) -> bool
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    match api.list_metadata(&ListParams::default().limit(1)).await {
+        Err(kube::Error::Api(status)) if status.code == 404 => false,
+        // Other errors (RBAC, network) are the watcher's to retry and report.
+        _ => true,
     }
 }
 
-/// A cache of all objects of kind `K` and the stream that fills it.
-fn cached<K>(api: Api<K>) -> (Store<K>, BoxStream<'static, Result<K, watcher::Error>>)
+type ObjectStream<K> = BoxStream<'static, Result<K, watcher::Error>>;
+
+/// A cache of all objects of kind `K` (with `labels` as label selector) and
+/// the stream that fills it; its readiness joins `waits`. An unserved kind
+/// gets an empty, ready cache.
+async fn cached<K>(
+    client: &Client,
+    waits: &mut Vec<BoxFuture<'static, bool>>,
+    labels: Option<&str>,
+) -> (Store<K>, ObjectStream<K>)
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (reader, writer) = reflector::store();
-    let stream = watcher(api, watcher::Config::default())
+    let api = Api::<K>::all(client.clone());
+    let (reader, mut writer) = reflector::store();
+    if !served(&api).await {
+        tracing::warn!(kind = %K::kind(&()), "not served by the API (CRD missing?), ignored");
+        writer.apply_watcher_event(&watcher::Event::Init);
+        writer.apply_watcher_event(&watcher::Event::InitDone);
+        return (reader, futures::stream::pending().boxed());
+    }
+    let config = match labels {
+        Some(selector) => watcher::Config::default().labels(selector),
+        None => watcher::Config::default(),
+    };
+    let stream = watcher(api, config)
         .default_backoff()
         .modify(|object: &mut K| object.meta_mut().managed_fields = None)
         .reflect(writer)
         .touched_objects()
         .boxed();
+    let ready = reader.clone();
+    waits.push(Box::pin(async move { ready.wait_until_ready().await.is_ok() }));
     (reader, stream)
 }
 
-/// A cache of all objects of kind `K`; its changes tick into `changes`.
-fn cached_ticking<K>(client: &Client, changes: &mut Vec<BoxStream<'static, ()>>) -> Store<K>
+/// A cache of kind `K` whose changes go to `changes` as `kind`.
+async fn ticking<K>(
+    client: &Client,
+    kind: Kind,
+    changes: &mut Vec<BoxStream<'static, Touched>>,
+    waits: &mut Vec<BoxFuture<'static, bool>>,
+) -> Store<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (store, stream) = cached(Api::all(client.clone()));
-    changes.push(ticks(stream));
+    let (store, stream) = cached(client, waits, None).await;
+    changes.push(touched(stream, move |_| kind));
     store
 }
 
-/// One tick per changed object; watch errors are logged (the watcher retries
-/// with backoff by itself).
-fn ticks<K: Resource<DynamicType = ()> + 'static>(
+/// A cache of what the operators wrote of kind `K`.
+async fn owned<K>(
+    client: &Client,
+    changes: &mut Vec<BoxStream<'static, Touched>>,
+    waits: &mut Vec<BoxFuture<'static, bool>>,
+) -> Store<K>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let (store, stream) = cached(client, waits, Some(MANAGED_BY_SELECTOR)).await;
+    changes.push(touched(stream, |_| Kind::Owned));
+    store
+}
+
+/// A metadata-only cache of kind `K`.
+fn metadata<K>(
+    client: &Client,
+    kind: Kind,
+    changes: &mut Vec<BoxStream<'static, Touched>>,
+    waits: &mut Vec<BoxFuture<'static, bool>>,
+) -> Store<PartialObjectMeta<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let api = Api::<PartialObjectMeta<K>>::all(client.clone());
+    let stream = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .modify(|object: &mut PartialObjectMeta<K>| object.metadata.managed_fields = None)
+        .reflect(writer)
+        .touched_objects()
+        .boxed();
+    changes.push(touched(stream, move |_| kind));
+    let ready = reader.clone();
+    waits.push(Box::pin(async move { ready.wait_until_ready().await.is_ok() }));
+    reader
+}
+
+/// The changes of a watch as [`Touched`]; watch errors are logged (the
+/// watcher retries with backoff by itself).
+fn touched<K>(
     stream: BoxStream<'static, Result<K, watcher::Error>>,
-) -> BoxStream<'static, ()> {
+    kind: impl Fn(&K) -> Kind + Send + 'static,
+) -> BoxStream<'static, Touched>
+where
+    K: Resource + 'static,
+    K::DynamicType: Default,
+{
     stream
-        .filter_map(|event| {
+        .filter_map(move |event| {
             future::ready(match event {
-                Ok(_) => Some(()),
+                Ok(object) => Some(Touched {
+                    kind: kind(&object),
+                    namespace: object.namespace().unwrap_or_default(),
+                    name: object.name_any(),
+                    labels: object.labels().clone(),
+                    owners: object.owner_references().to_vec(),
+                }),
                 Err(error) => {
-                    tracing::warn!(kind = %K::kind(&()), %error, "watch failed, retrying");
+                    tracing::warn!(kind = %K::kind(&K::DynamicType::default()), %error, "watch failed, retrying");
                     None
                 }
             })

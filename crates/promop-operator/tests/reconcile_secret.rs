@@ -126,7 +126,7 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     apply_manifests(&client, MONITOR).await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), async {
+    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
         let _ = stopped.await;
     }));
 
@@ -226,7 +226,7 @@ async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
     let reference_secret = secrets.get("prometheus-main").await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), async {
+    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
         let _ = stopped.await;
     }));
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -304,7 +304,7 @@ async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
     apply_manifests(&client, UNMANAGED_AND_BAD).await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), async {
+    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
         let _ = stopped.await;
     }));
 

@@ -26,6 +26,21 @@ pub enum AlertmanagerVersion {
 }
 
 impl AlertmanagerVersion {
+    /// The installed Alertmanager closest to a CR's `spec.version`: 0.28 for
+    /// 0.28 and older, the newest otherwise (also when unset: the
+    /// reference's default is newer than 0.28).
+    pub fn of_spec(version: Option<&str>) -> Self {
+        let minor = version.and_then(|v| {
+            let mut parts = v.trim_start_matches('v').split('.');
+            (parts.next()? == "0").then_some(())?;
+            parts.next()?.parse::<u32>().ok()
+        });
+        match minor {
+            Some(m) if m <= 28 => Self::V0_28,
+            _ => Self::Latest,
+        }
+    }
+
     pub fn binary(self) -> &'static str {
         match self {
             Self::Latest => "alertmanager",
@@ -48,6 +63,19 @@ impl AlertmanagerVersion {
         let mut cmd = command(self.amtool())?;
         cmd.arg("check-config").arg(&file);
         run_tool(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AlertmanagerVersion;
+
+    #[test]
+    fn spec_version_picks_the_installed_alertmanager() {
+        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.27.0")), AlertmanagerVersion::V0_28);
+        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.28.1")), AlertmanagerVersion::V0_28);
+        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.31.0")), AlertmanagerVersion::Latest);
+        assert_eq!(AlertmanagerVersion::of_spec(None), AlertmanagerVersion::Latest);
     }
 }
 

@@ -34,6 +34,7 @@ mod process;
 mod prometheus;
 mod reference;
 mod sink;
+pub mod written;
 
 pub use alertmanager::{AlertmanagerProcess, AlertmanagerVersion};
 pub use apiserver::TestEnv;

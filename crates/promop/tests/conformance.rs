@@ -137,7 +137,13 @@ fn promop_matches_the_reference_on_the_corpus() {
             seen.insert(key);
         }
     }
-    for key in known.difference(&seen) {
+    // Other outputs (Alertmanager configs, rule files, objects) have their
+    // own tests and rows in the same file.
+    let is_config = |file: &str| {
+        file.strip_suffix(".yaml")
+            .is_some_and(|stem| stem.contains("__") && !stem.contains('.') && !stem.contains('/'))
+    };
+    for key in known.difference(&seen).filter(|k| is_config(&k.1)) {
         failures.push(format!(
             "{} {}: listed in known-differences.md but not in the corpus",
             key.0, key.1

@@ -8,9 +8,11 @@
 //! One apiserver and one reference operator serve the whole run. For each
 //! `conformance/scenarios/<family>/<name>.yaml` whose `<family>/<name>`
 //! contains one of the FILTERs (or every one), the scenario is applied (workloads last, so the operator
-//! usually writes once), the config Secret of every Prometheus and
-//! PrometheusAgent is read once it has stayed unchanged for a while, and it
-//! is stored under `conformance/expected/<family>/<name>/`. The scenario's
+//! usually writes once), the config Secret of every Prometheus,
+//! PrometheusAgent and Alertmanager and every object the operator wrote
+//! (StatefulSets, Services, Secrets, ConfigMaps; see
+//! `promop_testenv::written`) are read once they have stayed unchanged for
+//! a while, and stored under `conformance/expected/<family>/<name>/`. The scenario's
 //! namespaces are then emptied and removed (there is no controller-manager:
 //! this program does the namespace controller's part) so that the next
 //! scenario starts from a clean cluster.
@@ -28,6 +30,7 @@ use kube::api::{
 };
 use kube::discovery::{Discovery, Scope, verbs};
 use kube::{Api, Client};
+use promop_testenv::written::{WRITTEN_KINDS, object_id, without_uid, written_objects};
 use promop_testenv::{
     ReferenceOperator, TestEnv, apply_manifests, install_crds, parse_yaml_documents, upstream_dir,
 };
@@ -43,7 +46,7 @@ const POLL: Duration = Duration::from_millis(200);
 /// scenario touches.
 const RESERVED_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-const WORKLOAD_KINDS: [&str; 2] = ["Prometheus", "PrometheusAgent"];
+const WORKLOAD_KINDS: [&str; 3] = ["Prometheus", "PrometheusAgent", "Alertmanager"];
 fn is_workload(doc: &Value) -> bool {
     WORKLOAD_KINDS.iter().any(|k| doc["kind"] == *k)
 }
@@ -55,7 +58,7 @@ const MONITOR_SELECTORS: [&str; 4] = [
     "scrapeConfigSelector",
 ];
 
-/// A Prometheus or PrometheusAgent of a scenario.
+/// A Prometheus, PrometheusAgent or Alertmanager of a scenario.
 struct Workload {
     kind: String,
     namespace: String,
@@ -65,24 +68,45 @@ struct Workload {
 impl Workload {
     /// The reference's name prefix of the objects it generates.
     fn prefix(&self) -> &'static str {
-        if self.kind == "PrometheusAgent" {
-            "prom-agent"
-        } else {
-            "prometheus"
+        match self.kind.as_str() {
+            "PrometheusAgent" => "prom-agent",
+            "Alertmanager" => "alertmanager",
+            _ => "prometheus",
         }
     }
 
+    fn is_alertmanager(&self) -> bool {
+        self.kind == "Alertmanager"
+    }
+
     fn config_secret(&self) -> String {
-        format!("{}-{}", self.prefix(), self.name)
+        if self.is_alertmanager() {
+            format!("alertmanager-{}-generated", self.name)
+        } else {
+            format!("{}-{}", self.prefix(), self.name)
+        }
+    }
+
+    fn config_key(&self) -> &'static str {
+        if self.is_alertmanager() {
+            "alertmanager.yaml.gz"
+        } else {
+            "prometheus.yaml.gz"
+        }
     }
 
     fn rulefiles_prefix(&self) -> String {
         format!("{}-{}-rulefiles-", self.prefix(), self.name)
     }
 
-    /// File stem of the stored outputs: `<ns>__<name>`.
+    /// File stem of the stored outputs: `<ns>__<name>`, and
+    /// `<ns>__<name>.alertmanager` for an Alertmanager.
     fn stem(&self) -> String {
-        format!("{}__{}", self.namespace, self.name)
+        if self.is_alertmanager() {
+            format!("{}__{}.alertmanager", self.namespace, self.name)
+        } else {
+            format!("{}__{}", self.namespace, self.name)
+        }
     }
 }
 
@@ -128,6 +152,26 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// `<Kind>__<ns>__<name>` of the scenario's own objects of the kinds
+    /// operators write, which are inputs, not outputs.
+    fn input_ids(&self) -> BTreeSet<String> {
+        self.docs
+            .iter()
+            .filter(|d| WRITTEN_KINDS.iter().any(|k| d["kind"] == *k))
+            .map(|d| {
+                object_id(
+                    d["kind"].as_str().unwrap_or_default(),
+                    d.pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                    d.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     fn workloads(&self) -> Vec<Workload> {
@@ -196,7 +240,7 @@ impl Scenario {
         }
         ensure!(
             !self.workloads().is_empty(),
-            "no Prometheus or PrometheusAgent"
+            "no Prometheus, PrometheusAgent or Alertmanager"
         );
         Ok(())
     }
@@ -260,7 +304,7 @@ async fn read_generated(client: &Client, w: &Workload) -> Result<Option<Generate
     let Some(gz) = secret
         .data
         .as_ref()
-        .and_then(|d| d.get("prometheus.yaml.gz"))
+        .and_then(|d| d.get(w.config_key()))
         .filter(|gz| !gz.0.is_empty())
     else {
         return Ok(None);
@@ -271,6 +315,12 @@ async fn read_generated(client: &Client, w: &Workload) -> Result<Option<Generate
         .with_context(|| format!("gunzipping {}/{}", w.namespace, w.config_secret()))?;
     if config.trim().is_empty() {
         return Ok(None);
+    }
+    if w.is_alertmanager() {
+        return Ok(Some(Generated::Config {
+            config,
+            rules: BTreeMap::new(),
+        }));
     }
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &w.namespace);
     let mut rules = BTreeMap::new();
@@ -289,27 +339,32 @@ async fn wait_stable(
     client: &Client,
     op: &ReferenceOperator,
     log_offset: usize,
-    workloads: &[Workload],
-) -> Result<Vec<Generated>> {
+    scenario: &Scenario,
+) -> Result<(Vec<Generated>, Objects)> {
+    let workloads = scenario.workloads();
+    let (namespaces, inputs) = (scenario.namespaces(), scenario.input_ids());
     let start = Instant::now();
     let mut last: Vec<Option<Generated>> = workloads.iter().map(|_| None).collect();
+    let mut last_objects = Objects::new();
     let mut changed_at = Instant::now();
     loop {
+        let objects = written_objects(client, &namespaces, &inputs).await?;
         let mut now = Vec::new();
         let log = op.logs();
         let log = log.get(log_offset..).unwrap_or_default();
-        for w in workloads {
+        for w in &workloads {
             let generated = match read_generated(client, w).await? {
                 Some(g) => Some(g),
                 None => sync_error(log, w).map(Generated::Refused),
             };
             now.push(generated);
         }
-        if now != last {
+        if now != last || objects != last_objects {
             last = now;
+            last_objects = objects;
             changed_at = Instant::now();
         } else if last.iter().all(Option::is_some) && changed_at.elapsed() >= STABLE_FOR {
-            return Ok(last.into_iter().flatten().collect());
+            return Ok((last.into_iter().flatten().collect(), last_objects));
         }
         if start.elapsed() > CONFIG_TIMEOUT {
             let missing: Vec<String> = workloads
@@ -325,6 +380,9 @@ async fn wait_stable(
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// What the reference wrote, by `<Kind>__<ns>__<name>`, normalized.
+type Objects = BTreeMap<String, Value>;
 
 /// Operator log lines about objects it rejected, for the scenario's
 /// namespaces, without timestamps: `level=WARN msg="skipping object" ...`.
@@ -385,8 +443,10 @@ fn strip_log_noise(line: &str) -> String {
 
 /// The monitoring.coreos.com resources the cleanup must know before the
 /// first scenario: discovery can lag behind freshly established CRDs.
-const MONITORING_PLURALS: [&str; 7] = [
+const MONITORING_PLURALS: [&str; 9] = [
     "prometheuses",
+    "alertmanagers",
+    "alertmanagerconfigs",
     "prometheusagents",
     "servicemonitors",
     "podmonitors",
@@ -439,10 +499,10 @@ async fn cleanup(client: &Client, scenario: &Scenario, resources: &[ApiResource]
         let api_version = doc["apiVersion"].as_str().unwrap_or_default();
         let kind = doc["kind"].as_str().unwrap_or_default();
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-        let plural = if kind == "Prometheus" {
-            "prometheuses"
-        } else {
-            "prometheusagents"
+        let plural = match kind {
+            "Prometheus" => "prometheuses",
+            "Alertmanager" => "alertmanagers",
+            _ => "prometheusagents",
         };
         let ar = ApiResource {
             group: group.into(),
@@ -521,36 +581,11 @@ async fn cleanup(client: &Client, scenario: &Scenario, resources: &[ApiResource]
     Ok(())
 }
 
-/// A rule file key without the PrometheusRule's UID: the reference names
-/// them `<ns>-<name>-<uid>.yaml`, and the UID changes on every run (and does
-/// not exist offline), so the stored name is `<ns>-<name>.yaml`.
-fn without_uid(key: &str) -> String {
-    let Some(stem) = key.strip_suffix(".yaml") else {
-        return key.to_owned();
-    };
-    let is_uid = |s: &str| {
-        let groups: Vec<&str> = s.split('-').collect();
-        groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-            && groups
-                .iter()
-                .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
-    };
-    match stem.len().checked_sub(37) {
-        Some(cut)
-            if stem.is_char_boundary(cut)
-                && stem[cut..].starts_with('-')
-                && is_uid(&stem[cut + 1..]) =>
-        {
-            format!("{}.yaml", &stem[..cut])
-        }
-        _ => key.to_owned(),
-    }
-}
-
 fn write_expected(
     scenario: &Scenario,
     workloads: &[Workload],
     generated: &[Generated],
+    objects: &Objects,
     rejected: &[String],
 ) -> Result<()> {
     let dir = conformance_dir().join("expected").join(&scenario.id);
@@ -576,6 +611,14 @@ fn write_expected(
             }
         }
     }
+    if !objects.is_empty() {
+        let objects_dir = dir.join("objects");
+        std::fs::create_dir_all(&objects_dir)?;
+        for (id, object) in objects {
+            let yaml = serde_saphyr::to_string(object).with_context(|| id.clone())?;
+            std::fs::write(objects_dir.join(format!("{id}.yaml")), yaml)?;
+        }
+    }
     if !rejected.is_empty() {
         std::fs::write(dir.join("rejected.txt"), rejected.join("\n") + "\n")?;
     }
@@ -595,13 +638,13 @@ async fn run_scenario(
         apply_manifests(client, &to_yaml_stream(&other_docs)?).await?;
         apply_manifests(client, &to_yaml_stream(&workload_docs)?).await?;
         let workloads = scenario.workloads();
-        let generated = wait_stable(client, op, log_offset, &workloads).await?;
+        let (generated, objects) = wait_stable(client, op, log_offset, scenario).await?;
         let log = op.logs();
         let rejected = rejections(
             log.get(log_offset..).unwrap_or(&log),
             &scenario.namespaces(),
         );
-        write_expected(scenario, &workloads, &generated, &rejected)
+        write_expected(scenario, &workloads, &generated, &objects, &rejected)
     }
     .await;
     let result = result.map_err(|e| {
@@ -675,22 +718,4 @@ async fn main() -> Result<()> {
         bail!("failed scenarios: {failed:?}");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_file_keys_lose_their_uid_only() {
-        assert_eq!(
-            without_uid("payments-payment-alerts-f367c521-3de9-40d6-b96d-5b41f34e9a59.yaml"),
-            "payments-payment-alerts.yaml"
-        );
-        assert_eq!(without_uid("monitoring-slo.yaml"), "monitoring-slo.yaml");
-        assert_eq!(
-            without_uid("a-not-a-uid-at-all-x.yaml"),
-            "a-not-a-uid-at-all-x.yaml"
-        );
-    }
 }

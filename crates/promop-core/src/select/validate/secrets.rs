@@ -5,7 +5,6 @@ use promop_api::common::{BasicAuth, OAuth2, ProxyConfig, SafeAuthorization, Secr
 
 use super::{Checked, Validator, join};
 use crate::select::reasons::Rejection;
-use crate::snapshot::ObjectKey;
 
 impl Validator<'_> {
     /// The value of a Secret key (the reference reads `data` only; `stringData`
@@ -17,7 +16,7 @@ impl Validator<'_> {
         path: &str,
     ) -> Result<String, Rejection> {
         let name = &selector.name;
-        let Some(secret) = self.snapshot.secrets.get(&ObjectKey::new(namespace, name)) else {
+        let Some(secret) = self.snapshot.secret(namespace, name) else {
             return Err(Rejection::new(path, not_found("secret", "secrets", name)));
         };
         let data = secret.data.as_ref().and_then(|d| d.get(&selector.key));
@@ -42,8 +41,7 @@ impl Validator<'_> {
         path: &str,
     ) -> Result<String, Rejection> {
         let name = &selector.name;
-        let key = ObjectKey::new(namespace, name);
-        let Some(map) = self.snapshot.config_maps.get(&key) else {
+        let Some(map) = self.snapshot.config_map(namespace, name) else {
             return Err(Rejection::new(
                 path,
                 not_found("configmap", "configmaps", name),

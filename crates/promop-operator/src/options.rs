@@ -1,0 +1,625 @@
+//! The operator's runtime options: what `promop run` parses from its flags
+//! and the controllers read. Flag names, value syntax and defaults are the
+//! reference's (Prometheus Operator v0.93.0, `cmd/operator/main.go`,
+//! `pkg/operator/config.go`, `pkg/server`) so that its Deployment arguments
+//! work unchanged; leader election follows client-go's component flags.
+//!
+//! Values are checked while parsing (selectors, quantities, `key=value`
+//! pairs, durations), so a bad flag stops `promop run` at once, with exit
+//! code 2 and a message naming the flag, as the reference's `flag` package does.
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum};
+use promop_core::select::namespaces::WatchedNamespaces;
+use regex::Regex;
+
+/// The config-reloader image of the reference's release.
+pub const DEFAULT_CONFIG_RELOADER_IMAGE: &str =
+    "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct Options {
+    #[command(flatten)]
+    pub namespaces: Namespaces,
+    #[command(flatten)]
+    pub selectors: Selectors,
+    #[command(flatten)]
+    pub objects: WrittenObjects,
+    #[command(flatten)]
+    pub reloader: ConfigReloader,
+    #[command(flatten)]
+    pub kubelet: Kubelet,
+    #[command(flatten)]
+    pub web: Web,
+    #[command(flatten)]
+    pub leader_election: LeaderElection,
+}
+
+/// Which namespaces the operator watches and writes to. An empty list means
+/// "not set"; the per-kind lists fall back to `--namespaces`.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Namespaces")]
+pub struct Namespaces {
+    /// Namespaces to scope the interaction of the operator and the apiserver
+    /// (allow list). Comma-separated, repeatable. Mutually exclusive with
+    /// --deny-namespaces.
+    #[arg(long = "namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append, conflicts_with = "deny")]
+    pub allow: Vec<String>,
+    /// Namespaces not to scope the interaction of the operator (deny list).
+    /// Mutually exclusive with --namespaces.
+    #[arg(long = "deny-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
+    pub deny: Vec<String>,
+    /// Namespaces where Prometheus and PrometheusAgent resources and their
+    /// Secrets, ConfigMaps and StatefulSets are watched/created; takes
+    /// precedence over --namespaces/--deny-namespaces for those resources.
+    #[arg(long = "prometheus-instance-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
+    pub prometheus_instances: Vec<String>,
+    /// Namespaces where Alertmanager resources and their StatefulSets are
+    /// watched/created; takes precedence over --namespaces/--deny-namespaces.
+    #[arg(long = "alertmanager-instance-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
+    pub alertmanager_instances: Vec<String>,
+    /// Namespaces where AlertmanagerConfig resources are watched; takes
+    /// precedence over --namespaces/--deny-namespaces.
+    #[arg(long = "alertmanager-config-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
+    pub alertmanager_configs: Vec<String>,
+    /// Namespaces where ThanosRuler resources and their StatefulSets are
+    /// watched/created; takes precedence over --namespaces/--deny-namespaces.
+    #[arg(long = "thanos-ruler-instance-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
+    pub thanos_ruler_instances: Vec<String>,
+    /// Watch ConfigMaps and Secrets in the namespaces of both workload and
+    /// configuration resources (default: workload namespaces for Prometheus
+    /// and PrometheusAgent, configuration namespaces for Alertmanager).
+    #[arg(long = "watch-referenced-objects-in-all-namespaces", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub watch_referenced_objects_in_all_namespaces: bool,
+}
+
+impl Namespaces {
+    /// Where config resources (monitors, rules, …) are watched.
+    pub fn watched(&self) -> WatchedNamespaces {
+        WatchedNamespaces {
+            allow: self.allow.iter().cloned().collect(),
+            deny: self.deny.iter().cloned().collect(),
+        }
+    }
+
+    /// Where Prometheus and PrometheusAgent resources are watched.
+    pub fn prometheus_instances(&self) -> WatchedNamespaces {
+        self.instances(&self.prometheus_instances)
+    }
+
+    /// Where Alertmanager resources are watched.
+    pub fn alertmanager_instances(&self) -> WatchedNamespaces {
+        self.instances(&self.alertmanager_instances)
+    }
+
+    /// Where ThanosRuler resources are watched.
+    pub fn thanos_ruler_instances(&self) -> WatchedNamespaces {
+        self.instances(&self.thanos_ruler_instances)
+    }
+
+    /// Where AlertmanagerConfig resources are watched.
+    pub fn alertmanager_configs(&self) -> WatchedNamespaces {
+        self.instances(&self.alertmanager_configs)
+    }
+
+    /// A per-kind allow list replaces both general lists when it is set.
+    fn instances(&self, specific: &[String]) -> WatchedNamespaces {
+        if specific.is_empty() {
+            self.watched()
+        } else {
+            WatchedNamespaces::only(specific.iter().cloned())
+        }
+    }
+}
+
+/// Filters of the watched objects.
+#[derive(Clone, Debug, Default, clap::Args)]
+#[command(next_help_heading = "Watched objects")]
+pub struct Selectors {
+    /// Reconcile only the Prometheus, PrometheusAgent, Alertmanager and
+    /// ThanosRuler objects whose `operator.prometheus.io/controller-id`
+    /// annotation has this value (empty: objects without the annotation or
+    /// with an empty value).
+    #[arg(long = "controller-id", value_name = "ID", default_value = "")]
+    pub controller_id: String,
+    /// Label selector to filter Prometheus and PrometheusAgent resources.
+    #[arg(long = "prometheus-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub prometheus_instance_labels: Option<String>,
+    /// Label selector to filter Alertmanager resources.
+    #[arg(long = "alertmanager-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub alertmanager_instance_labels: Option<String>,
+    /// Label selector to filter ThanosRuler resources.
+    #[arg(long = "thanos-ruler-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub thanos_ruler_instance_labels: Option<String>,
+    /// Field selector to filter the Secrets to watch.
+    #[arg(long = "secret-field-selector", value_name = "SELECTOR", value_parser = field_selector)]
+    pub secret_fields: Option<String>,
+    /// Label selector to filter the Secrets to watch.
+    #[arg(long = "secret-label-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub secret_labels: Option<String>,
+    /// Field selector to filter the ConfigMaps to watch.
+    #[arg(long = "configmap-field-selector", value_name = "SELECTOR", value_parser = field_selector)]
+    pub configmap_fields: Option<String>,
+    /// Label selector to filter the ConfigMaps to watch.
+    #[arg(long = "configmap-label-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub configmap_labels: Option<String>,
+}
+
+/// What the operator writes into the objects it generates.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Generated objects")]
+pub struct WrittenObjects {
+    /// Labels added to all resources created by the operator
+    /// (`key=value,...`, repeatable).
+    #[arg(long = "labels", value_name = "KEY=VALUE,...", value_delimiter = ',', action = ArgAction::Append, value_parser = key_value)]
+    pub labels: Vec<(String, String)>,
+    /// Annotations added to all resources created by the operator
+    /// (`key=value,...`, repeatable).
+    #[arg(long = "annotations", value_name = "KEY=VALUE,...", value_delimiter = ',', action = ArgAction::Append, value_parser = key_value)]
+    pub annotations: Vec<(String, String)>,
+    /// The domain of the cluster, used to generate service FQDNs (empty: DNS
+    /// search domain expansion).
+    #[arg(long = "cluster-domain", value_name = "DOMAIN", default_value = "")]
+    pub cluster_domain: String,
+    /// Host used to communicate between local services on a pod.
+    #[arg(long = "localhost", value_name = "HOST", default_value = "localhost")]
+    pub localhost: String,
+    /// Prometheus default base image (without tag).
+    #[arg(long = "prometheus-default-base-image", value_name = "IMAGE", default_value = "quay.io/prometheus/prometheus")]
+    pub prometheus_base_image: String,
+    /// Alertmanager default base image (without tag).
+    #[arg(long = "alertmanager-default-base-image", value_name = "IMAGE", default_value = "quay.io/prometheus/alertmanager")]
+    pub alertmanager_base_image: String,
+    /// Thanos default base image (without tag).
+    #[arg(long = "thanos-default-base-image", value_name = "IMAGE", default_value = "quay.io/thanos/thanos")]
+    pub thanos_base_image: String,
+    /// Policy when a StatefulSet rollout is stuck.
+    #[arg(long = "repair-policy-for-statefulsets", value_name = "POLICY", value_enum, default_value = "none")]
+    pub repair_policy: RepairPolicy,
+    /// Disable the unmanaged configuration of a Prometheus whose resource
+    /// selectors are all unset.
+    #[arg(long = "disable-unmanaged-prometheus-configuration", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub disable_unmanaged_prometheus_configuration: bool,
+    /// Feature gates (`Name=true|false,...`): PrometheusAgentDaemonSet
+    /// (default false), PrometheusTopologySharding (true),
+    /// PrometheusShardRetentionPolicy (true), StatusForConfigurationResources
+    /// (false), RemoteWriteCustomResourceDefinition (false).
+    #[arg(long = "feature-gates", value_name = "NAME=BOOL,...", value_delimiter = ',', action = ArgAction::Append, value_parser = feature_gate)]
+    pub feature_gates: Vec<(String, bool)>,
+}
+
+impl WrittenObjects {
+    /// `--labels` as a map; a key given twice keeps its last value.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.labels.iter().cloned().collect()
+    }
+
+    /// `--annotations` as a map; a key given twice keeps its last value.
+    pub fn annotations(&self) -> BTreeMap<String, String> {
+        self.annotations.iter().cloned().collect()
+    }
+
+    /// Whether a feature gate is on (the reference's defaults unless set).
+    pub fn feature_enabled(&self, name: &str) -> bool {
+        self.feature_gates
+            .iter()
+            .rev()
+            .find(|(gate, _)| gate == name)
+            .map(|(_, on)| *on)
+            .unwrap_or_else(|| {
+                FEATURE_GATES
+                    .iter()
+                    .any(|(gate, default)| *gate == name && *default)
+            })
+    }
+}
+
+/// The reference's feature gates and their defaults.
+const FEATURE_GATES: [(&str, bool); 5] = [
+    ("PrometheusAgentDaemonSet", false),
+    ("PrometheusTopologySharding", true),
+    ("PrometheusShardRetentionPolicy", true),
+    ("StatusForConfigurationResources", false),
+    ("RemoteWriteCustomResourceDefinition", false),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RepairPolicy {
+    None,
+    Evict,
+    Delete,
+}
+
+/// The config-reloader sidecar. A resource of "0" is not set at all.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Config reloader")]
+pub struct ConfigReloader {
+    /// Prometheus config reloader image.
+    #[arg(long = "prometheus-config-reloader", value_name = "IMAGE", default_value = DEFAULT_CONFIG_RELOADER_IMAGE)]
+    pub image: String,
+    /// Config reloader CPU request ("0": none).
+    #[arg(long = "config-reloader-cpu-request", value_name = "QUANTITY", default_value = "10m", value_parser = quantity)]
+    pub cpu_request: String,
+    /// Config reloader CPU limit ("0": none).
+    #[arg(long = "config-reloader-cpu-limit", value_name = "QUANTITY", default_value = "10m", value_parser = quantity)]
+    pub cpu_limit: String,
+    /// Config reloader memory request ("0": none).
+    #[arg(long = "config-reloader-memory-request", value_name = "QUANTITY", default_value = "50Mi", value_parser = quantity)]
+    pub memory_request: String,
+    /// Config reloader memory limit ("0": none).
+    #[arg(long = "config-reloader-memory-limit", value_name = "QUANTITY", default_value = "50Mi", value_parser = quantity)]
+    pub memory_limit: String,
+    /// Enable liveness, readiness and startup probes on the config-reloader.
+    #[arg(long = "enable-config-reloader-probes", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub enable_probes: bool,
+}
+
+/// The kubelet endpoints controller (off unless --kubelet-service is set).
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Kubelet endpoints")]
+pub struct Kubelet {
+    /// Service/Endpoints object to write kubelets into, as `namespace/name`
+    /// (unset: the kubelet controller is off).
+    #[arg(long = "kubelet-service", value_name = "NAMESPACE/NAME", value_parser = namespaced_name)]
+    pub service: Option<(String, String)>,
+    /// Label selector to filter nodes.
+    #[arg(long = "kubelet-selector", value_name = "SELECTOR", value_parser = label_selector)]
+    pub selector: Option<String>,
+    /// Node address used for kubelets.
+    #[arg(long = "kubelet-node-address-priority", value_name = "PRIORITY", value_enum, default_value = "internal")]
+    pub node_address_priority: NodeAddressPriority,
+    /// Create Endpoints objects for kubelet targets.
+    #[arg(long = "kubelet-endpoints", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", action = ArgAction::Set)]
+    pub endpoints: bool,
+    /// Create EndpointSlice objects for kubelet targets.
+    #[arg(long = "kubelet-endpointslice", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub endpoint_slice: bool,
+    /// How often the kubelet Endpoints/EndpointSlice objects are reconciled.
+    #[arg(long = "kubelet-sync-period", value_name = "DURATION", default_value = "3m", value_parser = go_duration)]
+    pub sync_period: Duration,
+    /// Include the HTTP metrics port (10255) in the kubelet Service.
+    #[arg(long = "kubelet-http-metrics", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", action = ArgAction::Set)]
+    pub http_metrics: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NodeAddressPriority {
+    Internal,
+    External,
+}
+
+/// The HTTP server of /metrics, /healthz and /readyz.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Web server")]
+pub struct Web {
+    /// Address on which to expose metrics and health probes (`:8080` is
+    /// every interface).
+    #[arg(long = "web.listen-address", value_name = "[HOST]:PORT", default_value = ":8080", value_parser = listen_address)]
+    pub listen_address: SocketAddr,
+    /// Enable TLS for the web server (needs --web.cert-file and --web.key-file).
+    #[arg(long = "web.enable-tls", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub enable_tls: bool,
+    /// Certificate file (PEM) of the web server.
+    #[arg(long = "web.cert-file", value_name = "FILE", default_value = "/etc/tls/private/tls.crt")]
+    pub cert_file: PathBuf,
+    /// Private key file (PEM) matching --web.cert-file.
+    #[arg(long = "web.key-file", value_name = "FILE", default_value = "/etc/tls/private/tls.key")]
+    pub key_file: PathBuf,
+    /// Client CA certificate file: when it exists, clients must present a
+    /// certificate it signed.
+    #[arg(long = "web.client-ca-file", value_name = "FILE", default_value = "/etc/tls/private/tls-ca.crt")]
+    pub client_ca_file: PathBuf,
+    /// Minimum TLS version.
+    #[arg(long = "web.tls-min-version", value_name = "VERSION", value_enum, default_value = "VersionTLS13")]
+    pub tls_min_version: TlsVersion,
+    /// Enable HTTP/2 connections.
+    #[arg(long = "web.enable-http2", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub enable_http2: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersion {
+    #[value(name = "VersionTLS12")]
+    Tls12,
+    #[value(name = "VersionTLS13")]
+    Tls13,
+}
+
+/// Leader election on a `coordination.k8s.io/v1` Lease; the durations are
+/// client-go's defaults.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Leader election")]
+pub struct LeaderElection {
+    /// Run the controllers only while holding the Lease, so that several
+    /// replicas can run with one active.
+    #[arg(long = "leader-elect", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
+    pub enabled: bool,
+    /// Namespace of the Lease (default: the pod's namespace, else `default`).
+    #[arg(long = "leader-election-namespace", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Name of the Lease.
+    #[arg(long = "leader-election-id", value_name = "NAME", default_value = "promop")]
+    pub id: String,
+    /// How long a Lease is valid after its last renewal; other replicas wait
+    /// this long before taking over from a leader that stopped renewing.
+    #[arg(long = "leader-elect-lease-duration", value_name = "DURATION", default_value = "15s", value_parser = go_duration)]
+    pub lease_duration: Duration,
+    /// How long the leader keeps retrying a failed renewal before it gives
+    /// up leadership (and exits).
+    #[arg(long = "leader-elect-renew-deadline", value_name = "DURATION", default_value = "10s", value_parser = go_duration)]
+    pub renew_deadline: Duration,
+    /// Interval between attempts to acquire or renew the Lease.
+    #[arg(long = "leader-elect-retry-period", value_name = "DURATION", default_value = "2s", value_parser = go_duration)]
+    pub retry_period: Duration,
+}
+
+/// The options of a `promop run` without flags.
+impl Default for Options {
+    fn default() -> Self {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            options: Options,
+        }
+        Defaults::parse_from(["promop"]).options
+    }
+}
+
+impl Options {
+    /// Checks between flags that clap cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        let le = &self.leader_election;
+        if le.enabled && le.lease_duration <= le.renew_deadline {
+            return Err(
+                "--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline"
+                    .into(),
+            );
+        }
+        if le.enabled && le.renew_deadline <= le.retry_period {
+            return Err(
+                "--leader-elect-renew-deadline must be greater than --leader-elect-retry-period"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+// Value parsers: each accepts what the reference's flag type accepts.
+
+/// Kubernetes label selector syntax (`labels.Parse`): `k`, `!k`, `k=v`,
+/// `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k>1`, `k<1`.
+fn label_selector(text: &str) -> Result<String, String> {
+    static TERM: LazyLock<Regex> = LazyLock::new(|| {
+        let key = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?";
+        let value = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?";
+        Regex::new(&format!(
+            r"^\s*(?:!?\s*{key}|{key}\s*(?:==?|!=)\s*{value}|{key}\s+(?:in|notin)\s*\(\s*{value}(?:\s*,\s*{value})*\s*\)|{key}\s*[<>]\s*-?[0-9]+)\s*$"
+        ))
+        .expect("static regex")
+    });
+    for term in split_terms(text) {
+        if !TERM.is_match(term) {
+            return Err(format!("invalid label selector term {term:?}"));
+        }
+    }
+    Ok(text.to_owned())
+}
+
+/// Top-level comma-separated terms (commas inside `(...)` belong to a set).
+fn split_terms(text: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0u32;
+    text.split(move |c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        c == ',' && depth == 0
+    })
+    .filter(|term| !term.trim().is_empty())
+}
+
+/// Kubernetes field selector syntax (`fields.ParseSelector`): `k=v`, `k==v`,
+/// `k!=v`, comma-separated.
+fn field_selector(text: &str) -> Result<String, String> {
+    static TERM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[^=!,]+(?:==?|!=)[^,]*$").expect("static regex"));
+    for term in text.split(',').filter(|t| !t.is_empty()) {
+        if !TERM.is_match(term) {
+            return Err(format!("invalid field selector term {term:?}"));
+        }
+    }
+    Ok(text.to_owned())
+}
+
+/// A Kubernetes resource quantity (`resource.ParseQuantity`), kept as given.
+fn quantity(text: &str) -> Result<String, String> {
+    static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
+            .expect("static regex")
+    });
+    if QUANTITY.is_match(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {text:?}"))
+    }
+}
+
+fn key_value(pair: &str) -> Result<(String, String), String> {
+    match pair.split_once('=') {
+        Some((key, value)) => Ok((key.to_owned(), value.to_owned())),
+        None => Err(format!("invalid key=value pair: {pair:?}")),
+    }
+}
+
+fn feature_gate(pair: &str) -> Result<(String, bool), String> {
+    let (name, value) = key_value(pair)?;
+    if !FEATURE_GATES.iter().any(|(gate, _)| *gate == name) {
+        let known: Vec<&str> = FEATURE_GATES.iter().map(|(gate, _)| *gate).collect();
+        return Err(format!(
+            "unknown feature gate {name:?} (known: {})",
+            known.join(", ")
+        ));
+    }
+    let on = value
+        .parse()
+        .map_err(|_| format!("invalid value of {name}: {value:?} (true or false)"))?;
+    Ok((name, on))
+}
+
+fn namespaced_name(text: &str) -> Result<(String, String), String> {
+    match text.split_once('/') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok((ns.to_owned(), name.to_owned()))
+        }
+        _ => Err(format!("expected namespace/name, got {text:?}")),
+    }
+}
+
+/// Go's `host:port` listen address; an empty host is every interface.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("missing port in address {text:?}"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("invalid port in address {text:?}"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let ip = match host {
+        "" => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        "localhost" => std::net::Ipv4Addr::LOCALHOST.into(),
+        _ => host
+            .parse()
+            .map_err(|_| format!("invalid IP address in {text:?} (a host name is not supported)"))?,
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// Go's `time.ParseDuration` (`300ms`, `1.5h`, `2h45m`).
+pub fn go_duration(text: &str) -> Result<Duration, String> {
+    static PART: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([0-9]*\.?[0-9]+|[0-9]+\.)(ns|us|µs|ms|s|m|h)").expect("static regex")
+    });
+    let invalid = || format!("invalid duration {text:?}");
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut seconds = 0f64;
+    let mut end = 0;
+    for part in PART.captures_iter(text) {
+        let whole = part.get(0).ok_or_else(invalid)?;
+        if whole.start() != end {
+            return Err(invalid());
+        }
+        end = whole.end();
+        let n: f64 = part[1].parse().map_err(|_| invalid())?;
+        let unit = match &part[2] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            _ => 3600.0,
+        };
+        seconds += n * unit;
+    }
+    if end == 0 || end != text.len() {
+        return Err(invalid());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_references() {
+        let o = Options::default();
+        assert_eq!(o.reloader.cpu_request, "10m");
+        assert_eq!(o.reloader.memory_limit, "50Mi");
+        assert_eq!(o.reloader.image, DEFAULT_CONFIG_RELOADER_IMAGE);
+        assert_eq!(o.web.listen_address.port(), 8080);
+        assert!(o.web.listen_address.ip().is_unspecified());
+        assert!(!o.leader_election.enabled);
+        assert_eq!(o.leader_election.lease_duration, Duration::from_secs(15));
+        assert!(o.kubelet.service.is_none());
+        assert!(o.kubelet.endpoints);
+        assert_eq!(o.kubelet.sync_period, Duration::from_secs(180));
+        assert!(o.objects.feature_enabled("PrometheusTopologySharding"));
+        assert!(!o.objects.feature_enabled("PrometheusAgentDaemonSet"));
+        assert_eq!(o.namespaces.watched(), WatchedNamespaces::all());
+        assert!(o.validate().is_ok());
+    }
+
+    #[test]
+    fn label_selectors() {
+        for ok in [
+            "",
+            "app",
+            "!app",
+            "app=a,tier!=b",
+            "app==a",
+            "example.com/app in (a, b),env notin (x)",
+            "n>3",
+        ] {
+            assert!(label_selector(ok).is_ok(), "{ok}");
+        }
+        for bad in ["app=a=b", "in (a)", "app in a", "=x", "a b"] {
+            assert!(label_selector(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn field_selectors() {
+        assert!(field_selector("type!=kubernetes.io/dockercfg,metadata.name=x").is_ok());
+        assert!(field_selector("type").is_err());
+    }
+
+    #[test]
+    fn quantities() {
+        for ok in ["0", "10m", "50Mi", "1.5", "1e3", ".5"] {
+            assert!(quantity(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "ten", "10 m", "10mb"] {
+            assert!(quantity(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(go_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(go_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(go_duration("15").is_err());
+        assert!(go_duration("s").is_err());
+        assert!(go_duration("1m x").is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            listen_address("127.0.0.1:9090"),
+            Ok("127.0.0.1:9090".parse().unwrap())
+        );
+        assert_eq!(listen_address("[::1]:80"), Ok("[::1]:80".parse().unwrap()));
+        assert!(listen_address("8080").is_err());
+    }
+
+    #[test]
+    fn per_kind_namespaces_replace_the_general_lists() {
+        let mut o = Options::default();
+        o.namespaces.deny = vec!["kube-system".into()];
+        o.namespaces.prometheus_instances = vec!["monitoring".into()];
+        assert_eq!(
+            o.namespaces.prometheus_instances(),
+            WatchedNamespaces::only(["monitoring"])
+        );
+        assert!(!o.namespaces.alertmanager_instances().watches("kube-system"));
+    }
+}
