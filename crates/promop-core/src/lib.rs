@@ -3,6 +3,9 @@
 //! Snapshot in, desired state out: nothing here does I/O, reads a clock or
 //! draws random numbers. The operator fills a [`snapshot::Snapshot`] from its
 //! caches, `promop render` from manifest files; both get the same output.
+pub mod alertmanager;
+pub mod k8s;
+pub mod desired;
 pub mod manifests;
 pub mod pipeline;
 pub mod prometheus;

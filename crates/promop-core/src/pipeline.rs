@@ -1,5 +1,8 @@
 //! The whole job for one workload: select its config objects, then generate
 //! its configuration. Used by `promop render` and by the operator alike.
+mod alertmanager;
+
+pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
 use crate::prometheus::{self, ConfigInput, GenerateError, Workload};
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::Rejection;
@@ -15,19 +18,18 @@ pub struct PrometheusOutput<'a> {
     pub selection: Selection<'a>,
 }
 
-/// The reference mounts at least this many rule ConfigMaps, listing names
-/// that may not exist yet, so that the StatefulSet does not change as rules
-/// come and go.
-const MIN_RULE_CONFIG_MAPS: usize = 3;
-
-/// Names of the rule ConfigMaps (`prometheus-<name>-rulefiles-<n>`).
-fn rule_config_map_names(name: &str, selection: &Selection<'_>) -> Vec<String> {
-    // Until the PrometheusRule generation splits rules by size, they all fit
-    // in the first ConfigMap.
-    let used = usize::from(!selection.prometheus_rules.selected.is_empty());
-    (0..used.max(MIN_RULE_CONFIG_MAPS))
-        .map(|i| format!("prometheus-{name}-rulefiles-{i}"))
-        .collect()
+/// Names of the rule ConfigMaps to list in `rule_files` and mount
+/// (`prometheus-<name>-rulefiles-<n>`, at least three): as many as the
+/// selected rules need once split by size.
+fn rule_config_map_names(
+    snapshot: &Snapshot,
+    workload: Workload<'_>,
+    selection: &Selection<'_>,
+) -> Vec<String> {
+    // The version was checked by the selection, the only way this can fail.
+    prometheus::rules::config_maps(snapshot, workload, selection)
+        .map(|maps| maps.names)
+        .unwrap_or_default()
 }
 
 /// Why a workload got no configuration.
@@ -37,6 +39,8 @@ pub enum PipelineError {
     Select(#[from] SelectError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Alertmanager(#[from] crate::alertmanager::GenerateError),
     #[error("{kind} {namespace}/{name}: {rejection}")]
     InvalidWorkload {
         kind: &'static str,
@@ -87,7 +91,7 @@ pub fn prometheus_config<'a>(
         .iter()
         .map(|s| s.object)
         .collect();
-    let rule_config_maps = rule_config_map_names(workload.name(), &selection);
+    let rule_config_maps = rule_config_map_names(snapshot, workload, &selection);
     let input = ConfigInput {
         service_monitors: &service_monitors,
         pod_monitors: &pod_monitors,

@@ -64,7 +64,10 @@ pub async fn apply<K: Written>(
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
     let cached = cache.get(&ObjectRef::new(&name).within(&namespace));
     if let Some(existing) = cached {
-        if is_current(&serde_json::to_value(&*existing)?, &serde_json::to_value(desired)?) {
+        if is_current(
+            &serde_json::to_value(&*existing)?,
+            &serde_json::to_value(desired)?,
+        ) {
             return Ok(Outcome::Unchanged);
         }
     }
@@ -128,7 +131,8 @@ pub async fn prune_numbered<K: Written>(
             .iter()
             .any(|o| o.uid == owner_uid && o.controller == Some(true));
         if numbered && controlled && !keep.contains(&name) {
-            let api: Api<K> = Api::namespaced(client.clone(), &object.namespace().unwrap_or_default());
+            let api: Api<K> =
+                Api::namespaced(client.clone(), &object.namespace().unwrap_or_default());
             match api.delete(&name, &DeleteParams::default()).await {
                 Ok(_) => deleted += 1,
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
@@ -157,11 +161,18 @@ fn contains(existing: &Value, desired: &Value, gz_map: Option<&str>, at: &str) -
             if gz_map == Some(at) && key.ends_with(".gz") {
                 return gunzipped(have).is_some() && gunzipped(have) == gunzipped(want);
             }
-            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            let path = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
             contains(have, want, gz_map, &path)
         }),
         (Value::Array(e), Value::Array(d)) => {
-            e.len() == d.len() && e.iter().zip(d).all(|(have, want)| contains(have, want, None, "[]"))
+            e.len() == d.len()
+                && e.iter()
+                    .zip(d)
+                    .all(|(have, want)| contains(have, want, None, "[]"))
         }
         (have, want) => have == want,
     }
@@ -177,7 +188,9 @@ fn gunzipped(value: &Value) -> Option<Vec<u8>> {
         return Some(bytes);
     }
     let mut out = Vec::new();
-    GzDecoder::new(bytes.as_slice()).read_to_end(&mut out).ok()?;
+    GzDecoder::new(bytes.as_slice())
+        .read_to_end(&mut out)
+        .ok()?;
     Some(out)
 }
 

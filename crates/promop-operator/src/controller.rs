@@ -21,15 +21,15 @@ use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource, ResourceExt};
 use promop_api::v1::Prometheus;
+use promop_api::v1::prometheus::WhenScaledRetentionType;
 use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::pipeline::prometheus_config;
 use promop_core::select::reasons::Reason;
 use promop_core::select::{KindSelection, Selection};
 use promop_core::snapshot::{ObjectKey, ReadKeys};
 
-use crate::apply::{self, Outcome};
-use crate::config_secret;
 use crate::error::Error;
+use crate::objects::{self, Desired};
 use crate::options::Options;
 use crate::snapshot::{self, Fetched, MAX_ROUNDS};
 use crate::status::{self, Reconciled};
@@ -68,7 +68,7 @@ pub async fn run(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let watches = Watches::new(&client).await;
+    let watches = Watches::new(&client, &options).await;
     let stores = watches.stores.clone();
     let readiness = tokio::spawn(async move {
         watches.readiness.await;
@@ -100,17 +100,22 @@ pub async fn run(
     let prometheuses = Controller::for_stream(watches.prometheuses, stores.prometheuses.clone())
         .reconcile_on(prometheus_rx)
         .graceful_shutdown_on(stop_prometheus)
-        .run(reconcile::<Prometheus>, error_policy::<Prometheus>, context.clone())
-        .for_each(log_result);
-    let agents = Controller::for_stream(watches.prometheus_agents, stores.prometheus_agents.clone())
-        .reconcile_on(agent_rx)
-        .graceful_shutdown_on(stop_agents)
         .run(
-            reconcile::<PrometheusAgent>,
-            error_policy::<PrometheusAgent>,
-            context,
+            reconcile::<Prometheus>,
+            error_policy::<Prometheus>,
+            context.clone(),
         )
         .for_each(log_result);
+    let agents =
+        Controller::for_stream(watches.prometheus_agents, stores.prometheus_agents.clone())
+            .reconcile_on(agent_rx)
+            .graceful_shutdown_on(stop_agents)
+            .run(
+                reconcile::<PrometheusAgent>,
+                error_policy::<PrometheusAgent>,
+                context,
+            )
+            .for_each(log_result);
     future::join(prometheuses, agents).await;
     dispatch.abort();
     readiness.abort();
@@ -160,7 +165,9 @@ async fn dispatch(
         telemetry::watch_event(touched.kind.as_str());
         for p in ctx.stores.prometheuses.state() {
             if ctx.triggers.concerns(p.as_ref(), &touched) {
-                prometheuses.unbounded_send(ObjectRef::from_obj(p.as_ref())).ok();
+                prometheuses
+                    .unbounded_send(ObjectRef::from_obj(p.as_ref()))
+                    .ok();
             }
         }
         for a in ctx.stores.prometheus_agents.state() {
@@ -171,11 +178,18 @@ async fn dispatch(
     }
 }
 
-async fn reconcile<K: WorkloadResource>(object: Arc<K>, ctx: Arc<Context>) -> Result<Action, Error> {
+async fn reconcile<K: WorkloadResource>(
+    object: Arc<K>,
+    ctx: Arc<Context>,
+) -> Result<Action, Error> {
     let started = Instant::now();
     let id = WorkloadId::of(object.as_ref());
     let result = reconcile_steps(object.as_ref(), &ctx, &id).await;
-    let controller = if id.kind == "Prometheus" { "prometheus" } else { "prometheus-agent" };
+    let controller = if id.kind == "Prometheus" {
+        "prometheus"
+    } else {
+        "prometheus-agent"
+    };
     match &result {
         Ok(_) => {
             telemetry::reconciled(controller, ReconcileResult::Success, started.elapsed());
@@ -185,7 +199,11 @@ async fn reconcile<K: WorkloadResource>(object: Arc<K>, ctx: Arc<Context>) -> Re
                 .remove(&id);
         }
         Err(error) => {
-            telemetry::reconciled(controller, ReconcileResult::Error(error.reason()), started.elapsed());
+            telemetry::reconciled(
+                controller,
+                ReconcileResult::Error(error.reason()),
+                started.elapsed(),
+            );
             // The status says why, as the reference's Reconciled condition does.
             let reconciled = Reconciled {
                 ok: false,
@@ -211,33 +229,37 @@ async fn reconcile_steps<K: WorkloadResource>(
         ctx.triggers.forget(id);
         return Ok(Action::await_change());
     }
+    if let Some(why) = not_ours(object, &ctx.options) {
+        tracing::debug!(workload = %id, why, "not managed by this operator, skipped");
+        ctx.triggers.forget(id);
+        return Ok(Action::await_change());
+    }
     if object.workload().common().paused == Some(true) {
         tracing::debug!(workload = %id, "paused, skipped");
         return Ok(Action::await_change());
     }
-    let reconciled = if unmanaged(object) {
-        let desired = config_secret::desired(object, "")?;
-        apply::create_if_absent(&ctx.client, &ctx.stores.owned.secrets, &desired).await?;
-        Reconciled {
-            ok: true,
-            reason: "ConfigurationUnmanaged".into(),
-            message: UNMANAGED_MESSAGE.into(),
-        }
+    let unmanaged = unmanaged(object, &ctx.options);
+    let generated = generate(object, ctx, unmanaged).await?;
+    report(object, ctx, id, &generated.rejected).await;
+    ctx.triggers.record(id.clone(), generated.used);
+    let uid = object
+        .uid()
+        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
+    let written = objects::write(&ctx.client, &ctx.stores.owned, &uid, &generated.desired).await?;
+    if written > 0 {
+        tracing::info!(workload = %id, objects = written, "objects written");
+    }
+    let (reason, message) = if unmanaged {
+        ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
+    } else if generated.nothing_selected {
+        ("NoSelectedResources", NO_SELECTED_MESSAGE)
     } else {
-        let generated = generate(object, ctx).await?;
-        report(object, ctx, id, &generated.rejected).await;
-        ctx.triggers.record(id.clone(), generated.used);
-        let desired = config_secret::desired(object, &generated.config)?;
-        if apply::apply(&ctx.client, &ctx.stores.owned.secrets, &desired).await?
-            == Outcome::Written
-        {
-            tracing::info!(workload = %id, secret = desired.name_any(), "configuration written");
-        }
-        Reconciled {
-            ok: true,
-            reason: if generated.nothing_selected { "NoSelectedResources".into() } else { String::new() },
-            message: if generated.nothing_selected { NO_SELECTED_MESSAGE.into() } else { String::new() },
-        }
+        ("", "")
+    };
+    let reconciled = Reconciled {
+        ok: true,
+        reason: reason.into(),
+        message: message.into(),
     };
     write_status(object, ctx, &reconciled).await?;
     Ok(Action::requeue(STATUS_REFRESH))
@@ -256,7 +278,7 @@ struct Rejected {
 
 /// What one generation produced, owned (the snapshot is gone).
 struct Generated {
-    config: String,
+    desired: Desired,
     rejected: Vec<Rejected>,
     used: HashSet<(Kind, ObjectKey)>,
     nothing_selected: bool,
@@ -264,9 +286,13 @@ struct Generated {
 
 /// Runs the core on a snapshot of the caches, fetching the Secrets and
 /// ConfigMaps it reads until it reads nothing new.
-async fn generate<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<Generated, Error> {
+async fn generate<K: WorkloadResource>(
+    object: &K,
+    ctx: &Context,
+    unmanaged: bool,
+) -> Result<Generated, Error> {
     for _ in 0..MAX_ROUNDS {
-        let (generated, reads) = generate_once(object, ctx)?;
+        let (generated, reads) = generate_once(object, ctx, unmanaged)?;
         let fetched_secrets = ctx
             .fetched
             .secrets
@@ -284,26 +310,86 @@ async fn generate<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<Gene
     Err(Error::ReferencesUnsettled(MAX_ROUNDS))
 }
 
-fn generate_once<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<(Generated, ReadKeys), Error> {
+fn generate_once<K: WorkloadResource>(
+    object: &K,
+    ctx: &Context,
+    unmanaged: bool,
+) -> Result<(Generated, ReadKeys), Error> {
     let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
-    let output = prometheus_config(
-        &snapshot,
-        object.workload(),
-        &ctx.options.namespaces.watched(),
-    )?;
+    let workload = object.workload();
+    let output = prometheus_config(&snapshot, workload, &ctx.options.namespaces.watched())?;
     let selection = &output.selection;
+    let config = if unmanaged {
+        String::new()
+    } else {
+        promop_core::yaml::to_string(&output.config)
+    };
+    let rules = promop_core::prometheus::rules::config_maps(&snapshot, workload, selection)?;
+    let built = promop_core::desired::prometheus_objects(
+        &snapshot,
+        workload,
+        &config,
+        &rules.names,
+        &objects::operator_options(&ctx.options),
+    )?;
     let mut rejected = Vec::new();
     let mut used = HashSet::new();
-    collect(Kind::ServiceMonitor, &selection.service_monitors, &mut rejected, &mut used);
-    collect(Kind::PodMonitor, &selection.pod_monitors, &mut rejected, &mut used);
+    collect(
+        Kind::ServiceMonitor,
+        &selection.service_monitors,
+        &mut rejected,
+        &mut used,
+    );
+    collect(
+        Kind::PodMonitor,
+        &selection.pod_monitors,
+        &mut rejected,
+        &mut used,
+    );
     collect(Kind::Probe, &selection.probes, &mut rejected, &mut used);
-    collect(Kind::ScrapeConfig, &selection.scrape_configs, &mut rejected, &mut used);
-    collect(Kind::PrometheusRule, &selection.prometheus_rules, &mut rejected, &mut used);
+    collect(
+        Kind::ScrapeConfig,
+        &selection.scrape_configs,
+        &mut rejected,
+        &mut used,
+    );
+    // The rule generation rejects more than the selection (PromQL,
+    // durations…) and repeats the selection's rejections.
+    collect(
+        Kind::PrometheusRule,
+        &selection.prometheus_rules,
+        &mut Vec::new(),
+        &mut used,
+    );
+    for (key, why) in &rules.rejected {
+        let (ns, name) = key.split_once('/').unwrap_or(("", key));
+        used.insert((Kind::PrometheusRule, ObjectKey::new(ns, name)));
+        rejected.push(Rejected {
+            kind: Kind::PrometheusRule.as_str(),
+            key: key.clone(),
+            why: why.to_string(),
+        });
+    }
     let reads = snapshot.reads.keys();
     used.extend(reads.secrets.iter().map(|k| (Kind::Secret, k.clone())));
-    used.extend(reads.config_maps.iter().map(|k| (Kind::ConfigMap, k.clone())));
+    used.extend(
+        reads
+            .config_maps
+            .iter()
+            .map(|k| (Kind::ConfigMap, k.clone())),
+    );
+    let retain_shards = workload
+        .server()
+        .and_then(|s| s.shard_retention_policy.as_ref())
+        .and_then(|p| p.when_scaled.as_ref())
+        == Some(&WhenScaledRetentionType::Retain);
     let generated = Generated {
-        config: promop_core::yaml::to_string(&output.config),
+        desired: Desired {
+            objects: built,
+            rule_config_maps: rules.config_maps,
+            unmanaged_config: unmanaged,
+            retain_shards,
+        },
         rejected,
         used,
         nothing_selected: nothing_selected(selection),
@@ -347,7 +433,12 @@ fn collect<T>(
 
 /// Logs every rejected object and publishes a Warning event on it when the
 /// set of rejections changed since the last reconcile.
-async fn report<K: WorkloadResource>(object: &K, ctx: &Context, id: &WorkloadId, rejected: &[Rejected]) {
+async fn report<K: WorkloadResource>(
+    object: &K,
+    ctx: &Context,
+    id: &WorkloadId,
+    rejected: &[Rejected],
+) {
     let now: BTreeSet<String> = rejected
         .iter()
         .map(|r| format!("{} {}: {}", r.kind, r.key, r.why))
@@ -377,9 +468,7 @@ async fn report<K: WorkloadResource>(object: &K, ctx: &Context, id: &WorkloadId,
             reason: "InvalidConfiguration".into(),
             note: Some(truncate(&format!(
                 "{} was rejected due to invalid configuration ({}): {}",
-                r.kind,
-                id,
-                r.why
+                r.kind, id, r.why
             ))),
             action: "Reconcile".into(),
             secondary: Some(object.object_ref(&())),
@@ -432,7 +521,13 @@ async fn write_status<K: WorkloadResource>(
     let refs: Vec<Option<&k8s_openapi::api::apps::v1::StatefulSet>> =
         sets.iter().map(|s| s.as_deref()).collect();
     let replicas = workload.common().replicas.unwrap_or(1);
-    let desired = status::desired(object, &refs, replicas, reconciled, k8s_openapi::jiff::Timestamp::now());
+    let desired = status::desired(
+        object,
+        &refs,
+        replicas,
+        reconciled,
+        k8s_openapi::jiff::Timestamp::now(),
+    );
     status::write(&ctx.client, object, desired).await
 }
 
@@ -445,12 +540,54 @@ fn stateful_set_name<K: WorkloadResource>(name: &str, shard: i32) -> String {
     }
 }
 
+/// The annotation that assigns a workload to one of several operators
+/// (`--controller-id`).
+const CONTROLLER_ID_ANNOTATION: &str = "operator.prometheus.io/controller-id";
+
+/// Why this operator leaves the workload alone, if it does: outside
+/// `--prometheus-instance-namespaces` (or `--namespaces`/`--deny-namespaces`),
+/// not matching `--prometheus-instance-selector`, or assigned to another
+/// `--controller-id`.
+fn not_ours<K: WorkloadResource>(object: &K, options: &Options) -> Option<&'static str> {
+    let namespace = object.namespace().unwrap_or_default();
+    if !options
+        .namespaces
+        .prometheus_instances()
+        .watches(&namespace)
+    {
+        return Some("namespace not watched");
+    }
+    let id = object
+        .annotations()
+        .get(CONTROLLER_ID_ANNOTATION)
+        .map_or("", String::as_str);
+    if id != options.selectors.controller_id {
+        return Some("controller-id annotation of another operator");
+    }
+    if let Some(selector) = &options.selectors.prometheus_instance_labels {
+        if !label_selector_matches(selector, object.labels()) {
+            return Some("labels do not match --prometheus-instance-selector");
+        }
+    }
+    None
+}
+
+/// Whether `labels` match a label selector in kubectl's syntax
+/// (`a=b,c!=d,e in (f,g),!h`); the flag was validated when parsed.
+fn label_selector_matches(
+    selector: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    promop_core::select::label_selector::Selector::parse(selector).is_ok_and(|s| s.matches(labels))
+}
+
 /// No monitor selector at all: the user manages the configuration (as the
 /// reference does without `--disable-unmanaged-prometheus-configuration`).
-fn unmanaged<K: WorkloadResource>(object: &K) -> bool {
+fn unmanaged<K: WorkloadResource>(object: &K, options: &Options) -> bool {
     let w = object.workload();
     let c = w.common();
-    w.server().is_some()
+    !options.objects.disable_unmanaged_prometheus_configuration
+        && w.server().is_some()
         && c.service_monitor_selector.is_none()
         && c.pod_monitor_selector.is_none()
         && c.probe_selector.is_none()

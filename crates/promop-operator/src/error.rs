@@ -14,13 +14,16 @@ pub enum Error {
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
     /// The workload's objects cannot be built (e.g. an invalid spec field).
-    #[error("{0}")]
-    Build(String),
+    #[error(transparent)]
+    Objects(#[from] promop_core::desired::ObjectsError),
+    #[error(transparent)]
+    Rules(#[from] promop_core::prometheus::rules::RulesError),
     /// Generations kept reading Secrets/ConfigMaps not fetched yet.
     #[error("referenced Secrets and ConfigMaps still changing after {0} rounds")]
     ReferencesUnsettled(usize),
-    #[error("compressing the configuration: {0}")]
-    Compress(#[source] std::io::Error),
+    /// A StatefulSet was deleted to be created again (immutable fields).
+    #[error("StatefulSet {0} deleted to be recreated with changed immutable fields")]
+    Recreating(String),
     #[error("encoding an object: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("Kubernetes API: {0}")]
@@ -34,9 +37,10 @@ impl Error {
             Self::IncompleteObject(..) => "incomplete_object",
             Self::CachesNotReady(_) => "caches_not_ready",
             Self::Pipeline(_) => "invalid_configuration",
-            Self::Build(_) => "invalid_spec",
+            Self::Objects(_) => "invalid_spec",
+            Self::Rules(_) => "invalid_rules",
             Self::ReferencesUnsettled(_) => "references_unsettled",
-            Self::Compress(_) => "compress",
+            Self::Recreating(_) => "recreating",
             Self::Encode(_) => "encode",
             Self::Kube(_) => "kube_api",
         }

@@ -109,7 +109,10 @@ fn router(metrics: PrometheusHandle) -> Router {
                 let body = metrics.render();
                 async move {
                     (
-                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                        [(
+                            header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8",
+                        )],
                         body,
                     )
                 }

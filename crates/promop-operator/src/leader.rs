@@ -135,7 +135,9 @@ where
         match lease.try_acquire_or_renew().await {
             Ok(true) => break,
             Ok(false) => {}
-            Err(error) => tracing::warn!(%error, lease = %lease.describe(), "cannot acquire the lease"),
+            Err(error) => {
+                tracing::warn!(%error, lease = %lease.describe(), "cannot acquire the lease")
+            }
         }
         tokio::select! {
             () = shutdown.clone() => return Ok(()),
@@ -168,8 +170,12 @@ where
         let left = config.renew_deadline.saturating_sub(renewed.elapsed());
         match timeout(left, lease.try_acquire_or_renew()).await {
             Ok(Ok(true)) => renewed = Instant::now(),
-            Ok(Ok(false)) => break Some(format!("{} is held by another replica", lease.describe())),
-            Ok(Err(error)) => tracing::warn!(%error, lease = %lease.describe(), "cannot renew the lease"),
+            Ok(Ok(false)) => {
+                break Some(format!("{} is held by another replica", lease.describe()));
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, lease = %lease.describe(), "cannot renew the lease")
+            }
             Err(_) => tracing::warn!(lease = %lease.describe(), "renewing the lease timed out"),
         }
         if renewed.elapsed() >= config.renew_deadline {
@@ -185,7 +191,9 @@ where
         None => {
             match lease.release().await {
                 Ok(()) => tracing::info!(lease = %lease.describe(), "leadership released"),
-                Err(error) => tracing::warn!(%error, lease = %lease.describe(), "cannot release the lease; others take over when it expires"),
+                Err(error) => {
+                    tracing::warn!(%error, lease = %lease.describe(), "cannot release the lease; others take over when it expires")
+                }
             }
             Ok(())
         }

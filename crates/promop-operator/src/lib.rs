@@ -1,12 +1,12 @@
 //! Controllers of promop (kube-rs): reflector caches feed the core's
 //! snapshot; the generated objects are written with server-side apply.
 mod apply;
-mod config_secret;
 mod contents;
 mod controller;
 mod error;
 pub mod http;
 pub mod leader;
+mod objects;
 pub mod options;
 mod snapshot;
 mod status;

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
 use crate::error::Error;
+use crate::options::Options;
 
 /// The label selecting what the operators write (the reference's label, kept
 /// so that a takeover finds the reference's objects).
@@ -117,7 +118,7 @@ impl Watches {
     /// Starts the watches (lazily: they run as their streams are polled).
     /// Kinds whose CRD is not installed get an empty cache and a warning, so
     /// that the other kinds keep working.
-    pub async fn new(client: &Client) -> Self {
+    pub async fn new(client: &Client, options: &Options) -> Self {
         let mut changes = Vec::new();
         let mut waits: Vec<BoxFuture<'static, bool>> = Vec::new();
         let (prometheuses, prometheus_stream) = cached(client, &mut waits, None).await;
@@ -134,23 +135,43 @@ impl Watches {
         let stores = Stores {
             prometheuses,
             prometheus_agents,
-            service_monitors: ticking(client, Kind::ServiceMonitor, &mut changes, &mut waits)
-                .await,
+            service_monitors: ticking(client, Kind::ServiceMonitor, &mut changes, &mut waits).await,
             pod_monitors: ticking(client, Kind::PodMonitor, &mut changes, &mut waits).await,
             probes: ticking(client, Kind::Probe, &mut changes, &mut waits).await,
             scrape_configs: ticking(client, Kind::ScrapeConfig, &mut changes, &mut waits).await,
-            prometheus_rules: ticking(client, Kind::PrometheusRule, &mut changes, &mut waits)
-                .await,
+            prometheus_rules: ticking(client, Kind::PrometheusRule, &mut changes, &mut waits).await,
             namespaces: ticking(client, Kind::Namespace, &mut changes, &mut waits).await,
-            secrets: metadata(client, Kind::Secret, &mut changes, &mut waits),
-            config_maps: metadata(client, Kind::ConfigMap, &mut changes, &mut waits),
+            secrets: metadata(
+                client,
+                Kind::Secret,
+                filtered(
+                    &options.selectors.secret_labels,
+                    &options.selectors.secret_fields,
+                ),
+                &mut changes,
+                &mut waits,
+            ),
+            config_maps: metadata(
+                client,
+                Kind::ConfigMap,
+                filtered(
+                    &options.selectors.configmap_labels,
+                    &options.selectors.configmap_fields,
+                ),
+                &mut changes,
+                &mut waits,
+            ),
             owned,
             ready,
         };
         Self {
             readiness: Box::pin(async move {
                 // A dropped writer means shutdown: stay not ready.
-                if futures::future::join_all(waits).await.into_iter().all(|ok| ok) {
+                if futures::future::join_all(waits)
+                    .await
+                    .into_iter()
+                    .all(|ok| ok)
+                {
                     ready_tx.send_replace(true);
                 }
             }),
@@ -218,7 +239,9 @@ where
         .touched_objects()
         .boxed();
     let ready = reader.clone();
-    waits.push(Box::pin(async move { ready.wait_until_ready().await.is_ok() }));
+    waits.push(Box::pin(
+        async move { ready.wait_until_ready().await.is_ok() },
+    ));
     (reader, stream)
 }
 
@@ -251,10 +274,23 @@ where
     store
 }
 
+/// A watch limited by `--secret-label-selector` and the like.
+fn filtered(labels: &Option<String>, fields: &Option<String>) -> watcher::Config {
+    let mut config = watcher::Config::default();
+    if let Some(labels) = labels {
+        config = config.labels(labels);
+    }
+    if let Some(fields) = fields {
+        config = config.fields(fields);
+    }
+    config
+}
+
 /// A metadata-only cache of kind `K`.
 fn metadata<K>(
     client: &Client,
     kind: Kind,
+    config: watcher::Config,
     changes: &mut Vec<BoxStream<'static, Touched>>,
     waits: &mut Vec<BoxFuture<'static, bool>>,
 ) -> Store<PartialObjectMeta<K>>
@@ -263,7 +299,7 @@ where
 {
     let (reader, writer) = reflector::store();
     let api = Api::<PartialObjectMeta<K>>::all(client.clone());
-    let stream = watcher(api, watcher::Config::default())
+    let stream = watcher(api, config)
         .default_backoff()
         .modify(|object: &mut PartialObjectMeta<K>| object.metadata.managed_fields = None)
         .reflect(writer)
@@ -271,7 +307,9 @@ where
         .boxed();
     changes.push(touched(stream, move |_| kind));
     let ready = reader.clone();
-    waits.push(Box::pin(async move { ready.wait_until_ready().await.is_ok() }));
+    waits.push(Box::pin(
+        async move { ready.wait_until_ready().await.is_ok() },
+    ));
     reader
 }
 

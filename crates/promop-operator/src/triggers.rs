@@ -117,7 +117,10 @@ mod tests {
         );
         assert!(triggers.concerns(&p, &touched(Kind::ServiceMonitor, "x", "sm", "b")));
         // Unselected without a selector: nothing.
-        assert!(!triggers.concerns(&prometheus(None), &touched(Kind::ServiceMonitor, "x", "o", "a")));
+        assert!(!triggers.concerns(
+            &prometheus(None),
+            &touched(Kind::ServiceMonitor, "x", "o", "a")
+        ));
     }
 
     #[test]

@@ -10,7 +10,6 @@ use promop_core::prometheus::Workload;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-
 /// A workload CR served by a controller of promop.
 pub trait WorkloadResource:
     Resource<DynamicType = (), Scope = NamespaceResourceScope>

@@ -211,7 +211,7 @@ async fn a_dead_leader_is_replaced_once_its_lease_expired() -> Result<()> {
     // Not before the dead leader's Lease expired: the new acquireTime is at
     // least one lease duration after the last renewal (both written by this
     // machine's clock).
-    let acquired = taken_spec.acquire_time.context("no acquireTime")?.0;
+    let acquired = taken_spec.acquire_time.clone().context("no acquireTime")?.0;
     let expiry = last_renew + jiff_duration(LEASE_DURATION)?;
     ensure!(
         acquired >= expiry,

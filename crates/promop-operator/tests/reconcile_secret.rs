@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, ResourceExt};
 use promop_core::manifests::{Loaded, Strictness};
@@ -126,9 +127,13 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     apply_manifests(&client, MONITOR).await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
-        let _ = stopped.await;
-    }));
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let want = rendered(&[WORKLOAD, MONITOR])?;
     ensure!(
@@ -220,20 +225,50 @@ async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
         "reference:\n{by_reference}\npromop:\n{want}"
     );
     // Let the reference settle (it may write more than once), then stop it.
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), NAMESPACE);
+    let start = Instant::now();
+    while sets.get_opt("prometheus-main").await?.is_none() {
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "no StatefulSet from the reference"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     tokio::time::sleep(Duration::from_secs(2)).await;
     drop(reference);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
     let reference_secret = secrets.get("prometheus-main").await?;
+    let reference_set = sets.get("prometheus-main").await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
-        let _ = stopped.await;
-    }));
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = secrets.get("prometheus-main").await?;
     ensure!(
         after.resource_version() == reference_secret.resource_version(),
         "promop rewrote an identical configuration"
+    );
+    // No rollout: the pod template is the reference's, and the StatefulSet's
+    // spec did not change (its generation counts spec changes).
+    let ours = sets.get("prometheus-main").await?;
+    let template = |s: &StatefulSet| serde_json::to_value(&s.spec.template).unwrap_or_default();
+    ensure!(
+        template(&ours) == template(&reference_set),
+        "pod template changed:\nreference {:#}\npromop {:#}",
+        template(&reference_set),
+        template(&ours)
+    );
+    ensure!(
+        ours.metadata.generation == reference_set.metadata.generation,
+        "StatefulSet spec changed: generation {:?} -> {:?}",
+        reference_set.metadata.generation,
+        ours.metadata.generation
     );
 
     apply_manifests(&client, MONITOR_RELABELED).await?;
@@ -304,9 +339,13 @@ async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
     apply_manifests(&client, UNMANAGED_AND_BAD).await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(client.clone(), promop_operator::Options::default(), async {
-        let _ = stopped.await;
-    }));
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let manifests = [WORKLOAD, MONITOR, UNMANAGED_AND_BAD];
     let want = rendered(&manifests)?;
@@ -337,6 +376,123 @@ async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
         "{data:?}"
     );
 
+    stop.send(()).ok();
+    tokio::time::timeout(Duration::from_secs(10), controller)
+        .await
+        .context("controller did not stop on shutdown")??;
+    Ok(())
+}
+
+const STRICT_AND_BAD: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: main, namespace: monitoring}
+spec:
+  version: v3.5.0
+  serviceMonitorSelector: {}
+  arbitraryFSAccessThroughSMs: {deny: true}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: bad-regex, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: bad}}
+  endpoints:
+  - port: web
+    relabelings:
+    - sourceLabels: [__meta_kubernetes_pod_name]
+      regex: "(unclosed"
+      targetLabel: pod
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: token-file, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: file}}
+  endpoints:
+  - port: web
+    bearerTokenFile: /etc/hostname
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: missing-secret, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: secret}}
+  endpoints:
+  - port: web
+    basicAuth:
+      username: {name: nope, key: user}
+      password: {name: nope, key: password}
+"#;
+
+/// Invalid monitors — an invalid regex, a token file where
+/// `arbitraryFSAccessThroughSMs.deny` forbids files, a missing Secret — are
+/// left out of the configuration with a Warning event each, while the valid
+/// monitor keeps being scraped; the controller keeps running.
+#[tokio::test]
+async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
+    init_logs();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    apply_manifests(&client, STRICT_AND_BAD).await?;
+    apply_manifests(&client, MONITOR).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let want = rendered(&[STRICT_AND_BAD, MONITOR])?;
+    ensure!(
+        want.contains("serviceMonitor/monitoring/app/0")
+            && !want.contains("bad-regex")
+            && !want.contains("token-file")
+            && !want.contains("missing-secret"),
+        "{want}"
+    );
+    wait_config(&client, &want, Duration::from_secs(30)).await?;
+
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(client.clone(), NAMESPACE);
+    let start = Instant::now();
+    loop {
+        let warned: Vec<String> = events
+            .list(&Default::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|e| {
+                e.type_.as_deref() == Some("Warning")
+                    && e.reason.as_deref() == Some("InvalidConfiguration")
+            })
+            .filter_map(|e| e.regarding.and_then(|r| r.name))
+            .collect();
+        let all = ["bad-regex", "token-file", "missing-secret"]
+            .iter()
+            .all(|name| warned.iter().any(|w| w == name));
+        if all {
+            ensure!(!warned.iter().any(|w| w == "app"), "{warned:?}");
+            break;
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "events for {warned:?} only"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    ensure!(!controller.is_finished(), "the controller stopped");
     stop.send(()).ok();
     tokio::time::timeout(Duration::from_secs(10), controller)
         .await

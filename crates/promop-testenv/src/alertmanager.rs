@@ -72,10 +72,22 @@ mod tests {
 
     #[test]
     fn spec_version_picks_the_installed_alertmanager() {
-        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.27.0")), AlertmanagerVersion::V0_28);
-        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.28.1")), AlertmanagerVersion::V0_28);
-        assert_eq!(AlertmanagerVersion::of_spec(Some("v0.31.0")), AlertmanagerVersion::Latest);
-        assert_eq!(AlertmanagerVersion::of_spec(None), AlertmanagerVersion::Latest);
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.27.0")),
+            AlertmanagerVersion::V0_28
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.28.1")),
+            AlertmanagerVersion::V0_28
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.31.0")),
+            AlertmanagerVersion::Latest
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(None),
+            AlertmanagerVersion::Latest
+        );
     }
 }
 

@@ -8,6 +8,8 @@
 //!   small HTTP API helpers; [`WebhookSink`] records webhook POSTs.
 //!   [`MetricsServer`] is a scrape target.
 //! * [`ReferenceOperator`]: the upstream Prometheus Operator (black box).
+//! * [`run_statefulset_pod`]: the test bed plays the kubelet for a pod of a
+//!   Prometheus StatefulSet (volumes, service account, config-reloader).
 //!
 //! Binaries come from `${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin`,
 //! installed by `testenv/install.sh`. Every process is started in its own
@@ -24,9 +26,11 @@
 mod alertmanager;
 mod apiserver;
 mod certs;
+pub mod corpus;
 mod crds;
 mod etcd;
 mod http;
+mod kubelet;
 mod manifests;
 mod metrics_server;
 mod paths;
@@ -39,11 +43,12 @@ pub mod written;
 pub use alertmanager::{AlertmanagerProcess, AlertmanagerVersion};
 pub use apiserver::TestEnv;
 pub use crds::{install_crds, wait_crd_established};
+pub use kubelet::{RunningPod, e2e, run_statefulset_pod};
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;
 pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};
 pub use process::{ManagedProcess, ScratchDir, free_port};
-pub use prometheus::{PrometheusProcess, PrometheusVersion};
+pub use prometheus::{PrometheusApi, PrometheusProcess, PrometheusVersion};
 pub use reference::{ReferenceOperator, read_generated_config, wait_generated_config};
 pub use sink::{ReceivedRequest, WebhookSink};
 

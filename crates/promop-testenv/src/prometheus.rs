@@ -1,6 +1,7 @@
 //! A real Prometheus (v2 or v3) on a random loopback port, with helpers for
 //! its HTTP API and for `promtool check config`.
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -106,10 +107,11 @@ pub(crate) fn run_tool(mut cmd: Command) -> Result<String> {
     Ok(text)
 }
 
-/// A running Prometheus, killed on drop.
+/// A running Prometheus, killed on drop. Its HTTP API helpers come from
+/// [`PrometheusApi`] (through `Deref`).
 pub struct PrometheusProcess {
     process: ManagedProcess,
-    url: String,
+    api: PrometheusApi,
     config_path: PathBuf,
     // Last: removed after the process is gone.
     dir: ScratchDir,
@@ -150,7 +152,7 @@ impl PrometheusProcess {
         std::fs::write(&config_path, config_yaml)?;
         write_extra_files(dir.path(), extra_files)?;
         let port = free_port()?;
-        let url = format!("http://127.0.0.1:{port}");
+        let api = PrometheusApi::new(format!("http://127.0.0.1:{port}"));
         let mut cmd = command(version.binary())?;
         cmd.current_dir(dir.path())
             .arg(format!("--config.file={}", config_path.display()))
@@ -163,23 +165,13 @@ impl PrometheusProcess {
             .args(extra_args);
         let mut process =
             ManagedProcess::spawn(version.binary(), cmd, &dir.path().join("prometheus.log"))?;
-        let ready = format!("{url}/-/ready");
-        process
-            .wait_ready(READY_TIMEOUT, || async {
-                http::get_ok(&ready).await.map(drop)
-            })
-            .await?;
+        api.wait_ready(&mut process).await?;
         Ok(Self {
             process,
-            url,
+            api,
             config_path,
             dir,
         })
-    }
-
-    /// `http://127.0.0.1:<port>`
-    pub fn url(&self) -> &str {
-        &self.url
     }
 
     /// The directory of the configuration file and the extra files.
@@ -202,6 +194,61 @@ impl PrometheusProcess {
     /// Fails (with the log's tail) if Prometheus has exited.
     pub fn check_running(&mut self) -> Result<()> {
         self.process.check_running()
+    }
+
+    /// Polls `query_vector(promql)` until `accept` returns true, or fails
+    /// after `timeout` with the last result, the targets and the log's tail.
+    pub async fn wait_for_query(
+        &mut self,
+        promql: &str,
+        timeout: Duration,
+        accept: impl FnMut(&[(Value, f64)]) -> bool,
+    ) -> Result<Vec<(Value, f64)>> {
+        self.api
+            .wait_for_query(&mut self.process, promql, timeout, accept)
+            .await
+    }
+
+    /// Rewrites the configuration file and `POST /-/reload`.
+    pub async fn reload_with(&self, config_yaml: &str) -> Result<()> {
+        std::fs::write(&self.config_path, config_yaml)?;
+        self.reload().await
+    }
+}
+
+impl Deref for PrometheusProcess {
+    type Target = PrometheusApi;
+
+    fn deref(&self) -> &PrometheusApi {
+        &self.api
+    }
+}
+
+/// The HTTP API of a Prometheus at `url`, shared by [`PrometheusProcess`]
+/// and the kubelet's [`RunningPod`](crate::RunningPod).
+#[derive(Debug, Clone)]
+pub struct PrometheusApi {
+    url: String,
+}
+
+impl PrometheusApi {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Waits until `process` answers `/-/ready`.
+    pub(crate) async fn wait_ready(&self, process: &mut ManagedProcess) -> Result<()> {
+        let ready = format!("{}/-/ready", self.url);
+        process
+            .wait_ready(READY_TIMEOUT, || async {
+                http::get_ok(&ready).await.map(drop)
+            })
+            .await
     }
 
     /// `GET /api/v1/<path>`: the `data` of a successful answer.
@@ -253,17 +300,19 @@ impl PrometheusProcess {
             .collect()
     }
 
-    /// Polls `query_vector(promql)` until `accept` returns true, or fails
-    /// after `timeout` with the last result, the targets and the log's tail.
-    pub async fn wait_for_query(
-        &mut self,
+    /// Polls `query_vector(promql)` while `process` runs, until `accept`
+    /// returns true, or fails after `timeout` with the last result, the
+    /// targets and the log's tail.
+    pub(crate) async fn wait_for_query(
+        &self,
+        process: &mut ManagedProcess,
         promql: &str,
         timeout: Duration,
         mut accept: impl FnMut(&[(Value, f64)]) -> bool,
     ) -> Result<Vec<(Value, f64)>> {
         let start = Instant::now();
         loop {
-            self.check_running()?;
+            process.check_running()?;
             let last = self.query_vector(promql).await;
             if let Ok(v) = &last
                 && accept(v)
@@ -275,7 +324,7 @@ impl PrometheusProcess {
                 bail!(
                     "query {promql:?} not satisfied after {timeout:?}: last result {last:?}\n\
                      targets: {targets}\nlast log lines:\n{}",
-                    self.process.log_tail(30)
+                    process.log_tail(30)
                 );
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -300,12 +349,6 @@ impl PrometheusProcess {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned())
-    }
-
-    /// Rewrites the configuration file and `POST /-/reload`.
-    pub async fn reload_with(&self, config_yaml: &str) -> Result<()> {
-        std::fs::write(&self.config_path, config_yaml)?;
-        self.reload().await
     }
 
     /// `POST /-/reload`

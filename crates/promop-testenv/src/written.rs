@@ -68,8 +68,9 @@ where
         let mut value = serde_json::to_value(&obj)?;
         if let Value::Object(map) = &mut value {
             map.insert("kind".into(), Value::String(kind.clone()));
-            map.entry("apiVersion")
-                .or_insert_with(|| Value::String(K::api_version(&K::DynamicType::default()).into()));
+            map.entry("apiVersion").or_insert_with(|| {
+                Value::String(K::api_version(&K::DynamicType::default()).into())
+            });
         }
         out.insert(id.clone(), normalize(value).with_context(|| id.clone())?);
     }
@@ -93,7 +94,10 @@ pub fn normalize(mut object: Value) -> Result<Value> {
         ] {
             meta.remove(field);
         }
-        if let Some(owners) = meta.get_mut("ownerReferences").and_then(Value::as_array_mut) {
+        if let Some(owners) = meta
+            .get_mut("ownerReferences")
+            .and_then(Value::as_array_mut)
+        {
             for owner in owners.iter_mut().filter_map(Value::as_object_mut) {
                 owner.insert("uid".into(), Value::String("<uid>".into()));
             }
@@ -151,6 +155,88 @@ fn secret_text(key: &str, bytes: &[u8]) -> Result<String> {
     })
 }
 
+/// A field of the written objects where promop differs from the reference on
+/// purpose: a row `| Kind | /json/pointer | reason |` of
+/// `conformance/known-object-differences.md`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownDifference {
+    pub kind: String,
+    /// JSON pointer (RFC 6901: `~1` for `/` in keys) of the field; its
+    /// whole subtree is exempt.
+    pub pointer: String,
+    pub reason: String,
+}
+
+/// The rows of `conformance/known-object-differences.md`.
+pub fn known_object_differences() -> Result<Vec<KnownDifference>> {
+    let path = crate::corpus::conformance_dir().join("known-object-differences.md");
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .strip_prefix('|')?
+                .strip_suffix('|')?
+                .split('|')
+                .map(|c| c.trim().trim_matches('`'))
+                .collect();
+            match cells.as_slice() {
+                [kind, pointer, reason] if pointer.starts_with('/') && !reason.is_empty() => {
+                    Some(KnownDifference {
+                        kind: (*kind).to_owned(),
+                        pointer: (*pointer).to_owned(),
+                        reason: (*reason).to_owned(),
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect())
+}
+
+/// The JSON pointers where `actual` differs from `expected` (a missing or
+/// extra field counts), leaving out the subtrees under `exempt` pointers.
+pub fn differences(expected: &Value, actual: &Value, exempt: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_at(expected, actual, String::new(), exempt, &mut out);
+    out
+}
+
+fn diff_at(expected: &Value, actual: &Value, at: String, exempt: &[&str], out: &mut Vec<String>) {
+    if exempt_path(&at, exempt) {
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            let keys: BTreeSet<&String> = e.keys().chain(a.keys()).collect();
+            for key in keys {
+                let child = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match (e.get(key), a.get(key)) {
+                    (Some(x), Some(y)) => diff_at(x, y, child, exempt, out),
+                    (Some(_), None) | (None, Some(_)) if !exempt_path(&child, exempt) => {
+                        out.push(child)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (x, y)) in e.iter().zip(a).enumerate() {
+                diff_at(x, y, format!("{at}/{i}"), exempt, out);
+            }
+        }
+        (x, y) if x == y => {}
+        _ => out.push(if at.is_empty() { "/".into() } else { at }),
+    }
+}
+
+fn exempt_path(at: &str, exempt: &[&str]) -> bool {
+    exempt
+        .iter()
+        .any(|e| at == *e || at.starts_with(&format!("{e}/")))
+}
+
 /// A rule file key without the PrometheusRule's UID: the reference names
 /// them `<ns>-<name>-<uid>.yaml`, and the UID changes on every run (and does
 /// not exist offline), so the stored name is `<ns>-<name>.yaml`.
@@ -193,6 +279,25 @@ mod tests {
             without_uid("a-not-a-uid-at-all-x.yaml"),
             "a-not-a-uid-at-all-x.yaml"
         );
+    }
+
+    #[test]
+    fn differences_are_json_pointers_and_exempt_subtrees_are_skipped() {
+        let expected = json!({"metadata": {"annotations": {"a/b": "1", "h": "x"}},
+            "spec": {"list": [1, 2], "gone": true}});
+        let actual = json!({"metadata": {"annotations": {"a/b": "2", "h": "y"}},
+            "spec": {"list": [1, 3], "new": 1}});
+        assert_eq!(
+            differences(&expected, &actual, &["/metadata/annotations/h"]),
+            vec![
+                "/metadata/annotations/a~1b",
+                "/spec/gone",
+                "/spec/list/1",
+                "/spec/new"
+            ]
+        );
+        assert!(differences(&expected, &expected, &[]).is_empty());
+        assert_eq!(differences(&json!([1]), &json!([1, 2]), &[]), vec!["/"]);
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! `promop run`: the operator process — logging, the Kubernetes client, the
-//! controllers, and a graceful stop on SIGTERM/SIGINT.
+//! `promop run`: the operator process — flags, logging, the Kubernetes
+//! client, the web server (/metrics, /healthz, /readyz), leader election,
+//! the controllers, and a graceful stop on SIGTERM/SIGINT that releases the
+//! Lease.
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use futures::FutureExt;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use promop_operator::{Options, http, leader, telemetry};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
@@ -26,6 +30,8 @@ pub struct Args {
     /// Log format.
     #[arg(long, value_enum, default_value = "logfmt")]
     log_format: LogFormat,
+    #[command(flatten)]
+    options: Box<Options>,
 }
 
 /// The reference's `--log-level` values.
@@ -46,23 +52,55 @@ enum LogFormat {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Err(message) = args.options.validate() {
+        // A usage error, reported like clap's own (exit code 2).
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{message}\n"),
+        )
+        .exit();
+    }
     init_logging(args);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async {
-        let client = client(args.kubeconfig.as_ref()).await?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            tracing::info!("shutdown requested, finishing running reconciles");
-            stop.send(()).ok();
-        });
-        tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting promop");
-        promop_operator::run(client, async {
-            stopped.await.ok();
+    runtime.block_on(operate(args))
+}
+
+/// The web server, then the controllers (on the leader only with
+/// `--leader-elect`), until SIGTERM/SIGINT or a lost leadership.
+async fn operate(args: &Args) -> anyhow::Result<()> {
+    let options: &Options = &args.options;
+    let metrics = telemetry::install().context("installing the metrics recorder")?;
+    let server = http::Server::bind(&options.web, metrics).await?;
+    if let Some(address) = server.local_addr() {
+        tracing::info!(%address, tls = options.web.enable_tls, "serving /metrics, /healthz and /readyz");
+    }
+    let client = client(args.kubeconfig.as_ref()).await?;
+    let shutdown = async {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested, finishing running reconciles");
+    }
+    .boxed()
+    .shared();
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = tokio::spawn(server.run(async {
+        web_stopped.await.ok();
+    }));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting promop");
+    let result = if options.leader_election.enabled {
+        let config = leader::Config::from_options(&options.leader_election);
+        leader::run_when_leader(client.clone(), &config, shutdown, |stop| {
+            promop_operator::run(client, options.clone(), stop)
         })
-        .await;
+        .await
+        .map_err(anyhow::Error::from)
+    } else {
+        telemetry::set_leader(true);
+        promop_operator::run(client, options.clone(), shutdown).await;
         Ok(())
-    })
+    };
+    stop_web.send(()).ok();
+    web.await.ok();
+    result
 }
 
 async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {

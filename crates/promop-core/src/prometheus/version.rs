@@ -53,9 +53,17 @@ impl Version {
     }
 }
 
+/// The version without `v` (`3.5.0`), as in image tags after a `v` and in
+/// the pods' `app.kubernetes.io/version` label.
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// `semver.ParseTolerant`: trims spaces and a leading `v`, completes
 /// `2` and `2.45` to `2.0.0` and `2.45.0`.
-fn parse_tolerant(raw: &str) -> Option<semver::Version> {
+pub(crate) fn parse_tolerant(raw: &str) -> Option<semver::Version> {
     let trimmed = raw.trim();
     let trimmed = trimmed.strip_prefix('v').unwrap_or(trimmed);
     let split = trimmed.find(['-', '+']).unwrap_or(trimmed.len());

@@ -88,6 +88,52 @@ impl Selector {
         Ok(Selector::Requirements(requirements))
     }
 
+    /// Parses a selector in kubectl's syntax (`a=b,c!=d,e in (f,g),h,!i`), as
+    /// command-line flags give them; empty selects everything. `!=` is
+    /// `notin` with one value (both match a missing label, as in Kubernetes).
+    pub fn parse(text: &str) -> Result<Self, SelectorError> {
+        let mut requirements = Vec::new();
+        for term in top_level_terms(text) {
+            let invalid =
+                || SelectorError::Invalid(vec![format!("invalid selector term {term:?}")]);
+            let set = |rest: &str| -> Result<Vec<String>, SelectorError> {
+                let inner = rest
+                    .trim()
+                    .strip_prefix('(')
+                    .and_then(|r| r.strip_suffix(')'))
+                    .ok_or_else(invalid)?;
+                Ok(inner.split(',').map(|v| v.trim().to_owned()).collect())
+            };
+            let words: Vec<&str> = term.split_whitespace().collect();
+            let requirement = if let Some(key) = term.strip_prefix('!') {
+                Requirement::new(key.trim(), Operator::DoesNotExist, &[])?
+            } else if let Some((key, value)) = term.split_once("!=") {
+                Requirement::new(key.trim(), Operator::NotIn, &[value.trim().to_owned()])?
+            } else if let Some((key, value)) = term.split_once('=') {
+                let value = value.strip_prefix('=').unwrap_or(value);
+                Requirement::new(key.trim(), Operator::Equals, &[value.trim().to_owned()])?
+            } else if words.len() >= 2 && matches!(words[1], "in" | "notin") {
+                let operator = if words[1] == "in" {
+                    Operator::In
+                } else {
+                    Operator::NotIn
+                };
+                let rest = term.splitn(2, words[1]).nth(1).ok_or_else(invalid)?;
+                Requirement::new(words[0], operator, &set(rest)?)?
+            } else if words.len() == 1 {
+                Requirement::new(words[0], Operator::Exists, &[])?
+            } else {
+                return Err(invalid());
+            };
+            requirements.push(requirement);
+        }
+        if requirements.is_empty() {
+            return Ok(Selector::Everything);
+        }
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(Selector::Requirements(requirements))
+    }
+
     /// Whether the labels satisfy the selector.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         match self {
@@ -186,6 +232,21 @@ static DNS1123_SUBDOMAIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The Kubernetes complaint about a label key (`[prefix/]name`), if any.
+/// Top-level comma-separated terms (commas inside `(...)` belong to a set).
+fn top_level_terms(text: &str) -> impl Iterator<Item = &str> {
+    let mut depth = 0u32;
+    text.split(move |c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        c == ',' && depth == 0
+    })
+    .map(str::trim)
+    .filter(|term| !term.is_empty())
+}
+
 pub(crate) fn label_key_error(key: &str) -> Option<String> {
     let mut errors = Vec::new();
     let name = match key.split('/').collect::<Vec<_>>().as_slice() {
@@ -227,4 +288,36 @@ pub(crate) fn label_value_error(value: &str) -> Option<String> {
         errors.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character".to_owned());
     }
     (!errors.is_empty()).then(|| errors.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kubectl_selector_syntax() {
+        let labels: BTreeMap<String, String> = [("app", "web"), ("tier", "front")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        for (text, matches) in [
+            ("", true),
+            ("app=web", true),
+            ("app==web,tier=front", true),
+            ("app!=web", false),
+            ("app!=db", true),
+            ("app in (db, web)", true),
+            ("app notin (db,web)", false),
+            ("tier", true),
+            ("!tier", false),
+            ("!missing,app", true),
+        ] {
+            assert_eq!(
+                Selector::parse(text).unwrap().matches(&labels),
+                matches,
+                "{text}"
+            );
+        }
+        assert!(Selector::parse("app in db").is_err());
+        assert!(Selector::parse("a b c").is_err());
+    }
 }

@@ -6,6 +6,7 @@
 //! namespace, `{}`: every watched namespace). Selected objects are then
 //! validated; an invalid one is rejected with a reason, the others stay.
 //! Results are sorted by `namespace/name`, the key the reference uses.
+mod alertmanager_configs;
 pub mod label_selector;
 pub mod namespaces;
 pub mod reasons;
@@ -19,6 +20,7 @@ use promop_api::v1::prometheus::CommonPrometheusFields;
 use promop_api::v1::{PodMonitor, Probe, Prometheus, PrometheusRule, ServiceMonitor};
 use promop_api::v1alpha1::{PrometheusAgent, ScrapeConfig};
 
+pub use self::alertmanager_configs::select_for_alertmanager;
 use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, Rejection};
@@ -304,6 +306,7 @@ macro_rules! has_meta {
     )*};
 }
 has_meta!(
+    promop_api::v1alpha1::AlertmanagerConfig,
     ServiceMonitor,
     PodMonitor,
     Probe,

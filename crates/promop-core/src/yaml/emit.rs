@@ -36,6 +36,7 @@ enum Style {
 struct Context {
     mapping: bool,
     simple_key: bool,
+    flow: bool,
 }
 
 struct Emitter {
@@ -73,6 +74,8 @@ impl Emitter {
             Node::Str(s) => self.scalar(s, string_style(s), ctx),
             Node::Seq(items) if items.is_empty() => self.empty_flow("[", "]"),
             Node::Seq(items) => self.sequence(items, ctx),
+            Node::FlowSeq(items) if items.is_empty() => self.empty_flow("[", "]"),
+            Node::FlowSeq(items) => self.flow_sequence(items),
             Node::Map(map) if map.is_empty() => self.empty_flow("{", "}"),
             Node::Map(map) => self.mapping(map),
         }
@@ -95,13 +98,38 @@ impl Emitter {
         self.pop_indent();
     }
 
+    /// libyaml's flow sequence: `[`, items separated by `, `, a line break
+    /// before an item that would start past the best width, `]`.
+    fn flow_sequence(&mut self, items: &[Node]) {
+        self.write_indicator("[", true, true, false);
+        self.increase_indent(true, false);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.write_indicator(",", false, false, false);
+            }
+            if self.column > BEST_WIDTH {
+                self.write_indent();
+            }
+            let ctx = Context {
+                flow: true,
+                ..Context::default()
+            };
+            match item {
+                Node::Str(s) => self.scalar(s, string_style(s), ctx),
+                other => self.node(other, ctx),
+            }
+        }
+        self.pop_indent();
+        self.write_indicator("]", false, false, false);
+    }
+
     fn mapping(&mut self, map: &Mapping) {
         self.increase_indent(false, false);
         for (key, value) in map.iter() {
             self.write_indent();
             let value_ctx = Context {
                 mapping: true,
-                simple_key: false,
+                ..Context::default()
             };
             if key.len() <= MAX_SIMPLE_KEY_LEN && !analyze(key).multiline {
                 self.scalar(
@@ -110,6 +138,7 @@ impl Emitter {
                     Context {
                         mapping: true,
                         simple_key: true,
+                        flow: false,
                     },
                 );
                 self.write_indicator(":", false, false, false);
@@ -132,14 +161,18 @@ impl Emitter {
         if ctx.simple_key && analysis.multiline {
             style = Style::DoubleQuoted;
         }
-        if style == Style::Plain && (!analysis.plain_allowed || (text.is_empty() && ctx.simple_key))
-        {
+        let plain_allowed = if ctx.flow {
+            analysis.flow_plain_allowed
+        } else {
+            analysis.plain_allowed
+        };
+        if style == Style::Plain && (!plain_allowed || (text.is_empty() && ctx.simple_key)) {
             style = Style::SingleQuoted;
         }
         if style == Style::SingleQuoted && !analysis.single_quoted_allowed {
             style = Style::DoubleQuoted;
         }
-        if style == Style::Literal && (!analysis.block_allowed || ctx.simple_key) {
+        if style == Style::Literal && (!analysis.block_allowed || ctx.simple_key || ctx.flow) {
             style = Style::DoubleQuoted;
         }
         let allow_breaks = !ctx.simple_key;
@@ -399,6 +432,8 @@ fn string_style(s: &str) -> Style {
 struct Analysis {
     multiline: bool,
     plain_allowed: bool,
+    /// Plain style inside a flow collection (no flow indicators).
+    flow_plain_allowed: bool,
     single_quoted_allowed: bool,
     block_allowed: bool,
 }
@@ -408,11 +443,13 @@ fn analyze(text: &str) -> Analysis {
         return Analysis {
             multiline: false,
             plain_allowed: true,
+            flow_plain_allowed: true,
             single_quoted_allowed: true,
             block_allowed: false,
         };
     }
     let mut indicators = text.starts_with("---") || text.starts_with("...");
+    let mut flow_indicators = indicators;
     let (mut line_breaks, mut special) = (false, false);
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
@@ -428,14 +465,22 @@ fn analyze(text: &str) -> Analysis {
         if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => indicators = true,
-                '?' | ':' | '-' if followed_by_whitespace => indicators = true,
+                | '%' | '@' | '`' => (indicators, flow_indicators) = (true, true),
+                '?' | ':' => {
+                    flow_indicators = true;
+                    indicators |= followed_by_whitespace;
+                }
+                '-' if followed_by_whitespace => (indicators, flow_indicators) = (true, true),
                 _ => {}
             }
         } else {
             match c {
-                ':' if followed_by_whitespace => indicators = true,
-                '#' if preceded_by_whitespace => indicators = true,
+                ',' | '?' | '[' | ']' | '{' | '}' => flow_indicators = true,
+                ':' => {
+                    flow_indicators = true;
+                    indicators |= followed_by_whitespace;
+                }
+                '#' if preceded_by_whitespace => (indicators, flow_indicators) = (true, true),
                 _ => {}
             }
         }
@@ -463,14 +508,11 @@ fn analyze(text: &str) -> Analysis {
         first = false;
     }
     let edge_whitespace = leading_space || leading_break || trailing_space || trailing_break;
+    let plain_blocked = edge_whitespace || break_space || space_break || special || line_breaks;
     Analysis {
         multiline: line_breaks,
-        plain_allowed: !(edge_whitespace
-            || break_space
-            || space_break
-            || special
-            || line_breaks
-            || indicators),
+        plain_allowed: !(plain_blocked || indicators),
+        flow_plain_allowed: !(plain_blocked || flow_indicators),
         single_quoted_allowed: !(break_space || space_break || special),
         block_allowed: !(trailing_space || space_break || special),
     }

@@ -19,6 +19,9 @@ pub enum Node {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
+    /// A sequence of scalars printed in flow style (`[a, b]`), as yaml.v2
+    /// prints a field tagged `flow` (Alertmanager's time intervals).
+    FlowSeq(Vec<Node>),
     Map(Mapping),
 }
 
@@ -67,6 +70,18 @@ impl Mapping {
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Removes every entry of `key`, returning the first value.
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        let index = self.0.iter().position(|(k, _)| k == key)?;
+        let (_, value) = self.0.remove(index);
+        self.0.retain(|(k, _)| k != key);
+        Some(value)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Node)> {
+        self.0.iter_mut().map(|(k, v)| (k.as_str(), v))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
@@ -144,7 +159,9 @@ impl Node {
             Node::Int(i) => Value::from(*i),
             Node::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
             Node::Str(s) => Value::String(s.clone()),
-            Node::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Node::Seq(items) | Node::FlowSeq(items) => {
+                Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Node::Map(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| (k.to_owned(), v.to_json()))

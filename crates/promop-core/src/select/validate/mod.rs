@@ -1,6 +1,6 @@
 //! Per-object checks the reference makes while selecting: an object that
 //! fails one is skipped with a [`Rejection`] naming the field.
-mod duration;
+pub(crate) mod duration;
 mod http;
 mod monitors;
 mod relabel;
@@ -14,6 +14,8 @@ use promop_api::v1::prometheus::CommonPrometheusFields;
 
 pub(crate) use relabel::is_valid_label_name;
 pub use relabel::validate_relabel_config;
+pub(crate) use secrets::{validate_oauth2, validate_proxy};
+pub(crate) use tls::validate_safe_tls;
 pub use version::{DEFAULT_PROMETHEUS_VERSION, parse_version, prometheus_version};
 pub use workload::validate_workload_tls;
 

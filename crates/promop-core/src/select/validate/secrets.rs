@@ -188,7 +188,7 @@ pub(super) fn authorization_type(authorization: &SafeAuthorization, path: &str) 
 }
 
 /// The reference's `OAuth2.Validate`.
-pub(super) fn validate_oauth2(oauth2: &OAuth2, path: &str) -> Checked {
+pub(crate) fn validate_oauth2(oauth2: &OAuth2, path: &str) -> Checked {
     if oauth2.token_url.is_empty() {
         return Err(Rejection::new(
             join(path, "tokenUrl"),
@@ -219,7 +219,7 @@ pub(super) fn validate_oauth2(oauth2: &OAuth2, path: &str) -> Checked {
 }
 
 /// The reference's `ProxyConfig.Validate`.
-pub(super) fn validate_proxy(proxy: &ProxyConfig, path: &str) -> Checked {
+pub(crate) fn validate_proxy(proxy: &ProxyConfig, path: &str) -> Checked {
     let from_environment = proxy.proxy_from_environment == Some(true);
     let url = proxy.proxy_url.as_deref().is_some_and(|u| !u.is_empty());
     let no_proxy = proxy.no_proxy.as_deref().is_some_and(|u| !u.is_empty());

@@ -122,7 +122,7 @@ fn validate_common(tls: &SafeTlsConfig, path: &str) -> Checked {
 }
 
 /// The reference's `SafeTLSConfig.Validate`.
-pub(super) fn validate_safe_tls(tls: &SafeTlsConfig, path: &str) -> Checked {
+pub(crate) fn validate_safe_tls(tls: &SafeTlsConfig, path: &str) -> Checked {
     validate_common(tls, path)?;
     match (is_set(&tls.cert), tls.key_secret.is_some()) {
         (true, false) => Err(Rejection::new(

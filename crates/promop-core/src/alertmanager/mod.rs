@@ -1,0 +1,278 @@
+//! The Alertmanager configuration the reference writes into the Secret
+//! `alertmanager-<name>-generated`: a base (the user's Secret, or an
+//! AlertmanagerConfig named by `spec.alertmanagerConfiguration`) merged
+//! with every selected AlertmanagerConfig, then sanitized for
+//! `spec.version` and printed like yaml.v2.
+pub mod base_config;
+pub mod duration;
+pub mod global;
+pub mod http_config;
+pub mod inhibit_rules;
+pub mod matchers;
+pub mod receivers;
+pub mod route;
+pub mod sanitize;
+pub mod secrets;
+pub mod time_intervals;
+pub mod types;
+pub mod validate;
+pub mod version;
+
+use promop_api::v1::Alertmanager;
+use promop_api::v1::alertmanager::AlertmanagerConfigMatcherStrategyType as Strategy;
+use promop_api::v1alpha1::AlertmanagerConfig;
+
+use self::route::Enforcer;
+use self::secrets::{Secrets, TEMPLATES_DIR};
+use self::version::Version;
+use crate::snapshot::Snapshot;
+use crate::yaml::{self, Mapping, Node};
+
+/// Why the reference writes no configuration for an Alertmanager.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Alertmanager {namespace}/{name}: {message}")]
+pub struct GenerateError {
+    pub namespace: String,
+    pub name: String,
+    pub message: String,
+}
+
+/// `spec.version` (or the reference's default), refused below 0.15.
+pub fn version_of(am: &Alertmanager) -> Result<Version, String> {
+    let text = am
+        .spec
+        .version
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(version::DEFAULT_VERSION);
+    let v =
+        Version::parse(text).map_err(|e| format!("failed to parse alertmanager version: {e}"))?;
+    if v < Version::new(0, 15, 0) || v.major > 0 {
+        return Err(format!("unsupported Alertmanager version {text:?}"));
+    }
+    Ok(v)
+}
+
+/// Whether the reference manages the configuration (else it copies the
+/// user's Secret as it is).
+pub fn merges(am: &Alertmanager) -> bool {
+    am.spec.alertmanager_config_selector.is_some() || am.spec.alertmanager_configuration.is_some()
+}
+
+/// The configuration text for an Alertmanager and its selected (already
+/// validated) AlertmanagerConfigs, in `namespace/name` order.
+pub fn generate(
+    snapshot: &Snapshot,
+    am: &Alertmanager,
+    selected: &[&AlertmanagerConfig],
+) -> Result<String, GenerateError> {
+    let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
+    let fail = |message: String| GenerateError {
+        namespace: namespace.to_owned(),
+        name: am.metadata.name.as_deref().unwrap_or_default().to_owned(),
+        message,
+    };
+    let version = version_of(am).map_err(&fail)?;
+    if !merges(am) {
+        return Ok(base_config::raw(snapshot, am));
+    }
+    let mut config = match &am.spec.alertmanager_configuration {
+        Some(configuration) => {
+            let name = configuration.name.as_deref().unwrap_or_default();
+            let amc = snapshot
+                .alertmanager_configs
+                .iter()
+                .find(|c| {
+                    c.metadata.namespace.as_deref() == Some(namespace)
+                        && c.metadata.name.as_deref() == Some(name)
+                })
+                .ok_or_else(|| {
+                    fail(format!(
+                        "failed to get global AlertmanagerConfig: alertmanagerconfigs.monitoring.coreos.com {name:?} not found"
+                    ))
+                })?;
+            let mut config =
+                from_alertmanager_config(snapshot, configuration.global.as_ref(), amc, &version)
+                    .map_err(|e| {
+                        fail(format!(
+                            "failed to initialize from global AlertmanagerConfig: {e}"
+                        ))
+                    })?;
+            let templates: Vec<Node> = configuration
+                .templates
+                .iter()
+                .flatten()
+                .flat_map(|t| {
+                    let keys = [
+                        t.config_map.as_ref().map(|c| c.key.as_str()),
+                        t.secret.as_ref().map(|s| s.key.as_str()),
+                    ];
+                    keys.into_iter()
+                        .flatten()
+                        .map(|k| Node::Str(format!("{TEMPLATES_DIR}/{k}")))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            if let Some(Node::Seq(existing)) = config.get_mut("templates") {
+                existing.extend(templates);
+            }
+            config
+        }
+        None => base_config::parse(&base_config::raw(snapshot, am))
+            .map_err(|e| fail(format!("failed to initialize from secret: {e}")))?,
+    };
+    let strategy = am
+        .spec
+        .alertmanager_config_matcher_strategy
+        .as_ref()
+        .and_then(|s| s.type_)
+        .unwrap_or(Strategy::OnNamespace);
+    let enforcer = Enforcer {
+        strategy,
+        alertmanager_namespace: namespace,
+        version,
+    };
+    add_alertmanager_configs(snapshot, &mut config, selected, &enforcer).map_err(|e| {
+        fail(format!(
+            "failed to generate Alertmanager configuration: {e}"
+        ))
+    })?;
+    Ok(yaml::to_string(&Node::Map(config)))
+}
+
+fn shape(config: Mapping) -> Result<Mapping, String> {
+    match types::shape(&Node::Map(config), &types::CONFIG).map_err(|e| e.0)? {
+        Node::Map(m) => Ok(m),
+        _ => Ok(Mapping::new()),
+    }
+}
+
+/// Appends to the list `key`, creating it when absent.
+fn push(config: &mut Mapping, key: &str, node: Node) {
+    match config.get_mut(key) {
+        Some(Node::Seq(items)) => items.push(node),
+        _ => {
+            config.remove(key);
+            config.insert(key, Node::Seq(vec![node]));
+        }
+    }
+}
+
+/// Whether the global section sets `smtp_smarthost` and `smtp_from`.
+fn global_smtp(config: &Mapping) -> (bool, bool) {
+    let Some(Node::Map(g)) = config.get("global") else {
+        return (false, false);
+    };
+    let set = |k: &str| matches!(g.get(k), Some(Node::Str(s)) if !s.is_empty());
+    (set("smtp_smarthost"), set("smtp_from"))
+}
+
+/// `initializeFromAlertmanagerConfig`: the AlertmanagerConfig's route,
+/// receivers, inhibition rules and time intervals as the whole base
+/// (names prefixed, no namespace matchers).
+fn from_alertmanager_config(
+    snapshot: &Snapshot,
+    global: Option<&promop_api::v1::alertmanager::AlertmanagerGlobalConfig>,
+    amc: &AlertmanagerConfig,
+    version: &Version,
+) -> Result<Mapping, String> {
+    let namespace = amc.metadata.namespace.as_deref().unwrap_or_default();
+    let cr = amc.metadata.name.as_deref().unwrap_or_default();
+    let secrets = Secrets {
+        snapshot,
+        namespace,
+    };
+    validate::check(amc, &secrets, version)?;
+    let mut config = Mapping::new();
+    if let Some(g) = global {
+        global::check(g, &secrets, version)?;
+        config.insert("global", global::convert(g, &secrets)?);
+    }
+    let rules: Vec<Node> = amc
+        .spec
+        .inhibit_rules
+        .iter()
+        .flatten()
+        .map(|r| Node::Map(inhibit_rules::convert(r, version)))
+        .collect();
+    config.insert("inhibit_rules", Node::Seq(rules));
+    if let Some(r) = &amc.spec.route {
+        config.insert("route", route::convert(r, namespace, cr, version));
+    }
+    let ctx = receivers::Ctx {
+        secrets,
+        cr,
+        version: *version,
+        global_smtp: global_smtp(&config),
+    };
+    let mut list = Vec::new();
+    for r in amc.spec.receivers.iter().flatten() {
+        list.push(Node::Map(receivers::convert(r, &ctx)?));
+    }
+    config.insert("receivers", Node::Seq(list));
+    let mut intervals = Vec::new();
+    for mti in amc.spec.mute_time_intervals.iter().flatten() {
+        intervals.push(time_intervals::convert(mti, namespace, cr)?);
+    }
+    config.insert("mute_time_intervals", Node::Seq(intervals));
+    let mut config = shape(config)?;
+    sanitize::config(&mut config, version)?;
+    base_config::root_route(&config)?;
+    shape(config)
+}
+
+/// `AddAlertmanagerConfigs`: inhibition rules, routes (before the base's
+/// own, with `continue: true`), receivers and time intervals of each
+/// object, then sanitizing of the whole.
+fn add_alertmanager_configs(
+    snapshot: &Snapshot,
+    config: &mut Mapping,
+    selected: &[&AlertmanagerConfig],
+    enforcer: &Enforcer<'_>,
+) -> Result<(), String> {
+    let version = enforcer.version;
+    let global_smtp = global_smtp(config);
+    let mut sub_routes = Vec::new();
+    for amc in selected {
+        let namespace = amc.metadata.namespace.as_deref().unwrap_or_default();
+        let cr = amc.metadata.name.as_deref().unwrap_or_default();
+        let key = format!("{namespace}/{cr}");
+        for rule in amc.spec.inhibit_rules.iter().flatten() {
+            let rule = enforcer.inhibit_rule(inhibit_rules::convert(rule, &version), namespace);
+            push(config, "inhibit_rules", Node::Map(rule));
+        }
+        let Some(r) = &amc.spec.route else { continue };
+        sub_routes.push(Node::Map(
+            enforcer.route(route::convert(r, namespace, cr, &version), namespace),
+        ));
+        let ctx = receivers::Ctx {
+            secrets: Secrets {
+                snapshot,
+                namespace,
+            },
+            cr,
+            version,
+            global_smtp,
+        };
+        for r in amc.spec.receivers.iter().flatten() {
+            let converted = receivers::convert(r, &ctx)
+                .map_err(|e| format!("AlertmanagerConfig {key}: {e}"))?;
+            push(config, "receivers", Node::Map(converted));
+        }
+        for mti in amc.spec.mute_time_intervals.iter().flatten() {
+            let converted = time_intervals::convert(mti, namespace, cr)
+                .map_err(|e| format!("AlertmanagerConfig {key}: {e}"))?;
+            push(config, "mute_time_intervals", converted);
+        }
+    }
+    if let Some(Node::Map(root)) = config.get_mut("route") {
+        if let Some(Node::Seq(existing)) = root.remove("routes") {
+            sub_routes.extend(existing);
+        }
+        root.insert("routes", Node::Seq(sub_routes));
+    }
+    let mut shaped = shape(std::mem::take(config))?;
+    sanitize::config(&mut shaped, &version)?;
+    *config = shape(shaped)?;
+    Ok(())
+}

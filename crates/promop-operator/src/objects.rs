@@ -1,0 +1,169 @@
+//! Writing a workload's objects: what the core built (config, TLS assets and
+//! web-config Secrets, rule ConfigMaps, the governing Service, one
+//! StatefulSet per shard) applied in the reference's order — Secrets and
+//! ConfigMaps before the StatefulSets that mount them — and the numbered
+//! objects no longer needed removed.
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use kube::api::{DeleteParams, PropagationPolicy};
+use kube::runtime::reflector::ObjectRef;
+use kube::{Api, Client, ResourceExt};
+use promop_core::desired::{OperatorOptions, PrometheusObjects};
+use promop_core::k8s::reloader::ReloaderConfig;
+
+use crate::apply::{self, Outcome};
+use crate::error::Error;
+use crate::options::Options;
+use crate::stores::Owned;
+
+/// What the flags of `promop run` change in the written objects.
+pub fn operator_options(options: &Options) -> OperatorOptions {
+    // The reference's "0" means "no request/limit".
+    let quantity = |q: &str| (q != "0").then(|| q.to_owned());
+    let reloader = &options.reloader;
+    let objects = &options.objects;
+    OperatorOptions {
+        reloader: ReloaderConfig {
+            image: reloader.image.clone(),
+            cpu_request: quantity(&reloader.cpu_request),
+            cpu_limit: quantity(&reloader.cpu_limit),
+            memory_request: quantity(&reloader.memory_request),
+            memory_limit: quantity(&reloader.memory_limit),
+            enable_probes: reloader.enable_probes,
+        },
+        prometheus_base_image: objects.prometheus_base_image.clone(),
+        thanos_base_image: objects.thanos_base_image.clone(),
+        labels: objects.labels(),
+        annotations: objects.annotations(),
+        local_host: objects.localhost.clone(),
+        topology_sharding: objects.feature_enabled("PrometheusTopologySharding"),
+    }
+}
+
+/// The objects of one workload, all of them to write.
+pub struct Desired {
+    pub objects: PrometheusObjects,
+    pub rule_config_maps: Vec<ConfigMap>,
+    /// Whether the user manages the configuration Secret (then only created
+    /// when missing).
+    pub unmanaged_config: bool,
+    /// Keep StatefulSets of removed shards (`shardRetentionPolicy`).
+    pub retain_shards: bool,
+}
+
+/// Writes what changed; returns how many objects were written or deleted.
+pub async fn write(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    desired: &Desired,
+) -> Result<usize, Error> {
+    let mut changed = 0;
+    let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
+    let objects = &desired.objects;
+    if desired.unmanaged_config {
+        count(apply::create_if_absent(client, &owned.secrets, &objects.config).await?);
+    } else {
+        count(apply::apply(client, &owned.secrets, &objects.config).await?);
+    }
+    for secret in objects.secrets().skip(1) {
+        count(apply::apply(client, &owned.secrets, secret).await?);
+    }
+    for map in &desired.rule_config_maps {
+        count(apply::apply(client, &owned.config_maps, map).await?);
+    }
+    if let Some(service) = &objects.service {
+        let service = with_other_owners(service, &owned.services);
+        count(apply::apply(client, &owned.services, &service).await?);
+    }
+    for set in &objects.stateful_sets {
+        count(apply_stateful_set(client, owned, set).await?);
+    }
+
+    let Some(first) = objects.stateful_sets.first() else {
+        return Ok(changed);
+    };
+    let base = first.name_any();
+    if !desired.retain_shards {
+        let keep: Vec<String> = objects.stateful_sets.iter().map(|s| s.name_any()).collect();
+        changed += apply::prune_numbered(
+            client,
+            &owned.stateful_sets,
+            owner_uid,
+            &format!("{base}-shard"),
+            &keep,
+        )
+        .await?;
+    }
+    let keep: Vec<String> = desired
+        .rule_config_maps
+        .iter()
+        .map(|m| m.name_any())
+        .collect();
+    changed += apply::prune_numbered(
+        client,
+        &owned.config_maps,
+        owner_uid,
+        &format!("{base}-rulefiles"),
+        &keep,
+    )
+    .await?;
+    let keep: Vec<String> = objects.tls_assets.iter().map(|s| s.name_any()).collect();
+    changed += apply::prune_numbered(
+        client,
+        &owned.secrets,
+        owner_uid,
+        &format!("{base}-tls-assets"),
+        &keep,
+    )
+    .await?;
+    Ok(changed)
+}
+
+/// The governing Service is shared by the workloads of a namespace: each
+/// adds itself to the owners the Service already has, as the reference does.
+fn with_other_owners(
+    service: &Service,
+    cache: &kube::runtime::reflector::Store<Service>,
+) -> Service {
+    let mut service = service.clone();
+    let key = ObjectRef::new(&service.name_any()).within(&service.namespace().unwrap_or_default());
+    if let Some(existing) = cache.get(&key) {
+        let mut owners: BTreeMap<String, _> = existing
+            .owner_references()
+            .iter()
+            .map(|o| (o.uid.clone(), o.clone()))
+            .collect();
+        for o in service.owner_references() {
+            owners.insert(o.uid.clone(), o.clone());
+        }
+        service.metadata.owner_references = Some(owners.into_values().collect());
+    }
+    service
+}
+
+/// Applies a StatefulSet; when the API refuses the change because it touches
+/// an immutable field (selector, volumeClaimTemplates, …), deletes it so the
+/// next reconcile creates it anew, as the reference does.
+async fn apply_stateful_set(
+    client: &Client,
+    owned: &Owned,
+    set: &StatefulSet,
+) -> Result<Outcome, Error> {
+    match apply::apply(client, &owned.stateful_sets, set).await {
+        Err(Error::Kube(kube::Error::Api(status))) if status.code == 422 => {
+            tracing::warn!(statefulset = set.name_any(), reason = %status.message, "immutable fields changed, recreating the StatefulSet");
+            let api: Api<StatefulSet> =
+                Api::namespaced(client.clone(), &set.namespace().unwrap_or_default());
+            let params = DeleteParams {
+                propagation_policy: Some(PropagationPolicy::Foreground),
+                ..DeleteParams::default()
+            };
+            api.delete(&set.name_any(), &params).await?;
+            Err(Error::Recreating(set.name_any()))
+        }
+        other => other,
+    }
+}

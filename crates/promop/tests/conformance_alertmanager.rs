@@ -1,0 +1,202 @@
+//! The differential conformance suite for Alertmanager: for every scenario
+//! whose expected outputs hold `<ns>__<name>.alertmanager.yaml` (or
+//! `.alertmanager.error`, when the reference refused), promop's
+//! configuration from the same manifests (the path of `promop render`) is
+//! compared byte for byte. Each difference must be listed in
+//! `conformance/known-differences.md` with its reason, each listed one must
+//! still differ, and every configuration promop writes must pass the real
+//! `amtool check-config` of the Alertmanager's version, except where the
+//! reference itself writes one Alertmanager rejects and promop matches it
+//! (rows whose file ends with ` (amtool)` in known-differences.md).
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use promop_core::manifests::{Loaded, Strictness};
+use promop_core::pipeline::alertmanager_config;
+use promop_core::select::namespaces::WatchedNamespaces;
+use promop_testenv::AlertmanagerVersion;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
+}
+
+/// Marks a row of a configuration that amtool rejects (the reference's too).
+const AMTOOL_SUFFIX: &str = " (amtool)";
+
+/// `(family/scenario, file)` pairs listed in known-differences.md.
+fn known_differences() -> BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(corpus().join("known-differences.md"))
+        .expect("conformance/known-differences.md");
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let listed = cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty();
+            listed.then(|| {
+                (
+                    cells[0].trim_matches('`').to_owned(),
+                    cells[1].trim_matches('`').to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Scenarios with an expected Alertmanager output: (id, scenario file, expected dir).
+fn scenarios() -> Vec<(String, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for family in std::fs::read_dir(corpus().join("scenarios"))
+        .expect("scenarios")
+        .flatten()
+    {
+        for scenario in std::fs::read_dir(family.path()).expect("family").flatten() {
+            let path = scenario.path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let family = family.file_name().to_string_lossy().into_owned();
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let expected = corpus().join("expected").join(&family).join(&name);
+            let has_alertmanager = std::fs::read_dir(&expected).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().contains(".alertmanager."))
+            });
+            if has_alertmanager {
+                out.push((format!("{family}/{name}"), path, expected));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn promop_matches_the_reference_alertmanager_configs() {
+    let known = known_differences();
+    let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (id, path, expected_dir) in scenarios() {
+        let family = id.split('/').next().unwrap_or_default().to_owned();
+        let text = std::fs::read_to_string(&path).expect("scenario readable");
+        let mut loaded = Loaded::default();
+        if let Err(e) = loaded.add_yaml(&id, &text, "default", Strictness::ObjectsOnly) {
+            failures.push(format!("{id}: unusable scenario: {e}"));
+            continue;
+        }
+        let snapshot = &loaded.snapshot;
+        for am in &snapshot.alertmanagers {
+            let stem = format!(
+                "{}__{}.alertmanager",
+                am.metadata.namespace.as_deref().unwrap_or_default(),
+                am.metadata.name.as_deref().unwrap_or_default()
+            );
+            let expected = std::fs::read_to_string(expected_dir.join(format!("{stem}.yaml")));
+            let refused = expected_dir.join(format!("{stem}.error")).exists();
+            if expected.is_err() && !refused {
+                continue;
+            }
+            let file = format!("{stem}.{}", if refused { "error" } else { "yaml" });
+            let generated = alertmanager_config(snapshot, am, &WatchedNamespaces::all());
+            if let Ok(output) = &generated {
+                let version = AlertmanagerVersion::of_spec(am.spec.version.as_deref());
+                let amtool_key = (id.clone(), format!("{file}{AMTOOL_SUFFIX}"));
+                let listed = known.contains(&amtool_key);
+                match version.check_config(&output.config) {
+                    Err(e) if !listed => failures.push(format!(
+                        "{id} {file}: amtool rejects promop's config: {e:#}"
+                    )),
+                    Ok(_) if listed => failures.push(format!(
+                        "{id} {file}: amtool accepts it now: remove the (amtool) row"
+                    )),
+                    _ => {}
+                }
+                seen.insert(amtool_key);
+            }
+            // When the reference refuses, promop must refuse too (the
+            // messages are the reference's reconcile errors and differ).
+            let difference = match (&generated, expected) {
+                (Err(_), _) if refused => None,
+                (Ok(_), _) if refused => Some("the reference refuses, promop renders".to_owned()),
+                (Err(e), _) => Some(format!("no config: {e}")),
+                (Ok(output), Ok(expected)) if output.config == expected => None,
+                (Ok(output), Ok(expected)) => Some(first_difference(&expected, &output.config)),
+                (Ok(_), Err(e)) => Some(format!("expected output unreadable: {e}")),
+            };
+            let key = (id.clone(), file.clone());
+            let counts = table.entry(family.clone()).or_default();
+            match difference {
+                None => {
+                    counts.0 += 1;
+                    if known.contains(&key) {
+                        failures.push(format!(
+                            "{id} {file}: identical now: remove it from known-differences.md"
+                        ));
+                    }
+                }
+                Some(why) => {
+                    counts.1 += 1;
+                    if !known.contains(&key) {
+                        failures.push(format!("{id} {file}: differs from the reference: {why}"));
+                    }
+                }
+            }
+            seen.insert(key);
+        }
+    }
+    for key in known
+        .difference(&seen)
+        .filter(|k| k.1.contains(".alertmanager."))
+    {
+        failures.push(format!(
+            "{} {}: listed in known-differences.md but not in the corpus",
+            key.0, key.1
+        ));
+    }
+    let (identical, different) = table.values().fold((0, 0), |(a, b), (i, d)| (a + i, b + d));
+    println!("{:<28} {:>9} {:>9}", "family", "identical", "different");
+    for (family, (i, d)) in &table {
+        println!("{family:<28} {i:>9} {d:>9}");
+    }
+    let total = identical + different;
+    println!(
+        "{:<28} {identical:>9} {different:>9}  ({:.1}% identical)",
+        "total",
+        100.0 * identical as f64 / total.max(1) as f64
+    );
+    assert!(
+        total >= 100,
+        "only {total} Alertmanager configs in the corpus"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The first differing line, for the failure message.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let line = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    format!(
+        "line {}: expected {:?}, promop {:?}",
+        line + 1,
+        e.get(line).unwrap_or(&"<end>"),
+        a.get(line).unwrap_or(&"<end>")
+    )
+}

@@ -1,0 +1,189 @@
+//! Differential test of the operator: scenarios of the conformance corpus are
+//! applied to a real apiserver that has the reference's own CRDs installed,
+//! promop's controllers (the code `promop run` runs) write their objects,
+//! and every StatefulSet, Service, Secret and ConfigMap written is compared,
+//! field by field after normalization, with what the reference operator
+//! wrote for the same scenario on the same kind of apiserver
+//! (`conformance/expected/<family>/<name>/objects/`, produced by
+//! `conformance/regenerate`). Fields listed in
+//! `conformance/known-object-differences.md` are exempt; any other
+//! difference, missing or extra object fails.
+//!
+//! Scenarios: every one of the `statefulset` family and the first two of
+//! each other family (sorted by name); `PROMOP_DIFF_FILTER=<substring>`
+//! selects others (e.g. `PROMOP_DIFF_FILTER=/` for the whole corpus).
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use promop_testenv::corpus::{
+    Scenario, cleanup, conformance_dir, load_scenarios, namespaced_resources,
+};
+use promop_testenv::written::{differences, known_object_differences, written_objects};
+use promop_testenv::{TestEnv, install_crds, upstream_dir};
+use serde_json::Value;
+
+/// Objects must stay unchanged this long to count as final.
+const STABLE_FOR: Duration = Duration::from_secs(2);
+const TIMEOUT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(200);
+
+fn selected(all: Vec<Scenario>) -> Vec<Scenario> {
+    if let Ok(filter) = std::env::var("PROMOP_DIFF_FILTER") {
+        return all.into_iter().filter(|s| s.id.contains(&filter)).collect();
+    }
+    let mut per_family: BTreeMap<String, usize> = BTreeMap::new();
+    all.into_iter()
+        .filter(|s| {
+            let family = s.id.split('/').next().unwrap_or_default().to_owned();
+            let seen = per_family.entry(family.clone()).or_default();
+            *seen += 1;
+            family == "statefulset" || *seen <= 2
+        })
+        .collect()
+}
+
+/// The reference's objects for a scenario, by `<Kind>__<ns>__<name>`.
+fn expected_objects(scenario: &Scenario) -> Result<BTreeMap<String, Value>> {
+    let dir = conformance_dir()
+        .join("expected")
+        .join(&scenario.id)
+        .join("objects");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        let value: Value =
+            serde_saphyr::from_str(&text).with_context(|| path.display().to_string())?;
+        let id = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        out.insert(id, value);
+    }
+    Ok(out)
+}
+
+/// Waits until promop has written every object the reference wrote (or the
+/// timeout) and nothing changed for [`STABLE_FOR`].
+async fn settled_objects(
+    client: &kube::Client,
+    scenario: &Scenario,
+    expected: &BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, Value>> {
+    let (namespaces, inputs) = (scenario.namespaces(), scenario.input_ids());
+    let start = Instant::now();
+    let mut last = BTreeMap::new();
+    let mut changed_at = Instant::now();
+    loop {
+        let now = written_objects(client, &namespaces, &inputs).await?;
+        if now != last {
+            last = now;
+            changed_at = Instant::now();
+        }
+        let complete = expected.keys().all(|id| last.contains_key(id));
+        if (complete && changed_at.elapsed() >= STABLE_FOR) || start.elapsed() > TIMEOUT {
+            return Ok(last);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promop_writes_what_the_reference_writes() -> Result<()> {
+    let known = known_object_differences()?;
+    let scenarios: Vec<Scenario> = selected(load_scenarios(&[])?)
+        .into_iter()
+        .filter(|s| {
+            conformance_dir()
+                .join("expected")
+                .join(&s.id)
+                .join("objects")
+                .is_dir()
+        })
+        .collect();
+    ensure!(
+        scenarios.len() >= 20 || std::env::var("PROMOP_DIFF_FILTER").is_ok(),
+        "only {} scenarios with objects",
+        scenarios.len()
+    );
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    let resources = namespaced_resources(&client).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            stopped.await.ok();
+        },
+    ));
+
+    let mut problems = Vec::new();
+    let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for scenario in &scenarios {
+        let expected = expected_objects(scenario)?;
+        scenario
+            .apply(&client)
+            .await
+            .with_context(|| scenario.id.clone())?;
+        let actual = settled_objects(&client, scenario, &expected).await?;
+        let family = scenario.id.split('/').next().unwrap_or_default().to_owned();
+        let counts = table.entry(family).or_default();
+        let ids: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
+        for id in ids {
+            let kind = id.split("__").next().unwrap_or_default();
+            let exempt: Vec<&str> = known
+                .iter()
+                .filter(|k| k.kind == kind)
+                .map(|k| k.pointer.as_str())
+                .collect();
+            match (expected.get(id), actual.get(id)) {
+                (Some(e), Some(a)) => {
+                    let diff = differences(e, a, &exempt);
+                    if diff.is_empty() {
+                        counts.0 += 1;
+                    } else {
+                        counts.1 += 1;
+                        problems.push(format!("{} {id}: differs at {diff:?}", scenario.id));
+                    }
+                }
+                (Some(_), None) => {
+                    counts.1 += 1;
+                    problems.push(format!("{} {id}: not written by promop", scenario.id));
+                }
+                _ => {
+                    counts.1 += 1;
+                    problems.push(format!("{} {id}: written by promop only", scenario.id));
+                }
+            }
+        }
+        cleanup(&client, scenario, &resources).await?;
+    }
+    stop.send(()).ok();
+    controller.await?;
+
+    println!("{:<28} {:>9} {:>9}", "family", "identical", "different");
+    for (family, (same, different)) in &table {
+        println!("{family:<28} {same:>9} {different:>9}");
+    }
+    let (same, different) = table.values().fold((0, 0), |(s, d), (a, b)| (s + a, d + b));
+    println!(
+        "{:<28} {same:>9} {different:>9}  ({} scenarios)",
+        "total",
+        scenarios.len()
+    );
+    ensure!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    Ok(())
+}

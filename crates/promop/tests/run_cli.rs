@@ -1,0 +1,543 @@
+//! `promop run` as users start it: its flags (documented, checked, exit 2
+//! on bad values), and on the real test bed its web endpoints, leader
+//! election across processes, and a graceful SIGTERM that releases the Lease.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use kube::{Api, Client};
+use promop_testenv::{TestEnv, free_port, install_crds, upstream_dir};
+
+const LEASE_NAMESPACE: &str = "default";
+/// Short durations (same ratios as client-go's 15 s / 10 s / 2 s) keep the
+/// takeover test short.
+const LEASE_FLAGS: [&str; 3] = [
+    "--leader-elect-lease-duration=8s",
+    "--leader-elect-renew-deadline=6s",
+    "--leader-elect-retry-period=1s",
+];
+const LEASE_DURATION: Duration = Duration::from_secs(8);
+const RETRY_PERIOD: Duration = Duration::from_secs(1);
+/// Start-up, scheduling and apiserver latency on a loaded machine.
+const SLACK: Duration = Duration::from_secs(10);
+
+fn promop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_promop"))
+        .args(args)
+        .output()
+        .expect("running promop")
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let out = promop(&["run", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--kubeconfig",
+        "--log-level",
+        "--log-format",
+        "--namespaces",
+        "--deny-namespaces",
+        "--prometheus-instance-namespaces",
+        "--alertmanager-instance-namespaces",
+        "--alertmanager-config-namespaces",
+        "--thanos-ruler-instance-namespaces",
+        "--prometheus-instance-selector",
+        "--secret-field-selector",
+        "--secret-label-selector",
+        "--configmap-field-selector",
+        "--configmap-label-selector",
+        "--labels",
+        "--annotations",
+        "--controller-id",
+        "--cluster-domain",
+        "--prometheus-config-reloader",
+        "--config-reloader-cpu-request",
+        "--config-reloader-cpu-limit",
+        "--config-reloader-memory-request",
+        "--config-reloader-memory-limit",
+        "--kubelet-service",
+        "--web.listen-address",
+        "--web.enable-tls",
+        "--web.cert-file",
+        "--web.key-file",
+        "--leader-elect",
+        "--leader-election-namespace",
+        "--leader-election-id",
+    ] {
+        let documented = help.lines().any(|line| {
+            line.trim_start().starts_with(&format!("{flag} "))
+                || line.trim_start().starts_with(&format!("{flag}["))
+        });
+        assert!(documented, "{flag} is not documented in:\n{help}");
+    }
+    // The reference's defaults are shown.
+    for default in [
+        "[default: :8080]",
+        "[default: 10m]",
+        "[default: 50Mi]",
+        "prometheus-config-reloader:v0.93.0",
+        "[default: promop]",
+    ] {
+        assert!(help.contains(default), "{default} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn bad_flag_values_exit_2_with_a_message() {
+    for (args, expected) in [
+        (
+            &["--config-reloader-cpu-request=ten"][..],
+            "--config-reloader-cpu-request",
+        ),
+        (
+            &["--secret-label-selector=a=b=c"],
+            "--secret-label-selector",
+        ),
+        (&["--secret-field-selector=type"], "--secret-field-selector"),
+        (&["--labels=team"], "invalid key=value pair"),
+        (&["--web.listen-address=8080"], "--web.listen-address"),
+        (&["--kubelet-service=kube-system"], "namespace/name"),
+        (
+            &["--namespaces=a", "--deny-namespaces=b"],
+            "--deny-namespaces",
+        ),
+        (&["--feature-gates=NoSuchGate=true"], "unknown feature gate"),
+        (&["--leader-elect=maybe"], "--leader-elect"),
+        (&["--leader-elect-retry-period=2"], "invalid duration"),
+        (
+            &["--leader-elect", "--leader-elect-lease-duration=5s"],
+            "--leader-elect-renew-deadline",
+        ),
+        (&["--no-such-flag"], "--no-such-flag"),
+    ] {
+        let mut full = vec!["run"];
+        full.extend_from_slice(args);
+        let out = promop(&full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: {expected:?} not in: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn unreadable_tls_files_stop_the_start() {
+    let out = promop(&[
+        "run",
+        "--web.listen-address=127.0.0.1:0",
+        "--web.enable-tls",
+        "--web.cert-file=/nonexistent/tls.crt",
+        "--web.key-file=/nonexistent/tls.key",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/nonexistent/tls."), "{stderr}");
+}
+
+/// A `promop run` child, killed when dropped; its output goes to a file.
+struct Operator {
+    name: String,
+    child: Child,
+    log: PathBuf,
+    port: u16,
+}
+
+impl Operator {
+    fn start(env: &TestEnv, dir: &Path, name: &str, extra: &[&str]) -> Result<Self> {
+        let port = free_port()?;
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log)?;
+        let child = Command::new(env!("CARGO_BIN_EXE_promop"))
+            .arg("run")
+            .arg("--kubeconfig")
+            .arg(env.kubeconfig_path())
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log-level=debug")
+            .args(extra)
+            .env("POD_NAME", name)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .context("spawning promop run")?;
+        Ok(Self {
+            name: name.to_owned(),
+            child,
+            log,
+            port,
+        })
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn get(&self, path: &str) -> Result<(u16, String)> {
+        http_get(self.port, path)
+    }
+
+    /// Polls `path` until it answers `status`; fails early if the process exits.
+    async fn wait_status(&mut self, path: &str, status: u16, within: Duration) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait()? {
+                bail!("{} exited ({exit}):\n{}", self.name, self.logs());
+            }
+            let last = match self.get(path) {
+                Ok((code, body)) if code == status => return Ok(body),
+                Ok((code, body)) => format!("{code}: {body}"),
+                Err(e) => format!("{e:#}"),
+            };
+            if start.elapsed() > within {
+                bail!(
+                    "{} {path}: no {status} within {within:?} (last: {last}); log:\n{}",
+                    self.name,
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: plain syscall on our own child.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
+    async fn wait_exit(&mut self, within: Duration) -> Result<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if start.elapsed() > within {
+                bail!(
+                    "{} still running after {within:?}; log:\n{}",
+                    self.name,
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET on 127.0.0.1; returns the status and the body.
+fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no HTTP status in {response:?}"))?;
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    Ok((status, body.to_owned()))
+}
+
+/// The value of an unlabelled sample (or the first sample) of `name`.
+fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find(|line| line.starts_with(name) && line[name.len()..].starts_with([' ', '{']))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+}
+
+async fn lease_spec(client: &Client, name: &str) -> Result<LeaseSpec> {
+    let lease = Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE)
+        .get(name)
+        .await?;
+    lease.spec.context("Lease without spec")
+}
+
+async fn lease_holder(client: &Client, name: &str) -> Result<Option<String>> {
+    let lease = Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE)
+        .get_opt(name)
+        .await?;
+    Ok(lease.and_then(|l| l.spec?.holder_identity))
+}
+
+async fn test_bed() -> Result<(TestEnv, tempfile::TempDir)> {
+    let env = TestEnv::start().await?;
+    install_crds(
+        &env.client(),
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    Ok((env, tempfile::tempdir()?))
+}
+
+#[tokio::test]
+async fn serves_probes_and_metrics_and_releases_its_lease_on_sigterm() -> Result<()> {
+    let (env, dir) = test_bed().await?;
+    let client = env.client();
+    let mut op = Operator::start(
+        &env,
+        dir.path(),
+        "promop-0",
+        &[
+            "--leader-elect",
+            "--leader-election-namespace=default",
+            "--leader-election-id=promop-run-test",
+        ],
+    )?;
+
+    op.wait_status("/healthz", 200, SLACK).await?;
+    // Alone, it takes the Lease at once; then it is ready once its caches
+    // are synced (a replica still waiting for the Lease is ready at once).
+    let start = Instant::now();
+    while lease_holder(&client, "promop-run-test").await?.as_deref() != Some("promop-0") {
+        ensure!(
+            start.elapsed() < SLACK,
+            "promop-0 did not take the Lease; log:\n{}",
+            op.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    op.wait_status("/readyz", 200, 3 * SLACK).await?;
+
+    let metrics = op.wait_status("/metrics", 200, SLACK).await?;
+    ensure!(sample(&metrics, "promop_leader") == Some(1.0), "{metrics}");
+    ensure!(
+        sample(&metrics, "promop_caches_synced") == Some(1.0),
+        "{metrics}"
+    );
+    ensure!(
+        metrics.contains(&format!(
+            "promop_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{metrics}"
+    );
+    ensure!(metrics.contains("# TYPE promop_leader gauge"), "{metrics}");
+
+    op.signal(libc::SIGTERM);
+    let status = op.wait_exit(SLACK).await?;
+    ensure!(
+        status.code() == Some(0),
+        "exit {status}; log:\n{}",
+        op.logs()
+    );
+    ensure!(
+        lease_holder(&client, "promop-run-test").await?.is_none(),
+        "the Lease still has a holder after SIGTERM; log:\n{}",
+        op.logs()
+    );
+    ensure!(
+        op.get("/healthz").is_err(),
+        "the web server outlived the process"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_killed_leader_is_replaced_by_the_other_replica() -> Result<()> {
+    let (env, dir) = test_bed().await?;
+    let client = env.client();
+    let lease = "promop-takeover-test";
+    let flags = |extra: &'static [&'static str]| {
+        let mut all = vec![
+            "--leader-elect",
+            "--leader-election-namespace=default",
+            "--leader-election-id=promop-takeover-test",
+        ];
+        all.extend(LEASE_FLAGS);
+        all.extend(extra);
+        all
+    };
+    let mut a = Operator::start(&env, dir.path(), "promop-a", &flags(&[]))?;
+    let mut b = Operator::start(&env, dir.path(), "promop-b", &flags(&[]))?;
+    a.wait_status("/healthz", 200, SLACK).await?;
+    b.wait_status("/healthz", 200, SLACK).await?;
+
+    let start = Instant::now();
+    let holder = loop {
+        if let Some(holder) = lease_holder(&client, lease).await? {
+            break holder;
+        }
+        ensure!(start.elapsed() < SLACK, "no replica took the Lease");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (mut leader, mut standby) = match holder.as_str() {
+        "promop-a" => (a, b),
+        "promop-b" => (b, a),
+        other => bail!("unexpected holder {other}"),
+    };
+    // The standby is ready (rolling updates proceed) and not leading.
+    standby.wait_status("/readyz", 200, SLACK).await?;
+    let metrics = standby.wait_status("/metrics", 200, SLACK).await?;
+    ensure!(sample(&metrics, "promop_leader") == Some(0.0), "{metrics}");
+    leader.wait_status("/readyz", 200, 3 * SLACK).await?;
+
+    leader.signal(libc::SIGKILL);
+    let killed = Instant::now();
+    leader.wait_exit(SLACK).await?;
+    // The dead leader's last renewal, as it wrote it.
+    let last_renew = lease_spec(&client, lease)
+        .await?
+        .renew_time
+        .context("no renewTime")?
+        .0;
+    let deadline = LEASE_DURATION + RETRY_PERIOD + SLACK;
+    let taken = loop {
+        let spec = lease_spec(&client, lease).await?;
+        if spec.holder_identity.as_deref() == Some(standby.name.as_str()) {
+            break spec;
+        }
+        ensure!(
+            killed.elapsed() < deadline,
+            "no takeover within {deadline:?} ({spec:?}); log:\n{}",
+            standby.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let took = killed.elapsed();
+    // Not before the killed leader's Lease expired (timestamps written by
+    // the two replicas on this machine's clock).
+    let acquired = taken.acquire_time.context("no acquireTime")?.0;
+    let expiry = last_renew + k8s_openapi::jiff::SignedDuration::try_from(LEASE_DURATION)?;
+    ensure!(
+        acquired >= expiry,
+        "taken over at {acquired}, before the lease expired at {expiry}"
+    );
+    let metrics = standby.wait_status("/metrics", 200, SLACK).await?;
+    ensure!(sample(&metrics, "promop_leader") == Some(1.0), "{metrics}");
+    standby.signal(libc::SIGTERM);
+    let status = standby.wait_exit(SLACK).await?;
+    ensure!(status.code() == Some(0), "exit {status}");
+    eprintln!("takeover {took:?} after SIGKILL (lease {LEASE_DURATION:?})");
+    Ok(())
+}
+
+/// A CA, a serving certificate for 127.0.0.1 and a client certificate, as
+/// PEM files in `dir`: (ca, server cert, server key, client cert, client key).
+fn tls_files(dir: &Path) -> Result<[PathBuf; 5]> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    // Distinct subjects: a leaf named like its issuer looks self-signed.
+    let params = |names: Vec<String>, common_name: &str| -> Result<CertificateParams> {
+        let mut params = CertificateParams::new(names)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        Ok(params)
+    };
+    let ca_key = KeyPair::generate()?;
+    let mut ca = params(Vec::new(), "promop test CA")?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key)?;
+    let issuer = Issuer::new(ca, ca_key);
+    let server_key = KeyPair::generate()?;
+    let server = params(vec!["127.0.0.1".to_owned()], "promop")?.signed_by(&server_key, &issuer)?;
+    let client_key = KeyPair::generate()?;
+    let client = params(vec!["scraper".to_owned()], "scraper")?.signed_by(&client_key, &issuer)?;
+    let mut paths = Vec::new();
+    for (name, pem) in [
+        ("ca.crt", ca_cert.pem()),
+        ("tls.crt", server.pem()),
+        ("tls.key", server_key.serialize_pem()),
+        ("client.crt", client.pem()),
+        ("client.key", client_key.serialize_pem()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, pem)?;
+        paths.push(path);
+    }
+    paths.try_into().map_err(|_| anyhow::anyhow!("five files"))
+}
+
+/// `curl` over TLS; `Err` when curl fails (handshake refused, …).
+fn curl(args: &[&str], url: &str) -> Result<String> {
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--fail", "--max-time", "10"])
+        .args(args)
+        .arg(url)
+        .output()
+        .context("running curl (needed by this test)")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn serves_over_tls_and_requires_client_certificates_when_a_client_ca_exists() -> Result<()> {
+    let (env, dir) = test_bed().await?;
+    let [ca, cert, key, client_cert, client_key] = tls_files(dir.path())?;
+    let flag = |name: &str, path: &Path| format!("--web.{name}={}", path.display());
+    let op = Operator::start(
+        &env,
+        dir.path(),
+        "promop-tls",
+        &[
+            "--web.enable-tls",
+            "--web.tls-min-version=VersionTLS12",
+            &flag("cert-file", &cert),
+            &flag("key-file", &key),
+            &flag("client-ca-file", &ca),
+        ],
+    )?;
+    let url = format!("https://127.0.0.1:{}/healthz", op.port);
+    let ca = ca.display().to_string();
+    let (client_cert, client_key) = (
+        client_cert.display().to_string(),
+        client_key.display().to_string(),
+    );
+    let with_client = [
+        "--cacert",
+        &ca,
+        "--cert",
+        &client_cert,
+        "--key",
+        &client_key,
+    ];
+    let start = Instant::now();
+    let body = loop {
+        match curl(&with_client, &url) {
+            Ok(body) => break body,
+            Err(e) if start.elapsed() > SLACK => bail!("{e:#}; log:\n{}", op.logs()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    ensure!(body == "ok\n", "{body:?}");
+    // Without a client certificate the handshake is refused; plain HTTP
+    // gets no answer.
+    ensure!(
+        curl(&["--cacert", &ca], &url).is_err(),
+        "served without a client certificate"
+    );
+    ensure!(
+        !matches!(op.get("/healthz"), Ok((200, _))),
+        "plain HTTP served on the TLS port"
+    );
+    Ok(())
+}
