@@ -63,13 +63,13 @@ pub async fn apply<K: Written>(
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
     let cached = cache.get(&ObjectRef::new(&name).within(&namespace));
-    if let Some(existing) = cached {
-        if is_current(
+    if let Some(existing) = cached
+        && is_current(
             &serde_json::to_value(&*existing)?,
             &serde_json::to_value(desired)?,
-        ) {
-            return Ok(Outcome::Unchanged);
-        }
+        )
+    {
+        return Ok(Outcome::Unchanged);
     }
     let api: Api<K> = Api::namespaced(client.clone(), &namespace);
     api.patch(

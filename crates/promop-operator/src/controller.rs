@@ -26,7 +26,7 @@ use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::pipeline::prometheus_config;
 use promop_core::select::reasons::Reason;
 use promop_core::select::{KindSelection, Selection};
-use promop_core::snapshot::{ObjectKey, ReadKeys};
+use promop_core::snapshot::{ObjectKey, ReadKeys, Snapshot};
 
 use crate::error::Error;
 use crate::objects::{self, Desired};
@@ -292,7 +292,13 @@ async fn generate<K: WorkloadResource>(
     unmanaged: bool,
 ) -> Result<Generated, Error> {
     for _ in 0..MAX_ROUNDS {
-        let (generated, reads) = generate_once(object, ctx, unmanaged)?;
+        // A generation that fails may fail for want of a Secret not fetched
+        // yet: fetch what it read before giving up.
+        let (generated, reads) = {
+            let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
+            let generated = generate_once(object, ctx, unmanaged, &snapshot);
+            (generated, snapshot.reads.keys())
+        };
         let fetched_secrets = ctx
             .fetched
             .secrets
@@ -304,7 +310,12 @@ async fn generate<K: WorkloadResource>(
             .fetch(&ctx.client, &ctx.stores.config_maps, &reads.config_maps)
             .await?;
         if fetched_secrets + fetched_maps == 0 {
-            return Ok(generated);
+            if generated.is_err() {
+                // A Secret created later must re-queue the workload.
+                let id = WorkloadId::of(object);
+                ctx.triggers.record(id, read_dependencies(&reads).collect());
+            }
+            return generated;
         }
     }
     Err(Error::ReferencesUnsettled(MAX_ROUNDS))
@@ -314,19 +325,19 @@ fn generate_once<K: WorkloadResource>(
     object: &K,
     ctx: &Context,
     unmanaged: bool,
-) -> Result<(Generated, ReadKeys), Error> {
-    let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
+    snapshot: &Snapshot,
+) -> Result<Generated, Error> {
     let workload = object.workload();
-    let output = prometheus_config(&snapshot, workload, &ctx.options.namespaces.watched())?;
+    let output = prometheus_config(snapshot, workload, &ctx.options.namespaces.watched())?;
     let selection = &output.selection;
     let config = if unmanaged {
         String::new()
     } else {
         promop_core::yaml::to_string(&output.config)
     };
-    let rules = promop_core::prometheus::rules::config_maps(&snapshot, workload, selection)?;
+    let rules = promop_core::prometheus::rules::config_maps(snapshot, workload, selection)?;
     let built = promop_core::desired::prometheus_objects(
-        &snapshot,
+        snapshot,
         workload,
         &config,
         &rules.names,
@@ -370,14 +381,7 @@ fn generate_once<K: WorkloadResource>(
             why: why.to_string(),
         });
     }
-    let reads = snapshot.reads.keys();
-    used.extend(reads.secrets.iter().map(|k| (Kind::Secret, k.clone())));
-    used.extend(
-        reads
-            .config_maps
-            .iter()
-            .map(|k| (Kind::ConfigMap, k.clone())),
-    );
+    used.extend(read_dependencies(&snapshot.reads.keys()));
     let retain_shards = workload
         .server()
         .and_then(|s| s.shard_retention_policy.as_ref())
@@ -394,7 +398,17 @@ fn generate_once<K: WorkloadResource>(
         used,
         nothing_selected: nothing_selected(selection),
     };
-    Ok((generated, reads))
+    Ok(generated)
+}
+
+/// The Secrets and ConfigMaps a generation looked up, as dependencies.
+fn read_dependencies(reads: &ReadKeys) -> impl Iterator<Item = (Kind, ObjectKey)> + '_ {
+    let secrets = reads.secrets.iter().map(|k| (Kind::Secret, k.clone()));
+    let maps = reads
+        .config_maps
+        .iter()
+        .map(|k| (Kind::ConfigMap, k.clone()));
+    secrets.chain(maps)
 }
 
 fn nothing_selected(s: &Selection<'_>) -> bool {
@@ -564,10 +578,10 @@ fn not_ours<K: WorkloadResource>(object: &K, options: &Options) -> Option<&'stat
     if id != options.selectors.controller_id {
         return Some("controller-id annotation of another operator");
     }
-    if let Some(selector) = &options.selectors.prometheus_instance_labels {
-        if !label_selector_matches(selector, object.labels()) {
-            return Some("labels do not match --prometheus-instance-selector");
-        }
+    if let Some(selector) = &options.selectors.prometheus_instance_labels
+        && !label_selector_matches(selector, object.labels())
+    {
+        return Some("labels do not match --prometheus-instance-selector");
     }
     None
 }

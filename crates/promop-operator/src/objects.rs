@@ -34,10 +34,12 @@ pub fn operator_options(options: &Options) -> OperatorOptions {
             enable_probes: reloader.enable_probes,
         },
         prometheus_base_image: objects.prometheus_base_image.clone(),
+        alertmanager_base_image: objects.alertmanager_base_image.clone(),
         thanos_base_image: objects.thanos_base_image.clone(),
         labels: objects.labels(),
         annotations: objects.annotations(),
         local_host: objects.localhost.clone(),
+        cluster_domain: objects.cluster_domain.clone(),
         topology_sharding: objects.feature_enabled("PrometheusTopologySharding"),
     }
 }

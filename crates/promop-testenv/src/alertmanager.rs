@@ -66,31 +66,6 @@ impl AlertmanagerVersion {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::AlertmanagerVersion;
-
-    #[test]
-    fn spec_version_picks_the_installed_alertmanager() {
-        assert_eq!(
-            AlertmanagerVersion::of_spec(Some("v0.27.0")),
-            AlertmanagerVersion::V0_28
-        );
-        assert_eq!(
-            AlertmanagerVersion::of_spec(Some("v0.28.1")),
-            AlertmanagerVersion::V0_28
-        );
-        assert_eq!(
-            AlertmanagerVersion::of_spec(Some("v0.31.0")),
-            AlertmanagerVersion::Latest
-        );
-        assert_eq!(
-            AlertmanagerVersion::of_spec(None),
-            AlertmanagerVersion::Latest
-        );
-    }
-}
-
 /// A running Alertmanager, killed on drop. Debian's build reads
 /// `default.tmpl` from `/usr/share/prometheus/alertmanager`: it runs in a
 /// private mount namespace where the package's own `usr/share` is overlaid.
@@ -206,5 +181,30 @@ impl AlertmanagerProcess {
     pub async fn reload_with(&self, config_yaml: &str) -> Result<()> {
         std::fs::write(&self.config_path, config_yaml)?;
         http::post_empty(&format!("{}/-/reload", self.url)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AlertmanagerVersion;
+
+    #[test]
+    fn spec_version_picks_the_installed_alertmanager() {
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.27.0")),
+            AlertmanagerVersion::V0_28
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.28.1")),
+            AlertmanagerVersion::V0_28
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(Some("v0.31.0")),
+            AlertmanagerVersion::Latest
+        );
+        assert_eq!(
+            AlertmanagerVersion::of_spec(None),
+            AlertmanagerVersion::Latest
+        );
     }
 }

@@ -25,6 +25,7 @@
 
 mod alertmanager;
 mod apiserver;
+pub mod bench;
 mod certs;
 pub mod corpus;
 mod crds;
@@ -49,7 +50,9 @@ pub use metrics_server::MetricsServer;
 pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};
 pub use process::{ManagedProcess, ScratchDir, free_port};
 pub use prometheus::{PrometheusApi, PrometheusProcess, PrometheusVersion};
-pub use reference::{ReferenceOperator, read_generated_config, wait_generated_config};
+pub use reference::{
+    ReferenceOperator, read_generated_config, secret_config, wait_generated_config,
+};
 pub use sink::{ReceivedRequest, WebhookSink};
 
 /// The field manager of every server-side apply done by the test bed.

@@ -123,10 +123,14 @@ async fn read_generated_config_opt(
     name: &str,
 ) -> Result<Option<String>> {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
-    let secret_name = format!("prometheus-{name}");
-    let Some(secret) = api.get_opt(&secret_name).await? else {
-        return Ok(None);
-    };
+    match api.get_opt(&format!("prometheus-{name}")).await? {
+        Some(secret) => secret_config(&secret),
+        None => Ok(None),
+    }
+}
+
+/// The gunzipped `prometheus.yaml.gz` of a config Secret, if it has that key.
+pub fn secret_config(secret: &Secret) -> Result<Option<String>> {
     let Some(gz) = secret
         .data
         .as_ref()
@@ -137,6 +141,12 @@ async fn read_generated_config_opt(
     let mut text = String::new();
     GzDecoder::new(gz.0.as_slice())
         .read_to_string(&mut text)
-        .with_context(|| format!("gunzipping {ns}/{secret_name} prometheus.yaml.gz"))?;
+        .with_context(|| {
+            format!(
+                "gunzipping {}/{} prometheus.yaml.gz",
+                secret.metadata.namespace.as_deref().unwrap_or_default(),
+                secret.metadata.name.as_deref().unwrap_or_default()
+            )
+        })?;
     Ok(Some(text))
 }

@@ -19,8 +19,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::prometheus::rules::{self, RuleConfigMaps};
-use promop_core::select::label_selector::Selector;
+use promop_core::prometheus::rules;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
 use promop_testenv::written::{differences, normalize, object_id, without_uid};
@@ -133,40 +132,6 @@ fn promtool_check_rules(
     }
 }
 
-/// The rule ConfigMaps of every ThanosRuler of the snapshot: its
-/// `ruleSelector` over the PrometheusRules of its own namespace or of the
-/// namespaces its `ruleNamespaceSelector` matches.
-fn thanos_rulers(snapshot: &Snapshot) -> Vec<RuleConfigMaps> {
-    snapshot
-        .thanos_rulers
-        .iter()
-        .map(|ruler| {
-            let own = ruler.metadata.namespace.as_deref().unwrap_or_default();
-            let selector =
-                Selector::from_optional(ruler.spec.rule_selector.as_ref()).expect("selector");
-            let namespaces = ruler
-                .spec
-                .rule_namespace_selector
-                .as_ref()
-                .map(|s| Selector::from_optional(Some(s)).expect("namespace selector"));
-            let selected: Vec<_> = snapshot
-                .prometheus_rules
-                .iter()
-                .filter(|r| {
-                    let ns = r.metadata.namespace.as_deref().unwrap_or_default();
-                    let ns_ok = match &namespaces {
-                        None => ns == own,
-                        Some(s) => s.matches(&snapshot.namespace_labels(ns)),
-                    };
-                    ns_ok
-                        && selector.matches(r.metadata.labels.as_ref().unwrap_or(&BTreeMap::new()))
-                })
-                .collect();
-            rules::thanos_ruler_config_maps(ruler, &selected).expect("thanos ruler config maps")
-        })
-        .collect()
-}
-
 #[derive(Default)]
 struct Tally {
     workloads_identical: usize,
@@ -188,7 +153,7 @@ struct Check<'a> {
 impl Check<'_> {
     /// Records a comparison of `file`: a difference must be listed, a
     /// listed file must differ.
-    fn outcome(&mut self, file: &str, difference: Option<String>) -> bool {
+    fn outcome(&mut self, file: &str, difference: Option<String>) {
         let key = (self.id.clone(), file.to_owned());
         let listed = self.known.contains(&key);
         self.seen.insert(key);
@@ -200,11 +165,10 @@ impl Check<'_> {
             (Some(why), false) => self.failures.push(format!("{} {file}: {why}", self.id)),
             _ => {}
         }
-        true
     }
 
-    /// Compares the ConfigMaps with the reference's stored objects; returns
-    /// how many are identical.
+    /// Compares the ConfigMaps with the reference's stored objects; true when
+    /// all are identical (or the reference's objects were not stored).
     fn config_maps(&mut self, maps: &[ConfigMap], prefix: &str, tally: &mut Tally) -> bool {
         let objects = self.expected_dir.join("objects");
         if !objects.is_dir() {
@@ -238,7 +202,7 @@ impl Check<'_> {
         }
         for entry in std::fs::read_dir(&objects).expect("objects dir").flatten() {
             let file = format!("objects/{}", entry.file_name().to_string_lossy());
-            if file.starts_with(&format!("objects/ConfigMap__"))
+            if file.starts_with("objects/ConfigMap__")
                 && file.contains(&format!("__{prefix}-rulefiles-"))
                 && !ours.contains(&file)
             {
@@ -317,8 +281,11 @@ fn rule_files_and_config_maps_match_the_reference() {
                     (e.file_name().to_string_lossy().into_owned(), content)
                 })
                 .collect();
-            let has_rules = prometheus.spec.rule_selector.is_some() || !expected.is_empty();
-            if !has_rules {
+            let prefix = format!("prometheus-{}", workload.name());
+            // Without a rule selector the reference still writes an empty
+            // rulefiles-0 ConfigMap.
+            let config_maps_same = check.config_maps(&maps.config_maps, &prefix, &mut tally);
+            if prometheus.spec.rule_selector.is_none() && expected.is_empty() {
                 continue;
             }
             tally.workloads += 1;
@@ -352,8 +319,7 @@ fn rule_files_and_config_maps_match_the_reference() {
                     ));
                 }
             }
-            let prefix = format!("prometheus-{}", workload.name());
-            same &= check.config_maps(&maps.config_maps, &prefix, &mut tally);
+            same &= config_maps_same;
             let reference = reference_rejections(
                 &check.expected_dir,
                 &format!("{}/{}", workload.namespace(), workload.name()),
@@ -379,7 +345,9 @@ fn rule_files_and_config_maps_match_the_reference() {
                 tally.workloads_identical += 1;
             }
         }
-        for (ruler, maps) in snapshot.thanos_rulers.iter().zip(thanos_rulers(&snapshot)) {
+        for ruler in &snapshot.thanos_rulers {
+            let maps = rules::thanos_ruler_config_maps(&snapshot, ruler, &WatchedNamespaces::all())
+                .expect("thanos ruler config maps");
             let name = ruler.metadata.name.as_deref().unwrap_or_default();
             check.config_maps(
                 &maps.config_maps,

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use promop_api::v1::Alertmanager;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::types::{self, CONFIG};
+use crate::prometheus::secret_yaml::Parsed;
 use crate::snapshot::Snapshot;
 use crate::yaml::{Mapping, Node};
 
@@ -37,76 +37,10 @@ pub fn raw(snapshot: &Snapshot, am: &Alertmanager) -> String {
     }
 }
 
-/// A YAML document read into an ordered [`Node`].
-struct Raw(Node);
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawVisitor).map(Raw)
-    }
-}
-
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Node;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(i64::try_from(v).map_or(Node::Float(v as f64), Node::Int))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v))
-    }
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        d.deserialize_any(RawVisitor)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(Raw(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Node::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut out = Mapping::new();
-        while let Some((Raw(key), Raw(value))) = map.next_entry()? {
-            let key = match key {
-                Node::Str(s) => s,
-                Node::Int(i) => i.to_string(),
-                Node::Bool(b) => b.to_string(),
-                Node::Float(f) => f.to_string(),
-                _ => String::new(),
-            };
-            out.insert(key, value);
-        }
-        Ok(Node::Map(out))
-    }
-}
-
 /// Parses the user's configuration into the reference's types and runs
 /// the checks of Alertmanager's loader that matter for routing.
 pub fn parse(text: &str) -> Result<Mapping, String> {
-    let Raw(node) = serde_saphyr::from_str(text).map_err(|e| format!("yaml: {e}"))?;
+    let Parsed(node) = serde_saphyr::from_str(text).map_err(|e| format!("yaml: {e}"))?;
     let node = match node {
         Node::Null => Node::Map(Mapping::new()),
         other => other,

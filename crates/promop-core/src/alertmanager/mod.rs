@@ -13,6 +13,8 @@ pub mod receivers;
 pub mod route;
 pub mod sanitize;
 pub mod secrets;
+pub mod service;
+pub mod statefulset;
 pub mod time_intervals;
 pub mod types;
 pub mod validate;
@@ -275,4 +277,47 @@ fn add_alertmanager_configs(
     sanitize::config(&mut shaped, &version)?;
     *config = shape(shaped)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Mapping {
+        base_config::parse(text).expect("valid base")
+    }
+
+    #[test]
+    fn unknown_fields_of_the_base_are_refused() {
+        let err = base_config::parse("route:\n  receiver: a\n  foo: 1\nreceivers:\n- name: a\n")
+            .expect_err("strict decoding");
+        assert!(
+            err.contains("field foo not found in type alertmanager.route"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn fields_too_new_for_the_version_are_dropped() {
+        let mut config = parse(
+            "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    timeout: 90s\n",
+        );
+        sanitize::config(&mut config, &Version::new(0, 27, 0)).expect("sanitized");
+        let text = yaml::to_string(&Node::Map(config));
+        assert!(!text.contains("timeout"), "{text}");
+        let mut config = parse(
+            "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    timeout: 90s\n",
+        );
+        sanitize::config(&mut config, &Version::new(0, 28, 0)).expect("sanitized");
+        assert!(yaml::to_string(&Node::Map(config)).contains("timeout: 1m30s"));
+    }
+
+    #[test]
+    fn refused_combinations_fail_the_whole_configuration() {
+        let mut config = parse(
+            "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    http_config:\n      no_proxy: example.com\n",
+        );
+        let err = sanitize::config(&mut config, &Version::new(0, 28, 0)).expect_err("refused");
+        assert!(err.contains("'no_proxy'"), "{err}");
+    }
 }

@@ -285,10 +285,12 @@ mod tests {
         assert!(weekday_range("friday:monday").is_err());
         assert!(month_range("13").is_err());
         assert!(day_of_month(-3, 5).is_err());
-        assert!(time_range(&TimeRange {
-            start_time: Some("10:00".into()),
-            end_time: Some("09:00".into()),
-        })
-        .is_err());
+        assert!(
+            time_range(&TimeRange {
+                start_time: Some("10:00".into()),
+                end_time: Some("09:00".into()),
+            })
+            .is_err()
+        );
     }
 }

@@ -1,14 +1,20 @@
 //! Building blocks of the Kubernetes objects the operator writes, shared by
-//! the Prometheus, PrometheusAgent and (later) Alertmanager builders: object
-//! metadata, command-line arguments, images, probes, the config-reloader
-//! container and the strategic merge of user containers.
+//! the Prometheus, PrometheusAgent and Alertmanager builders: object
+//! metadata, command-line arguments, images, probes, volumes, pod fields,
+//! the config-reloader container, the strategic merge of user containers,
+//! the governing Service, the TLS assets and web configuration Secrets.
 pub mod args;
 pub mod container_merge;
 pub mod image;
 pub mod metadata;
 pub mod names;
+pub mod pod;
 pub mod probe;
 pub mod reloader;
+pub mod service;
+pub mod tls_assets;
+pub mod volumes;
+pub mod web_config;
 
 use k8s_openapi::api::core::v1::{Capabilities, SecurityContext};
 
@@ -23,5 +29,22 @@ pub fn security_context() -> SecurityContext {
             ..Capabilities::default()
         }),
         ..SecurityContext::default()
+    }
+}
+
+/// A setting the StatefulSet cannot be built from (the field path and why).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct StatefulSetError {
+    pub field: String,
+    pub message: String,
+}
+
+impl StatefulSetError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }

@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::SecretKeySelector;
 use promop_api::common::SecretOrConfigMap;
 use serde_json::Value;
 
+use crate::k8s::tls_assets::{AssetSource, TlsAssetKey};
 use crate::snapshot::Snapshot;
 
 /// Where the TLS assets Secret is mounted in the Prometheus container.
@@ -99,81 +100,26 @@ impl<'a> Store<'a> {
             (None, Some(c)) => (AssetSource::ConfigMap, &c.name, &c.key),
             (None, None) => return None,
         };
-        Some(TlsAssetKey::new(source, self.namespace, name, key).path())
+        Some(asset_path(&TlsAssetKey::new(
+            source,
+            self.namespace,
+            name,
+            key,
+        )))
     }
 
     /// The path of a TLS asset held by a Secret key.
     pub fn tls_secret_path(&self, selector: &SecretKeySelector) -> String {
-        TlsAssetKey::new(
+        asset_path(&TlsAssetKey::new(
             AssetSource::Secret,
             self.namespace,
             &selector.name,
             &selector.key,
-        )
-        .path()
+        ))
     }
 }
 
-/// Where a TLS asset comes from (its number starts the file name).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum AssetSource {
-    Secret = 0,
-    ConfigMap = 1,
-}
-
-/// One file of the TLS assets Secret: a key of a Secret or ConfigMap.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TlsAssetKey {
-    pub source: AssetSource,
-    pub namespace: String,
-    pub name: String,
-    pub key: String,
-}
-
-impl TlsAssetKey {
-    pub fn new(source: AssetSource, namespace: &str, name: &str, key: &str) -> Self {
-        Self {
-            source,
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            key: key.to_owned(),
-        }
-    }
-
-    /// `<0|1>_<ns>_<name>_<key>`, the key in the assets Secret.
-    pub fn file_name(&self) -> String {
-        format!(
-            "{}_{}_{}_{}",
-            self.source as u8, self.namespace, self.name, self.key
-        )
-    }
-
-    /// The path of the file in the container.
-    pub fn path(&self) -> String {
-        format!("{TLS_ASSETS_DIR}/{}", self.file_name())
-    }
-
-    /// The asset a path of the generated configuration points to. Names and
-    /// namespaces cannot hold `_` (DNS names), so the split is unambiguous.
-    pub fn from_path(path: &str) -> Option<Self> {
-        let file = path.strip_prefix(TLS_ASSETS_DIR)?.strip_prefix('/')?;
-        let mut parts = file.splitn(4, '_');
-        let source = match parts.next()? {
-            "0" => AssetSource::Secret,
-            "1" => AssetSource::ConfigMap,
-            _ => return None,
-        };
-        let (namespace, name, key) = (parts.next()?, parts.next()?, parts.next()?);
-        Some(Self::new(source, namespace, name, key))
-    }
-
-    /// The asset's content in the snapshot.
-    pub fn value<'s>(&self, snapshot: &'s Snapshot) -> Option<&'s [u8]> {
-        match self.source {
-            AssetSource::Secret => snapshot.secret_value(&self.namespace, &self.name, &self.key),
-            AssetSource::ConfigMap => snapshot
-                .config_map_value(&self.namespace, &self.name, &self.key)
-                .map(str::as_bytes),
-        }
-    }
+/// The path of a TLS asset in the Prometheus container.
+fn asset_path(key: &TlsAssetKey) -> String {
+    format!("{TLS_ASSETS_DIR}/{}", key.file_name())
 }

@@ -28,7 +28,6 @@ pub mod tls;
 pub mod tls_assets;
 pub mod tracing;
 pub mod version;
-pub mod web_config;
 pub mod workload;
 
 use promop_api::common::ServiceDiscoveryRole;

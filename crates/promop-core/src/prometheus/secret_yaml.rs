@@ -63,7 +63,7 @@ pub(crate) fn parse_list(
 }
 
 /// Any YAML value as a [`Node`], mappings in document order.
-struct Parsed(Node);
+pub(crate) struct Parsed(pub(crate) Node);
 
 impl<'de> Deserialize<'de> for Parsed {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -118,7 +118,11 @@ impl Selector {
                 } else {
                     Operator::NotIn
                 };
-                let rest = term.splitn(2, words[1]).nth(1).ok_or_else(invalid)?;
+                let rest = term
+                    .trim_start()
+                    .strip_prefix(words[0])
+                    .and_then(|r| r.trim_start().strip_prefix(words[1]))
+                    .ok_or_else(invalid)?;
                 Requirement::new(words[0], operator, &set(rest)?)?
             } else if words.len() == 1 {
                 Requirement::new(words[0], Operator::Exists, &[])?
@@ -310,6 +314,7 @@ mod tests {
             ("tier", true),
             ("!tier", false),
             ("!missing,app", true),
+            ("domain in (x)", false),
         ] {
             assert_eq!(
                 Selector::parse(text).unwrap().matches(&labels),

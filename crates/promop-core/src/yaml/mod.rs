@@ -80,10 +80,6 @@ impl Mapping {
         Some(value)
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Node)> {
-        self.0.iter_mut().map(|(k, v)| (k.as_str(), v))
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }

@@ -2,8 +2,9 @@
 //! tests: a metrics endpoint on 127.0.0.1 behind a Service and an
 //! EndpointSlice, a ServiceMonitor selecting it, a Prometheus selecting the
 //! ServiceMonitor; the operator under test (already running) writes the
-//! StatefulSet and its Secrets, the kubelet runs the pod, the target is
-//! scraped; a relabeling added to the ServiceMonitor reaches the series.
+//! StatefulSet, its Secrets and the rule ConfigMap, the kubelet runs the
+//! pod, the target is scraped and a PrometheusRule's recording rule
+//! evaluated; a relabeling added to the ServiceMonitor reaches the series.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,8 @@ pub const PROMETHEUS: &str = "main";
 pub const MONITOR: &str = "app";
 /// The scrape pool of the ServiceMonitor's first endpoint.
 pub const SCRAPE_POOL: &str = "serviceMonitor/monitoring/app/0";
+/// Recorded by the PrometheusRule (the rule file is a ConfigMap volume).
+pub const RECORDED: &str = "app:info:sum";
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -78,13 +81,23 @@ spec:
   - port: web{relabelings}
 ---
 apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: {MONITOR}, namespace: {NAMESPACE}}}
+spec:
+  groups:
+  - name: {MONITOR}
+    rules: [{{record: "{RECORDED}", expr: sum(app_info)}}]
+---
+apiVersion: monitoring.coreos.com/v1
 kind: Prometheus
 metadata: {{name: {PROMETHEUS}, namespace: {NAMESPACE}}}
 spec:
   version: v{version}
   serviceDiscoveryRole: EndpointSlice
   scrapeInterval: 1s
+  evaluationInterval: 1s
   serviceMonitorSelector: {{}}
+  ruleSelector: {{}}
 "#
     )
 }
@@ -148,6 +161,9 @@ pub async fn scrape_end_to_end(
         config.contains(&format!("prometheus_replica: {}", pod.pod_name())),
         "loaded configuration:\n{config}"
     );
+    pod.wait_for_query(RECORDED, TIMEOUT, |v| v.iter().any(|(_, x)| *x == 1.0))
+        .await
+        .with_context(|| format!("operator log:\n{}", operator_log()))?;
     let before = pod.query_vector("app_info").await?;
     ensure!(
         before.len() == 1 && before[0].0["team"].is_null(),

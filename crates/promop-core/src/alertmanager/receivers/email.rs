@@ -1,13 +1,12 @@
 //! Email receiver.
 use promop_api::v1alpha1::alertmanager_config::{EmailConfig, ThreadByDate};
 
-use super::{Ctx, required};
+use super::{Ctx, required, text};
 use crate::alertmanager::http_config::tls_config;
 use crate::alertmanager::types::{join_host_port, split_host_port};
 use crate::yaml::Mapping;
 
 pub fn convert(c: &EmailConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let smarthost = c.smarthost.as_deref().unwrap_or_default();
     let (global_smarthost, global_from) = ctx.global_smtp;
     if smarthost.is_empty() && !global_smarthost {

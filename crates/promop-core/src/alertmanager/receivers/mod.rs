@@ -182,3 +182,8 @@ fn http(
 ) -> Result<Node, String> {
     super::http_config::convert_opt(config, &ctx.secrets)
 }
+
+/// An optional CRD string as the reference's Go string (`ptr.Deref(x, "")`).
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}

@@ -1,11 +1,10 @@
 //! OpsGenie receiver.
 use promop_api::v1alpha1::alertmanager_config::OpsGenieConfig;
 
-use super::{Ctx, http, required};
+use super::{Ctx, http, required, text};
 use crate::yaml::{Mapping, Node};
 
 pub fn convert(c: &OpsGenieConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert("message", text(&c.message))

@@ -1,11 +1,10 @@
 //! Pushover receiver.
 use promop_api::v1alpha1::alertmanager_config::PushoverConfig;
 
-use super::{Ctx, duration, http, required};
+use super::{Ctx, duration, http, required, text};
 use crate::yaml::Mapping;
 
 pub fn convert(c: &PushoverConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert("title", text(&c.title))

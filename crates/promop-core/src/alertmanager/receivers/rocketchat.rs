@@ -1,11 +1,10 @@
 //! Rocket.Chat receiver.
 use promop_api::v1alpha1::alertmanager_config::RocketChatConfig;
 
-use super::{Ctx, http, required};
+use super::{Ctx, http, required, text};
 use crate::yaml::{Mapping, Node};
 
 pub fn convert(c: &RocketChatConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert("api_url", text(&c.api_url))

@@ -1,7 +1,7 @@
 //! Slack receiver.
 use promop_api::v1alpha1::alertmanager_config::SlackConfig;
 
-use super::{Ctx, duration, http};
+use super::{Ctx, duration, http, text};
 use crate::yaml::{Mapping, Node};
 
 pub fn convert(c: &SlackConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
@@ -10,7 +10,6 @@ pub fn convert(c: &SlackConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
     if let Some(sel) = &c.api_url {
         out.insert("api_url", ctx.secrets.get(sel)?.trim().to_owned());
     }
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     out.insert("channel", text(&c.channel))
         .insert("username", text(&c.username))
         .insert("color", text(&c.color))

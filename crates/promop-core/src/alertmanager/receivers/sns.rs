@@ -1,11 +1,10 @@
 //! AWS SNS receiver.
 use promop_api::v1alpha1::alertmanager_config::SnsConfig;
 
-use super::{Ctx, http, required};
+use super::{Ctx, http, required, text};
 use crate::yaml::Mapping;
 
 pub fn convert(c: &SnsConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let gate = ctx.version.at_least(33);
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)

@@ -1,7 +1,7 @@
 //! VictorOps receiver.
 use promop_api::v1alpha1::alertmanager_config::VictorOpsConfig;
 
-use super::{Ctx, http, required};
+use super::{Ctx, http, required, text};
 use crate::yaml::Mapping;
 
 /// Fields Alertmanager sets itself, refused as custom fields.
@@ -16,7 +16,6 @@ pub const RESERVED_FIELDS: [&str; 7] = [
 ];
 
 pub fn convert(c: &VictorOpsConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert("routing_key", c.routing_key.as_str())

@@ -1,11 +1,10 @@
 //! WeChat receiver.
 use promop_api::v1alpha1::alertmanager_config::WeChatConfig;
 
-use super::{Ctx, http, required};
+use super::{Ctx, http, required, text};
 use crate::yaml::Mapping;
 
 pub fn convert(c: &WeChatConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert("corp_id", text(&c.corp_id))

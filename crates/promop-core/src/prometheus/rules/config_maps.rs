@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use promop_api::v1::{PrometheusRule, ThanosRuler};
+use promop_api::v1::PrometheusRule;
 
 use super::{RuleContext, file_name, rule_file};
 use crate::k8s::metadata::{Labels, Owner, controlled};
 use crate::prometheus::Workload;
 use crate::select::reasons::{Reason, Rejection};
-use crate::select::{KindSelection, Selection};
+use crate::select::{KindSelection, SelectError, Selection};
 use crate::snapshot::Snapshot;
 
 /// Data one rule ConfigMap may hold: half of Kubernetes' 1 MiB object limit,
@@ -38,6 +38,8 @@ pub struct RuleConfigMaps {
 /// Why no rule ConfigMaps could be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {
+    #[error(transparent)]
+    Select(#[from] SelectError),
     #[error("{kind} {namespace}/{name}: spec.version: {message}")]
     InvalidVersion {
         kind: &'static str,
@@ -92,48 +94,16 @@ pub fn config_maps(
     Ok(out)
 }
 
-/// The rule ConfigMaps of a Thanos Ruler (`thanos-ruler-<name>-rulefiles-<n>`,
-/// label `thanos-ruler-name`) for the PrometheusRules it selected; those
-/// that are invalid are rejected here.
-pub fn thanos_ruler_config_maps(
-    ruler: &ThanosRuler,
-    selected: &[&PrometheusRule],
-) -> Result<RuleConfigMaps, RulesError> {
-    let namespace = ruler.metadata.namespace.as_deref().unwrap_or_default();
-    let name = ruler.metadata.name.as_deref().unwrap_or_default();
-    let ctx =
-        RuleContext::for_thanos_ruler(ruler).map_err(|message| RulesError::InvalidVersion {
-            kind: "ThanosRuler",
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            message,
-        })?;
-    Ok(build(
-        selected.iter().copied(),
-        &ctx,
-        &Target {
-            prefix: format!("thanos-ruler-{name}"),
-            namespace,
-            name_label: ("thanos-ruler-name", name),
-            owner: Owner {
-                api_version: "monitoring.coreos.com/v1".into(),
-                kind: "ThanosRuler".into(),
-                name: name.to_owned(),
-                uid: ruler.metadata.uid.clone().unwrap_or_default(),
-            },
-        },
-    ))
-}
-
 /// Where the ConfigMaps go and how they are marked.
-struct Target<'a> {
-    prefix: String,
-    namespace: &'a str,
-    name_label: (&'static str, &'a str),
-    owner: Owner,
+pub(super) struct Target<'a> {
+    pub prefix: String,
+    pub namespace: &'a str,
+    pub name_label: (&'static str, &'a str),
+    pub owner: Owner,
 }
 
-fn build<'r>(
+/// The ConfigMaps of the files of `rules`, with those that are invalid.
+pub(super) fn build<'r>(
     rules: impl Iterator<Item = &'r PrometheusRule>,
     ctx: &RuleContext,
     target: &Target<'_>,
@@ -210,7 +180,7 @@ fn key(rule: &PrometheusRule) -> String {
     )
 }
 
-fn rejected_in_selection<'s>(
+pub(super) fn rejected_in_selection<'s>(
     rules: &'s KindSelection<'_, PrometheusRule>,
 ) -> impl Iterator<Item = (String, Rejection)> + 's {
     rules.skipped.iter().filter_map(|s| match &s.reason {

@@ -12,14 +12,14 @@ pub mod enforce;
 pub mod promql;
 pub mod rule_file;
 mod template;
+pub mod thanos_ruler;
 pub mod validate;
 
 use promop_api::v1::{Prometheus, PrometheusRule, ThanosRuler};
 
-pub use config_maps::{
-    MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, RulesError, config_maps, thanos_ruler_config_maps,
-};
+pub use config_maps::{MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, RulesError, config_maps};
 pub use enforce::Enforcement;
+pub use thanos_ruler::thanos_ruler_config_maps;
 
 use crate::select::reasons::Rejection;
 use crate::select::validate::{DEFAULT_PROMETHEUS_VERSION, parse_version};

@@ -9,22 +9,18 @@ mod volumes;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{
-    RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetSpec, StatefulSetUpdateStrategy,
-};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, HostAlias, PodDNSConfig, PodDNSConfigOption, PodSpec, PodTemplateSpec,
-    TopologySpreadConstraint, Volume,
+    Container, EnvVar, PodSpec, PodTemplateSpec, TopologySpreadConstraint, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use promop_api::v1::prometheus::{
     AdditionalLabelSelectors, CommonPrometheusFields, ReloadStrategyType, ShardingStrategyMode,
 };
-use serde::Serialize;
 
 use super::version::Version;
-use super::web_config::{WEB_CONFIG_DIR, WebConfig};
 use super::workload::Workload;
+pub use crate::k8s::StatefulSetError;
 use crate::k8s::args::{self as cli, flag, switch};
 use crate::k8s::container_merge;
 use crate::k8s::metadata::{
@@ -32,13 +28,17 @@ use crate::k8s::metadata::{
     MANAGED_BY_VALUE, NAME_KEY, Owner, VERSION_KEY, merged, non_empty, non_empty_vec,
     without_kubectl_annotations,
 };
+use crate::k8s::pod::{self, string_of};
 use crate::k8s::probe::{clean_path, url};
 use crate::k8s::reloader::{Reload, Reloader, ReloaderConfig};
 use crate::k8s::security_context;
+use crate::k8s::web_config::WebConfig;
 pub use containers::DEFAULT_BASE_IMAGE;
 
 /// The data directory of Prometheus.
 pub const STORAGE_DIR: &str = "/prometheus";
+/// Where the web configuration file and its TLS material are mounted.
+pub const WEB_CONFIG_DIR: &str = "/etc/prometheus/web_config";
 /// Where the rule ConfigMaps are mounted.
 pub const RULES_DIR: &str = "/etc/prometheus/rules";
 const DEFAULT_RETENTION: &str = "24h";
@@ -51,23 +51,6 @@ pub const NAME_LABEL: &str = "operator.prometheus.io/name";
 /// `server` or `agent`.
 pub const MODE_LABEL: &str = "operator.prometheus.io/mode";
 const TOPOLOGY_ZONE_LABEL: &str = "topology.kubernetes.io/zone";
-
-/// A setting the StatefulSet cannot be built from (the field path and why).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct StatefulSetError {
-    pub field: String,
-    pub message: String,
-}
-
-impl StatefulSetError {
-    pub(crate) fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
 
 /// The operator-wide settings that change the StatefulSets.
 #[derive(Clone, Debug)]
@@ -95,14 +78,6 @@ pub struct Inputs<'a> {
     /// The projected volume of the TLS assets Secrets.
     pub tls_assets_volume: &'a Volume,
     pub input_hash: &'a str,
-}
-
-/// The text of a CRD enum (`""` for an unset one).
-pub(crate) fn string_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub(super) fn route_prefix(cpf: &CommonPrometheusFields) -> String {
@@ -412,48 +387,23 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         tolerations: cpf.tolerations.clone(),
         affinity: cpf.affinity.clone(),
         topology_spread_constraints: topology_spread(cpf, &final_selector),
-        host_aliases: cpf
-            .host_aliases
-            .as_ref()
-            .filter(|a| !a.is_empty())
-            .map(|aliases| {
-                aliases
-                    .iter()
-                    .map(|a| HostAlias {
-                        ip: a.ip.clone(),
-                        hostnames: Some(a.hostnames.clone()),
-                    })
-                    .collect()
-            }),
+        host_aliases: pod::host_aliases(cpf.host_aliases.as_ref()),
         host_network: cpf.host_network.filter(|h| *h),
         enable_service_links: cpf.enable_service_links,
         host_users: cpf.host_users,
         image_pull_secrets: cpf.image_pull_secrets.clone().filter(|s| !s.is_empty()),
         ..PodSpec::default()
     };
-    if cpf.host_network == Some(true) {
-        pod.dns_policy = Some("ClusterFirstWithHostNet".to_owned());
-    }
-    if let Some(policy) = &cpf.dns_policy {
-        pod.dns_policy = Some(string_of(policy));
-    }
-    if let Some(dns) = &cpf.dns_config {
-        pod.dns_config = Some(PodDNSConfig {
-            nameservers: dns.nameservers.clone(),
-            searches: dns.searches.clone(),
-            options: dns.options.as_ref().map(|options| {
-                options
-                    .iter()
-                    .map(|o| PodDNSConfigOption {
-                        name: Some(o.name.clone()),
-                        value: o.value.clone(),
-                    })
-                    .collect()
-            }),
-        });
-    }
-    vols.pod
-        .extend(volumes::data_volume(&prefixed, cpf.storage.as_ref()));
+    pod::set_dns(
+        &mut pod,
+        cpf.host_network == Some(true),
+        cpf.dns_policy.as_ref(),
+        cpf.dns_config.as_ref(),
+    );
+    vols.pod.extend(crate::k8s::volumes::data_volume(
+        &volumes::default_data_volume(&prefixed),
+        cpf.storage.as_ref(),
+    ));
     vols.pod.extend(cpf.volumes.iter().flatten().cloned());
     pod.volumes = non_empty_vec(vols.pod);
 
@@ -469,12 +419,10 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
                 .unwrap_or_else(|| governing.to_owned()),
         ),
         replicas: Some(if replicas < 0 { 1 } else { replicas }),
-        pod_management_policy: Some(
-            cpf.pod_management_policy
-                .as_ref()
-                .map_or_else(|| "Parallel".to_owned(), string_of),
-        ),
-        update_strategy: Some(update_strategy(cpf)),
+        pod_management_policy: Some(pod::pod_management_policy(
+            cpf.pod_management_policy.as_ref(),
+        )),
+        update_strategy: Some(pod::update_strategy(cpf.update_strategy.as_ref())),
         min_ready_seconds: cpf.min_ready_seconds.filter(|s| *s != 0),
         selector: LabelSelector {
             match_labels: Some(final_selector.clone()),
@@ -488,8 +436,11 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
             }),
             spec: Some(pod),
         },
-        volume_claim_templates: volumes::claim_template(&prefixed, cpf.storage.as_ref())
-            .map(|c| vec![c]),
+        volume_claim_templates: crate::k8s::volumes::claim_template(
+            &volumes::default_data_volume(&prefixed),
+            cpf.storage.as_ref(),
+        )
+        .map(|c| vec![c]),
         persistent_volume_claim_retention_policy: cpf
             .persistent_volume_claim_retention_policy
             .clone(),
@@ -527,25 +478,6 @@ pub(crate) fn workload_metadata(workload: Workload<'_>) -> &ObjectMeta {
     match workload {
         Workload::Prometheus(p) => &p.metadata,
         Workload::Agent(a) => &a.metadata,
-    }
-}
-
-fn update_strategy(cpf: &CommonPrometheusFields) -> StatefulSetUpdateStrategy {
-    match &cpf.update_strategy {
-        None => StatefulSetUpdateStrategy {
-            type_: Some("RollingUpdate".to_owned()),
-            rolling_update: None,
-        },
-        Some(s) => StatefulSetUpdateStrategy {
-            type_: Some(string_of(&s.type_)),
-            rolling_update: s
-                .rolling_update
-                .as_ref()
-                .map(|r| RollingUpdateStatefulSetStrategy {
-                    max_unavailable: r.max_unavailable.clone(),
-                    ..RollingUpdateStatefulSetStrategy::default()
-                }),
-        },
     }
 }
 

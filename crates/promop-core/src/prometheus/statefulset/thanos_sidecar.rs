@@ -10,10 +10,11 @@ use promop_api::v1::prometheus::{PrometheusSpec, ThanosSpec};
 use promop_api::v1::workload::Argument;
 
 use super::super::version::{Version, parse_tolerant};
-use super::volumes::{data_volume_name, storage_sub_path};
+use super::volumes::{DATA_SUB_PATH, data_volume_name};
 use super::{STORAGE_DIR, StatefulSetError, route_prefix, scheme, string_of};
 use crate::k8s::args::{build, flag, switch};
 use crate::k8s::probe::clean_path;
+use crate::k8s::volumes::storage_sub_path;
 use crate::k8s::{image, security_context};
 
 pub const DEFAULT_BASE_IMAGE: &str = "quay.io/thanos/thanos";
@@ -175,7 +176,7 @@ pub(super) fn sidecar(
         mounts.push(VolumeMount {
             name: data_volume_name(prefixed, cpf),
             mount_path: STORAGE_DIR.to_owned(),
-            sub_path: storage_sub_path(cpf.storage.as_ref()),
+            sub_path: storage_sub_path(cpf.storage.as_ref(), DATA_SUB_PATH),
             ..VolumeMount::default()
         });
         if compaction == Compaction::Delayed {

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# promop run (release build) against the reference operator (upstream
+# v0.93.0) on the real test bed: propagation latency of ServiceMonitor
+# changes and memory on a large cluster. Prints a table per benchmark with
+# both operators and the ratios reference / promop.
+#
+#   benches/operator.sh [latency|memory|all] [RUNS]      (default: all 2)
+#
+# Every run of every operator gets its own fresh apiserver with the same
+# objects; runs alternate between the operators. What is measured:
+# crates/promop-testenv/src/bin/bench_operator.rs. Needs the test bed
+# (testenv/install.sh) and python3 + openssl (benches/gen-cluster.py).
+# PROMOP_BENCH_KEEP=DIR keeps the raw JSON lines.
+set -euo pipefail
+
+bench=${1:-all}
+runs=${2:-2}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/promop-bench-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== building promop and bench_operator (release)" >&2
+(cd "$root" && cargo build -q --release -p promop --bin promop &&
+  cargo build -q --release -p promop-testenv --bin bench_operator)
+
+echo "== load before: $(uptime)" >&2
+"$root/target/release/bench_operator" "$bench" --runs "$runs" \
+  --promop "$root/target/release/promop" | tee "$work/results.jsonl" >&2
+echo "== load after: $(uptime)" >&2
+
+python3 - "$work/results.jsonl" <<'EOF'
+import json
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+
+
+def table(bench, columns):
+    picked = [r for r in rows if r["bench"] == bench]
+    if not picked:
+        return
+    print()
+    print(f"{'operator':<10} {'run':>3} " + " ".join(f"{title:>{len(title)}}" for title, _, _ in columns))
+    for r in picked:
+        cells = [f"{fmt(r[key]):>{len(title)}}" for title, key, fmt in columns]
+        print(f"{r['operator']:<10} {r['run']:>3} " + " ".join(cells))
+    by_run = {}
+    for r in picked:
+        by_run.setdefault(r["run"], {})[r["operator"]] = r
+    for run, ops in sorted(by_run.items()):
+        if {"promop", "reference"} <= ops.keys():
+            ratios = ", ".join(
+                f"{title} {ops['reference'][key] / ops['promop'][key]:.1f}x"
+                for title, key, _ in columns
+                if ops["promop"][key]
+            )
+            print(f"ratio reference/promop, run {run}: {ratios}")
+
+
+def mib(kib):
+    return f"{kib / 1024:.1f}"
+
+
+def num(v):
+    return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+
+latency = [r for r in rows if r["bench"] == "latency"]
+if latency:
+    r = latency[0]
+    print(f"\nlatency: {r['changes']} changes of one ServiceMonitor among "
+          f"{r['service_monitors']}, apply returned -> config Secret updated (ms)")
+    table("latency", [("p50 (ms)", "p50_ms", num), ("p99 (ms)", "p99_ms", num),
+                      ("mean (ms)", "mean_ms", num), ("max (ms)", "max_ms", num),
+                      ("CPU (s)", "cpu_seconds", num)])
+memory = [r for r in rows if r["bench"] == "memory"]
+if memory:
+    r = memory[0]
+    print(f"\nmemory: {r['secrets']} Secrets, {r['service_monitors']} ServiceMonitors "
+          f"({r['jobs']} jobs), {r['namespaces']} namespaces; steady = after 30 s idle")
+    table("memory", [("first config (s)", "first_config_seconds", num),
+                     ("full config (s)", "config_seconds", num),
+                     ("peak RSS (MiB)", "peak_rss_kib", mib),
+                     ("steady RSS (MiB)", "steady_rss_kib", mib),
+                     ("CPU (s)", "cpu_seconds", num)])
+EOF
+
+if [[ -n ${PROMOP_BENCH_KEEP:-} ]]; then
+  mkdir -p "$PROMOP_BENCH_KEEP"
+  cp "$work/results.jsonl" "$PROMOP_BENCH_KEEP/operator.jsonl"
+  echo "raw results kept in $PROMOP_BENCH_KEEP/operator.jsonl" >&2
+fi

@@ -1,0 +1,197 @@
+//! The Kubernetes objects of one Alertmanager, in the order the reference
+//! writes them: the generated configuration Secret, the TLS assets Secrets,
+//! the web configuration Secret, the cluster TLS configuration Secret, the
+//! governing Service and the StatefulSet. The configuration's text comes
+//! from `alertmanager::generate`.
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Secret, Service};
+use promop_api::v1::Alertmanager;
+use serde_json::Value;
+
+use super::{ObjectsError, OperatorOptions, Secrets, gzip, with_input_hash};
+use crate::alertmanager::base_config;
+use crate::alertmanager::secrets::TLS_ASSETS_DIR;
+use crate::alertmanager::service::governing_service;
+use crate::alertmanager::statefulset::cluster_tls::{self, ClusterTls};
+use crate::alertmanager::statefulset::{self, WEB_CONFIG_DIR, prefixed_name};
+use crate::k8s::metadata::Owner;
+use crate::k8s::tls_assets;
+use crate::k8s::web_config::{self, WebConfig};
+use crate::snapshot::Snapshot;
+
+/// The key of the gzipped configuration in the generated Secret.
+pub const CONFIG_KEY: &str = "alertmanager.yaml.gz";
+
+/// The objects of one Alertmanager.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertmanagerObjects {
+    /// `alertmanager-<name>-generated`: `alertmanager.yaml.gz` and the other
+    /// keys of the user's configuration Secret.
+    pub config: Secret,
+    /// `alertmanager-<name>-tls-assets-<n>`.
+    pub tls_assets: Vec<Secret>,
+    /// `alertmanager-<name>-web-config`.
+    pub web_config: Secret,
+    /// `alertmanager-<name>-cluster-tls-config` (empty without cluster TLS).
+    pub cluster_tls_config: Secret,
+    /// `alertmanager-operated`, unless the Alertmanager names its own.
+    pub service: Option<Service>,
+    pub stateful_set: StatefulSet,
+}
+
+impl AlertmanagerObjects {
+    /// All Secrets, in the order the reference writes them.
+    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
+        std::iter::once(&self.config)
+            .chain(&self.tls_assets)
+            .chain([&self.web_config, &self.cluster_tls_config])
+    }
+}
+
+/// The objects of `am`, whose generated configuration is `config`.
+pub fn alertmanager_objects(
+    snapshot: &Snapshot,
+    am: &Alertmanager,
+    config: &str,
+    options: &OperatorOptions,
+) -> Result<AlertmanagerObjects, ObjectsError> {
+    let name = am.metadata.name.as_deref().unwrap_or_default();
+    let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
+    let error = |field: &str, message: String| ObjectsError {
+        kind: "Alertmanager",
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+        field: field.to_owned(),
+        message,
+    };
+    let prefixed = prefixed_name(name);
+    let owner = Owner {
+        api_version: "monitoring.coreos.com/v1".to_owned(),
+        kind: "Alertmanager".to_owned(),
+        name: name.to_owned(),
+        uid: am.metadata.uid.clone().unwrap_or_default(),
+    };
+    let secrets = Secrets {
+        namespace,
+        owner: &owner,
+        options,
+    };
+
+    let mut data = user_secret_data(snapshot, am);
+    data.insert(CONFIG_KEY.to_owned(), ByteString(gzip(config.as_bytes())));
+    let config_secret = secrets.secret(&format!("{prefixed}-generated"), data);
+
+    let files = match serde_saphyr::from_str::<Value>(config) {
+        Ok(doc) => tls_assets::referenced(&doc, TLS_ASSETS_DIR, snapshot),
+        Err(_) => BTreeMap::new(),
+    };
+    let tls_assets = secrets.tls_assets(&prefixed, files);
+
+    let web_secret_name = format!("{prefixed}-web-config");
+    let fields = am.spec.web.as_ref().map(statefulset::web_fields);
+    if let Some(tls) = fields.as_ref().and_then(|f| f.tls_config.as_ref()) {
+        web_config::validate(tls).map_err(|e| {
+            error(
+                "spec.web.tlsConfig",
+                format!("failed to initialize web config: {e}"),
+            )
+        })?;
+    }
+    let web = WebConfig {
+        mount_dir: WEB_CONFIG_DIR,
+        secret_name: &web_secret_name,
+        fields: fields.as_ref(),
+    };
+    let web_config = secrets.web_config(&web);
+
+    let cluster = ClusterTls::new(name, am.spec.cluster_tls.as_ref())
+        .map_err(|e| error(&e.field, e.message))?;
+    let cluster_tls_config = secrets.single(
+        cluster.secret_name(),
+        cluster_tls::SECRET_KEY,
+        cluster.contents().into_bytes(),
+    );
+
+    let service = am.spec.service_name.is_none().then(|| {
+        governing_service(
+            &am.spec,
+            namespace,
+            &owner,
+            &options.labels,
+            &options.annotations,
+        )
+    });
+    let stateful_set = statefulset::build(am, options, &owner, &tls_assets::volume(&tls_assets))
+        .map(with_input_hash)
+        .map_err(|e| error(&e.field, e.message))?;
+    Ok(AlertmanagerObjects {
+        config: config_secret,
+        tls_assets,
+        web_config,
+        cluster_tls_config,
+        service,
+        stateful_set,
+    })
+}
+
+/// The keys of the user's configuration Secret but the configuration, which
+/// the reference copies into the generated Secret (only when that Secret is
+/// the base, not with `alertmanagerConfiguration`).
+fn user_secret_data(snapshot: &Snapshot, am: &Alertmanager) -> BTreeMap<String, ByteString> {
+    if am.spec.alertmanager_configuration.is_some() {
+        return BTreeMap::new();
+    }
+    let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
+    let Some(secret) = snapshot.secret(namespace, &base_config::secret_name(am)) else {
+        return BTreeMap::new();
+    };
+    let mut data = secret.data.clone().unwrap_or_default();
+    for (key, value) in secret.string_data.iter().flatten() {
+        data.insert(key.clone(), ByteString(value.clone().into_bytes()));
+    }
+    data.remove(base_config::CONFIG_KEY);
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{Loaded, Strictness};
+
+    #[test]
+    fn the_generated_secret_keeps_the_other_keys_of_the_users_secret() {
+        let mut loaded = Loaded::default();
+        let manifests = "apiVersion: v1\nkind: Secret\nmetadata: {name: alertmanager-main, namespace: ns}\n\
+                         stringData: {alertmanager.yaml: 'route: {}', extra.tmpl: x}\n---\n\
+                         apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\n\
+                         metadata: {name: main, namespace: ns}\nspec: {version: v0.28.1}\n";
+        loaded
+            .add_yaml("t", manifests, "ns", Strictness::ObjectsOnly)
+            .unwrap();
+        let s = &loaded.snapshot;
+        let objects =
+            alertmanager_objects(s, &s.alertmanagers[0], "route: {}\n", &Default::default())
+                .unwrap();
+        let data = objects.config.data.unwrap();
+        assert_eq!(data.keys().collect::<Vec<_>>(), [CONFIG_KEY, "extra.tmpl"]);
+        let names: Vec<_> = objects
+            .tls_assets
+            .iter()
+            .chain([&objects.web_config, &objects.cluster_tls_config])
+            .map(|o| o.metadata.name.clone().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "alertmanager-main-tls-assets-0",
+                "alertmanager-main-web-config",
+                "alertmanager-main-cluster-tls-config"
+            ]
+        );
+        let ports = objects.service.unwrap().spec.unwrap().ports.unwrap();
+        assert_eq!(ports.len(), 3);
+    }
+}

@@ -1,0 +1,154 @@
+//! Every Kubernetes object the operator writes for a workload, as the
+//! reference writes them: built from the snapshot, the workload and its
+//! generated configuration, with the operator's command-line options.
+mod alertmanager;
+mod prometheus;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Secret;
+use xxhash_rust::xxh64::xxh64;
+
+pub use self::alertmanager::{AlertmanagerObjects, alertmanager_objects};
+pub use self::prometheus::{CONFIG_KEY, PrometheusObjects, prometheus_objects};
+use crate::k8s::metadata::{INPUT_HASH_KEY, Labels, Owner, controlled};
+use crate::k8s::reloader::ReloaderConfig;
+use crate::k8s::tls_assets;
+use crate::k8s::web_config::{self, WebConfig};
+
+/// What the operator's command-line flags change in the written objects,
+/// with the reference's defaults.
+#[derive(Clone, Debug)]
+pub struct OperatorOptions {
+    /// `--prometheus-config-reloader`, `--config-reloader-{cpu,memory}-{request,limit}`,
+    /// `--enable-config-reloader-probes`.
+    pub reloader: ReloaderConfig,
+    /// `--prometheus-default-base-image`.
+    pub prometheus_base_image: String,
+    /// `--alertmanager-default-base-image`.
+    pub alertmanager_base_image: String,
+    /// `--thanos-default-base-image`.
+    pub thanos_base_image: String,
+    /// `--labels`: added to every object (and to the pods' selector).
+    pub labels: Labels,
+    /// `--annotations`: added to every object.
+    pub annotations: Labels,
+    /// `--localhost`: how containers of a pod reach each other.
+    pub local_host: String,
+    /// `--cluster-domain`: when set, Alertmanager peers are fully qualified.
+    pub cluster_domain: String,
+    /// Feature gate `PrometheusTopologySharding` (on by default).
+    pub topology_sharding: bool,
+}
+
+impl Default for OperatorOptions {
+    fn default() -> Self {
+        Self {
+            reloader: ReloaderConfig::default(),
+            prometheus_base_image: crate::prometheus::statefulset::DEFAULT_BASE_IMAGE.to_owned(),
+            alertmanager_base_image: crate::alertmanager::statefulset::DEFAULT_BASE_IMAGE
+                .to_owned(),
+            thanos_base_image: crate::prometheus::statefulset::thanos_sidecar::DEFAULT_BASE_IMAGE
+                .to_owned(),
+            labels: Labels::new(),
+            annotations: Labels::new(),
+            local_host: "localhost".to_owned(),
+            cluster_domain: String::new(),
+            topology_sharding: true,
+        }
+    }
+}
+
+/// Why the objects of a workload could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} {namespace}/{name}: {field}: {message}")]
+pub struct ObjectsError {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// Builds the Secrets a workload controls, with the operator's labels and
+/// annotations.
+struct Secrets<'a> {
+    namespace: &'a str,
+    owner: &'a Owner,
+    options: &'a OperatorOptions,
+}
+
+impl Secrets<'_> {
+    fn secret(&self, name: &str, data: BTreeMap<String, ByteString>) -> Secret {
+        Secret {
+            metadata: controlled(
+                name,
+                self.namespace,
+                self.owner,
+                &self.options.labels,
+                &self.options.annotations,
+            ),
+            data: (!data.is_empty()).then_some(data),
+            ..Secret::default()
+        }
+    }
+
+    /// A Secret of one key.
+    fn single(&self, name: &str, key: &str, content: Vec<u8>) -> Secret {
+        self.secret(
+            name,
+            BTreeMap::from([(key.to_owned(), ByteString(content))]),
+        )
+    }
+
+    /// `<prefixed>-tls-assets-<n>`: the files split over as many Secrets
+    /// as their size needs.
+    fn tls_assets(&self, prefixed: &str, files: BTreeMap<String, Vec<u8>>) -> Vec<Secret> {
+        let base = format!("{prefixed}-tls-assets");
+        tls_assets::shard(files)
+            .into_iter()
+            .enumerate()
+            .map(|(i, data)| self.secret(&tls_assets::secret_name(&base, i), data))
+            .collect()
+    }
+
+    /// The Secret holding the web configuration file.
+    fn web_config(&self, web: &WebConfig<'_>) -> Secret {
+        self.single(
+            web.secret_name,
+            web_config::SECRET_KEY,
+            web.contents().into_bytes(),
+        )
+    }
+}
+
+/// Records a hash of everything the StatefulSet is built from (its own
+/// content) in the input-hash annotation: it changes exactly when the
+/// StatefulSet does. The reference hashes Go structures with another
+/// function, so the values differ (the annotation is on the StatefulSet,
+/// not on the pod template: a takeover rolls no pod).
+fn with_input_hash(mut sset: StatefulSet) -> StatefulSet {
+    let hash = serde_json::to_vec(&sset).map_or(0, |json| xxh64(&json, 0));
+    sset.metadata
+        .annotations
+        .get_or_insert_with(BTreeMap::new)
+        .insert(INPUT_HASH_KEY.to_owned(), hash.to_string());
+    sset
+}
+
+/// Gzip as the reference stores the configuration: nothing at all for an
+/// empty one.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    if data.is_empty() {
+        return Vec::new();
+    }
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
+}

@@ -1,0 +1,286 @@
+//! The Kubernetes objects of one Prometheus or PrometheusAgent
+//! (StatefulSet mode), as the reference writes them: the configuration
+//! Secret, the TLS assets Secrets, the web configuration Secret, the Thanos
+//! sidecar's HTTP client Secret (servers), the governing Service and one
+//! StatefulSet per shard. The rule ConfigMaps are built apart
+//! (`prometheus::rules`); only their names come in here.
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Secret, Service};
+
+use super::{ObjectsError, OperatorOptions, Secrets, gzip, with_input_hash};
+use crate::k8s::metadata::Owner;
+use crate::k8s::service::GoverningService;
+use crate::k8s::tls_assets;
+use crate::k8s::web_config::WebConfig;
+use crate::prometheus::service::ports;
+use crate::prometheus::statefulset::{
+    self, Inputs, Settings, StatefulSetError, WEB_CONFIG_DIR, prefixed_name, thanos_sidecar,
+    workload_metadata,
+};
+use crate::prometheus::{Workload, tls_assets as prometheus_tls_assets};
+use crate::snapshot::Snapshot;
+
+/// The key of the gzipped configuration in the configuration Secret.
+pub const CONFIG_KEY: &str = "prometheus.yaml.gz";
+
+/// The objects of one workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrometheusObjects {
+    /// `<prefix>-<name>`: `prometheus.yaml.gz`.
+    pub config: Secret,
+    /// `<prefix>-<name>-tls-assets-<n>`.
+    pub tls_assets: Vec<Secret>,
+    /// `<prefix>-<name>-web-config`.
+    pub web_config: Secret,
+    /// `prometheus-<name>-thanos-prometheus-http-client-file` (servers only,
+    /// written even without sidecar).
+    pub thanos_http_client: Option<Secret>,
+    /// The governing Service, unless the workload names its own (`serviceName`).
+    pub service: Option<Service>,
+    /// One per shard, in shard order.
+    pub stateful_sets: Vec<StatefulSet>,
+}
+
+impl PrometheusObjects {
+    /// All Secrets, in the order the reference writes them.
+    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
+        std::iter::once(&self.config)
+            .chain(&self.tls_assets)
+            .chain(std::iter::once(&self.web_config))
+            .chain(&self.thanos_http_client)
+    }
+}
+
+/// The objects of `workload`, whose generated configuration is `config`
+/// (empty for an unmanaged configuration) and whose rules are in the
+/// ConfigMaps `rule_config_maps`.
+pub fn prometheus_objects(
+    snapshot: &Snapshot,
+    workload: Workload<'_>,
+    config: &str,
+    rule_config_maps: &[String],
+    options: &OperatorOptions,
+) -> Result<PrometheusObjects, ObjectsError> {
+    let error = |field: &str, message: String| ObjectsError {
+        kind: workload.kind(),
+        namespace: workload.namespace().to_owned(),
+        name: workload.name().to_owned(),
+        field: field.to_owned(),
+        message,
+    };
+    if workload.is_daemon_set() {
+        // The reference refuses too: its DaemonSet feature gate is off by default.
+        return Err(error("spec.mode", "DaemonSet mode is not supported".into()));
+    }
+    let namespace = workload.namespace();
+    let prefixed = prefixed_name(workload);
+    let owner = owner(workload);
+    let secrets = Secrets {
+        namespace,
+        owner: &owner,
+        options,
+    };
+    let config_secret = secrets.single(&prefixed, CONFIG_KEY, gzip(config.as_bytes()));
+    let tls_assets = secrets.tls_assets(
+        &prefixed,
+        prometheus_tls_assets::collect(config, workload, snapshot),
+    );
+    let web_secret_name = format!("{prefixed}-web-config");
+    let web = WebConfig {
+        mount_dir: WEB_CONFIG_DIR,
+        secret_name: &web_secret_name,
+        fields: workload.common().web.as_ref().map(|w| &w.config),
+    };
+    let web_config = secrets.web_config(&web);
+    let thanos_http_client = workload.server().map(|_| {
+        let (key, content) = thanos_sidecar::http_client_config();
+        secrets.single(
+            &thanos_sidecar::http_client_secret_name(&prefixed),
+            key,
+            content.as_bytes().to_vec(),
+        )
+    });
+
+    let cpf = workload.common();
+    let service = cpf.service_name.is_none().then(|| {
+        let (name, app_name) = match workload {
+            Workload::Prometheus(_) => ("prometheus-operated", "prometheus"),
+            Workload::Agent(_) => ("prometheus-agent-operated", "prometheus-agent"),
+        };
+        let port_name = cpf.port_name.as_deref().filter(|p| !p.is_empty());
+        let thanos_grpc = workload.server().is_some_and(|s| s.thanos.is_some());
+        GoverningService {
+            name,
+            namespace,
+            operated_label: "operated-prometheus",
+            app_name,
+            ports: ports(port_name.unwrap_or("web"), thanos_grpc),
+            publish_not_ready_addresses: false,
+            owner: &owner,
+            labels: &options.labels,
+            annotations: &options.annotations,
+        }
+        .build()
+    });
+
+    let tls_assets_volume = tls_assets::volume(&tls_assets);
+    let inputs = Inputs {
+        workload,
+        settings: Settings {
+            reloader: &options.reloader,
+            prometheus_base_image: &options.prometheus_base_image,
+            thanos_base_image: &options.thanos_base_image,
+            labels: &options.labels,
+            annotations: &options.annotations,
+            local_host: &options.local_host,
+            topology_sharding: options.topology_sharding,
+        },
+        owner: &owner,
+        rule_config_maps: if workload.server().is_some() {
+            rule_config_maps
+        } else {
+            &[]
+        },
+        tls_assets_volume: &tls_assets_volume,
+        input_hash: "",
+    };
+    let stateful_sets = (0..workload.shards())
+        .map(|shard| statefulset::build(&inputs, shard).map(with_input_hash))
+        .collect::<Result<Vec<_>, StatefulSetError>>()
+        .map_err(|e| error(&e.field, e.message))?;
+
+    Ok(PrometheusObjects {
+        config: config_secret,
+        tls_assets,
+        web_config,
+        thanos_http_client,
+        service,
+        stateful_sets,
+    })
+}
+
+/// The workload as owner of what it gets written.
+fn owner(workload: Workload<'_>) -> Owner {
+    let meta = workload_metadata(workload);
+    let api_version = match workload {
+        Workload::Prometheus(_) => "monitoring.coreos.com/v1",
+        Workload::Agent(_) => "monitoring.coreos.com/v1alpha1",
+    };
+    Owner {
+        api_version: api_version.to_owned(),
+        kind: workload.kind().to_owned(),
+        name: workload.name().to_owned(),
+        uid: meta.uid.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::metadata::INPUT_HASH_KEY;
+    use crate::manifests::{Loaded, Strictness};
+
+    fn snapshot(manifests: &str) -> Snapshot {
+        let mut loaded = Loaded::default();
+        loaded
+            .add_yaml("t", manifests, "ns", Strictness::ObjectsOnly)
+            .unwrap();
+        loaded.snapshot
+    }
+
+    #[test]
+    fn a_sharded_server_gets_one_stateful_set_per_shard_and_shared_objects_once() {
+        let s = snapshot(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
+             metadata: {name: main, namespace: ns, uid: u1, labels: {team: a}}\n\
+             spec: {version: v3.5.0, shards: 2, thanos: {}, serviceMonitorSelector: {}}\n",
+        );
+        let workload = Workload::Prometheus(&s.prometheuses[0]);
+        let objects = prometheus_objects(
+            &s,
+            workload,
+            "global: {}\n",
+            &[],
+            &OperatorOptions::default(),
+        )
+        .unwrap();
+        let names: Vec<_> = objects
+            .secrets()
+            .map(|o| o.metadata.name.clone().unwrap())
+            .chain(
+                objects
+                    .stateful_sets
+                    .iter()
+                    .map(|o| o.metadata.name.clone().unwrap()),
+            )
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "prometheus-main",
+                "prometheus-main-tls-assets-0",
+                "prometheus-main-web-config",
+                "prometheus-main-thanos-prometheus-http-client-file",
+                "prometheus-main",
+                "prometheus-main-shard-1",
+            ]
+        );
+        let shard1 = &objects.stateful_sets[1];
+        let labels = shard1.metadata.labels.as_ref().unwrap();
+        assert_eq!(labels["team"], "a");
+        assert_eq!(labels["operator.prometheus.io/shard"], "1");
+        let owner = &shard1.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!((owner.uid.as_str(), owner.controller), ("u1", Some(true)));
+        let ports = objects.service.unwrap().spec.unwrap().ports.unwrap();
+        assert_eq!(
+            ports.iter().map(|p| p.port).collect::<Vec<_>>(),
+            [9090, 10901]
+        );
+        // The hash differs between shards and follows the content.
+        let hash = |i: usize| {
+            objects.stateful_sets[i]
+                .metadata
+                .annotations
+                .as_ref()
+                .unwrap()[INPUT_HASH_KEY]
+                .clone()
+        };
+        assert_ne!(hash(0), hash(1));
+    }
+
+    #[test]
+    fn an_agent_has_no_thanos_secret_and_its_own_governing_service() {
+        let s = snapshot(
+            "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\n\
+             metadata: {name: a, namespace: ns}\nspec: {version: v3.5.0}\n",
+        );
+        let objects = prometheus_objects(
+            &s,
+            Workload::Agent(&s.prometheus_agents[0]),
+            "",
+            &["ignored".to_owned()],
+            &OperatorOptions::default(),
+        )
+        .unwrap();
+        assert!(objects.thanos_http_client.is_none());
+        let service = objects.service.unwrap();
+        assert_eq!(
+            service.metadata.name.as_deref(),
+            Some("prometheus-agent-operated")
+        );
+        let sset = &objects.stateful_sets[0];
+        assert_eq!(sset.metadata.name.as_deref(), Some("prom-agent-a"));
+        let volumes = sset
+            .spec
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .volumes
+            .as_ref()
+            .unwrap();
+        assert!(volumes.iter().all(|v| v.name != "ignored"));
+        // Empty configuration: empty (not gzipped) data.
+        assert_eq!(objects.config.data.unwrap()[CONFIG_KEY].0, Vec::<u8>::new());
+    }
+}

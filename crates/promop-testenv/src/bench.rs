@@ -1,0 +1,160 @@
+//! Shared pieces of the benchmark binaries (`src/bin/bench_*.rs`): reading a
+//! generated cluster, creating it quickly, and measuring a process through
+//! `/proc`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use kube::api::{ApiResource, DynamicObject, PostParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{Discovery, Scope};
+use kube::{Api, Client};
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::manifests::parse_yaml_documents;
+
+/// Concurrent create requests: enough to keep the apiserver busy on a small
+/// machine without queueing thousands of requests.
+pub const CONCURRENCY: usize = 32;
+
+/// Every document of the `*.yaml`, `*.yml` and `*.json` files of `dir`, in
+/// file-name order.
+pub fn read_manifest_dir(dir: &Path) -> Result<Vec<Value>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    files.sort();
+    let mut docs = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        docs.extend(parse_yaml_documents(&text).with_context(|| file.display().to_string())?);
+    }
+    Ok(docs)
+}
+
+/// The string at `pointer` in `doc`, or "".
+pub fn text<'a>(doc: &'a Value, pointer: &str) -> &'a str {
+    doc.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Creates `docs` (plain POSTs, no apply: the fastest path) with at most
+/// [`CONCURRENCY`] requests in flight. Namespaces are created first, so
+/// callers may mix them with their content.
+pub async fn create_all(client: &Client, discovery: &Discovery, docs: Vec<Value>) -> Result<()> {
+    let (namespaces, rest): (Vec<Value>, Vec<Value>) =
+        docs.into_iter().partition(|d| d["kind"] == "Namespace");
+    create_concurrently(client, discovery, namespaces).await?;
+    create_concurrently(client, discovery, rest).await
+}
+
+async fn create_concurrently(
+    client: &Client,
+    discovery: &Discovery,
+    docs: Vec<Value>,
+) -> Result<()> {
+    let mut tasks = JoinSet::new();
+    let pp = Arc::new(PostParams::default());
+    for doc in docs {
+        let api_version = text(&doc, "/apiVersion");
+        let kind = text(&doc, "/kind");
+        let gvk = match api_version.split_once('/') {
+            Some((group, version)) => GroupVersionKind::gvk(group, version, kind),
+            None => GroupVersionKind::gvk("", api_version, kind),
+        };
+        let (ar, caps): (ApiResource, _) = discovery
+            .resolve_gvk(&gvk)
+            .with_context(|| format!("the apiserver does not serve {api_version} {kind}"))?;
+        let api: Api<DynamicObject> = match caps.scope {
+            Scope::Namespaced => {
+                Api::namespaced_with(client.clone(), text(&doc, "/metadata/namespace"), &ar)
+            }
+            Scope::Cluster => Api::all_with(client.clone(), &ar),
+        };
+        let object: DynamicObject = serde_json::from_value(doc)?;
+        let pp = pp.clone();
+        if tasks.len() >= CONCURRENCY
+            && let Some(done) = tasks.join_next().await
+        {
+            done??;
+        }
+        tasks.spawn(async move {
+            let name = object.metadata.name.clone().unwrap_or_default();
+            api.create(&pp, &object)
+                .await
+                .map(drop)
+                .with_context(|| format!("creating {} {name}", ar.kind))
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    Ok(())
+}
+
+/// A `kB` field of `/proc/<pid>/status`, in KiB: `VmHWM` (peak resident
+/// set), `VmRSS` (current resident set), …
+pub fn proc_status_kib(pid: u32, field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
+}
+
+/// CPU time (user + system) a process used so far, in seconds.
+pub fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) end with ')'.
+    let rest = stat
+        .rsplit_once(')')
+        .context("malformed /proc/<pid>/stat")?
+        .1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("short /proc/<pid>/stat")?
+            .parse::<f64>()?)
+    };
+    // utime and stime are fields 14 and 15 of stat(5); `rest` starts at field 3.
+    // USER_HZ is 100 on every Linux ABI.
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// The number of scrape jobs of a generated Prometheus configuration.
+pub fn count_jobs(config: &str) -> usize {
+    config
+        .lines()
+        .filter(|l| l.starts_with("- job_name:"))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_fields_of_this_process() {
+        let pid = std::process::id();
+        let peak = proc_status_kib(pid, "VmHWM").unwrap();
+        let now = proc_status_kib(pid, "VmRSS").unwrap();
+        assert!(peak >= now && now > 0, "VmHWM {peak} VmRSS {now}");
+        // A prefix of a field name is not the field.
+        assert!(proc_status_kib(pid, "VmH").is_err());
+    }
+
+    #[test]
+    fn jobs_are_top_level_list_items() {
+        let config = "scrape_configs:\n- job_name: a\n  x: 1\n- job_name: b\n";
+        assert_eq!(count_jobs(config), 2);
+    }
+}

@@ -1,0 +1,511 @@
+//! Operator benchmarks of issue 5: `promop run` (release build) against the
+//! reference operator (upstream v0.93.0), each run alone on its own fresh
+//! test bed (the upstream CRDs installed) holding the same objects.
+//!
+//! ```text
+//! cargo run --release -p promop-testenv --bin bench_operator -- \
+//!     [latency|memory|all] [--runs N] [--operators promop,reference] [--promop FILE]
+//! ```
+//!
+//! * `latency`: a cluster of 100 ServiceMonitors (`benches/gen-cluster.py 10
+//!   10`) and one Prometheus selecting them. Once the operator wrote the full
+//!   configuration, one ServiceMonitor is changed 50 times, one change at a
+//!   time (server-side apply; a relabeling with a distinct replacement
+//!   value). Each sample is the time from the apply call returning to the
+//!   moment a watch on the config Secret `prometheus-<name>` delivers a
+//!   `prometheus.yaml.gz` that contains the new value. Reports p50/p99
+//!   (nearest rank).
+//! * `memory`: 1,000 ServiceMonitors in 100 namespaces (`gen-cluster.py 100
+//!   10`, which adds 200 Secrets they reference) plus 10,000 Secrets of 1 KiB,
+//!   all created before the operator starts. Reports the time from the
+//!   operator's start to its first config Secret and to the complete one
+//!   (one job per endpoint), then, after 30 s idle, the steady RSS (`VmRSS`)
+//!   and the peak RSS of the whole run (`VmHWM`).
+//!
+//! Runs alternate between the operators (run 1 of each, then run 2, …) so
+//! that both see similar machine load. One JSON object per measurement on
+//! stdout (`benches/operator.sh` tabulates them); progress on stderr.
+//! `promop` defaults to `target/release/promop` of this workspace.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
+use kube::discovery::Discovery;
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client};
+use promop_testenv::bench::{
+    count_jobs, cpu_seconds, create_all, proc_status_kib, read_manifest_dir, text,
+};
+use promop_testenv::{
+    ManagedProcess, ReferenceOperator, ScratchDir, TestEnv, install_crds, secret_config,
+    upstream_dir,
+};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The Prometheus of `benches/gen-cluster.py`.
+const PROMETHEUS_NAMESPACE: &str = "monitoring";
+const PROMETHEUS_NAME: &str = "bench";
+
+const LATENCY_NAMESPACES: usize = 10;
+const LATENCY_MONITORS_PER_NAMESPACE: usize = 10;
+const CHANGES: usize = 50;
+/// Pause between a change's arrival and the next change, so that changes
+/// never coalesce in an operator's work queue.
+const CHANGE_GAP: Duration = Duration::from_millis(500);
+const CHANGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+const MEMORY_NAMESPACES: usize = 100;
+const MEMORY_MONITORS_PER_NAMESPACE: usize = 10;
+const FILLER_SECRETS_PER_NAMESPACE: usize = 100;
+const FILLER_BYTES: usize = 1024;
+const IDLE: Duration = Duration::from_secs(30);
+const CONFIG_TIMEOUT: Duration = Duration::from_secs(900);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bench {
+    Latency,
+    Memory,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Operator {
+    Promop,
+    Reference,
+}
+
+impl Operator {
+    fn name(self) -> &'static str {
+        match self {
+            Operator::Promop => "promop",
+            Operator::Reference => "reference",
+        }
+    }
+}
+
+struct Args {
+    benches: Vec<Bench>,
+    operators: Vec<Operator>,
+    runs: usize,
+    promop: PathBuf,
+}
+
+const USAGE: &str = "usage: bench_operator [latency|memory|all] [--runs N] \
+                     [--operators promop,reference] [--promop FILE]";
+
+fn parse_args() -> Result<Args> {
+    let mut args = Args {
+        benches: vec![Bench::Latency, Bench::Memory],
+        operators: vec![Operator::Promop, Operator::Reference],
+        runs: 1,
+        promop: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/promop"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .with_context(|| format!("{arg} needs a value; {USAGE}"))
+        };
+        match arg.as_str() {
+            "latency" => args.benches = vec![Bench::Latency],
+            "memory" => args.benches = vec![Bench::Memory],
+            "all" => args.benches = vec![Bench::Latency, Bench::Memory],
+            "--runs" => args.runs = value()?.parse().context("--runs")?,
+            "--promop" => args.promop = PathBuf::from(value()?),
+            "--operators" => {
+                args.operators = value()?
+                    .split(',')
+                    .map(|o| match o {
+                        "promop" => Ok(Operator::Promop),
+                        "reference" => Ok(Operator::Reference),
+                        _ => bail!("unknown operator {o:?}; {USAGE}"),
+                    })
+                    .collect::<Result<_>>()?
+            }
+            _ => bail!("unknown argument {arg:?}; {USAGE}"),
+        }
+    }
+    if args.operators.contains(&Operator::Promop) && !args.promop.is_file() {
+        bail!(
+            "{} not found: build it with `cargo build --release -p promop` or pass --promop",
+            args.promop.display()
+        );
+    }
+    Ok(args)
+}
+
+/// An operator process under measurement, killed on drop.
+enum Running {
+    Promop {
+        process: ManagedProcess,
+        _dir: ScratchDir,
+    },
+    Reference(ReferenceOperator),
+}
+
+impl Running {
+    /// Starts `operator` against `env`. The reference returns once its
+    /// `/healthz` answers, promop at once: callers time from before the call.
+    async fn start(operator: Operator, env: &TestEnv, promop: &Path) -> Result<Self> {
+        match operator {
+            Operator::Reference => Ok(Running::Reference(
+                ReferenceOperator::start(env, &[]).await?,
+            )),
+            Operator::Promop => {
+                let dir = ScratchDir::new("promop-bench-")?;
+                let mut cmd = Command::new(promop);
+                cmd.current_dir(dir.path())
+                    .env_remove("RUST_LOG")
+                    .arg("run")
+                    .arg("--kubeconfig")
+                    .arg(env.kubeconfig_path())
+                    .arg("--web.listen-address=127.0.0.1:0");
+                let process = ManagedProcess::spawn("promop", cmd, &dir.path().join("promop.log"))?;
+                Ok(Running::Promop { process, _dir: dir })
+            }
+        }
+    }
+
+    fn pid(&self) -> Result<u32> {
+        match self {
+            Running::Promop { process, .. } => process.pid(),
+            Running::Reference(op) => op.pid(),
+        }
+        .context("operator not running")
+    }
+
+    /// Ok while the process runs; an error with its log's tail otherwise.
+    fn check_running(&mut self) -> Result<()> {
+        match self {
+            Running::Promop { process, .. } => process.check_running(),
+            Running::Reference(op) => op.check_running(),
+        }
+    }
+
+    /// Sleeps `duration`, failing as soon as the operator dies.
+    async fn idle(&mut self, duration: Duration) -> Result<()> {
+        let end = Instant::now() + duration;
+        while Instant::now() < end {
+            self.check_running()?;
+            tokio::time::sleep(Duration::from_millis(500).min(end - Instant::now())).await;
+        }
+        self.check_running()
+    }
+}
+
+/// Every version of the config Secret as a watch delivers it, stamped with
+/// its arrival time. Watching (instead of polling) bounds the measurement
+/// error by the watch's delivery delay, which both operators share.
+struct ConfigWatch {
+    configs: mpsc::UnboundedReceiver<Result<(Instant, String)>>,
+    task: JoinHandle<()>,
+}
+
+impl ConfigWatch {
+    fn start(client: &Client) -> Self {
+        let api: Api<Secret> = Api::namespaced(client.clone(), PROMETHEUS_NAMESPACE);
+        let config = watcher::Config::default()
+            .fields(&format!("metadata.name=prometheus-{PROMETHEUS_NAME}"));
+        let (tx, configs) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut secrets = watcher(api, config)
+                .default_backoff()
+                .applied_objects()
+                .boxed();
+            while let Some(event) = secrets.next().await {
+                let at = Instant::now();
+                let sent = match event {
+                    Ok(secret) => match secret_config(&secret) {
+                        Ok(Some(config)) => tx.send(Ok((at, config))),
+                        Ok(None) => Ok(()),
+                        Err(e) => tx.send(Err(e)),
+                    },
+                    // The watcher re-lists after a backoff; a slow apiserver is no failure.
+                    Err(e) => {
+                        eprintln!("   config watch: {e}");
+                        Ok(())
+                    }
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        });
+        Self { configs, task }
+    }
+
+    /// The arrival time and content of the next config that satisfies
+    /// `done`, checking every second that the operator still runs.
+    async fn wait_for(
+        &mut self,
+        op: &mut Running,
+        timeout: Duration,
+        mut done: impl FnMut(&str) -> bool,
+    ) -> Result<(Instant, String)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            op.check_running()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!("no matching configuration after {timeout:?}");
+            }
+            match tokio::time::timeout(left.min(Duration::from_secs(1)), self.configs.recv()).await
+            {
+                Ok(Some(received)) => {
+                    let (at, config) = received?;
+                    if done(&config) {
+                        return Ok((at, config));
+                    }
+                }
+                Ok(None) => bail!("the config watch stopped"),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+impl Drop for ConfigWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A fresh test bed with the upstream CRDs and `docs` created.
+async fn test_bed(docs: Vec<Value>) -> Result<TestEnv> {
+    let t = Instant::now();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
+    let count = docs.len();
+    create_all(&client, &discovery, docs).await?;
+    eprintln!(
+        "   test bed with {count} objects ready in {:.1?}",
+        t.elapsed()
+    );
+    Ok(env)
+}
+
+/// The cluster of `benches/gen-cluster.py` (one Prometheus selecting every
+/// ServiceMonitor).
+fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<Value>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/gen-cluster.py");
+    let dir = ScratchDir::new("promop-bench-cluster-")?;
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(dir.path())
+        .arg(namespaces.to_string())
+        .arg(per_namespace.to_string())
+        .status()
+        .with_context(|| format!("running python3 {}", script.display()))?;
+    ensure!(status.success(), "{} failed ({status})", script.display());
+    read_manifest_dir(dir.path())
+}
+
+/// Scrape jobs the complete configuration has: one per endpoint.
+fn expected_jobs(docs: &[Value]) -> usize {
+    docs.iter()
+        .filter(|d| d["kind"] == "ServiceMonitor")
+        .filter_map(|d| d.pointer("/spec/endpoints").and_then(Value::as_array))
+        .map(Vec::len)
+        .sum()
+}
+
+/// `per_namespace` Secrets of [`FILLER_BYTES`] in each namespace of `docs`,
+/// which no monitor references: the cache load of a real cluster.
+fn filler_secrets(docs: &[Value], per_namespace: usize) -> Vec<Value> {
+    let namespaces = docs
+        .iter()
+        .filter(|d| d["kind"] == "Namespace" && text(d, "/metadata/name").starts_with("bench-"));
+    namespaces
+        .flat_map(|ns| {
+            let ns = text(ns, "/metadata/name").to_owned();
+            (0..per_namespace).map(move |i| {
+                let name = format!("filler-{i:03}");
+                let payload: String = format!("{ns}/{name};")
+                    .chars()
+                    .cycle()
+                    .take(FILLER_BYTES)
+                    .collect();
+                json!({
+                    "apiVersion": "v1", "kind": "Secret",
+                    "metadata": {"name": name, "namespace": ns},
+                    "stringData": {"payload": payload},
+                })
+            })
+        })
+        .collect()
+}
+
+fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value> {
+    let docs = generate_cluster(LATENCY_NAMESPACES, LATENCY_MONITORS_PER_NAMESPACE)?;
+    let jobs = expected_jobs(&docs);
+    let monitors = docs
+        .iter()
+        .filter(|d| d["kind"] == "ServiceMonitor")
+        .count();
+    let changed = docs
+        .iter()
+        .find(|d| d["kind"] == "ServiceMonitor")
+        .context("no ServiceMonitor generated")?
+        .clone();
+    let env = test_bed(docs).await?;
+    let client = env.client();
+    let mut watch = ConfigWatch::start(&client);
+    let start = Instant::now();
+    let mut op = Running::start(operator, &env, promop).await?;
+    watch
+        .wait_for(&mut op, CONFIG_TIMEOUT, |c| count_jobs(c) == jobs)
+        .await?;
+    eprintln!("   complete config after {:.1?}", start.elapsed());
+    op.idle(Duration::from_secs(2)).await?;
+
+    let ar = ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
+        "monitoring.coreos.com",
+        "v1",
+        "ServiceMonitor",
+    ));
+    let monitors_api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), text(&changed, "/metadata/namespace"), &ar);
+    let name = text(&changed, "/metadata/name").to_owned();
+    let pp = PatchParams::apply("promop-bench").force();
+    let mut samples = Vec::with_capacity(CHANGES);
+    for i in 1..=CHANGES {
+        let marker = format!("bench-change-{i:03}");
+        let mut monitor = changed.clone();
+        monitor
+            .pointer_mut("/spec/endpoints/0/relabelings")
+            .and_then(Value::as_array_mut)
+            .context("the changed ServiceMonitor has no relabelings")?
+            .push(json!({"targetLabel": "bench_change", "replacement": marker}));
+        monitors_api
+            .patch(&name, &pp, &Patch::Apply(&monitor))
+            .await
+            .with_context(|| format!("applying change {i}"))?;
+        let applied = Instant::now();
+        let (arrived, _) = watch
+            .wait_for(&mut op, CHANGE_TIMEOUT, |c| c.contains(&marker))
+            .await
+            .with_context(|| format!("change {i} ({marker})"))?;
+        samples.push(arrived.saturating_duration_since(applied));
+        op.idle(CHANGE_GAP).await?;
+    }
+    let mut sorted = samples.clone();
+    sorted.sort();
+    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
+    Ok(json!({
+        "bench": "latency",
+        "operator": operator.name(),
+        "run": run,
+        "service_monitors": monitors,
+        "changes": samples.len(),
+        "p50_ms": millis(percentile(&sorted, 50.0)),
+        "p99_ms": millis(percentile(&sorted, 99.0)),
+        "min_ms": millis(sorted[0]),
+        "mean_ms": millis(mean),
+        "max_ms": millis(sorted[sorted.len() - 1]),
+        "cpu_seconds": cpu_seconds(op.pid()?)?,
+        "samples_ms": samples.iter().map(|d| millis(*d)).collect::<Vec<_>>(),
+    }))
+}
+
+async fn memory(operator: Operator, run: usize, promop: &Path) -> Result<Value> {
+    let mut docs = generate_cluster(MEMORY_NAMESPACES, MEMORY_MONITORS_PER_NAMESPACE)?;
+    docs.extend(filler_secrets(&docs, FILLER_SECRETS_PER_NAMESPACE));
+    let jobs = expected_jobs(&docs);
+    let count = |kind: &str| docs.iter().filter(|d| d["kind"] == kind).count();
+    let (secrets, monitors) = (count("Secret"), count("ServiceMonitor"));
+    let namespaces = docs
+        .iter()
+        .filter(|d| d["kind"] == "ServiceMonitor")
+        .map(|d| text(d, "/metadata/namespace"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let setup = Instant::now();
+    let env = test_bed(docs).await?;
+    let setup_seconds = seconds(setup.elapsed());
+    let mut watch = ConfigWatch::start(&env.client());
+
+    let start = Instant::now();
+    let mut op = Running::start(operator, &env, promop).await?;
+    let pid = op.pid()?;
+    let (first, _) = watch.wait_for(&mut op, CONFIG_TIMEOUT, |_| true).await?;
+    let (complete, _) = watch
+        .wait_for(&mut op, CONFIG_TIMEOUT, |c| count_jobs(c) >= jobs)
+        .await?;
+    let peak_at_config = proc_status_kib(pid, "VmHWM")?;
+    eprintln!(
+        "   complete config after {:.1?}; idling {IDLE:?}",
+        complete - start
+    );
+    op.idle(IDLE).await?;
+    Ok(json!({
+        "bench": "memory",
+        "operator": operator.name(),
+        "run": run,
+        "namespaces": namespaces,
+        "secrets": secrets,
+        "service_monitors": monitors,
+        "jobs": jobs,
+        "setup_seconds": setup_seconds,
+        "first_config_seconds": seconds(first - start),
+        "config_seconds": seconds(complete - start),
+        "peak_rss_at_config_kib": peak_at_config,
+        "peak_rss_kib": proc_status_kib(pid, "VmHWM")?,
+        "steady_rss_kib": proc_status_kib(pid, "VmRSS")?,
+        "cpu_seconds": cpu_seconds(pid)?,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    for &bench in &args.benches {
+        for run in 1..=args.runs {
+            for &operator in &args.operators {
+                let what = match bench {
+                    Bench::Latency => "latency",
+                    Bench::Memory => "memory",
+                };
+                let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+                eprintln!(
+                    "== {what}, {}, run {run} (loadavg {})",
+                    operator.name(),
+                    load.trim()
+                );
+                let mut report = match bench {
+                    Bench::Latency => latency(operator, run, &args.promop).await,
+                    Bench::Memory => memory(operator, run, &args.promop).await,
+                }
+                .with_context(|| format!("{what} benchmark of {}", operator.name()))?;
+                report["loadavg"] = json!(load.trim());
+                println!("{report}");
+            }
+        }
+    }
+    Ok(())
+}
