@@ -4,8 +4,9 @@
 //! draws random numbers. The operator fills a [`snapshot::Snapshot`] from its
 //! caches, `promop render` from manifest files; both get the same output.
 pub mod alertmanager;
-pub mod k8s;
 pub mod desired;
+pub mod k8s;
+pub mod lint;
 pub mod manifests;
 pub mod pipeline;
 pub mod prometheus;

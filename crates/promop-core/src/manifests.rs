@@ -1,6 +1,9 @@
 //! Manifests (multi-document YAML) into a [`Snapshot`], the way the API
 //! server would store them: unknown fields pruned, CRD defaults applied,
 //! invalid objects set aside with a reason. Pure: the caller reads the text.
+use std::collections::BTreeMap;
+use std::fmt;
+
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::object::{MonitoringObject, decode_object, is_monitoring_kind};
 use serde::de::DeserializeOwned;
@@ -15,7 +18,88 @@ const MONITORING_GROUP: &str = "monitoring.coreos.com/";
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub snapshot: Snapshot,
+    /// The notes as text, one line each.
     pub warnings: Vec<String>,
+    /// The same, structured (`promop lint` reports them with their origin).
+    pub notes: Vec<Note>,
+    /// Where each object of the snapshot was read (its last definition).
+    pub origins: BTreeMap<ObjectId, Origin>,
+}
+
+/// A document of the input: the file (or `-`) and its index, from 0.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    pub source: String,
+    pub index: usize,
+}
+
+/// Kind, namespace and name of an object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectId {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectId {
+    pub fn new(kind: impl Into<String>, namespace: &str, name: &str) -> Self {
+        Self {
+            kind: kind.into(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+/// Something met while reading: a document or field ignored, an object
+/// skipped (the API server would refuse it) or replaced by a later one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub origin: Origin,
+    /// `None` for a document that is not an object.
+    pub object: Option<ObjectId>,
+    pub field: Option<String>,
+    pub message: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The document or field is ignored; the rest is kept.
+    Ignored,
+    /// The object is not in the snapshot: the API server would refuse it.
+    Skipped,
+    /// A later definition of the same object replaced this one.
+    Replaced,
+    /// Read, but not used by the generators yet.
+    Unused,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.object {
+            Some(object) => write!(f, "{object}: ")?,
+            None => write!(
+                f,
+                "{}: document {}: ",
+                self.origin.source, self.origin.index
+            )?,
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if self.outcome == Outcome::Skipped {
+            f.write_str("; object skipped")?;
+        }
+        Ok(())
+    }
 }
 
 /// Input that cannot be used at all (`promop render` exits with code 2).
@@ -53,14 +137,22 @@ impl Loaded {
             message: format!("not valid YAML: {e}"),
         })?;
         for (index, doc) in docs.into_iter().enumerate() {
+            let origin = Origin {
+                source: source_name.to_owned(),
+                index,
+            };
             for object in flatten_lists(doc) {
                 if strictness == Strictness::SkipOthers && !is_object(&object) {
-                    self.warnings.push(format!(
-                        "{source_name}: document {index}: not a Kubernetes object, ignored"
-                    ));
+                    self.note(Note {
+                        origin: origin.clone(),
+                        object: None,
+                        field: None,
+                        message: "not a Kubernetes object, ignored".into(),
+                        outcome: Outcome::Ignored,
+                    });
                     continue;
                 }
-                add(self, object, namespace).map_err(|message| UnusableInput {
+                add(self, object, namespace, &origin).map_err(|message| UnusableInput {
                     source_name: source_name.to_owned(),
                     index,
                     message,
@@ -68,6 +160,38 @@ impl Loaded {
             }
         }
         Ok(())
+    }
+
+    fn note(&mut self, note: Note) {
+        self.warnings.push(note.to_string());
+        self.notes.push(note);
+    }
+}
+
+/// Notes about one object read from one document.
+struct Reading<'a> {
+    loaded: &'a mut Loaded,
+    origin: &'a Origin,
+    id: ObjectId,
+}
+
+impl Reading<'_> {
+    fn note(&mut self, field: Option<String>, message: impl Into<String>, outcome: Outcome) {
+        self.loaded.note(Note {
+            origin: self.origin.clone(),
+            object: Some(self.id.clone()),
+            field,
+            message: message.into(),
+            outcome,
+        });
+    }
+
+    /// `field.path: why`, as the schema validation words it.
+    fn refused(&mut self, violation: &str) {
+        match violation.split_once(": ") {
+            Some((field, why)) => self.note(Some(field.to_owned()), why, Outcome::Skipped),
+            None => self.note(None, violation, Outcome::Skipped),
+        }
     }
 }
 
@@ -89,7 +213,12 @@ fn flatten_lists(doc: Value) -> Vec<Value> {
     }
 }
 
-fn add(loaded: &mut Loaded, mut object: Value, default_namespace: &str) -> Result<(), String> {
+fn add(
+    loaded: &mut Loaded,
+    mut object: Value,
+    default_namespace: &str,
+    origin: &Origin,
+) -> Result<(), String> {
     let Value::Object(map) = &mut object else {
         return Err("not a Kubernetes object (expected a mapping)".into());
     };
@@ -107,18 +236,19 @@ fn add(loaded: &mut Loaded, mut object: Value, default_namespace: &str) -> Resul
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let name = format!(
-        "{kind} {}/{object_name}",
+    let id = ObjectId::new(
+        kind.clone(),
         metadata["namespace"].as_str().unwrap_or_default(),
+        object_name,
     );
+    let name = id.to_string();
+    let mut reading = Reading { loaded, origin, id };
     if object_name.is_empty() {
         // The API server refuses objects without a name.
-        loaded
-            .warnings
-            .push(format!("{name}: metadata.name: required; object skipped"));
+        reading.note(Some("metadata.name".into()), "required", Outcome::Skipped);
         return Ok(());
     }
-    let snapshot = &mut loaded.snapshot;
+    let snapshot = &mut reading.loaded.snapshot;
     match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {
             let ns: Namespace = typed(object, &name)?;
@@ -139,12 +269,17 @@ fn add(loaded: &mut Loaded, mut object: Value, default_namespace: &str) -> Resul
             if !is_monitoring_kind(v, k) {
                 return Err(format!("unknown kind {k} of apiVersion {v}"));
             }
-            add_monitoring_object(loaded, object, &name);
+            add_monitoring_object(&mut reading, object);
+            return Ok(());
         }
         // Other objects (workloads, Services, RBAC, ...) do not change the
         // generated configuration.
-        _ => {}
+        _ => return Ok(()),
     }
+    reading
+        .loaded
+        .origins
+        .insert(reading.id.clone(), origin.clone());
     Ok(())
 }
 
@@ -161,70 +296,82 @@ fn key_of(metadata: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta)
 }
 
 /// Prunes and defaults like the API server, then decodes; an object that
-/// does not decode is skipped with a warning, as the API server would refuse it.
-fn add_monitoring_object(loaded: &mut Loaded, mut object: Value, name: &str) {
+/// does not decode is skipped with a note, as the API server would refuse it.
+fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
     let pruned = promop_api::crd::apply_defaults(&mut object).unwrap_or_default();
     for path in pruned {
-        loaded.warnings.push(format!(
-            "{name}: {path}: unknown field, ignored (the API server prunes it)"
-        ));
+        reading.note(
+            Some(path),
+            "unknown field, ignored (the API server prunes it)",
+            Outcome::Ignored,
+        );
     }
     let refused = promop_api::crd::validate(&object).unwrap_or_default();
     if !refused.is_empty() {
         // The API server would refuse the object: the operator never sees it.
         for violation in refused {
-            loaded
-                .warnings
-                .push(format!("{name}: {violation}; object skipped"));
+            reading.refused(&violation);
         }
         return;
     }
     let decoded = match decode_object(object) {
         Ok(decoded) => decoded,
         Err(e) => {
-            loaded.warnings.push(format!("{name}: {e}; object skipped"));
+            reading.note(None, e.to_string(), Outcome::Skipped);
             return;
         }
     };
-    let s = &mut loaded.snapshot;
-    let w = &mut loaded.warnings;
-    match decoded.object {
-        MonitoringObject::Prometheus(o) => upsert(&mut s.prometheuses, *o, name, w),
-        MonitoringObject::PrometheusAgent(o) => upsert(&mut s.prometheus_agents, *o, name, w),
-        MonitoringObject::Alertmanager(o) => upsert(&mut s.alertmanagers, *o, name, w),
-        MonitoringObject::ThanosRuler(o) => upsert(&mut s.thanos_rulers, *o, name, w),
-        MonitoringObject::ServiceMonitor(o) => upsert(&mut s.service_monitors, *o, name, w),
-        MonitoringObject::PodMonitor(o) => upsert(&mut s.pod_monitors, *o, name, w),
-        MonitoringObject::Probe(o) => upsert(&mut s.probes, *o, name, w),
-        MonitoringObject::ScrapeConfig(o) => upsert(&mut s.scrape_configs, *o, name, w),
-        MonitoringObject::PrometheusRule(o) => upsert(&mut s.prometheus_rules, *o, name, w),
-        MonitoringObject::AlertmanagerConfigV1alpha1(o) => {
-            upsert(&mut s.alertmanager_configs, *o, name, w)
+    let s = &mut reading.loaded.snapshot;
+    let replaced = match decoded.object {
+        MonitoringObject::Prometheus(o) => upsert(&mut s.prometheuses, *o),
+        MonitoringObject::PrometheusAgent(o) => upsert(&mut s.prometheus_agents, *o),
+        MonitoringObject::Alertmanager(o) => upsert(&mut s.alertmanagers, *o),
+        MonitoringObject::ThanosRuler(o) => upsert(&mut s.thanos_rulers, *o),
+        MonitoringObject::ServiceMonitor(o) => upsert(&mut s.service_monitors, *o),
+        MonitoringObject::PodMonitor(o) => upsert(&mut s.pod_monitors, *o),
+        MonitoringObject::Probe(o) => upsert(&mut s.probes, *o),
+        MonitoringObject::ScrapeConfig(o) => upsert(&mut s.scrape_configs, *o),
+        MonitoringObject::PrometheusRule(o) => upsert(&mut s.prometheus_rules, *o),
+        MonitoringObject::AlertmanagerConfigV1alpha1(o) => upsert(&mut s.alertmanager_configs, *o),
+        MonitoringObject::AlertmanagerConfigV1beta1(_) => {
+            reading.note(
+                None,
+                "v1beta1 AlertmanagerConfigs are not used yet by promop render",
+                Outcome::Unused,
+            );
+            return;
         }
-        MonitoringObject::AlertmanagerConfigV1beta1(_) => loaded.warnings.push(format!(
-            "{name}: v1beta1 AlertmanagerConfigs are not used yet by promop render"
-        )),
+    };
+    if replaced {
+        // The note belongs to the earlier definition, where it was read.
+        let earlier = reading.loaded.origins.get(&reading.id);
+        reading.loaded.note(Note {
+            origin: earlier.unwrap_or(reading.origin).clone(),
+            object: Some(reading.id.clone()),
+            field: None,
+            message: "defined more than once; the last definition is used".into(),
+            outcome: Outcome::Replaced,
+        });
     }
+    let (id, origin) = (reading.id.clone(), reading.origin.clone());
+    reading.loaded.origins.insert(id, origin);
 }
 
 /// Adds an object, or replaces the one of the same namespace and name that
-/// came earlier in the input (what a second `kubectl apply` would do).
-fn upsert<K: kube_core::Resource>(
-    objects: &mut Vec<K>,
-    object: K,
-    name: &str,
-    warnings: &mut Vec<String>,
-) {
+/// came earlier in the input (what a second `kubectl apply` would do);
+/// `true` when it replaced one.
+fn upsert<K: kube_core::Resource>(objects: &mut Vec<K>, object: K) -> bool {
     let same = |o: &K| {
         o.meta().namespace == object.meta().namespace && o.meta().name == object.meta().name
     };
     match objects.iter().position(same) {
         Some(i) => {
-            warnings.push(format!(
-                "{name}: defined more than once; the last definition is used"
-            ));
             objects[i] = object;
+            true
         }
-        None => objects.push(object),
+        None => {
+            objects.push(object);
+            false
+        }
     }
 }

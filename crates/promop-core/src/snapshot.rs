@@ -11,6 +11,9 @@ use promop_api::{v1, v1alpha1};
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub namespaces: BTreeMap<String, Namespace>,
+    /// Generators look Secrets and ConfigMaps up through [`Snapshot::secret`]
+    /// and [`Snapshot::config_map`] (never these maps directly), so that the
+    /// operator learns which ones to fetch and watch.
     pub secrets: BTreeMap<ObjectKey, Secret>,
     pub config_maps: BTreeMap<ObjectKey, ConfigMap>,
     pub prometheuses: Vec<v1::Prometheus>,

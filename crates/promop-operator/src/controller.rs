@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::channel::mpsc;
+use futures::future::BoxFuture;
 use futures::{StreamExt, future};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::Controller;
@@ -20,23 +21,21 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource, ResourceExt};
-use promop_api::v1::Prometheus;
-use promop_api::v1::prometheus::WhenScaledRetentionType;
+use promop_api::v1::{Alertmanager, Prometheus};
 use promop_api::v1alpha1::PrometheusAgent;
-use promop_core::pipeline::prometheus_config;
+use promop_core::select::KindSelection;
+use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::select::reasons::Reason;
-use promop_core::select::{KindSelection, Selection};
 use promop_core::snapshot::{ObjectKey, ReadKeys, Snapshot};
 
 use crate::error::Error;
-use crate::objects::{self, Desired};
 use crate::options::Options;
 use crate::snapshot::{self, Fetched, MAX_ROUNDS};
 use crate::status::{self, Reconciled};
 use crate::stores::{Kind, Stores, Touched, Watches};
 use crate::telemetry::{self, ReconcileResult};
 use crate::triggers::Triggers;
-use crate::workload::{WorkloadId, WorkloadResource};
+use crate::workload::{Governing, WorkloadId};
 
 /// How long a reconcile waits for the caches' first full list.
 const CACHE_READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -47,13 +46,13 @@ const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// promop watches for pods: refresh it now and then.
 const STATUS_REFRESH: Duration = Duration::from_secs(60);
 
-struct Context {
-    client: Client,
-    options: Options,
-    stores: Stores,
-    fetched: Fetched,
-    triggers: Triggers,
-    recorder: Recorder,
+pub(crate) struct Context {
+    pub(crate) client: Client,
+    pub(crate) options: Options,
+    pub(crate) stores: Stores,
+    pub(crate) fetched: Fetched,
+    pub(crate) triggers: Triggers,
+    pub(crate) recorder: Recorder,
     /// Consecutive failures per workload, for the retry backoff.
     failures: Mutex<HashMap<WorkloadId, u32>>,
     /// The rejections last reported per workload: events are published when
@@ -90,54 +89,75 @@ pub async fn run(
     });
     let (prometheus_tx, prometheus_rx) = mpsc::unbounded();
     let (agent_tx, agent_rx) = mpsc::unbounded();
+    let (alertmanager_tx, alertmanager_rx) = mpsc::unbounded();
     let dispatch = tokio::spawn(dispatch(
         watches.changes,
         context.clone(),
-        prometheus_tx,
-        agent_tx,
+        Senders {
+            prometheuses: prometheus_tx,
+            agents: agent_tx,
+            alertmanagers: alertmanager_tx,
+        },
     ));
-    let (stop_prometheus, stop_agents) = stop_signals(shutdown);
-    let prometheuses = Controller::for_stream(watches.prometheuses, stores.prometheuses.clone())
-        .reconcile_on(prometheus_rx)
-        .graceful_shutdown_on(stop_prometheus)
-        .run(
-            reconcile::<Prometheus>,
-            error_policy::<Prometheus>,
-            context.clone(),
-        )
-        .for_each(log_result);
-    let agents =
-        Controller::for_stream(watches.prometheus_agents, stores.prometheus_agents.clone())
-            .reconcile_on(agent_rx)
-            .graceful_shutdown_on(stop_agents)
-            .run(
-                reconcile::<PrometheusAgent>,
-                error_policy::<PrometheusAgent>,
-                context,
-            )
-            .for_each(log_result);
-    future::join(prometheuses, agents).await;
+    let stop = stop_signal(shutdown);
+    let prometheuses = controller(
+        watches.prometheuses,
+        stores.prometheuses.clone(),
+        prometheus_rx,
+        stop.clone(),
+        context.clone(),
+    );
+    let agents = controller(
+        watches.prometheus_agents,
+        stores.prometheus_agents.clone(),
+        agent_rx,
+        stop.clone(),
+        context.clone(),
+    );
+    let alertmanagers = controller(
+        watches.alertmanagers,
+        stores.alertmanagers.clone(),
+        alertmanager_rx,
+        stop,
+        context,
+    );
+    future::join3(prometheuses, agents, alertmanagers).await;
     dispatch.abort();
     readiness.abort();
     tracing::info!("controllers stopped");
 }
 
-/// One shutdown future per controller.
-fn stop_signals(
-    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
-) -> (
-    impl Future<Output = ()> + Send + Sync + 'static,
-    impl Future<Output = ()> + Send + Sync + 'static,
+/// One controller of workloads of kind `K`: reconciles on their own changes
+/// and on the changes `dispatch` sends it.
+async fn controller<K: Reconcile>(
+    workloads: futures::stream::BoxStream<'static, Result<K, kube::runtime::watcher::Error>>,
+    store: kube::runtime::reflector::Store<K>,
+    triggered: mpsc::UnboundedReceiver<ObjectRef<K>>,
+    stop: tokio::sync::watch::Receiver<bool>,
+    context: Arc<Context>,
 ) {
+    Controller::for_stream(workloads, store)
+        .reconcile_on(triggered)
+        .graceful_shutdown_on(stopped(stop))
+        .run(reconcile::<K>, error_policy::<K>, context)
+        .for_each(log_result)
+        .await;
+}
+
+/// A shutdown signal every controller can wait on.
+fn stop_signal(
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) -> tokio::sync::watch::Receiver<bool> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         tx.send_replace(true);
     });
-    let wait = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        rx.wait_for(|stop| *stop).await.ok();
-    };
-    (wait(rx.clone()), wait(rx))
+    rx
+}
+
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    stop.wait_for(|stop| *stop).await.ok();
 }
 
 async fn log_result<K: Resource, E: std::fmt::Display>(
@@ -154,42 +174,60 @@ async fn log_result<K: Resource, E: std::fmt::Display>(
     }
 }
 
+/// Where `dispatch` sends the workloads to reconcile.
+struct Senders {
+    prometheuses: mpsc::UnboundedSender<ObjectRef<Prometheus>>,
+    agents: mpsc::UnboundedSender<ObjectRef<PrometheusAgent>>,
+    alertmanagers: mpsc::UnboundedSender<ObjectRef<Alertmanager>>,
+}
+
 /// Sends each change to the controllers of the workloads it concerns.
 async fn dispatch(
     mut changes: futures::stream::BoxStream<'static, Touched>,
     ctx: Arc<Context>,
-    prometheuses: mpsc::UnboundedSender<ObjectRef<Prometheus>>,
-    agents: mpsc::UnboundedSender<ObjectRef<PrometheusAgent>>,
+    senders: Senders,
 ) {
-    while let Some(touched) = changes.next().await {
-        telemetry::watch_event(touched.kind.as_str());
-        for p in ctx.stores.prometheuses.state() {
-            if ctx.triggers.concerns(p.as_ref(), &touched) {
-                prometheuses
-                    .unbounded_send(ObjectRef::from_obj(p.as_ref()))
-                    .ok();
-            }
-        }
-        for a in ctx.stores.prometheus_agents.state() {
-            if ctx.triggers.concerns(a.as_ref(), &touched) {
-                agents.unbounded_send(ObjectRef::from_obj(a.as_ref())).ok();
+    fn send<K: Governing>(
+        store: &kube::runtime::reflector::Store<K>,
+        triggers: &Triggers,
+        touched: &Touched,
+        to: &mpsc::UnboundedSender<ObjectRef<K>>,
+    ) {
+        for object in store.state() {
+            if triggers.concerns(object.as_ref(), touched) {
+                to.unbounded_send(ObjectRef::from_obj(object.as_ref())).ok();
             }
         }
     }
+    while let Some(touched) = changes.next().await {
+        telemetry::watch_event(touched.kind.as_str());
+        let (stores, triggers) = (&ctx.stores, &ctx.triggers);
+        send(
+            &stores.prometheuses,
+            triggers,
+            &touched,
+            &senders.prometheuses,
+        );
+        send(
+            &stores.prometheus_agents,
+            triggers,
+            &touched,
+            &senders.agents,
+        );
+        send(
+            &stores.alertmanagers,
+            triggers,
+            &touched,
+            &senders.alertmanagers,
+        );
+    }
 }
 
-async fn reconcile<K: WorkloadResource>(
-    object: Arc<K>,
-    ctx: Arc<Context>,
-) -> Result<Action, Error> {
+async fn reconcile<K: Reconcile>(object: Arc<K>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
     let id = WorkloadId::of(object.as_ref());
     let result = reconcile_steps(object.as_ref(), &ctx, &id).await;
-    let controller = if id.kind == "Prometheus" {
-        "prometheus"
-    } else {
-        "prometheus-agent"
-    };
+    let controller = K::CONTROLLER;
     match &result {
         Ok(_) => {
             telemetry::reconciled(controller, ReconcileResult::Success, started.elapsed());
@@ -218,7 +256,7 @@ async fn reconcile<K: WorkloadResource>(
     result
 }
 
-async fn reconcile_steps<K: WorkloadResource>(
+async fn reconcile_steps<K: Reconcile>(
     object: &K,
     ctx: &Context,
     id: &WorkloadId,
@@ -234,71 +272,61 @@ async fn reconcile_steps<K: WorkloadResource>(
         ctx.triggers.forget(id);
         return Ok(Action::await_change());
     }
-    if object.workload().common().paused == Some(true) {
+    if object.paused() {
         tracing::debug!(workload = %id, "paused, skipped");
         return Ok(Action::await_change());
     }
-    let unmanaged = unmanaged(object, &ctx.options);
-    let generated = generate(object, ctx, unmanaged).await?;
-    report(object, ctx, id, &generated.rejected).await;
-    ctx.triggers.record(id.clone(), generated.used);
-    let uid = object
-        .uid()
-        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
-    let written = objects::write(&ctx.client, &ctx.stores.owned, &uid, &generated.desired).await?;
-    if written > 0 {
-        tracing::info!(workload = %id, objects = written, "objects written");
-    }
-    let (reason, message) = if unmanaged {
-        ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
-    } else if generated.nothing_selected {
-        ("NoSelectedResources", NO_SELECTED_MESSAGE)
-    } else {
-        ("", "")
-    };
-    let reconciled = Reconciled {
-        ok: true,
-        reason: reason.into(),
-        message: message.into(),
-    };
+    let reconciled = object.steps(ctx, id).await?;
     write_status(object, ctx, &reconciled).await?;
     Ok(Action::requeue(STATUS_REFRESH))
 }
 
-const NO_SELECTED_MESSAGE: &str =
-    "No ServiceMonitor, PodMonitor, Probe, ScrapeConfig, and PrometheusRule have been selected.";
-const UNMANAGED_MESSAGE: &str = "the operator doesn't manage the Prometheus configuration secret because neither serviceMonitorSelector nor podMonitorSelector, nor probeSelector, nor scrapeConfigSelector is specified. Unmanaged Prometheus configuration is deprecated, use additionalScrapeConfigs or the ScrapeConfig Custom Resource Definition instead. Unmanaged Prometheus configuration can also be disabled from the operator's command-line (check './operator --help').";
+/// The kind-specific part of a reconcile.
+pub(crate) trait Reconcile: Governing {
+    /// The controller's name in metrics.
+    const CONTROLLER: &'static str;
+    /// Generate and write the objects; say how it went.
+    fn steps<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a WorkloadId,
+    ) -> BoxFuture<'a, Result<Reconciled, Error>>;
+    /// `--<kind>-instance-namespaces` (or the general lists).
+    fn instance_namespaces(options: &Options) -> WatchedNamespaces;
+    /// `--<kind>-instance-selector`.
+    fn instance_selector(options: &Options) -> Option<&str>;
+    /// The number of StatefulSets.
+    fn shards(&self) -> i32 {
+        1
+    }
+}
 
 /// A config object skipped as invalid.
-struct Rejected {
-    kind: &'static str,
-    key: String,
-    why: String,
+pub(crate) struct Rejected {
+    pub kind: &'static str,
+    /// `namespace/name`.
+    pub key: String,
+    pub why: String,
 }
 
-/// What one generation produced, owned (the snapshot is gone).
-struct Generated {
-    desired: Desired,
-    rejected: Vec<Rejected>,
-    used: HashSet<(Kind, ObjectKey)>,
-    nothing_selected: bool,
-}
-
-/// Runs the core on a snapshot of the caches, fetching the Secrets and
-/// ConfigMaps it reads until it reads nothing new.
-async fn generate<K: WorkloadResource>(
-    object: &K,
+/// Runs `generate` on snapshots of the caches, fetching the Secrets and
+/// ConfigMaps each run looked up, until a run reads nothing new. A run that
+/// fails may fail for want of a Secret not fetched yet: what it read is
+/// fetched before giving up.
+pub(crate) async fn with_references<T>(
     ctx: &Context,
-    unmanaged: bool,
-) -> Result<Generated, Error> {
+    id: &WorkloadId,
+    generate: impl Fn(&Snapshot) -> Result<T, Error>,
+) -> Result<T, Error> {
     for _ in 0..MAX_ROUNDS {
-        // A generation that fails may fail for want of a Secret not fetched
-        // yet: fetch what it read before giving up.
         let (generated, reads) = {
             let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
-            let generated = generate_once(object, ctx, unmanaged, &snapshot);
+            let generated = generate(&snapshot);
             (generated, snapshot.reads.keys())
         };
+        // Recorded before fetching: a Secret created after this point
+        // re-queues the workload; one created before is fetched now.
+        ctx.triggers.add(id, read_dependencies(&reads));
         let fetched_secrets = ctx
             .fetched
             .secrets
@@ -310,99 +338,14 @@ async fn generate<K: WorkloadResource>(
             .fetch(&ctx.client, &ctx.stores.config_maps, &reads.config_maps)
             .await?;
         if fetched_secrets + fetched_maps == 0 {
-            if generated.is_err() {
-                // A Secret created later must re-queue the workload.
-                let id = WorkloadId::of(object);
-                ctx.triggers.record(id, read_dependencies(&reads).collect());
-            }
             return generated;
         }
     }
     Err(Error::ReferencesUnsettled(MAX_ROUNDS))
 }
 
-fn generate_once<K: WorkloadResource>(
-    object: &K,
-    ctx: &Context,
-    unmanaged: bool,
-    snapshot: &Snapshot,
-) -> Result<Generated, Error> {
-    let workload = object.workload();
-    let output = prometheus_config(snapshot, workload, &ctx.options.namespaces.watched())?;
-    let selection = &output.selection;
-    let config = if unmanaged {
-        String::new()
-    } else {
-        promop_core::yaml::to_string(&output.config)
-    };
-    let rules = promop_core::prometheus::rules::config_maps(snapshot, workload, selection)?;
-    let built = promop_core::desired::prometheus_objects(
-        snapshot,
-        workload,
-        &config,
-        &rules.names,
-        &objects::operator_options(&ctx.options),
-    )?;
-    let mut rejected = Vec::new();
-    let mut used = HashSet::new();
-    collect(
-        Kind::ServiceMonitor,
-        &selection.service_monitors,
-        &mut rejected,
-        &mut used,
-    );
-    collect(
-        Kind::PodMonitor,
-        &selection.pod_monitors,
-        &mut rejected,
-        &mut used,
-    );
-    collect(Kind::Probe, &selection.probes, &mut rejected, &mut used);
-    collect(
-        Kind::ScrapeConfig,
-        &selection.scrape_configs,
-        &mut rejected,
-        &mut used,
-    );
-    // The rule generation rejects more than the selection (PromQL,
-    // durations…) and repeats the selection's rejections.
-    collect(
-        Kind::PrometheusRule,
-        &selection.prometheus_rules,
-        &mut Vec::new(),
-        &mut used,
-    );
-    for (key, why) in &rules.rejected {
-        let (ns, name) = key.split_once('/').unwrap_or(("", key));
-        used.insert((Kind::PrometheusRule, ObjectKey::new(ns, name)));
-        rejected.push(Rejected {
-            kind: Kind::PrometheusRule.as_str(),
-            key: key.clone(),
-            why: why.to_string(),
-        });
-    }
-    used.extend(read_dependencies(&snapshot.reads.keys()));
-    let retain_shards = workload
-        .server()
-        .and_then(|s| s.shard_retention_policy.as_ref())
-        .and_then(|p| p.when_scaled.as_ref())
-        == Some(&WhenScaledRetentionType::Retain);
-    let generated = Generated {
-        desired: Desired {
-            objects: built,
-            rule_config_maps: rules.config_maps,
-            unmanaged_config: unmanaged,
-            retain_shards,
-        },
-        rejected,
-        used,
-        nothing_selected: nothing_selected(selection),
-    };
-    Ok(generated)
-}
-
 /// The Secrets and ConfigMaps a generation looked up, as dependencies.
-fn read_dependencies(reads: &ReadKeys) -> impl Iterator<Item = (Kind, ObjectKey)> + '_ {
+pub(crate) fn read_dependencies(reads: &ReadKeys) -> impl Iterator<Item = (Kind, ObjectKey)> + '_ {
     let secrets = reads.secrets.iter().map(|k| (Kind::Secret, k.clone()));
     let maps = reads
         .config_maps
@@ -411,16 +354,8 @@ fn read_dependencies(reads: &ReadKeys) -> impl Iterator<Item = (Kind, ObjectKey)
     secrets.chain(maps)
 }
 
-fn nothing_selected(s: &Selection<'_>) -> bool {
-    s.service_monitors.selected.is_empty()
-        && s.pod_monitors.selected.is_empty()
-        && s.probes.selected.is_empty()
-        && s.scrape_configs.selected.is_empty()
-        && s.prometheus_rules.selected.is_empty()
-}
-
 /// The selected and rejected objects of one kind: what the workload uses.
-fn collect<T>(
+pub(crate) fn collect<T>(
     kind: Kind,
     selection: &KindSelection<'_, T>,
     rejected: &mut Vec<Rejected>,
@@ -447,7 +382,7 @@ fn collect<T>(
 
 /// Logs every rejected object and publishes a Warning event on it when the
 /// set of rejections changed since the last reconcile.
-async fn report<K: WorkloadResource>(
+pub(crate) async fn report<K: Governing>(
     object: &K,
     ctx: &Context,
     id: &WorkloadId,
@@ -495,7 +430,7 @@ async fn report<K: WorkloadResource>(
 
 fn api_version(kind: &str) -> &'static str {
     match kind {
-        "ScrapeConfig" => "monitoring.coreos.com/v1alpha1",
+        "ScrapeConfig" | "AlertmanagerConfig" => "monitoring.coreos.com/v1alpha1",
         _ => "monitoring.coreos.com/v1",
     }
 }
@@ -513,14 +448,13 @@ fn truncate(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-async fn write_status<K: WorkloadResource>(
+async fn write_status<K: Reconcile>(
     object: &K,
     ctx: &Context,
     reconciled: &Reconciled,
 ) -> Result<(), Error> {
     let namespace = object.namespace().unwrap_or_default();
-    let workload = object.workload();
-    let names: Vec<String> = (0..workload.shards())
+    let names: Vec<String> = (0..object.shards())
         .map(|shard| stateful_set_name::<K>(&object.name_any(), shard))
         .collect();
     let sets: Vec<_> = names
@@ -534,11 +468,10 @@ async fn write_status<K: WorkloadResource>(
         .collect();
     let refs: Vec<Option<&k8s_openapi::api::apps::v1::StatefulSet>> =
         sets.iter().map(|s| s.as_deref()).collect();
-    let replicas = workload.common().replicas.unwrap_or(1);
     let desired = status::desired(
         object,
         &refs,
-        replicas,
+        object.replicas(),
         reconciled,
         k8s_openapi::jiff::Timestamp::now(),
     );
@@ -546,7 +479,7 @@ async fn write_status<K: WorkloadResource>(
 }
 
 /// `<prefix>-<name>` for shard 0, `<prefix>-<name>-shard-<n>` for the others.
-fn stateful_set_name<K: WorkloadResource>(name: &str, shard: i32) -> String {
+fn stateful_set_name<K: Governing>(name: &str, shard: i32) -> String {
     if shard == 0 {
         format!("{}-{name}", K::PREFIX)
     } else {
@@ -559,16 +492,12 @@ fn stateful_set_name<K: WorkloadResource>(name: &str, shard: i32) -> String {
 const CONTROLLER_ID_ANNOTATION: &str = "operator.prometheus.io/controller-id";
 
 /// Why this operator leaves the workload alone, if it does: outside
-/// `--prometheus-instance-namespaces` (or `--namespaces`/`--deny-namespaces`),
-/// not matching `--prometheus-instance-selector`, or assigned to another
+/// `--<kind>-instance-namespaces` (or `--namespaces`/`--deny-namespaces`),
+/// not matching `--<kind>-instance-selector`, or assigned to another
 /// `--controller-id`.
-fn not_ours<K: WorkloadResource>(object: &K, options: &Options) -> Option<&'static str> {
+fn not_ours<K: Reconcile>(object: &K, options: &Options) -> Option<&'static str> {
     let namespace = object.namespace().unwrap_or_default();
-    if !options
-        .namespaces
-        .prometheus_instances()
-        .watches(&namespace)
-    {
+    if !K::instance_namespaces(options).watches(&namespace) {
         return Some("namespace not watched");
     }
     let id = object
@@ -578,10 +507,10 @@ fn not_ours<K: WorkloadResource>(object: &K, options: &Options) -> Option<&'stat
     if id != options.selectors.controller_id {
         return Some("controller-id annotation of another operator");
     }
-    if let Some(selector) = &options.selectors.prometheus_instance_labels
+    if let Some(selector) = K::instance_selector(options)
         && !label_selector_matches(selector, object.labels())
     {
-        return Some("labels do not match --prometheus-instance-selector");
+        return Some("labels do not match the instance selector");
     }
     None
 }
@@ -595,20 +524,7 @@ fn label_selector_matches(
     promop_core::select::label_selector::Selector::parse(selector).is_ok_and(|s| s.matches(labels))
 }
 
-/// No monitor selector at all: the user manages the configuration (as the
-/// reference does without `--disable-unmanaged-prometheus-configuration`).
-fn unmanaged<K: WorkloadResource>(object: &K, options: &Options) -> bool {
-    let w = object.workload();
-    let c = w.common();
-    !options.objects.disable_unmanaged_prometheus_configuration
-        && w.server().is_some()
-        && c.service_monitor_selector.is_none()
-        && c.pod_monitor_selector.is_none()
-        && c.probe_selector.is_none()
-        && c.scrape_config_selector.is_none()
-}
-
-fn error_policy<K: WorkloadResource>(object: Arc<K>, error: &Error, ctx: Arc<Context>) -> Action {
+fn error_policy<K: Reconcile>(object: Arc<K>, error: &Error, ctx: Arc<Context>) -> Action {
     let id = WorkloadId::of(object.as_ref());
     let mut failures = ctx.failures.lock().unwrap_or_else(|e| e.into_inner());
     let count = failures.entry(id.clone()).or_default();

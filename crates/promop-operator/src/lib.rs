@@ -1,5 +1,6 @@
 //! Controllers of promop (kube-rs): reflector caches feed the core's
 //! snapshot; the generated objects are written with server-side apply.
+mod alertmanager;
 mod apply;
 mod contents;
 mod controller;
@@ -8,6 +9,7 @@ pub mod http;
 pub mod leader;
 mod objects;
 pub mod options;
+mod prometheus;
 mod snapshot;
 mod status;
 mod stores;

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
-use promop_core::desired::{OperatorOptions, PrometheusObjects};
+use promop_core::desired::{AlertmanagerObjects, OperatorOptions, PrometheusObjects};
 use promop_core::k8s::reloader::ReloaderConfig;
 
 use crate::apply::{self, Outcome};
@@ -121,6 +121,30 @@ pub async fn write(
         &keep,
     )
     .await?;
+    Ok(changed)
+}
+
+/// Writes an Alertmanager's objects that changed; returns how many were
+/// written or deleted.
+pub async fn write_alertmanager(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    objects: &AlertmanagerObjects,
+) -> Result<usize, Error> {
+    let mut changed = 0;
+    let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
+    for secret in objects.secrets() {
+        count(apply::apply(client, &owned.secrets, secret).await?);
+    }
+    if let Some(service) = &objects.service {
+        let service = with_other_owners(service, &owned.services);
+        count(apply::apply(client, &owned.services, &service).await?);
+    }
+    count(apply_stateful_set(client, owned, &objects.stateful_set).await?);
+    let keep: Vec<String> = objects.tls_assets.iter().map(|s| s.name_any()).collect();
+    let base = format!("{}-tls-assets", objects.stateful_set.name_any());
+    changed += apply::prune_numbered(client, &owned.secrets, owner_uid, &base, &keep).await?;
     Ok(changed)
 }
 

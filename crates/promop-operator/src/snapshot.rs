@@ -38,6 +38,8 @@ pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
         config_maps: keyed(fetched.config_maps.current(&stores.config_maps)),
         prometheuses: sorted(&stores.prometheuses),
         prometheus_agents: sorted(&stores.prometheus_agents),
+        alertmanagers: sorted(&stores.alertmanagers),
+        alertmanager_configs: sorted(&stores.alertmanager_configs),
         service_monitors: sorted(&stores.service_monitors),
         pod_monitors: sorted(&stores.pod_monitors),
         probes: sorted(&stores.probes),

@@ -13,7 +13,7 @@ use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::workload::WorkloadResource;
+use crate::workload::Governing;
 
 /// The outcome of a reconcile, for the `Reconciled` condition.
 pub struct Reconciled {
@@ -25,7 +25,7 @@ pub struct Reconciled {
 
 /// The status the workload should have, given its StatefulSets (`None` for
 /// a shard whose StatefulSet does not exist).
-pub fn desired<K: WorkloadResource>(
+pub fn desired<K: Governing>(
     object: &K,
     shards: &[Option<&StatefulSet>],
     expected_replicas: i32,
@@ -52,7 +52,7 @@ pub fn desired<K: WorkloadResource>(
             "availableReplicas": a, "unavailableReplicas": r - a,
         }));
     }
-    let (status, reason) = if shards.iter().any(Option::is_none) {
+    let (available_status, reason) = if shards.iter().any(Option::is_none) {
         ("False", "StatefulSetNotFound")
     } else if available < expected_replicas * shards.len() as i32 {
         if available == 0 {
@@ -82,27 +82,28 @@ pub fn desired<K: WorkloadResource>(
         c
     };
     let reconciled_status = if reconciled.ok { "True" } else { "False" };
-    json!({
-        "paused": object.workload().common().paused.unwrap_or(false),
+    let mut status = json!({
+        "paused": object.paused(),
         "replicas": replicas,
         "updatedReplicas": updated,
         "availableReplicas": available,
         "unavailableReplicas": replicas - available,
-        "shards": shards.len(),
-        "shardStatuses": shard_statuses,
         "conditions": [
-            condition("Available", status, reason, ""),
+            condition("Available", available_status, reason, ""),
             condition("Reconciled", reconciled_status, &reconciled.reason, &reconciled.message),
         ],
-    })
+    });
+    // Only the Prometheus kinds are sharded (an Alertmanager's status has no
+    // such fields: the API server would prune them).
+    if K::KIND != "Alertmanager" {
+        status["shards"] = json!(shards.len());
+        status["shardStatuses"] = json!(shard_statuses);
+    }
+    status
 }
 
 /// Writes `status` unless the object already has it.
-pub async fn write<K: WorkloadResource>(
-    client: &Client,
-    object: &K,
-    status: Value,
-) -> Result<(), Error> {
+pub async fn write<K: Governing>(client: &Client, object: &K, status: Value) -> Result<(), Error> {
     let current = serde_json::to_value(object)?;
     if current["status"] == status {
         return Ok(());

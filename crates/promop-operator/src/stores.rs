@@ -37,6 +37,8 @@ pub const MANAGED_BY_SELECTOR: &str = "app.kubernetes.io/managed-by=prometheus-o
 pub struct Stores {
     pub prometheuses: Store<v1::Prometheus>,
     pub prometheus_agents: Store<v1alpha1::PrometheusAgent>,
+    pub alertmanagers: Store<v1::Alertmanager>,
+    pub alertmanager_configs: Store<v1alpha1::AlertmanagerConfig>,
     pub service_monitors: Store<v1::ServiceMonitor>,
     pub pod_monitors: Store<v1::PodMonitor>,
     pub probes: Store<v1::Probe>,
@@ -68,6 +70,7 @@ pub enum Kind {
     Probe,
     ScrapeConfig,
     PrometheusRule,
+    AlertmanagerConfig,
     Namespace,
     Secret,
     ConfigMap,
@@ -84,6 +87,7 @@ impl Kind {
             Self::Probe => "Probe",
             Self::ScrapeConfig => "ScrapeConfig",
             Self::PrometheusRule => "PrometheusRule",
+            Self::AlertmanagerConfig => "AlertmanagerConfig",
             Self::Namespace => "Namespace",
             Self::Secret => "Secret",
             Self::ConfigMap => "ConfigMap",
@@ -109,6 +113,7 @@ pub struct Watches {
     pub stores: Stores,
     pub prometheuses: BoxStream<'static, Result<v1::Prometheus, watcher::Error>>,
     pub prometheus_agents: BoxStream<'static, Result<v1alpha1::PrometheusAgent, watcher::Error>>,
+    pub alertmanagers: BoxStream<'static, Result<v1::Alertmanager, watcher::Error>>,
     pub changes: BoxStream<'static, Touched>,
     /// Resolves when the caches are ready (to be spawned).
     pub readiness: BoxFuture<'static, ()>,
@@ -123,6 +128,7 @@ impl Watches {
         let mut waits: Vec<BoxFuture<'static, bool>> = Vec::new();
         let (prometheuses, prometheus_stream) = cached(client, &mut waits, None).await;
         let (prometheus_agents, agent_stream) = cached(client, &mut waits, None).await;
+        let (alertmanagers, alertmanager_stream) = cached(client, &mut waits, None).await;
         // The controllers wait for their own store.
         waits.clear();
         let owned = Owned {
@@ -135,6 +141,14 @@ impl Watches {
         let stores = Stores {
             prometheuses,
             prometheus_agents,
+            alertmanagers,
+            alertmanager_configs: ticking(
+                client,
+                Kind::AlertmanagerConfig,
+                &mut changes,
+                &mut waits,
+            )
+            .await,
             service_monitors: ticking(client, Kind::ServiceMonitor, &mut changes, &mut waits).await,
             pod_monitors: ticking(client, Kind::PodMonitor, &mut changes, &mut waits).await,
             probes: ticking(client, Kind::Probe, &mut changes, &mut waits).await,
@@ -178,6 +192,7 @@ impl Watches {
             stores,
             prometheuses: prometheus_stream,
             prometheus_agents: agent_stream,
+            alertmanagers: alertmanager_stream,
             changes: futures::stream::select_all(changes).boxed(),
         }
     }

@@ -6,13 +6,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use promop_api::v1::prometheus::CommonPrometheusFields;
 use promop_core::select::label_selector::Selector;
 use promop_core::snapshot::ObjectKey;
 
 use crate::stores::{Kind, Touched};
-use crate::workload::{WorkloadId, WorkloadResource};
+use crate::workload::{Governing, WorkloadId};
 
 /// What each workload used in its last reconcile.
 #[derive(Default)]
@@ -26,6 +24,15 @@ impl Triggers {
         self.lock().insert(workload, used);
     }
 
+    /// Adds to what `workload` depends on (before its generation's outcome
+    /// is known: a change arriving meanwhile must not be lost).
+    pub fn add(&self, workload: &WorkloadId, used: impl IntoIterator<Item = (Kind, ObjectKey)>) {
+        self.lock()
+            .entry(workload.clone())
+            .or_default()
+            .extend(used);
+    }
+
     /// Forgets a deleted workload.
     pub fn forget(&self, workload: &WorkloadId) {
         self.lock().remove(workload);
@@ -36,7 +43,7 @@ impl Triggers {
     }
 
     /// Whether `touched` concerns the workload `object`.
-    pub fn concerns<K: WorkloadResource>(&self, object: &K, touched: &Touched) -> bool {
+    pub fn concerns<K: Governing>(&self, object: &K, touched: &Touched) -> bool {
         let id = WorkloadId::of(object);
         match touched.kind {
             Kind::Namespace => true,
@@ -56,26 +63,18 @@ impl Triggers {
 
 /// Whether the workload's selector for `kind` matches `labels` (namespace
 /// selectors aside: a false positive costs one reconcile that writes
-/// nothing). An unparsable selector matches, for the same reason.
-fn selects<K: WorkloadResource>(object: &K, kind: Kind, labels: &BTreeMap<String, String>) -> bool {
-    let workload = object.workload();
-    let common: &CommonPrometheusFields = workload.common();
-    let selector: Option<&LabelSelector> = match kind {
-        Kind::ServiceMonitor => common.service_monitor_selector.as_ref(),
-        Kind::PodMonitor => common.pod_monitor_selector.as_ref(),
-        Kind::Probe => common.probe_selector.as_ref(),
-        Kind::ScrapeConfig => common.scrape_config_selector.as_ref(),
-        Kind::PrometheusRule => workload.server().and_then(|s| s.rule_selector.as_ref()),
-        _ => None,
-    };
-    // A missing selector selects nothing (the reference's nil selector).
-    selector.is_some_and(|s| Selector::new(s).map_or(true, |s| s.matches(labels)))
+/// nothing). An unparsable selector matches, for the same reason; a missing
+/// selector selects nothing (the reference's nil selector).
+fn selects<K: Governing>(object: &K, kind: Kind, labels: &BTreeMap<String, String>) -> bool {
+    object
+        .selector(kind)
+        .is_some_and(|s| Selector::new(s).map_or(true, |s| s.matches(labels)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference};
     use promop_api::v1::Prometheus;
 
     fn prometheus(selector: Option<&str>) -> Prometheus {

@@ -1,17 +1,21 @@
-//! What the controllers of Prometheus and PrometheusAgent have in common:
-//! one reconcile, generic over the workload's kind.
+//! What the controllers have in common: the workload CRs (Prometheus,
+//! PrometheusAgent, Alertmanager) govern StatefulSets, select config objects
+//! by label, and can be paused.
 use std::fmt::Debug;
 
 use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::{Resource, ResourceExt};
-use promop_api::v1::Prometheus;
+use promop_api::v1::{Alertmanager, Prometheus};
 use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::prometheus::Workload;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::stores::Kind;
+
 /// A workload CR served by a controller of promop.
-pub trait WorkloadResource:
+pub trait Governing:
     Resource<DynamicType = (), Scope = NamespaceResourceScope>
     + Clone
     + Debug
@@ -21,24 +25,91 @@ pub trait WorkloadResource:
     + Sync
     + 'static
 {
-    /// The core's view of the object.
-    fn workload(&self) -> Workload<'_>;
+    const KIND: &'static str;
     /// The reference's prefix of the objects it writes for this kind.
     const PREFIX: &'static str;
+    /// Its label selector of config objects of `kind`, if it has one.
+    fn selector(&self, kind: Kind) -> Option<&LabelSelector>;
+    fn paused(&self) -> bool;
+    /// The expected number of pods per StatefulSet.
+    fn replicas(&self) -> i32;
+}
+
+/// Prometheus and PrometheusAgent: their configuration comes from the core's
+/// Prometheus pipeline.
+pub trait WorkloadResource: Governing {
+    /// The core's view of the object.
+    fn workload(&self) -> Workload<'_>;
+}
+
+/// The selectors shared by Prometheus and PrometheusAgent.
+fn prometheus_selector(workload: Workload<'_>, kind: Kind) -> Option<&LabelSelector> {
+    let common = workload.common();
+    match kind {
+        Kind::ServiceMonitor => common.service_monitor_selector.as_ref(),
+        Kind::PodMonitor => common.pod_monitor_selector.as_ref(),
+        Kind::Probe => common.probe_selector.as_ref(),
+        Kind::ScrapeConfig => common.scrape_config_selector.as_ref(),
+        Kind::PrometheusRule => workload.server().and_then(|s| s.rule_selector.as_ref()),
+        _ => None,
+    }
+}
+
+impl Governing for Prometheus {
+    const KIND: &'static str = "Prometheus";
+    const PREFIX: &'static str = "prometheus";
+    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+        prometheus_selector(self.workload(), kind)
+    }
+    fn paused(&self) -> bool {
+        self.spec.common.paused == Some(true)
+    }
+    fn replicas(&self) -> i32 {
+        self.spec.common.replicas.unwrap_or(1)
+    }
 }
 
 impl WorkloadResource for Prometheus {
     fn workload(&self) -> Workload<'_> {
         Workload::Prometheus(self)
     }
-    const PREFIX: &'static str = "prometheus";
+}
+
+impl Governing for PrometheusAgent {
+    const KIND: &'static str = "PrometheusAgent";
+    const PREFIX: &'static str = "prom-agent";
+    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+        prometheus_selector(self.workload(), kind)
+    }
+    fn paused(&self) -> bool {
+        self.spec.common.paused == Some(true)
+    }
+    fn replicas(&self) -> i32 {
+        self.spec.common.replicas.unwrap_or(1)
+    }
 }
 
 impl WorkloadResource for PrometheusAgent {
     fn workload(&self) -> Workload<'_> {
         Workload::Agent(self)
     }
-    const PREFIX: &'static str = "prom-agent";
+}
+
+impl Governing for Alertmanager {
+    const KIND: &'static str = "Alertmanager";
+    const PREFIX: &'static str = "alertmanager";
+    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+        match kind {
+            Kind::AlertmanagerConfig => self.spec.alertmanager_config_selector.as_ref(),
+            _ => None,
+        }
+    }
+    fn paused(&self) -> bool {
+        self.spec.paused == Some(true)
+    }
+    fn replicas(&self) -> i32 {
+        self.spec.replicas.unwrap_or(1)
+    }
 }
 
 /// `Kind namespace/name` of a workload, as logs and dependencies name it.
@@ -50,9 +121,9 @@ pub struct WorkloadId {
 }
 
 impl WorkloadId {
-    pub fn of<K: WorkloadResource>(object: &K) -> Self {
+    pub fn of<K: Governing>(object: &K) -> Self {
         Self {
-            kind: object.workload().kind(),
+            kind: K::KIND,
             namespace: object.namespace().unwrap_or_default(),
             name: object.name_any(),
         }

@@ -404,3 +404,43 @@ pub async fn cleanup(
     }
     Ok(())
 }
+
+/// `(scenario id, file)` of the rows of `conformance/known-differences.md`:
+/// outputs allowed to differ from the reference's, each with its reason.
+pub fn known_differences() -> BTreeSet<(String, String)> {
+    let path = conformance_dir().join("known-differences.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let listed = cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty();
+            listed.then(|| {
+                (
+                    cells[0].trim_matches('`').to_owned(),
+                    cells[1].trim_matches('`').to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The first line where two texts differ, for a failure message.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let line = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    format!(
+        "line {}: expected {:?}, promop {:?}",
+        line + 1,
+        e.get(line).unwrap_or(&"<end>"),
+        a.get(line).unwrap_or(&"<end>")
+    )
+}

@@ -1,8 +1,10 @@
-//! The test bed plays the kubelet for one pod of a Prometheus StatefulSet:
-//! [`run_statefulset_pod`] reads the StatefulSet from the apiserver and runs
-//! its `prometheus` container with the installed binary of the image's
-//! major version (`prometheus-v2` / `prometheus-v3`) and the container's
-//! args, as the pod would see things:
+//! The test bed plays the kubelet for one pod of a Prometheus or an
+//! Alertmanager StatefulSet: [`run_statefulset_pod`] reads the StatefulSet
+//! from the apiserver and runs its `prometheus` container with the
+//! installed binary of the image's major version (`prometheus-v2` /
+//! `prometheus-v3`), [`run_alertmanager_pod`] its `alertmanager` container
+//! (`alertmanager` / `alertmanager-v0.28`, see [`alertmanager`]), with the
+//! container's args, as the pod would see things:
 //!
 //! * every volumeMount materialized at its mountPath (see [`volumes`] and
 //!   [`rootfs`]: Secret/ConfigMap/projected volumes from the API objects,
@@ -22,6 +24,7 @@
 //! containers and init containers are ignored; `--web.listen-address` is
 //! replaced by a free loopback port; the pod IP is 127.0.0.1.
 
+mod alertmanager;
 pub mod e2e;
 mod reloader;
 mod rootfs;
@@ -40,8 +43,10 @@ use kube::{Api, Client};
 use serde_json::Value;
 
 use crate::apiserver::TestEnv;
+use crate::http;
 use crate::process::{ManagedProcess, ScratchDir, free_port, retry_on_port_clash};
 use crate::prometheus::{PrometheusApi, PrometheusVersion};
+pub use alertmanager::{AlertmanagerApi, RunningAlertmanagerPod, run_alertmanager_pod};
 use reloader::{ConfigReloader, expand};
 use rootfs::Mount;
 use volumes::{PodVolume, relative};
@@ -49,19 +54,56 @@ use volumes::{PodVolume, relative};
 /// How long the StatefulSet and the objects its volumes need may take to
 /// appear (the operator writes them concurrently).
 const OBJECTS_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the started container may take to answer `/-/ready`.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// The name a kubelet gives the service-account volume it adds.
 const SERVICE_ACCOUNT_VOLUME: &str = "kube-api-access";
-const CONTAINER: &str = "prometheus";
 const RELOADER: &str = "config-reloader";
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const LISTEN_ADDRESS: &str = "--web.listen-address";
 
-/// The `prometheus` container of pod `<statefulset>-<ordinal>`, running;
-/// killed on drop. Its HTTP API helpers come from [`PrometheusApi`]
-/// (through `Deref`).
-pub struct RunningPod {
+/// What differs between the workloads whose main container the kubelet
+/// runs; implemented by the HTTP API type of the running process.
+trait Workload: Sized {
+    /// The container's name in the pod template.
+    const CONTAINER: &'static str;
+    /// Flags whose values the test bed imposes, besides
+    /// `--web.listen-address`.
+    const FLAGS: &'static [(&'static str, &'static str)] = &[];
+
+    /// The installed binary for the container image's tag.
+    fn binary(image_tag: &str) -> Result<PathBuf>;
+
+    /// Host directories the binary expects at fixed paths in the pod.
+    fn asset_mounts(_image_tag: &str) -> Result<Vec<Mount>> {
+        Ok(Vec::new())
+    }
+
+    /// The API of the process listening at `url`.
+    fn api(url: String) -> Self;
+}
+
+impl Workload for PrometheusApi {
+    const CONTAINER: &'static str = "prometheus";
+
+    fn binary(image_tag: &str) -> Result<PathBuf> {
+        crate::paths::binary(PrometheusVersion::of_spec(Some(image_tag)).binary())
+    }
+
+    fn api(url: String) -> Self {
+        Self::new(url)
+    }
+}
+
+/// The main container of pod `<statefulset>-<ordinal>`, running; killed on
+/// drop. Its HTTP API helpers come from `A` (through `Deref`):
+/// [`PrometheusApi`] for [`run_statefulset_pod`], [`AlertmanagerApi`] for
+/// [`run_alertmanager_pod`].
+pub struct RunningPod<A = PrometheusApi> {
     process: ManagedProcess,
-    api: PrometheusApi,
+    api: A,
+    url: String,
     client: Client,
     namespace: String,
     pod_name: String,
@@ -81,6 +123,17 @@ pub async fn run_statefulset_pod(
     statefulset: &str,
     ordinal: u32,
 ) -> Result<RunningPod> {
+    start_pod(client, env, namespace, statefulset, ordinal).await
+}
+
+/// [`run_statefulset_pod`] for the main container of workload `W`.
+async fn start_pod<W: Workload>(
+    client: &Client,
+    env: &TestEnv,
+    namespace: &str,
+    statefulset: &str,
+    ordinal: u32,
+) -> Result<RunningPod<W>> {
     let sts = wait_statefulset(client, namespace, statefulset).await?;
     let pod_name = format!("{statefulset}-{ordinal}");
     let spec = sts
@@ -89,15 +142,16 @@ pub async fn run_statefulset_pod(
         .spec
         .as_ref()
         .with_context(|| format!("StatefulSet {namespace}/{statefulset} has no pod spec"))?;
-    let prom = container(spec, CONTAINER)
+    let main = container(spec, W::CONTAINER)
         .with_context(|| format!("StatefulSet {namespace}/{statefulset}"))?;
-    if prom.command.is_some() {
+    if main.command.is_some() {
         bail!(
-            "container {CONTAINER}: a command is not supported (the binary is the image's entrypoint)"
+            "container {}: a command is not supported (the binary is the image's entrypoint)",
+            W::CONTAINER
         );
     }
-    let version = PrometheusVersion::of_spec(prom.image.as_deref().map(image_tag));
-    let binary = crate::paths::binary(version.binary())?;
+    let tag = main.image.as_deref().map(image_tag).unwrap_or_default();
+    let binary = W::binary(tag)?;
     let pod = PodInfo {
         name: pod_name.clone(),
         namespace: namespace.to_owned(),
@@ -108,7 +162,7 @@ pub async fn run_statefulset_pod(
     let mut volumes = pod_volumes(&sts, spec, env, &volumes_dir)?;
     // Before the mounts: a subPath names a file only once it is written.
     materialize_all(client, namespace, &mut volumes).await?;
-    let mut mounts = container_mounts(prom, &volumes, &pod)?;
+    let mut mounts = container_mounts(main, &volumes, &pod)?;
     if let Some(sa) = volumes.iter().find(|v| v.name == SERVICE_ACCOUNT_VOLUME)
         && !mounts
             .iter()
@@ -120,6 +174,7 @@ pub async fn run_statefulset_pod(
             read_only: true,
         });
     }
+    mounts.extend(W::asset_mounts(tag)?);
 
     let mut base_env = base_env(env, &pod_name)?;
     let reloader = match container(spec, RELOADER) {
@@ -129,40 +184,49 @@ pub async fn run_statefulset_pod(
     if let Some(r) = &reloader {
         r.run()?;
     }
-    base_env.extend(container_env(prom, &pod, &base_env)?);
+    base_env.extend(container_env(main, &pod, &base_env)?);
 
     let root = dir.path().join("root");
     let script = rootfs::prepare(&root, &mounts)?;
     let script_path = dir.path().join("pod.sh");
     std::fs::write(&script_path, script)?;
-    let args: Vec<String> = prom
+    let args: Vec<String> = main
         .args
         .iter()
         .flatten()
         .map(|a| expand(a, |n| base_env.get(n).cloned()))
         .collect();
-    let workdir = prom.working_dir.clone().unwrap_or_else(|| "/".into());
+    let workdir = main.working_dir.clone().unwrap_or_else(|| "/".into());
 
-    let log = dir.path().join("prometheus.log");
-    let (process, api) = retry_on_port_clash(|| async {
+    let log = dir.path().join(format!("{}.log", W::CONTAINER));
+    let (process, url) = retry_on_port_clash(|| async {
         let port = free_port()?;
+        let address = format!("127.0.0.1:{port}");
+        let mut flags = vec![(LISTEN_ADDRESS, address.as_str())];
+        flags.extend_from_slice(W::FLAGS);
         let mut cmd = Command::new("unshare");
         cmd.args(["--mount", "--propagation", "private", "--", "sh"])
             .arg(&script_path)
             .arg(&workdir)
             .arg(&binary)
-            .args(with_listen_address(&args, port))
+            .args(with_flags(&args, &flags))
             .env_clear()
             .envs(&base_env);
         let mut process = ManagedProcess::spawn(&pod_name, cmd, &log)?;
-        let api = PrometheusApi::new(format!("http://127.0.0.1:{port}"));
-        api.wait_ready(&mut process).await?;
-        Ok((process, api))
+        let url = format!("http://{address}");
+        let ready = format!("{url}/-/ready");
+        process
+            .wait_ready(READY_TIMEOUT, || async {
+                http::get_ok(&ready).await.map(drop)
+            })
+            .await?;
+        Ok((process, url))
     })
     .await?;
     Ok(RunningPod {
         process,
-        api,
+        api: W::api(url.clone()),
+        url,
         client: client.clone(),
         namespace: namespace.to_owned(),
         pod_name,
@@ -172,14 +236,28 @@ pub async fn run_statefulset_pod(
     })
 }
 
-impl RunningPod {
+impl<A> RunningPod<A> {
     /// `<statefulset>-<ordinal>`
     pub fn pod_name(&self) -> &str {
         &self.pod_name
     }
 
+    /// `http://127.0.0.1:<port>`, where the container listens.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The loopback port the container listens on (its
+    /// `--web.listen-address`), e.g. for an EndpointSlice pointing at it.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or_default()
+    }
+
     /// The kubelet's scratch space: `volumes/<name>/`, the pod's `root/`,
-    /// `pod.sh` (the mount script) and `prometheus.log`.
+    /// `pod.sh` (the mount script) and `<container>.log`.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -204,7 +282,7 @@ impl RunningPod {
         self.process.pid()
     }
 
-    /// Fails (with the log's tail) if Prometheus has exited.
+    /// Fails (with the log's tail) if the container's process has exited.
     pub fn check_running(&mut self) -> Result<()> {
         self.process.check_running()
     }
@@ -212,15 +290,19 @@ impl RunningPod {
     /// What a kubelet and the config-reloader do after the objects changed,
     /// in one deterministic step: rewrites the Secret and ConfigMap volumes
     /// from the API, regenerates the substituted configuration and POSTs
-    /// `/-/reload` (which returns once Prometheus applied it).
+    /// `/-/reload` (which returns once the process applied it).
     pub async fn reload(&mut self) -> Result<()> {
         materialize_all(&self.client, &self.namespace, &mut self.volumes).await?;
         if let Some(r) = &self.reloader {
             r.run()?;
         }
-        self.api.reload().await.with_context(|| self.log_tail(20))
+        http::post_empty(&format!("{}/-/reload", self.url))
+            .await
+            .with_context(|| self.log_tail(20))
     }
+}
 
+impl RunningPod<PrometheusApi> {
     /// Polls `query_vector(promql)` until `accept` returns true, or fails
     /// after `timeout` with the last result, the targets and the log's tail.
     pub async fn wait_for_query(
@@ -235,10 +317,10 @@ impl RunningPod {
     }
 }
 
-impl Deref for RunningPod {
-    type Target = PrometheusApi;
+impl<A> Deref for RunningPod<A> {
+    type Target = A;
 
-    fn deref(&self) -> &PrometheusApi {
+    fn deref(&self) -> &A {
         &self.api
     }
 }
@@ -476,22 +558,23 @@ fn config_reloader(
     ))
 }
 
-/// `args` with any `--web.listen-address` replaced by 127.0.0.1:`port`.
-fn with_listen_address(args: &[String], port: u16) -> Vec<String> {
-    let flag = "--web.listen-address";
-    let mut out = Vec::with_capacity(args.len() + 1);
+/// `args` with every occurrence of each flag of `flags` (`--f=v` or
+/// `--f v`) dropped and `--f=<value>` appended.
+fn with_flags(args: &[String], flags: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len() + flags.len());
     let mut skip_value = false;
     for a in args {
         if std::mem::take(&mut skip_value) {
             continue;
         }
-        if a == flag {
-            skip_value = true;
-        } else if !a.starts_with(&format!("{flag}=")) {
+        let name = a.split_once('=').map_or(a.as_str(), |(name, _)| name);
+        if flags.iter().any(|(flag, _)| *flag == name) {
+            skip_value = name == a;
+        } else {
             out.push(a.clone());
         }
     }
-    out.push(format!("{flag}=127.0.0.1:{port}"));
+    out.extend(flags.iter().map(|(flag, value)| format!("{flag}={value}")));
     out
 }
 
@@ -510,19 +593,33 @@ mod tests {
     }
 
     #[test]
-    fn listen_address_is_replaced() {
+    fn imposed_flags_replace_the_containers() {
         let args: Vec<String> = [
             "--a",
             "--web.listen-address=:9090",
             "--web.listen-address",
             ":1",
+            "--cluster.listen-address=[$(POD_IP)]:9094",
+            "--web.listen-addresses=kept",
             "--b",
         ]
         .map(String::from)
         .into();
         assert_eq!(
-            with_listen_address(&args, 7),
-            ["--a", "--b", "--web.listen-address=127.0.0.1:7"]
+            with_flags(
+                &args,
+                &[
+                    (LISTEN_ADDRESS, "127.0.0.1:7"),
+                    ("--cluster.listen-address", "")
+                ]
+            ),
+            [
+                "--a",
+                "--web.listen-addresses=kept",
+                "--b",
+                "--web.listen-address=127.0.0.1:7",
+                "--cluster.listen-address="
+            ]
         );
     }
 }

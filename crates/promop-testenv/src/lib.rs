@@ -8,8 +8,9 @@
 //!   small HTTP API helpers; [`WebhookSink`] records webhook POSTs.
 //!   [`MetricsServer`] is a scrape target.
 //! * [`ReferenceOperator`]: the upstream Prometheus Operator (black box).
-//! * [`run_statefulset_pod`]: the test bed plays the kubelet for a pod of a
-//!   Prometheus StatefulSet (volumes, service account, config-reloader).
+//! * [`run_statefulset_pod`], [`run_alertmanager_pod`]: the test bed plays
+//!   the kubelet for a pod of a Prometheus or an Alertmanager StatefulSet
+//!   (volumes, service account, config-reloader).
 //!
 //! Binaries come from `${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin`,
 //! installed by `testenv/install.sh`. Every process is started in its own
@@ -44,7 +45,10 @@ pub mod written;
 pub use alertmanager::{AlertmanagerProcess, AlertmanagerVersion};
 pub use apiserver::TestEnv;
 pub use crds::{install_crds, wait_crd_established};
-pub use kubelet::{RunningPod, e2e, run_statefulset_pod};
+pub use kubelet::{
+    AlertmanagerApi, RunningAlertmanagerPod, RunningPod, e2e, run_alertmanager_pod,
+    run_statefulset_pod,
+};
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;
 pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};

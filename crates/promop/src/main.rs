@@ -1,5 +1,6 @@
 //! `promop`: the Prometheus Operator's API, served by a Rust operator.
 mod crds;
+mod lint;
 mod manifests;
 mod render;
 mod run;
@@ -25,6 +26,8 @@ enum Command {
     Crds(crds::Args),
     /// Print the Prometheus configuration generated for manifests, offline.
     Render(render::Args),
+    /// Check manifests offline the way the operator checks objects (exit 1 on errors).
+    Lint(lint::Args),
     /// Run the operator: reconcile Prometheus objects in the cluster.
     Run(run::Args),
 }
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crds(args) => crds::run(&args).map(|()| 0),
         Command::Render(args) => render::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Run(args) => run::run(&args).map(|()| 0),
     };
     match result {

@@ -9,28 +9,37 @@ pub use promop_core::manifests::{Loaded, Strictness, UnusableInput};
 /// `*.yml` and `*.json`). Objects without a namespace go to `namespace`.
 pub fn load(paths: &[PathBuf], namespace: &str) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
-    for path in paths {
-        // Files met while walking a directory may be other YAML (a raw
-        // Prometheus or Alertmanager config kept next to the manifests):
-        // those are skipped with a warning; a file named explicitly must be
-        // made of Kubernetes objects.
-        let walked = path.is_dir();
-        for file in expand(path)? {
-            let text = if file == Path::new("-") {
-                std::io::read_to_string(std::io::stdin()).context("reading stdin")?
-            } else {
-                std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?
-            };
-            let strictness = if walked {
-                Strictness::SkipOthers
-            } else {
-                Strictness::ObjectsOnly
-            };
-            loaded.add_yaml(&file.display().to_string(), &text, namespace, strictness)?;
-        }
+    for (file, strictness) in inputs(paths)? {
+        let text = read(&file)?;
+        loaded.add_yaml(&file.display().to_string(), &text, namespace, strictness)?;
     }
     Ok(loaded)
+}
+
+/// The files to read, each with how strict reading it is: files met while
+/// walking a directory may be other YAML (a raw Prometheus or Alertmanager
+/// config kept next to the manifests) and those documents are skipped with
+/// a warning; a file named explicitly must be made of Kubernetes objects.
+pub fn inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, Strictness)>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let strictness = if path.is_dir() {
+            Strictness::SkipOthers
+        } else {
+            Strictness::ObjectsOnly
+        };
+        files.extend(expand(path)?.into_iter().map(|f| (f, strictness)));
+    }
+    Ok(files)
+}
+
+/// The text of a file, or of stdin for `-`.
+pub fn read(file: &Path) -> anyhow::Result<String> {
+    if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("reading stdin")
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+    }
 }
 
 fn expand(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -56,7 +65,7 @@ fn expand(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// `promop render`'s input must name at least one path.
+/// `promop render`'s and `promop lint`'s input must name at least one path.
 pub fn require_paths(paths: &[PathBuf]) -> anyhow::Result<()> {
     if paths.is_empty() {
         bail!("no input: give manifests with -f FILE|DIR (or -f - for stdin)");

@@ -6,6 +6,7 @@
 //! in `conformance/known-differences.md` with its reason, and each listed
 //! one must still differ (so the list stays true). Every config promop
 //! writes must pass the real promtool of the matching major version.
+use promop_testenv::corpus::{first_difference, known_differences};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -17,29 +18,6 @@ use promop_testenv::PrometheusVersion;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// `(family/scenario, file)` pairs listed in known-differences.md.
-fn known_differences() -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(corpus().join("known-differences.md"))
-        .expect("conformance/known-differences.md");
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line
-                .trim()
-                .trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect();
-            let listed = cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty();
-            listed.then(|| {
-                (
-                    cells[0].trim_matches('`').to_owned(),
-                    cells[1].trim_matches('`').to_owned(),
-                )
-            })
-        })
-        .collect()
 }
 
 enum Outcome {
@@ -167,20 +145,4 @@ fn promop_matches_the_reference_on_the_corpus() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// The first differing line, for the failure message.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let line = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    format!(
-        "line {}: expected {:?}, promop {:?}",
-        line + 1,
-        e.get(line).unwrap_or(&"<end>"),
-        a.get(line).unwrap_or(&"<end>")
-    )
 }

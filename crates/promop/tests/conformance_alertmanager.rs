@@ -8,6 +8,7 @@
 //! `amtool check-config` of the Alertmanager's version, except where the
 //! reference itself writes one Alertmanager rejects and promop matches it
 //! (rows whose file ends with ` (amtool)` in known-differences.md).
+use promop_testenv::corpus::{first_difference, known_differences};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -22,29 +23,6 @@ fn corpus() -> PathBuf {
 
 /// Marks a row of a configuration that amtool rejects (the reference's too).
 const AMTOOL_SUFFIX: &str = " (amtool)";
-
-/// `(family/scenario, file)` pairs listed in known-differences.md.
-fn known_differences() -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(corpus().join("known-differences.md"))
-        .expect("conformance/known-differences.md");
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line
-                .trim()
-                .trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect();
-            let listed = cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty();
-            listed.then(|| {
-                (
-                    cells[0].trim_matches('`').to_owned(),
-                    cells[1].trim_matches('`').to_owned(),
-                )
-            })
-        })
-        .collect()
-}
 
 /// Scenarios with an expected Alertmanager output: (id, scenario file, expected dir).
 fn scenarios() -> Vec<(String, PathBuf, PathBuf)> {
@@ -183,20 +161,4 @@ fn promop_matches_the_reference_alertmanager_configs() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// The first differing line, for the failure message.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let line = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    format!(
-        "line {}: expected {:?}, promop {:?}",
-        line + 1,
-        e.get(line).unwrap_or(&"<end>"),
-        a.get(line).unwrap_or(&"<end>")
-    )
 }

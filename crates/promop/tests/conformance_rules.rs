@@ -11,6 +11,7 @@
 //! `conformance/known-differences.md` (file `<ns>__<name>.rules/<file>`,
 //! `objects/<id>.yaml` or `rejected.txt`); a listed row that no longer
 //! differs fails too.
+use promop_testenv::corpus::{first_difference, known_differences};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,28 +29,6 @@ use serde_json::Value;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// `(scenario id, file)` rows of known-differences.md.
-fn known_differences() -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(corpus().join("known-differences.md"))
-        .expect("conformance/known-differences.md");
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line
-                .trim()
-                .trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect();
-            (cells.len() >= 3 && cells[0].contains('/') && !cells[2].is_empty()).then(|| {
-                (
-                    cells[0].trim_matches('`').to_owned(),
-                    cells[1].trim_matches('`').to_owned(),
-                )
-            })
-        })
-        .collect()
 }
 
 /// Deterministic UIDs (the reference's objects have real ones; the
@@ -389,20 +368,4 @@ fn rule_files_and_config_maps_match_the_reference() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// The first differing line, for the failure message.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let line = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    format!(
-        "line {}: expected {:?}, promop {:?}",
-        line + 1,
-        e.get(line).unwrap_or(&"<end>"),
-        a.get(line).unwrap_or(&"<end>")
-    )
 }

@@ -21,12 +21,9 @@ impl Secrets<'_> {
     /// The value of a Secret key; a missing Secret or key is an error.
     pub fn get(&self, selector: &SecretKeySelector) -> Result<String, String> {
         let name = &selector.name;
-        let secret = self
-            .snapshot
-            .secrets
-            .get(&crate::snapshot::ObjectKey::new(self.namespace, name))
+        self.snapshot
+            .secret(self.namespace, name)
             .ok_or_else(|| format!("unable to get secret {name:?}: secrets {name:?} not found"))?;
-        let _ = secret;
         self.snapshot
             .secret_value(self.namespace, name, &selector.key)
             .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -41,10 +38,10 @@ impl Secrets<'_> {
         let Some(map) = &selector.config_map else {
             return Err("neither secret nor configmap set".to_owned());
         };
-        if !self
+        if self
             .snapshot
-            .config_maps
-            .contains_key(&crate::snapshot::ObjectKey::new(self.namespace, &map.name))
+            .config_map(self.namespace, &map.name)
+            .is_none()
         {
             return Err(format!(
                 "unable to get configmap {:?}: configmaps {:?} not found",

@@ -237,7 +237,8 @@ impl<'a> Reloader<'a> {
     }
 }
 
-fn field_env(name: &str, path: &str) -> EnvVar {
+/// An environment variable set from a field of the pod (`metadata.name`, …).
+pub fn field_env(name: &str, path: &str) -> EnvVar {
     EnvVar {
         name: name.to_owned(),
         value_from: Some(EnvVarSource {

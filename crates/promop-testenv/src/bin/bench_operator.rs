@@ -453,10 +453,13 @@ async fn memory(operator: Operator, run: usize, promop: &Path) -> Result<Value> 
     let start = Instant::now();
     let mut op = Running::start(operator, &env, promop).await?;
     let pid = op.pid()?;
-    let (first, _) = watch.wait_for(&mut op, CONFIG_TIMEOUT, |_| true).await?;
-    let (complete, _) = watch
-        .wait_for(&mut op, CONFIG_TIMEOUT, |c| count_jobs(c) >= jobs)
-        .await?;
+    let (first, config) = watch.wait_for(&mut op, CONFIG_TIMEOUT, |_| true).await?;
+    let complete = if count_jobs(&config) >= jobs {
+        first
+    } else {
+        let complete = watch.wait_for(&mut op, CONFIG_TIMEOUT, |c| count_jobs(c) >= jobs);
+        complete.await?.0
+    };
     let peak_at_config = proc_status_kib(pid, "VmHWM")?;
     eprintln!(
         "   complete config after {:.1?}; idling {IDLE:?}",

@@ -6,6 +6,7 @@ use promop_api::v1::workload::Argument;
 use super::{Context, MESH_PORT, WEB_PORT};
 use crate::k8s::args::flag;
 use crate::k8s::pod::string_of;
+use crate::prometheus::scrape::base2_bytes;
 
 const DEFAULT_RETENTION: &str = "120h";
 const CONFIG_FILE: &str = "/etc/alertmanager/config_out/alertmanager.env.yaml";
@@ -66,7 +67,7 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
         {
             flags.push(flag(
                 "silences.max-per-silence-bytes",
-                base2_bytes(&bytes.0).to_string(),
+                (base2_bytes(&bytes.0) as i64).to_string(),
             ));
         }
     }
@@ -129,37 +130,4 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
     // A restarted member leaves the cluster in minutes instead of 6 hours.
     flags.push(flag("cluster.reconnect-timeout", "5m"));
     flags
-}
-
-/// A size in base-2 units (`5MB` = 5 MiB) as a number of bytes, like
-/// `units.ParseBase2Bytes`; the CRD's pattern has already checked the form.
-fn base2_bytes(text: &str) -> i64 {
-    let digits_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits_end);
-    let number: f64 = number.parse().unwrap_or(0.0);
-    let exponent = match unit.trim_end_matches('B').trim_end_matches('i') {
-        "K" => 1,
-        "M" => 2,
-        "G" => 3,
-        "T" => 4,
-        "P" => 5,
-        "E" => 6,
-        _ => 0,
-    };
-    (number * 1024f64.powi(exponent)) as i64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base2_bytes;
-
-    #[test]
-    fn sizes_are_base_2() {
-        assert_eq!(base2_bytes("5MB"), 5 * 1024 * 1024);
-        assert_eq!(base2_bytes("1KiB"), 1024);
-        assert_eq!(base2_bytes("0"), 0);
-        assert_eq!(base2_bytes("1.5KB"), 1536);
-    }
 }

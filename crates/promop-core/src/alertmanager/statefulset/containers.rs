@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector, Probe,
-    ResourceRequirements, VolumeMount,
+    Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -17,7 +16,7 @@ use crate::k8s::args;
 use crate::k8s::image;
 use crate::k8s::pod::string_of;
 use crate::k8s::probe::{clean_path, url};
-use crate::k8s::reloader::{Reload, Reloader};
+use crate::k8s::reloader::{Reload, Reloader, field_env};
 use crate::k8s::security_context;
 
 const PROBE_TIMEOUT_SECONDS: i32 = 3;
@@ -96,20 +95,6 @@ fn resources(ctx: &Context<'_>) -> ResourceRequirements {
         .entry("memory".to_owned())
         .or_insert_with(|| Quantity(DEFAULT_MEMORY_REQUEST.to_owned()));
     resources
-}
-
-fn field_env(name: &str, path: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                field_path: path.to_owned(),
-                ..ObjectFieldSelector::default()
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }
 }
 
 pub(super) fn alertmanager(

@@ -264,7 +264,7 @@ pub(crate) fn append_body_size_limit(cfg: &mut Mapping, ctx: &Context<'_>, own: 
 
 /// A byte size (`512KB`, `1.5GiB`) in bytes, units in powers of two
 /// (`units.ParseBase2Bytes`); 0 when it does not parse.
-fn base2_bytes(size: &str) -> f64 {
+pub(crate) fn base2_bytes(size: &str) -> f64 {
     let split = size
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(size.len());

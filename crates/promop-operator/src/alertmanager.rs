@@ -1,0 +1,93 @@
+//! The Alertmanager steps of a reconcile: the configuration merged from the
+//! base and the selected AlertmanagerConfigs, the objects the reference
+//! writes (generated configuration, TLS assets, web and cluster TLS
+//! configuration Secrets, the governing Service, the StatefulSet), rejected
+//! AlertmanagerConfigs reported.
+use std::collections::HashSet;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use kube::ResourceExt;
+use promop_api::v1::Alertmanager;
+use promop_core::desired::{AlertmanagerObjects, alertmanager_objects};
+use promop_core::pipeline::alertmanager_config;
+use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::snapshot::{ObjectKey, Snapshot};
+
+use crate::controller::{
+    Context, Reconcile, Rejected, collect, read_dependencies, report, with_references,
+};
+use crate::error::Error;
+use crate::objects;
+use crate::options::Options;
+use crate::status::Reconciled;
+use crate::stores::Kind;
+use crate::workload::WorkloadId;
+
+impl Reconcile for Alertmanager {
+    const CONTROLLER: &'static str = "alertmanager";
+    fn steps<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a WorkloadId,
+    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
+        steps(self, ctx, id).boxed()
+    }
+    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
+        options.namespaces.alertmanager_instances()
+    }
+    fn instance_selector(options: &Options) -> Option<&str> {
+        options.selectors.alertmanager_instance_labels.as_deref()
+    }
+}
+
+/// What one generation produced, owned (the snapshot is gone).
+struct Generated {
+    objects: AlertmanagerObjects,
+    rejected: Vec<Rejected>,
+    used: HashSet<(Kind, ObjectKey)>,
+}
+
+async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reconciled, Error> {
+    let generated = with_references(ctx, id, |snapshot| generate(am, ctx, snapshot)).await?;
+    report(am, ctx, id, &generated.rejected).await;
+    ctx.triggers.record(id.clone(), generated.used);
+    let uid = am
+        .uid()
+        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
+    let written =
+        objects::write_alertmanager(&ctx.client, &ctx.stores.owned, &uid, &generated.objects)
+            .await?;
+    if written > 0 {
+        tracing::info!(workload = %id, objects = written, "objects written");
+    }
+    Ok(Reconciled {
+        ok: true,
+        reason: String::new(),
+        message: String::new(),
+    })
+}
+
+fn generate(am: &Alertmanager, ctx: &Context, snapshot: &Snapshot) -> Result<Generated, Error> {
+    let watched = ctx.options.namespaces.alertmanager_configs();
+    let output = alertmanager_config(snapshot, am, &watched)?;
+    let objects = alertmanager_objects(
+        snapshot,
+        am,
+        &output.config,
+        &objects::operator_options(&ctx.options),
+    )?;
+    let mut used: HashSet<(Kind, ObjectKey)> = read_dependencies(&snapshot.reads.keys()).collect();
+    let mut rejected = Vec::new();
+    collect(
+        Kind::AlertmanagerConfig,
+        &output.selection,
+        &mut rejected,
+        &mut used,
+    );
+    Ok(Generated {
+        objects,
+        rejected,
+        used,
+    })
+}
