@@ -6,7 +6,7 @@
 #   kube-apiserver, etcd, etcdctl, prometheus-v2, promtool-v2, prometheus-v3,
 #   promtool-v3, promtool-latest, alertmanager, amtool, alertmanager-v0.28,
 #   amtool-v0.28, blackbox_exporter, pushgateway, prometheus-operator-reference,
-#   prometheus-config-reloader-reference
+#   prometheus-config-reloader-reference, helm
 #
 # Versions are pinned in testenv/versions.env.  See testenv/README.md.
 #
@@ -31,6 +31,7 @@ ALL_BINS=(
   alertmanager amtool alertmanager-v0.28 amtool-v0.28
   blackbox_exporter pushgateway
   prometheus-operator-reference prometheus-config-reloader-reference
+  helm
 )
 
 # Debian components: name|package|suite|version|src-in-package:dest-in-bin ...
@@ -91,6 +92,7 @@ smoke() {
   local b="$1" out
   case "$b" in
     etcdctl) out=$("$BIN/$b" version 2>&1) ;;
+    helm) out=$("$BIN/$b" version --short 2>&1) ;;
     *) out=$("$BIN/$b" --version 2>&1) ;;
   esac || die "$BIN/$b does not run: $(printf '%s' "$out" | head -n3)"
   printf '%s' "$out" | head -n1
@@ -311,6 +313,9 @@ check_gomods() {
   v=$(gomod_require "$HERE/promtool" github.com/prometheus/prometheus)
   [[ "$v" == "$PROMTOOL_LATEST_VERSION" ]] || \
     die "promtool/go.mod requires github.com/prometheus/prometheus $v but versions.env says $PROMTOOL_LATEST_VERSION (run install.sh --sync-gomod)"
+  v=$(gomod_require "$HERE/helm" helm.sh/helm/v3)
+  [[ "$v" == "$HELM_VERSION" ]] || \
+    die "helm/go.mod requires helm.sh/helm/v3 $v but versions.env says $HELM_VERSION (run install.sh --sync-gomod)"
 }
 
 # Prometheus release of a github.com/prometheus/prometheus Go module version:
@@ -430,6 +435,35 @@ install_promtool_latest() {
   step_end "Prometheus $rel"
 }
 
+install_helm() {
+  local dir="$HERE/helm" key stamp
+  key="$HELM_VERSION-$(modsum "$dir")"
+  stamp=$(stamp_path helm "$key")
+  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present helm; then
+    log "ok   helm $HELM_VERSION (cached)"
+    return 0
+  fi
+  need_go
+  step_begin "helm: build helm.sh/helm/v3 $HELM_VERSION"
+  local m=helm.sh/helm/v3 p=helm.sh/helm/v3/internal/version commit ldf
+  commit=$(origin_hash "$dir" "$m" "$HELM_VERSION")
+  # The variables helm's own Makefile sets: its version (`helm version`) and the
+  # Kubernetes version of its client-go (the default .Capabilities.KubeVersion
+  # of `helm template`/`helm lint`, which otherwise stays at 1.20).
+  local kv k
+  kv=$(gomod_require "$dir" k8s.io/client-go)   # v0.37.0 -> Kubernetes 1.37
+  kv="${kv#v0.}"; kv="${kv%%.*}"
+  ldf="-s -w -X $p.version=$HELM_VERSION -X $p.gitCommit=$commit -X $p.gitTreeState=clean"
+  for k in "$m/pkg/lint/rules" "$m/pkg/chartutil"; do
+    ldf+=" -X $k.k8sVersionMajor=1 -X $k.k8sVersionMinor=$kv"
+  done
+  : > "$LOGS/helm-build.log"
+  CGO_ENABLED=0 go_build helm "$dir" "$LOGS/helm-build.log" "$ldf" "$m/cmd/helm:helm"
+  rm -f "$STAMPS"/helm@*
+  printf '%s\n' "$HELM_VERSION" > "$stamp"
+  step_end
+}
+
 # promtool-latest must accept the integrations the Debian builds lack and the
 # newest config fields (storage.tsdb.retention is Prometheus >= 3.11).
 check_all_sd() {
@@ -507,6 +541,7 @@ print_versions() {
   printf '%-32s %-10s %-22s %s\n' kube-apiserver go-module "$KUBERNETES_VERSION" "$(installed_of kube-apiserver)"
   printf '%-32s %-10s %-22s %s\n' prometheus-operator-reference go-module "$PROMETHEUS_OPERATOR_VERSION" "$(installed_of prometheus-operator-reference)"
   printf '%-32s %-10s %-22s %s\n' promtool-latest go-module "$PROMTOOL_LATEST_VERSION" "$(installed_of promtool-latest)"
+  printf '%-32s %-10s %-22s %s\n' helm go-module "$HELM_VERSION" "$(installed_of helm)"
   local name pkg suite ver maps
   while IFS='|' read -r name pkg suite ver maps; do
     printf '%-32s %-10s %-22s %s\n' "$name" "deb:$suite" "$ver" "$(installed_of "$name")"
@@ -529,6 +564,8 @@ do_check() {
     || stale+=(prometheus-operator-reference)
   [[ -f "$(stamp_path promtool-latest "$PROMTOOL_LATEST_VERSION-$(modsum "$HERE/promtool")")" ]] \
     || stale+=(promtool-latest)
+  [[ -f "$(stamp_path helm "$HELM_VERSION-$(modsum "$HERE/helm")")" ]] \
+    || stale+=(helm)
   while IFS='|' read -r name pkg suite ver maps; do
     [[ -f "$(stamp_path "$name" "$ver")" ]] || stale+=("$name")
   done < <(deb_components)
@@ -566,6 +603,9 @@ sync_gomod() {
    go mod tidy)
   (cd "$HERE/promtool"
    go mod edit -require="github.com/prometheus/prometheus@$PROMTOOL_LATEST_VERSION"
+   go mod tidy)
+  (cd "$HERE/helm"
+   go mod edit -require="helm.sh/helm/v3@$HELM_VERSION"
    go mod tidy)
   step_end
 }
@@ -617,6 +657,7 @@ main() {
   done
 
   install_promtool_latest
+  install_helm
   install_reference
   install_kube_apiserver
 

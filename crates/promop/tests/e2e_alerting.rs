@@ -38,6 +38,11 @@ const CRITICAL: &str = "ShopQueueCritical";
 const WARNING: &str = "ShopQueueHigh";
 /// payments' alert, on the same gauge: its rule sets `namespace="payments"`.
 const PAYMENTS_ALERT: &str = "PaymentsBacklog";
+/// The receivers as Alertmanager knows them: promop names them
+/// `<namespace>/<AlertmanagerConfig>/<receiver>` like the reference.
+const PAGERDUTY: &str = "shop/routing/pagerduty";
+const SLACK: &str = "shop/routing/slack";
+const PAGER: &str = "payments/oncall/pager";
 /// Recorded by the good rule of the second test.
 const RECORDED: &str = "shop:queue_depth:max";
 /// Generous: the chain takes seconds; a loaded machine may take longer.
@@ -269,8 +274,8 @@ fn installed_alertmanager(version: AlertmanagerVersion) -> Result<String> {
     let out = std::process::Command::new(promop_testenv::binary(version.binary())?)
         .arg("--version")
         .output()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let release = text
         .split_whitespace()
         .skip_while(|w| *w != "version")
@@ -302,7 +307,12 @@ fn summary(sink: &WebhookSink) -> (BTreeSet<(String, String, String)>, BTreeSet<
     for message in sink.received() {
         let receiver = message["receiver"].as_str().unwrap_or_default().to_owned();
         for alert in message["alerts"].as_array().into_iter().flatten() {
-            let label = |name: &str| alert["labels"][name].as_str().unwrap_or_default().to_owned();
+            let label = |name: &str| {
+                alert["labels"][name]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             seen.insert((
                 receiver.clone(),
                 label("alertname"),
@@ -368,13 +378,17 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
         0,
     )
     .await?;
-    // The configuration promop generated, as loaded: the receivers carry
-    // the reference's `<namespace>/<AlertmanagerConfig>/<receiver>` names.
-    let loaded = am.status().await?["config"]["original"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    for receiver in ["shop/routing/pagerduty", "shop/routing/slack", "payments/oncall/pager"] {
+    // The binary of spec.version, with the configuration promop generated.
+    let status = am.status().await?;
+    ensure!(
+        status["versionInfo"]["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with(&am_version)),
+        "the pod runs {}, not {am_version}",
+        status["versionInfo"]
+    );
+    let loaded = status["config"]["original"].as_str().unwrap_or_default();
+    for receiver in [PAGERDUTY, SLACK, PAGER] {
         ensure!(
             loaded.contains(receiver),
             "Alertmanager's configuration lacks receiver {receiver}:\n{loaded}"
@@ -416,13 +430,11 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
 
     // Anything misrouted would have arrived by now.
     tokio::time::sleep(GRACE).await;
-    let pd = "shop/routing/pagerduty";
-    let sl = "shop/routing/slack";
     let (seen, namespaces) = summary(&pagerduty);
     ensure!(
         seen == BTreeSet::from([
-            triple(pd, CRITICAL, "firing"),
-            triple(pd, CRITICAL, "resolved")
+            triple(PAGERDUTY, CRITICAL, "firing"),
+            triple(PAGERDUTY, CRITICAL, "resolved")
         ]) && namespaces == BTreeSet::from([SHOP.to_owned()]),
         "pagerduty received {:#?}",
         pagerduty.received()
@@ -430,20 +442,19 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
     let (seen, namespaces) = summary(&slack);
     ensure!(
         seen == BTreeSet::from([
-            triple(sl, WARNING, "firing"),
-            triple(sl, WARNING, "resolved")
+            triple(SLACK, WARNING, "firing"),
+            triple(SLACK, WARNING, "resolved")
         ]) && namespaces == BTreeSet::from([SHOP.to_owned()]),
         "slack received {:#?}",
         slack.received()
     );
     // The namespace matcher promop adds keeps shop's alerts away from
     // payments' route, and payments' critical alert away from shop's.
-    let pa = "payments/oncall/pager";
     let (seen, namespaces) = summary(&payments);
     ensure!(
         seen == BTreeSet::from([
-            triple(pa, PAYMENTS_ALERT, "firing"),
-            triple(pa, PAYMENTS_ALERT, "resolved")
+            triple(PAGER, PAYMENTS_ALERT, "firing"),
+            triple(PAGER, PAYMENTS_ALERT, "resolved")
         ]) && namespaces == BTreeSet::from([PAYMENTS.to_owned()]),
         "payments received {:#?}",
         payments.received()

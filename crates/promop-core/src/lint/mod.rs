@@ -7,8 +7,10 @@
 //! (workloads, Alertmanager configurations). An object is checked with the
 //! settings of every Prometheus, PrometheusAgent or Alertmanager of the
 //! input that selects it, else with a default one (the reference's default
-//! versions, no other settings). A few checks of lint's own
-//! ([`monitors`]) are warnings about objects that would select nothing.
+//! versions, no other settings). A few checks are lint's own: warnings
+//! about monitors that may scrape something else than meant ([`monitors`])
+//! and AlertmanagerConfig regexes that Alertmanager refuses ([`matchers`]).
+mod matchers;
 mod monitors;
 pub mod references;
 
@@ -81,14 +83,15 @@ pub fn lint(loaded: &Loaded) -> Vec<Finding> {
     let problems = settle(input, "", prometheus_side)
         .into_iter()
         .chain(settle(input, AM_STAND_IN, alertmanager_side))
-        .chain(monitors::warnings(input));
+        .chain(monitors::warnings(input))
+        .chain(matchers::errors(&input.alertmanager_configs));
     for problem in merge_workloads(problems) {
         findings.push(Finding {
             origin: loaded.origins.get(&problem.object).cloned(),
             object: Some(problem.object),
             field: problem.field,
             severity: problem.severity,
-            message: problem.message,
+            message: matchers::one_line(&problem.message),
         });
     }
     findings.sort();
