@@ -535,3 +535,39 @@ fn error_policy<K: Reconcile>(object: Arc<K>, error: &Error, ctx: Arc<Context>) 
     tracing::warn!(workload = %id, reason = error.reason(), %error, retry_in = ?delay, "reconcile failed");
     Action::requeue(delay)
 }
+
+/// The controllers running on a task of the current runtime, until
+/// [`Running::stop`] (embedding, tests).
+pub struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the controllers on a task; see [`run`].
+pub fn spawn(client: Client, options: Options) -> Running {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(run(client, options, async {
+        stopped.await.ok();
+    }));
+    Running { stop, task }
+}
+
+impl Running {
+    /// Whether the controllers are still running (they stop only when told).
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
+    }
+
+    /// Stops the controllers and waits, at most `timeout`, for running
+    /// reconciles to finish.
+    pub async fn stop(self, timeout: Duration) -> Result<(), String> {
+        self.stop.send(()).ok();
+        match tokio::time::timeout(timeout, self.task).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("controllers failed: {e}")),
+            Err(_) => Err(format!(
+                "controllers still running {timeout:?} after the stop"
+            )),
+        }
+    }
+}

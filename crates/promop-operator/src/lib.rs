@@ -18,6 +18,6 @@ mod triggers;
 mod workload;
 
 pub use apply::FIELD_MANAGER;
-pub use controller::run;
+pub use controller::{Running, run, spawn};
 pub use error::Error;
 pub use options::Options;

@@ -126,14 +126,7 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     apply_manifests(&client, WORKLOAD).await?;
     apply_manifests(&client, MONITOR).await?;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
 
     let want = rendered(&[WORKLOAD, MONITOR])?;
     ensure!(
@@ -192,10 +185,10 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
         .await?;
     wait_config(&client, &want_relabeled, Duration::from_secs(30)).await?;
 
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
+    controller
+        .stop(Duration::from_secs(10))
         .await
-        .context("controller did not stop on shutdown")??;
+        .map_err(anyhow::Error::msg)?;
     Ok(())
 }
 
@@ -240,14 +233,7 @@ async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
     let reference_secret = secrets.get("prometheus-main").await?;
     let reference_set = sets.get("prometheus-main").await?;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = secrets.get("prometheus-main").await?;
     ensure!(
@@ -293,10 +279,10 @@ async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
         reference_secret.owner_references()
     );
 
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
+    controller
+        .stop(Duration::from_secs(10))
         .await
-        .context("controller did not stop on shutdown")??;
+        .map_err(anyhow::Error::msg)?;
     Ok(())
 }
 
@@ -338,14 +324,7 @@ async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
     apply_manifests(&client, MONITOR).await?;
     apply_manifests(&client, UNMANAGED_AND_BAD).await?;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
 
     let manifests = [WORKLOAD, MONITOR, UNMANAGED_AND_BAD];
     let want = rendered(&manifests)?;
@@ -376,10 +355,10 @@ async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
         "{data:?}"
     );
 
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
+    controller
+        .stop(Duration::from_secs(10))
         .await
-        .context("controller did not stop on shutdown")??;
+        .map_err(anyhow::Error::msg)?;
     Ok(())
 }
 
@@ -445,14 +424,7 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
     .await?;
     apply_manifests(&client, STRICT_AND_BAD).await?;
     apply_manifests(&client, MONITOR).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
 
     let want = rendered(&[STRICT_AND_BAD, MONITOR])?;
     ensure!(
@@ -492,10 +464,10 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    ensure!(!controller.is_finished(), "the controller stopped");
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
+    ensure!(controller.is_running(), "the controller stopped");
+    controller
+        .stop(Duration::from_secs(10))
         .await
-        .context("controller did not stop on shutdown")??;
+        .map_err(anyhow::Error::msg)?;
     Ok(())
 }

@@ -145,9 +145,10 @@ mod tests {
     #[test]
     fn status_fields_of_this_process() {
         let pid = std::process::id();
-        let peak = proc_status_kib(pid, "VmHWM").unwrap();
-        let now = proc_status_kib(pid, "VmRSS").unwrap();
-        assert!(peak >= now && now > 0, "VmHWM {peak} VmRSS {now}");
+        // Only "some KiB": the kernel syncs its RSS counters lazily, so even
+        // VmHWM >= VmRSS does not hold between two reads.
+        assert!(proc_status_kib(pid, "VmHWM").unwrap() > 0);
+        assert!(proc_status_kib(pid, "VmRSS").unwrap() > 0);
         // A prefix of a field name is not the field.
         assert!(proc_status_kib(pid, "VmH").is_err());
     }

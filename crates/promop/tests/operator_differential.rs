@@ -123,14 +123,7 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
     )
     .await?;
     let resources = namespaced_resources(&client).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            stopped.await.ok();
-        },
-    ));
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
 
     let mut problems = Vec::new();
     let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -188,8 +181,10 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
         }
         cleanup(&client, scenario, &resources).await?;
     }
-    stop.send(()).ok();
-    controller.await?;
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
 
     println!("{:<28} {:>9} {:>9}", "family", "identical", "different");
     for (family, (same, different)) in &table {
