@@ -42,6 +42,8 @@ const CACHE_READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Retry delays after failures: doubled per consecutive failure, capped.
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// How long running reconciles may take to finish after a shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Status follows the StatefulSets' pods, which change without any event
 /// promop watches for pods: refresh it now and then.
 const STATUS_REFRESH: Duration = Duration::from_secs(60);
@@ -118,10 +120,21 @@ pub async fn run(
         watches.alertmanagers,
         stores.alertmanagers.clone(),
         alertmanager_rx,
-        stop,
+        stop.clone(),
         context,
     );
-    future::join3(prometheuses, agents, alertmanagers).await;
+    let controllers = future::join3(prometheuses, agents, alertmanagers);
+    // A controller stopped before its first full list waits for its cache
+    // even after the shutdown (kube-runtime holds the runner until the store
+    // is ready): running reconciles get a grace period, then are dropped.
+    let deadline = async {
+        stopped(stop).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        _ = controllers => {}
+        () = deadline => tracing::warn!(grace = ?SHUTDOWN_GRACE, "controllers did not finish in time, stopped"),
+    }
     dispatch.abort();
     readiness.abort();
     tracing::info!("controllers stopped");
