@@ -24,11 +24,11 @@ struct Cli {
 enum Command {
     /// Print the CustomResourceDefinitions of monitoring.coreos.com as YAML.
     Crds(crds::Args),
-    /// Print the Prometheus configuration generated for manifests, offline.
+    /// Print the Prometheus and Alertmanager configurations generated for manifests, offline.
     Render(render::Args),
     /// Check manifests offline the way the operator checks objects (exit 1 on errors).
     Lint(lint::Args),
-    /// Run the operator: reconcile Prometheus objects in the cluster.
+    /// Run the operator: reconcile Prometheus, PrometheusAgent and Alertmanager objects in the cluster.
     Run(run::Args),
 }
 
