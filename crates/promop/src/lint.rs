@@ -2,7 +2,7 @@
 //! an exit code a CI job can gate a pull request on.
 use std::path::PathBuf;
 
-use promop_core::lint::{Finding, Severity, lint};
+use promop_core::lint::{Finding, Severity, lint, one_line};
 use promop_core::manifests::{Loaded, Origin};
 use serde_json::json;
 
@@ -84,7 +84,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
                 object: None,
                 field: None,
                 severity: Severity::Error,
-                message,
+                message: one_line(&message),
             });
         }
     }

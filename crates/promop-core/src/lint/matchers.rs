@@ -6,7 +6,7 @@ use promop_api::v1alpha1::AlertmanagerConfig;
 use promop_api::v1alpha1::alertmanager_config::{MatchType, Route};
 use regex::Regex;
 
-use super::{Problem, Severity, id_of};
+use super::{Problem, Severity, id_of, one_line};
 
 pub(super) fn errors(configs: &[AlertmanagerConfig]) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -42,10 +42,4 @@ fn route_matchers(amc: &AlertmanagerConfig, route: &Route, path: &str, out: &mut
     for (i, child) in route.child_routes().unwrap_or_default().iter().enumerate() {
         route_matchers(amc, child, &format!("{path}.routes[{i}]"), out);
     }
-}
-
-/// The regex crate words its errors on several lines.
-pub(super) fn one_line(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    lines.join(" ")
 }

@@ -91,12 +91,22 @@ pub fn lint(loaded: &Loaded) -> Vec<Finding> {
             object: Some(problem.object),
             field: problem.field,
             severity: problem.severity,
-            message: matchers::one_line(&problem.message),
+            message: one_line(&problem.message),
         });
     }
     findings.sort();
     findings.dedup();
     findings
+}
+
+/// A message on one line (regex and YAML errors come on several).
+pub fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" ")
 }
 
 /// Reading notes: a refused object is an error, an ignored field or

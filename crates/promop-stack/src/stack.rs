@@ -1,0 +1,605 @@
+//! [`Stack`]: every process of the local stack, started in order, watched,
+//! and stopped (by process group) when the value drops.
+//!
+//! The test bed plays the cluster: [`TestEnv`] is the control plane, the
+//! local processes stand for the example's Deployments (their Services and
+//! EndpointSlices in deploy/local point at them), and the test bed's
+//! kubelet runs the Prometheus and Alertmanager pods of the StatefulSets
+//! promop writes. What a kubelet and the config-reloader keep doing after
+//! the start is [`Stack::tick`]'s job: re-materialize a pod's Secrets and
+//! ConfigMaps and reload it when promop changes them.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::api::{ListParams, Patch, PatchParams};
+use kube::{Api, Client};
+use promop_testenv::{
+    AlertmanagerVersion, FIELD_MANAGER, ManagedProcess, PrometheusApi, PrometheusVersion,
+    RunningAlertmanagerPod, RunningPod, TestEnv, WebhookSink, apply_manifests, free_port,
+    run_alertmanager_pod, run_statefulset_pod,
+};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+use crate::http;
+use crate::manifests::{self, Values};
+use crate::status::Status;
+
+/// Every placeholder of deploy/local (the values `Stack::start` fills).
+#[cfg(test)]
+pub(crate) const PLACEHOLDERS: &[&str] = &[
+    "ORDERS_WEB_PORT",
+    "ORDERS_METRICS_PORT",
+    "BLACKBOX_PORT",
+    "PUSHGATEWAY_PORT",
+    "PROMOP_PORT",
+    "PROMETHEUS_VERSION",
+    "ALERTMANAGER_VERSION",
+    "SINK_URL",
+    "PROMETHEUS_PORT",
+    "ALERTMANAGER_PORT",
+];
+/// Where the Prometheus and the Alertmanager of deploy/local live.
+const MONITORING: &str = "monitoring";
+/// Their StatefulSets (`<kind>-<name>`), also the prefix of every Secret
+/// and ConfigMap their pods mount.
+const PROMETHEUS_STS: &str = "prometheus-orders";
+const ALERTMANAGER_STS: &str = "alertmanager-orders";
+/// The batch job whose series the stack pushes to the Pushgateway.
+const BATCH_JOB: &str = "orders-reconciliation";
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What to run and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Logs of the local processes and the sink's `sink.log`.
+    pub dir: PathBuf,
+    /// The workspace: `deploy/local`, `deploy/examples`.
+    pub repo: PathBuf,
+    pub promop: PathBuf,
+    pub orders_service: PathBuf,
+    /// orders-service's `--load` (orders per second).
+    pub load: f64,
+    /// orders-service's `--failure-ratio`: the demo alert needs failures.
+    pub failure_ratio: f64,
+}
+
+/// A local process standing for a Deployment's pod.
+struct Local {
+    process: ManagedProcess,
+    /// `http://127.0.0.1:<port>`
+    url: String,
+}
+
+/// The running stack. Fields drop in order: the pods, promop, the local
+/// processes, the sink, and the control plane last.
+pub struct Stack {
+    prometheus: RunningPod,
+    alertmanager: RunningAlertmanagerPod,
+    promop: Local,
+    orders: Local,
+    blackbox: Local,
+    pushgateway: Local,
+    _recorder: AbortOnDrop,
+    _sink: Arc<WebhookSink>,
+    /// Per pod, the resourceVersions of the objects it mounts, as last loaded.
+    loaded: BTreeMap<&'static str, BTreeMap<String, String>>,
+    env: TestEnv,
+    status: Status,
+    started: Instant,
+}
+
+/// Numbered progress lines on stdout.
+struct Progress {
+    step: usize,
+    of: usize,
+    since: Instant,
+}
+
+impl Progress {
+    fn new(of: usize) -> Self {
+        Self {
+            step: 0,
+            of,
+            since: Instant::now(),
+        }
+    }
+
+    fn step(&mut self, what: &str) {
+        self.done();
+        self.step += 1;
+        self.since = Instant::now();
+        print!("[{}/{}] {what} ...", self.step, self.of);
+        std::io::stdout().flush().ok();
+    }
+
+    fn done(&self) {
+        if self.step > 0 {
+            println!(" ok ({:.1}s)", self.since.elapsed().as_secs_f64());
+        }
+    }
+}
+
+impl Stack {
+    /// Starts everything; returns once every process runs (see
+    /// [`wait_targets_up`](Self::wait_targets_up) for the scrapes).
+    pub async fn start(options: &Options) -> Result<Self> {
+        let started = Instant::now();
+        let mut progress = Progress::new(6);
+        prepare_dir(&options.dir)?;
+        let prometheus_version = PrometheusVersion::V3.installed_version()?;
+        let alertmanager_version = installed_alertmanager()?;
+
+        progress.step(
+            "etcd + kube-apiserver, orders-service, blackbox exporter, pushgateway, alert sink",
+        );
+        let (env, (orders, orders_metrics), blackbox, pushgateway) = tokio::try_join!(
+            TestEnv::start(),
+            start_orders_service(options),
+            start_blackbox_exporter(options),
+            start_pushgateway(options),
+        )?;
+        push_batch_job(&pushgateway.url).await?;
+        let sink = Arc::new(WebhookSink::start().await?);
+        let sink_log = options.dir.join("sink.log");
+        let recorder = AbortOnDrop(tokio::spawn(record_notifications(
+            sink.clone(),
+            sink_log.clone(),
+        )));
+        let client = env.client();
+
+        progress.step("promop's CRDs");
+        apply_manifests(&client, &crds()?).await?;
+
+        progress.step("promop run");
+        let promop = start_promop(options, &env).await?;
+
+        progress.step("manifests of deploy/local and the example's PrometheusRules");
+        let local_dir = options.repo.join("deploy/local");
+        let mut values = Values::from([
+            ("ORDERS_WEB_PORT", port_of(&orders.url)),
+            ("ORDERS_METRICS_PORT", port_of(&orders_metrics)),
+            ("BLACKBOX_PORT", port_of(&blackbox.url)),
+            ("PUSHGATEWAY_PORT", port_of(&pushgateway.url)),
+            ("PROMOP_PORT", port_of(&promop.url)),
+            ("PROMETHEUS_VERSION", prometheus_version),
+            ("ALERTMANAGER_VERSION", alertmanager_version),
+            ("SINK_URL", sink.url()),
+        ]);
+        let applied = apply_manifests(&client, &manifests::local(&local_dir, &values, false)?)
+            .await
+            .context("applying deploy/local")?;
+        run_pods_locally(&client, &applied).await?;
+        let rules = manifests::example_rules(&options.repo.join("deploy/examples"))?;
+        apply_manifests(&client, &rules)
+            .await
+            .context("applying the PrometheusRules of deploy/examples")?;
+
+        progress.step("Prometheus and Alertmanager pods of the StatefulSets promop wrote");
+        let (alertmanager, prometheus) = tokio::try_join!(
+            run_alertmanager_pod(&client, &env, MONITORING, ALERTMANAGER_STS, 0),
+            run_statefulset_pod(&client, &env, MONITORING, PROMETHEUS_STS, 0),
+        )
+        .with_context(|| format!("promop's log:\n{}", promop.process.log_tail(30)))?;
+        values.insert("PROMETHEUS_PORT", prometheus.port().to_string());
+        values.insert("ALERTMANAGER_PORT", alertmanager.port().to_string());
+        apply_manifests(&client, &manifests::local(&local_dir, &values, true)?).await?;
+        progress.done();
+
+        let status = Status {
+            ready_after_seconds: 0.0,
+            prometheus: prometheus.url().to_owned(),
+            alertmanager: alertmanager.url().to_owned(),
+            orders_service: orders.url.clone(),
+            orders_service_metrics: orders_metrics,
+            pushgateway: pushgateway.url.clone(),
+            blackbox_exporter: blackbox.url.clone(),
+            promop_metrics: format!("{}/metrics", promop.url),
+            apiserver: env.server_url().to_owned(),
+            kubeconfig: env.kubeconfig_path().to_owned(),
+            sink: sink.url(),
+            sink_log,
+            logs: BTreeMap::new(),
+            pids: BTreeMap::new(),
+        };
+        let mut stack = Self {
+            prometheus,
+            alertmanager,
+            promop,
+            orders,
+            blackbox,
+            pushgateway,
+            _recorder: recorder,
+            _sink: sink,
+            loaded: BTreeMap::new(),
+            env,
+            status,
+            started,
+        };
+        stack.status.logs = stack.logs();
+        stack.status.pids = stack.pids();
+        Ok(stack)
+    }
+
+    /// Runs [`tick`](Self::tick) until every scrape pool of the loaded
+    /// configuration has targets and all of them are up; returns their
+    /// number. The status then records the time since the start.
+    pub async fn wait_targets_up(&mut self, timeout: Duration) -> Result<usize> {
+        print!("[6/6] every target up ...");
+        std::io::stdout().flush().ok();
+        let since = Instant::now();
+        let api = PrometheusApi::new(self.status.prometheus.clone());
+        loop {
+            self.tick().await?;
+            let (pools, targets) = scrape_state(&api).await?;
+            let down: Vec<String> = pools
+                .iter()
+                .filter(|pool| !targets.iter().any(|t| t["scrapePool"] == **pool))
+                .map(|pool| format!("{pool}: no target"))
+                .chain(
+                    targets
+                        .iter()
+                        .filter(|t| t["health"] != "up")
+                        .map(|t| format!("{}: {}", t["scrapePool"], t["lastError"])),
+                )
+                .collect();
+            if down.is_empty() && !pools.is_empty() {
+                println!(
+                    " ok ({:.1}s, {} targets)",
+                    since.elapsed().as_secs_f64(),
+                    targets.len()
+                );
+                self.status.ready_after_seconds = self.started.elapsed().as_secs_f64();
+                return Ok(targets.len());
+            }
+            if since.elapsed() > timeout {
+                bail!("targets not up after {timeout:?}: {down:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// One round of supervision: fails if a process exited; reloads a pod
+    /// whose Secrets or ConfigMaps changed since it last loaded them.
+    pub async fn tick(&mut self) -> Result<()> {
+        self.env.check_running()?;
+        for local in [
+            &mut self.promop,
+            &mut self.orders,
+            &mut self.blackbox,
+            &mut self.pushgateway,
+        ] {
+            local.process.check_running()?;
+        }
+        self.prometheus.check_running()?;
+        self.alertmanager.check_running()?;
+        let client = self.env.client();
+        for sts in [PROMETHEUS_STS, ALERTMANAGER_STS] {
+            let now = mounted_versions(&client, sts).await?;
+            if self.loaded.get(sts) == Some(&now) {
+                continue;
+            }
+            let reloaded = if sts == PROMETHEUS_STS {
+                self.prometheus.reload().await
+            } else {
+                self.alertmanager.reload().await
+            };
+            match reloaded {
+                Ok(()) => {
+                    self.loaded.insert(sts, now);
+                }
+                // Objects may be half-written: the next tick retries.
+                Err(e) => eprintln!("local-stack: reloading {sts}-0: {e:#}"),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    fn pids(&self) -> BTreeMap<String, u32> {
+        let [apiserver, etcd] = self.env.pids()[..] else {
+            return BTreeMap::new();
+        };
+        [
+            ("kube-apiserver", Some(apiserver)),
+            ("etcd", Some(etcd)),
+            ("promop", self.promop.process.pid()),
+            ("orders-service", self.orders.process.pid()),
+            ("blackbox-exporter", self.blackbox.process.pid()),
+            ("pushgateway", self.pushgateway.process.pid()),
+            ("prometheus", self.prometheus.pid()),
+            ("alertmanager", self.alertmanager.pid()),
+        ]
+        .into_iter()
+        .filter_map(|(name, pid)| Some((name.to_owned(), pid?)))
+        .collect()
+    }
+
+    fn logs(&self) -> BTreeMap<String, PathBuf> {
+        let mut logs: BTreeMap<String, PathBuf> = [
+            &self.promop,
+            &self.orders,
+            &self.blackbox,
+            &self.pushgateway,
+        ]
+        .into_iter()
+        .map(|l| (l.process.name().to_owned(), l.process.log_path().to_owned()))
+        .collect();
+        logs.insert(
+            "prometheus".into(),
+            self.prometheus.dir().join("prometheus.log"),
+        );
+        logs.insert(
+            "alertmanager".into(),
+            self.alertmanager.dir().join("alertmanager.log"),
+        );
+        logs.insert(
+            "kube-apiserver".into(),
+            self.env.dir().join("kube-apiserver.log"),
+        );
+        logs
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Creates `dir`; removes what a previous run left in it (the logs are
+/// appended to).
+fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for name in [
+        "orders-service.log",
+        "blackbox-exporter.log",
+        "pushgateway.log",
+        "promop.log",
+        "sink.log",
+    ] {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Spawns `cmd` (its log in `dir/<name>.log`) and waits until
+/// `<url><ready_path>` answers 2xx.
+async fn start_local(
+    name: &str,
+    cmd: Command,
+    dir: &Path,
+    url: String,
+    ready_path: &str,
+) -> Result<Local> {
+    let mut process = ManagedProcess::spawn(name, cmd, &dir.join(format!("{name}.log")))?;
+    let ready = format!("{url}{ready_path}");
+    process
+        .wait_ready(READY_TIMEOUT, || async { http::get_ok(&ready).await.map(drop) })
+        .await?;
+    Ok(Local { process, url })
+}
+
+fn loopback() -> Result<String> {
+    Ok(format!("127.0.0.1:{}", free_port()?))
+}
+
+fn port_of(url: &str) -> String {
+    url.rsplit(':').next().unwrap_or_default().to_owned()
+}
+
+fn binary(path: &Path) -> Result<Command> {
+    if !path.is_file() {
+        bail!(
+            "{} not found: build it first (scripts/local-stack does: cargo build -p promop -p orders-service)",
+            path.display()
+        );
+    }
+    Ok(Command::new(path))
+}
+
+/// orders-service and the URL of its separate `/metrics` listener.
+async fn start_orders_service(options: &Options) -> Result<(Local, String)> {
+    let (web, metrics) = (loopback()?, loopback()?);
+    let mut cmd = binary(&options.orders_service)?;
+    cmd.args(["--listen", &web, "--metrics-listen", &metrics])
+        .args(["--load", &options.load.to_string()])
+        .args(["--failure-ratio", &options.failure_ratio.to_string()]);
+    let url = format!("http://{web}");
+    let local = start_local("orders-service", cmd, &options.dir, url, "/readyz").await?;
+    Ok((local, format!("http://{metrics}")))
+}
+
+async fn start_blackbox_exporter(options: &Options) -> Result<Local> {
+    let address = loopback()?;
+    let config = options.repo.join("deploy/local/config/blackbox.yml");
+    let mut cmd = Command::new(promop_testenv::binary("blackbox_exporter")?);
+    cmd.arg(format!("--config.file={}", config.display()))
+        .arg(format!("--web.listen-address={address}"));
+    let url = format!("http://{address}");
+    start_local("blackbox-exporter", cmd, &options.dir, url, "/-/healthy").await
+}
+
+async fn start_pushgateway(options: &Options) -> Result<Local> {
+    let address = loopback()?;
+    let mut cmd = Command::new(promop_testenv::binary("pushgateway")?);
+    cmd.arg(format!("--web.listen-address={address}"));
+    let url = format!("http://{address}");
+    start_local("pushgateway", cmd, &options.dir, url, "/-/ready").await
+}
+
+async fn start_promop(options: &Options, env: &TestEnv) -> Result<Local> {
+    let address = loopback()?;
+    let mut cmd = binary(&options.promop)?;
+    cmd.arg("run")
+        .arg("--kubeconfig")
+        .arg(env.kubeconfig_path())
+        .arg(format!("--web.listen-address={address}"));
+    let url = format!("http://{address}");
+    start_local("promop", cmd, &options.dir, url, "/readyz").await
+}
+
+/// What the demo batch job pushes when it finishes: its last success and
+/// how many orders it reconciled. The Pushgateway keeps the series.
+async fn push_batch_job(pushgateway: &str) -> Result<()> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let body = format!(
+        "# TYPE orders_reconciliation_last_success_timestamp_seconds gauge\n\
+         orders_reconciliation_last_success_timestamp_seconds {now}\n\
+         # TYPE orders_reconciliation_orders gauge\n\
+         orders_reconciliation_orders 42\n"
+    );
+    http::put_ok(&format!("{pushgateway}/metrics/job/{BATCH_JOB}"), &body).await
+}
+
+/// promop's CRDs as YAML documents.
+fn crds() -> Result<String> {
+    let docs = promop_api::crd::all()
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(docs.join("\n---\n"))
+}
+
+/// The kubelet's part for the Pods of deploy/local: they run as local
+/// processes on the loopback address, which their status says.
+async fn run_pods_locally(client: &Client, applied: &[kube::api::DynamicObject]) -> Result<()> {
+    for pod in applied
+        .iter()
+        .filter(|o| o.types.as_ref().is_some_and(|t| t.kind == "Pod"))
+    {
+        let name = pod.metadata.name.as_deref().unwrap_or_default();
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let status = json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "status": {
+                "phase": "Running",
+                "hostIP": "127.0.0.1",
+                "podIP": "127.0.0.1",
+                "podIPs": [{"ip": "127.0.0.1"}],
+                "conditions": [{"type": "Ready", "status": "True"}],
+            },
+        });
+        Api::<Pod>::namespaced(client.clone(), namespace)
+            .patch_status(
+                name,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(status),
+            )
+            .await
+            .with_context(|| format!("setting the status of Pod {namespace}/{name}"))?;
+    }
+    Ok(())
+}
+
+/// Name → resourceVersion of the Secrets and ConfigMaps of `monitoring`
+/// whose names start with the StatefulSet's (its config, web config, TLS
+/// assets and rule files).
+async fn mounted_versions(client: &Client, sts: &str) -> Result<BTreeMap<String, String>> {
+    let lp = ListParams::default();
+    let secrets = Api::<Secret>::namespaced(client.clone(), MONITORING)
+        .list_metadata(&lp)
+        .await?;
+    let maps = Api::<ConfigMap>::namespaced(client.clone(), MONITORING)
+        .list_metadata(&lp)
+        .await?;
+    Ok(secrets
+        .items
+        .iter()
+        .map(|o| ("Secret", &o.metadata))
+        .chain(maps.items.iter().map(|o| ("ConfigMap", &o.metadata)))
+        .filter_map(|(kind, meta)| {
+            let name = meta.name.as_deref()?;
+            name.starts_with(sts).then(|| {
+                (
+                    format!("{kind}/{name}"),
+                    meta.resource_version.clone().unwrap_or_default(),
+                )
+            })
+        })
+        .collect())
+}
+
+/// The scrape pools of the loaded configuration and the active targets.
+async fn scrape_state(api: &PrometheusApi) -> Result<(Vec<String>, Vec<Value>)> {
+    let pools = api.api_get("scrape_pools").await?["scrapePools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(String::from))
+        .collect();
+    Ok((pools, api.active_targets().await?))
+}
+
+/// Appends every notification the sink receives to `log` (one JSON line
+/// each) and prints a summary line.
+async fn record_notifications(sink: Arc<WebhookSink>, log: PathBuf) {
+    let mut seen = 0;
+    loop {
+        let Ok(all) = sink.wait_for(seen + 1, Duration::from_secs(3600)).await else {
+            continue;
+        };
+        for body in &all[seen..] {
+            let line = json!({"received": humantime_now(), "notification": body});
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .and_then(|mut f| writeln!(f, "{line}"));
+            if let Err(e) = written {
+                eprintln!("local-stack: writing {}: {e}", log.display());
+            }
+            let alerts: Vec<&str> = body["alerts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["labels"]["alertname"].as_str())
+                .collect();
+            println!(
+                "alert sink: {} {} {alerts:?}",
+                body["receiver"].as_str().unwrap_or("?"),
+                body["status"].as_str().unwrap_or("?"),
+            );
+        }
+        seen = all.len();
+    }
+}
+
+/// Seconds since the epoch (the sink log's timestamps).
+fn humantime_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The release of the installed `alertmanager` (`0.33.1` of `alertmanager,
+/// version 0.33.1 (branch: ...`).
+fn installed_alertmanager() -> Result<String> {
+    let binary = promop_testenv::binary(AlertmanagerVersion::Latest.binary())?;
+    let out = Command::new(&binary).arg("--version").output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned()
+        + &String::from_utf8_lossy(&out.stderr);
+    let release = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .with_context(|| format!("no version in {text:?}"))?;
+    Ok(release.split('+').next().unwrap_or(release).to_owned())
+}
