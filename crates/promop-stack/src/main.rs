@@ -9,15 +9,14 @@ use clap::Parser;
 use promop_stack::{Options, Stack, Status};
 use tokio::signal::unix::{SignalKind, signal};
 
-/// How long the targets may take to be scraped once the pods run.
-const TARGETS_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often the stack is supervised (exited processes, pods to reload).
 const TICK: Duration = Duration::from_secs(2);
 
 #[derive(Parser)]
 #[command(name = "local-stack", version, about)]
 struct Args {
-    /// No terminal interaction: stop on SIGTERM/SIGINT or after --run-for.
+    /// For scripts and tests: no hints or alert lines on the terminal; stop
+    /// on SIGTERM/SIGINT or after --run-for.
     #[arg(long)]
     headless: bool,
     /// Stop after this many seconds.
@@ -65,13 +64,14 @@ async fn main() -> Result<()> {
         repo,
         load: args.load,
         failure_ratio: args.failure_ratio,
+        echo_alerts: !args.headless,
     };
     // A signal during the start drops the half-started stack: every
     // process started so far is killed.
     let stop = stop_signal(args.run_for.map(Duration::from_secs))?;
     tokio::pin!(stop);
     let mut stack = tokio::select! {
-        stack = start(&options, &args) => stack?,
+        stack = start(&options, &args) => stack.inspect_err(|_| println!(" failed"))?,
         why = &mut stop => {
             println!("local-stack: {why} during the start, stopping");
             return Ok(());
@@ -93,8 +93,7 @@ async fn main() -> Result<()> {
 }
 
 async fn start(options: &Options, args: &Args) -> Result<Stack> {
-    let mut stack = Stack::start(options).await?;
-    stack.wait_targets_up(TARGETS_TIMEOUT).await?;
+    let stack = Stack::start(options).await?;
     if let Some(file) = &args.json_status {
         write_status(file, stack.status())?;
     }

@@ -55,6 +55,8 @@ const ALERTMANAGER_STS: &str = "alertmanager-orders";
 /// The batch job whose series the stack pushes to the Pushgateway.
 const BATCH_JOB: &str = "orders-reconciliation";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the targets may take to be scraped once the pods run.
+const TARGETS_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What to run and where.
 #[derive(Debug, Clone)]
@@ -69,6 +71,8 @@ pub struct Options {
     pub load: f64,
     /// orders-service's `--failure-ratio`: the demo alert needs failures.
     pub failure_ratio: f64,
+    /// Print a line for each notification the alert sink receives.
+    pub echo_alerts: bool,
 }
 
 /// A local process standing for a Deployment's pod.
@@ -93,7 +97,6 @@ pub struct Stack {
     loaded: BTreeMap<&'static str, BTreeMap<String, String>>,
     env: TestEnv,
     status: Status,
-    started: Instant,
 }
 
 /// Numbered progress lines on stdout.
@@ -128,8 +131,7 @@ impl Progress {
 }
 
 impl Stack {
-    /// Starts everything; returns once every process runs (see
-    /// [`wait_targets_up`](Self::wait_targets_up) for the scrapes).
+    /// Starts everything; returns once every target is up.
     pub async fn start(options: &Options) -> Result<Self> {
         let started = Instant::now();
         let mut progress = Progress::new(6);
@@ -152,6 +154,7 @@ impl Stack {
         let recorder = AbortOnDrop(tokio::spawn(record_notifications(
             sink.clone(),
             sink_log.clone(),
+            options.echo_alerts,
         )));
         let client = env.client();
 
@@ -191,7 +194,6 @@ impl Stack {
         values.insert("PROMETHEUS_PORT", prometheus.port().to_string());
         values.insert("ALERTMANAGER_PORT", alertmanager.port().to_string());
         apply_manifests(&client, &manifests::local(&local_dir, &values, true)?).await?;
-        progress.done();
 
         let status = Status {
             ready_after_seconds: 0.0,
@@ -221,19 +223,19 @@ impl Stack {
             loaded: BTreeMap::new(),
             env,
             status,
-            started,
         };
         stack.status.logs = stack.logs();
         stack.status.pids = stack.pids();
+        progress.step("every target scraped and up");
+        stack.wait_targets_up().await?;
+        progress.done();
+        stack.status.ready_after_seconds = started.elapsed().as_secs_f64();
         Ok(stack)
     }
 
     /// Runs [`tick`](Self::tick) until every scrape pool of the loaded
-    /// configuration has targets and all of them are up; returns their
-    /// number. The status then records the time since the start.
-    pub async fn wait_targets_up(&mut self, timeout: Duration) -> Result<usize> {
-        print!("[6/6] every target up ...");
-        std::io::stdout().flush().ok();
+    /// configuration has targets and all of them are up.
+    async fn wait_targets_up(&mut self) -> Result<()> {
         let since = Instant::now();
         let api = PrometheusApi::new(self.status.prometheus.clone());
         loop {
@@ -251,16 +253,10 @@ impl Stack {
                 )
                 .collect();
             if down.is_empty() && !pools.is_empty() {
-                println!(
-                    " ok ({:.1}s, {} targets)",
-                    since.elapsed().as_secs_f64(),
-                    targets.len()
-                );
-                self.status.ready_after_seconds = self.started.elapsed().as_secs_f64();
-                return Ok(targets.len());
+                return Ok(());
             }
-            if since.elapsed() > timeout {
-                bail!("targets not up after {timeout:?}: {down:#?}");
+            if since.elapsed() > TARGETS_TIMEOUT {
+                bail!("targets not up after {TARGETS_TIMEOUT:?}: {down:#?}");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -282,7 +278,13 @@ impl Stack {
         self.alertmanager.check_running()?;
         let client = self.env.client();
         for sts in [PROMETHEUS_STS, ALERTMANAGER_STS] {
-            let now = mounted_versions(&client, sts).await?;
+            let now = match mounted_versions(&client, sts).await {
+                Ok(now) => now,
+                Err(e) => {
+                    eprintln!("local-stack: listing the objects {sts}-0 mounts: {e:#}");
+                    continue;
+                }
+            };
             if self.loaded.get(sts) == Some(&now) {
                 continue;
             }
@@ -391,7 +393,9 @@ async fn start_local(
     let mut process = ManagedProcess::spawn(name, cmd, &dir.join(format!("{name}.log")))?;
     let ready = format!("{url}{ready_path}");
     process
-        .wait_ready(READY_TIMEOUT, || async { http::get_ok(&ready).await.map(drop) })
+        .wait_ready(READY_TIMEOUT, || async {
+            http::get_ok(&ready).await.map(drop)
+        })
         .await?;
     Ok(Local { process, url })
 }
@@ -549,8 +553,8 @@ async fn scrape_state(api: &PrometheusApi) -> Result<(Vec<String>, Vec<Value>)> 
 }
 
 /// Appends every notification the sink receives to `log` (one JSON line
-/// each) and prints a summary line.
-async fn record_notifications(sink: Arc<WebhookSink>, log: PathBuf) {
+/// each) and, with `echo`, prints a summary line.
+async fn record_notifications(sink: Arc<WebhookSink>, log: PathBuf, echo: bool) {
     let mut seen = 0;
     loop {
         let Ok(all) = sink.wait_for(seen + 1, Duration::from_secs(3600)).await else {
@@ -565,6 +569,9 @@ async fn record_notifications(sink: Arc<WebhookSink>, log: PathBuf) {
                 .and_then(|mut f| writeln!(f, "{line}"));
             if let Err(e) = written {
                 eprintln!("local-stack: writing {}: {e}", log.display());
+            }
+            if !echo {
+                continue;
             }
             let alerts: Vec<&str> = body["alerts"]
                 .as_array()
@@ -594,8 +601,8 @@ fn humantime_now() -> f64 {
 fn installed_alertmanager() -> Result<String> {
     let binary = promop_testenv::binary(AlertmanagerVersion::Latest.binary())?;
     let out = Command::new(&binary).arg("--version").output()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let release = text
         .split_whitespace()
         .skip_while(|w| *w != "version")

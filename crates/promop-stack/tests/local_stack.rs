@@ -129,13 +129,21 @@ fn build_binaries() -> Result<()> {
         .is_some_and(|dir| dir.ends_with("release"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(promop_stack::repo_dir())
-        .args(["build", "-p", "promop", "-p", "orders-service"]);
+    cmd.current_dir(promop_stack::repo_dir()).args([
+        "build",
+        "-p",
+        "promop",
+        "-p",
+        "orders-service",
+    ]);
     if release {
         cmd.arg("--release");
     }
     let status = cmd.status().context("running cargo build")?;
-    ensure!(status.success(), "cargo build of promop and orders-service: {status}");
+    ensure!(
+        status.success(),
+        "cargo build of promop and orders-service: {status}"
+    );
     Ok(())
 }
 
@@ -144,7 +152,7 @@ async fn wait_status(stack: &mut StackProcess, file: &Path) -> Result<Status> {
     loop {
         stack.check_running()?;
         if let Ok(text) = std::fs::read_to_string(file) {
-            return serde_json::from_str(&text).with_context(|| format!("{text}"));
+            return serde_json::from_str(&text).with_context(|| text.clone());
         }
         ensure!(
             start.elapsed() < READY_TIMEOUT,
@@ -276,7 +284,10 @@ fn alive(pids: &BTreeSet<u32>) -> Result<Vec<String>> {
         let fields: Vec<&str> = rest.split_whitespace().collect();
         let (state, pgrp) = (fields[0], fields[2].parse::<u32>().unwrap_or_default());
         if state != "Z" && (pids.contains(&pid) || pids.contains(&pgrp)) {
-            left.push(format!("{pid} (group {pgrp}){}", &comm[comm.find('(').unwrap_or(0)..]));
+            left.push(format!(
+                "{pid} (group {pgrp}){}",
+                &comm[comm.find('(').unwrap_or(0)..]
+            ));
         }
     }
     Ok(left)

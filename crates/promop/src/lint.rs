@@ -8,28 +8,33 @@ use serde_json::json;
 
 use crate::manifests;
 
-/// Checks PrometheusRules, ServiceMonitors, PodMonitors, Probes,
-/// ScrapeConfigs and AlertmanagerConfigs the way Prometheus Operator
-/// v0.93.0 checks them before use, and every object against its CRD schema.
-///
-/// Each monitoring object is checked with the settings (version, enabled
-/// features, arbitraryFSAccessThroughSMs, scrape classes, ...) of every
-/// Prometheus, PrometheusAgent or Alertmanager of the input that selects
-/// it; an object that none selects is checked with a default one (the
-/// reference's default Prometheus and Alertmanager versions, no other
-/// settings). A Secret or ConfigMap that an object references but that the
-/// input lacks is a warning (the operator rejects the object only if the
-/// cluster lacks it too).
-///
-/// Findings go to stdout, one a line:
-/// `FILE:DOC: error|warning: KIND NAMESPACE/NAME: FIELD: message`, where DOC
-/// is the index of the YAML document in the file, from 0.
-///
-/// Exit status: 0 without errors (warnings alone do not fail, unless
-/// --strict), 1 with errors, 2 when some input cannot be used (not YAML,
-/// not Kubernetes objects, unreadable).
+/// `promop lint --help`: what is checked, with which settings, and the
+/// exit codes.
+pub const LONG_ABOUT: &str = "\
+Checks PrometheusRules, ServiceMonitors, PodMonitors, Probes,
+ScrapeConfigs and AlertmanagerConfigs the way Prometheus Operator
+v0.93.0 checks them before use, and every object against its CRD schema.
+
+Each monitoring object is checked with the settings (version, enabled
+features, arbitraryFSAccessThroughSMs, scrape classes, ...) of every
+Prometheus, PrometheusAgent or Alertmanager of the input that selects
+it; an object that none selects is checked with a default one (the
+reference's default Prometheus and Alertmanager versions, no other
+settings). A Secret or ConfigMap that an object references but that the
+input lacks is a warning (the operator rejects the object only if the
+cluster lacks it too). Lint adds checks of its own: monitors with an
+empty selector, port names no Kubernetes port can have or no port at all
+(warnings), AlertmanagerConfig regex matchers that Alertmanager refuses.
+
+Findings go to stdout, one a line:
+`FILE:DOC: error|warning: KIND NAMESPACE/NAME: FIELD: message`, where DOC
+is the index of the YAML document in the file, from 0.
+
+Exit status: 0 without errors (warnings alone do not fail, unless
+--strict), 1 with errors, 2 when some input cannot be used (not YAML,
+not Kubernetes objects, unreadable).";
+
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Manifest file or directory (repeatable; `-` reads stdin). Directories
     /// are read recursively (*.yaml, *.yml, *.json); their documents that are

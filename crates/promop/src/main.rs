@@ -27,6 +27,7 @@ enum Command {
     /// Print the Prometheus and Alertmanager configurations generated for manifests, offline.
     Render(render::Args),
     /// Check manifests offline the way the operator checks objects (exit 1 on errors).
+    #[command(long_about = lint::LONG_ABOUT)]
     Lint(lint::Args),
     /// Run the operator: reconcile Prometheus, PrometheusAgent and Alertmanager objects in the cluster.
     Run(run::Args),

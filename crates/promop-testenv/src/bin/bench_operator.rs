@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! cargo run --release -p promop-testenv --bin bench_operator -- \
-//!     [latency|memory|all] [--runs N] [--operators promop,reference] [--promop FILE]
+//!     [latency|memory|all] [--runs N] [--operators promop,reference] \
+//!     [--idle SECONDS] [--promop FILE]
 //! ```
 //!
 //! * `latency`: a cluster of 100 ServiceMonitors (`benches/gen-cluster.py 10
@@ -19,8 +20,9 @@
 //!   10`, which adds 200 Secrets they reference) plus 10,000 Secrets of 1 KiB,
 //!   all created before the operator starts. Reports the time from the
 //!   operator's start to its first config Secret and to the complete one
-//!   (one job per endpoint), then, after 30 s idle, the steady RSS (`VmRSS`)
-//!   and the peak RSS of the whole run (`VmHWM`).
+//!   (one job per endpoint), then, after 30 s idle (`--idle`), the steady RSS
+//!   (`VmRSS`) and the peak RSS of the whole run (`VmHWM`), with the RSS
+//!   sampled every 10 s while idle.
 //!
 //! Runs alternate between the operators (run 1 of each, then run 2, …) so
 //! that both see similar machine load. One JSON object per measurement on
@@ -65,7 +67,10 @@ const MEMORY_NAMESPACES: usize = 100;
 const MEMORY_MONITORS_PER_NAMESPACE: usize = 10;
 const FILLER_SECRETS_PER_NAMESPACE: usize = 100;
 const FILLER_BYTES: usize = 1024;
+/// Default idle time before the steady RSS is read (`--idle SECONDS`).
 const IDLE: Duration = Duration::from_secs(30);
+/// Interval of the RSS samples taken while idle.
+const RSS_SAMPLE: Duration = Duration::from_secs(10);
 const CONFIG_TIMEOUT: Duration = Duration::from_secs(900);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -93,17 +98,19 @@ struct Args {
     benches: Vec<Bench>,
     operators: Vec<Operator>,
     runs: usize,
+    idle: Duration,
     promop: PathBuf,
 }
 
 const USAGE: &str = "usage: bench_operator [latency|memory|all] [--runs N] \
-                     [--operators promop,reference] [--promop FILE]";
+                     [--operators promop,reference] [--idle SECONDS] [--promop FILE]";
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
         benches: vec![Bench::Latency, Bench::Memory],
         operators: vec![Operator::Promop, Operator::Reference],
         runs: 1,
+        idle: IDLE,
         promop: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/promop"),
     };
     let mut it = std::env::args().skip(1);
@@ -118,6 +125,7 @@ fn parse_args() -> Result<Args> {
             "all" => args.benches = vec![Bench::Latency, Bench::Memory],
             "--runs" => args.runs = value()?.parse().context("--runs")?,
             "--promop" => args.promop = PathBuf::from(value()?),
+            "--idle" => args.idle = Duration::from_secs(value()?.parse().context("--idle")?),
             "--operators" => {
                 args.operators = value()?
                     .split(',')
@@ -433,7 +441,7 @@ async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value>
     }))
 }
 
-async fn memory(operator: Operator, run: usize, promop: &Path) -> Result<Value> {
+async fn memory(operator: Operator, run: usize, promop: &Path, idle: Duration) -> Result<Value> {
     let mut docs = generate_cluster(MEMORY_NAMESPACES, MEMORY_MONITORS_PER_NAMESPACE)?;
     docs.extend(filler_secrets(&docs, FILLER_SECRETS_PER_NAMESPACE));
     let jobs = expected_jobs(&docs);
@@ -462,10 +470,17 @@ async fn memory(operator: Operator, run: usize, promop: &Path) -> Result<Value> 
     };
     let peak_at_config = proc_status_kib(pid, "VmHWM")?;
     eprintln!(
-        "   complete config after {:.1?}; idling {IDLE:?}",
+        "   complete config after {:.1?}; idling {idle:?}",
         complete - start
     );
-    op.idle(IDLE).await?;
+    // RSS while idle: a garbage-collected heap shrinks late (Go forces a
+    // collection every 2 minutes), which a longer --idle shows.
+    let mut rss_samples = Vec::new();
+    let idle_end = Instant::now() + idle;
+    while let Some(left) = idle_end.checked_duration_since(Instant::now()) {
+        op.idle(left.min(RSS_SAMPLE)).await?;
+        rss_samples.push(proc_status_kib(pid, "VmRSS")?);
+    }
     Ok(json!({
         "bench": "memory",
         "operator": operator.name(),
@@ -479,7 +494,9 @@ async fn memory(operator: Operator, run: usize, promop: &Path) -> Result<Value> 
         "config_seconds": seconds(complete - start),
         "peak_rss_at_config_kib": peak_at_config,
         "peak_rss_kib": proc_status_kib(pid, "VmHWM")?,
+        "idle_seconds": idle.as_secs(),
         "steady_rss_kib": proc_status_kib(pid, "VmRSS")?,
+        "idle_rss_samples_kib": rss_samples,
         "cpu_seconds": cpu_seconds(pid)?,
     }))
 }
@@ -502,7 +519,7 @@ async fn main() -> Result<()> {
                 );
                 let mut report = match bench {
                     Bench::Latency => latency(operator, run, &args.promop).await,
-                    Bench::Memory => memory(operator, run, &args.promop).await,
+                    Bench::Memory => memory(operator, run, &args.promop, args.idle).await,
                 }
                 .with_context(|| format!("{what} benchmark of {}", operator.name()))?;
                 report["loadavg"] = json!(load.trim());
