@@ -4,7 +4,10 @@
 # changes and memory on a large cluster. Prints a table per benchmark with
 # both operators and the ratios reference / promop.
 #
-#   benches/operator.sh [latency|memory|all] [RUNS]      (default: all 2)
+#   benches/operator.sh [latency|memory|all] [RUNS] [BENCH_OPERATOR_FLAGS...]
+#
+# Defaults: all 2. Further flags go to bench_operator, e.g. `--idle 180`
+# (seconds idle before the steady RSS is read; default 30).
 #
 # Every run of every operator gets its own fresh apiserver with the same
 # objects; runs alternate between the operators. What is measured:
@@ -25,7 +28,7 @@ echo "== building promop and bench_operator (release)" >&2
 
 echo "== load before: $(uptime)" >&2
 "$root/target/release/bench_operator" "$bench" --runs "$runs" \
-  --promop "$root/target/release/promop" | tee "$work/results.jsonl" >&2
+  --promop "$root/target/release/promop" "${@:3}" | tee "$work/results.jsonl" >&2
 echo "== load after: $(uptime)" >&2
 
 python3 - "$work/results.jsonl" <<'EOF'
@@ -77,7 +80,7 @@ memory = [r for r in rows if r["bench"] == "memory"]
 if memory:
     r = memory[0]
     print(f"\nmemory: {r['secrets']} Secrets, {r['service_monitors']} ServiceMonitors "
-          f"({r['jobs']} jobs), {r['namespaces']} namespaces; steady = after 30 s idle")
+          f"({r['jobs']} jobs), {r['namespaces']} namespaces; steady = after {r['idle_seconds']} s idle")
     table("memory", [("first config (s)", "first_config_seconds", num),
                      ("full config (s)", "config_seconds", num),
                      ("peak RSS (MiB)", "peak_rss_kib", mib),

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use kube::api::{ApiResource, DynamicObject, PostParams};
@@ -13,7 +14,10 @@ use kube::{Api, Client};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
+use crate::apiserver::TestEnv;
+use crate::crds::install_crds;
 use crate::manifests::parse_yaml_documents;
+use crate::paths::upstream_dir;
 
 /// Concurrent create requests: enough to keep the apiserver busy on a small
 /// machine without queueing thousands of requests.
@@ -37,6 +41,27 @@ pub fn read_manifest_dir(dir: &Path) -> Result<Vec<Value>> {
         docs.extend(parse_yaml_documents(&text).with_context(|| file.display().to_string())?);
     }
     Ok(docs)
+}
+
+/// A fresh test bed with the upstream CRDs installed and `docs` created
+/// (see [`create_all`]); also returns how long creating `docs` took.
+pub async fn test_bed(docs: Vec<Value>) -> Result<(TestEnv, Duration)> {
+    let t = Instant::now();
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
+    eprintln!("test bed ready after {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let count = docs.len();
+    create_all(&client, &discovery, docs).await?;
+    let created = t.elapsed();
+    eprintln!("{count} objects created in {created:.1?}");
+    Ok((env, created))
 }
 
 /// The string at `pointer` in `doc`, or "".

@@ -37,16 +37,12 @@ use anyhow::{Context, Result, bail, ensure};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
-use kube::discovery::Discovery;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use promop_testenv::bench::{
-    count_jobs, cpu_seconds, create_all, proc_status_kib, read_manifest_dir, text,
+    count_jobs, cpu_seconds, proc_status_kib, read_manifest_dir, test_bed, text,
 };
-use promop_testenv::{
-    ManagedProcess, ReferenceOperator, ScratchDir, TestEnv, install_crds, secret_config,
-    upstream_dir,
-};
+use promop_testenv::{ManagedProcess, ReferenceOperator, ScratchDir, TestEnv, secret_config};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -284,26 +280,6 @@ impl Drop for ConfigWatch {
     }
 }
 
-/// A fresh test bed with the upstream CRDs and `docs` created.
-async fn test_bed(docs: Vec<Value>) -> Result<TestEnv> {
-    let t = Instant::now();
-    let env = TestEnv::start().await?;
-    let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
-    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
-    let count = docs.len();
-    create_all(&client, &discovery, docs).await?;
-    eprintln!(
-        "   test bed with {count} objects ready in {:.1?}",
-        t.elapsed()
-    );
-    Ok(env)
-}
-
 /// The cluster of `benches/gen-cluster.py` (one Prometheus selecting every
 /// ServiceMonitor).
 fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<Value>> {
@@ -381,7 +357,7 @@ async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value>
         .find(|d| d["kind"] == "ServiceMonitor")
         .context("no ServiceMonitor generated")?
         .clone();
-    let env = test_bed(docs).await?;
+    let (env, _) = test_bed(docs).await?;
     let client = env.client();
     let mut watch = ConfigWatch::start(&client);
     let start = Instant::now();
@@ -454,7 +430,7 @@ async fn memory(operator: Operator, run: usize, promop: &Path, idle: Duration) -
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let setup = Instant::now();
-    let env = test_bed(docs).await?;
+    let (env, _) = test_bed(docs).await?;
     let setup_seconds = seconds(setup.elapsed());
     let mut watch = ConfigWatch::start(&env.client());
 

@@ -21,11 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
-use kube::discovery::Discovery;
 use promop_testenv::bench::{
-    count_jobs, cpu_seconds, create_all, proc_status_kib, read_manifest_dir, text,
+    count_jobs, cpu_seconds, proc_status_kib, read_manifest_dir, test_bed, text,
 };
-use promop_testenv::{ReferenceOperator, TestEnv, install_crds, secret_config, upstream_dir};
+use promop_testenv::{ReferenceOperator, secret_config};
 use serde_json::{Value, json};
 
 const POLL: Duration = Duration::from_millis(200);
@@ -89,21 +88,9 @@ async fn main() -> Result<()> {
         .sum();
     let object_count = docs.len();
 
-    let t = Instant::now();
-    let env = TestEnv::start().await?;
+    let (env, created) = test_bed(docs).await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
-    let discovery = Discovery::new(client.clone()).run_aggregated().await?;
-    eprintln!("test bed ready after {:.1?}", t.elapsed());
-
-    let t = Instant::now();
-    create_all(&client, &discovery, docs).await?;
-    let apply_seconds = t.elapsed().as_secs_f64();
-    eprintln!("{object_count} objects created in {apply_seconds:.1}s");
+    let apply_seconds = created.as_secs_f64();
 
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &prom_ns);
     let secret_name = format!("prometheus-{prom_name}");
