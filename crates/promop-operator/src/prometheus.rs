@@ -134,10 +134,13 @@ fn generate_once<K: WorkloadResource>(
         promop_core::yaml::to_string(&output.config)
     };
     let rules = promop_core::prometheus::rules::config_maps(snapshot, workload, selection)?;
+    // The tree spares the core parsing the text back (unmanaged: none).
+    let tree = (!unmanaged).then(|| output.config.to_json());
     let built = promop_core::desired::prometheus_objects(
         snapshot,
         workload,
         &config,
+        tree.as_ref(),
         &rules.names,
         &objects::operator_options(&ctx.options),
     )?;

@@ -116,7 +116,7 @@ fn promop_objects(id: &str, text: &str) -> Result<(Vec<Secret>, Vec<Service>, Ve
             .map(|m| m.names)
             .unwrap_or_default();
         let objects: PrometheusObjects =
-            prometheus_objects(&snapshot, workload, &config, &rules, &options)?;
+            prometheus_objects(&snapshot, workload, &config, None, &rules, &options)?;
         secrets.extend(objects.secrets().cloned());
         sets.extend(objects.stateful_sets);
         add_service(&mut services, objects.service);

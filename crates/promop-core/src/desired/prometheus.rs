@@ -52,12 +52,14 @@ impl PrometheusObjects {
 }
 
 /// The objects of `workload`, whose generated configuration is `config`
-/// (empty for an unmanaged configuration) and whose rules are in the
-/// ConfigMaps `rule_config_maps`.
+/// (empty for an unmanaged configuration; `config_tree` is the same as JSON
+/// when the caller has it, which spares parsing the text) and whose rules
+/// are in the ConfigMaps `rule_config_maps`.
 pub fn prometheus_objects(
     snapshot: &Snapshot,
     workload: Workload<'_>,
     config: &str,
+    config_tree: Option<&serde_json::Value>,
     rule_config_maps: &[String],
     options: &OperatorOptions,
 ) -> Result<PrometheusObjects, ObjectsError> {
@@ -83,7 +85,7 @@ pub fn prometheus_objects(
     let config_secret = secrets.single(&prefixed, CONFIG_KEY, gzip(config.as_bytes()));
     let tls_assets = secrets.tls_assets(
         &prefixed,
-        prometheus_tls_assets::collect(config, workload, snapshot),
+        prometheus_tls_assets::collect(config, config_tree, workload, snapshot),
     );
     let web_secret_name = format!("{prefixed}-web-config");
     let web = WebConfig {
@@ -200,6 +202,7 @@ mod tests {
             &s,
             workload,
             "global: {}\n",
+            None,
             &[],
             &OperatorOptions::default(),
         )
@@ -258,6 +261,7 @@ mod tests {
             &s,
             Workload::Agent(&s.prometheus_agents[0]),
             "",
+            None,
             &["ignored".to_owned()],
             &OperatorOptions::default(),
         )

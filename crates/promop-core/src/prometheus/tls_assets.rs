@@ -21,18 +21,28 @@ use crate::snapshot::Snapshot;
 /// its key only together and both with content.
 pub fn collect(
     config: &str,
+    config_tree: Option<&Value>,
     workload: Workload<'_>,
     snapshot: &Snapshot,
 ) -> BTreeMap<String, Vec<u8>> {
-    let mut files = match serde_saphyr::from_str::<Value>(config) {
-        Ok(Value::Object(mut doc)) => {
-            // The reference's Prometheus reads its tracing CA from a file
-            // that it never writes.
-            doc.remove("tracing");
-            referenced(&Value::Object(doc), TLS_ASSETS_DIR, snapshot)
+    // Parsing the text back costs more than generating it on large
+    // configurations: callers that still hold the tree pass it.
+    let parsed;
+    let tree = match config_tree {
+        Some(tree) => Some(tree),
+        None => {
+            parsed = serde_saphyr::from_str::<Value>(config).ok();
+            parsed.as_ref()
         }
-        _ => BTreeMap::new(),
     };
+    let mut files = BTreeMap::new();
+    if let Some(Value::Object(doc)) = tree {
+        // The reference's Prometheus reads its tracing CA from a file that
+        // it never writes.
+        for (_, section) in doc.iter().filter(|(key, _)| *key != "tracing") {
+            files.extend(referenced(section, TLS_ASSETS_DIR, snapshot));
+        }
+    }
     let namespace = workload.namespace();
     for class in workload.common().scrape_classes.iter().flatten() {
         let Some(tls) = class.tls_config.as_ref().map(|t| &t.safe) else {
@@ -79,7 +89,11 @@ mod tests {
         let config = "a:\n  tls_config:\n    ca_file: /etc/prometheus/certs/0_ns_s_ca\n\
                       tracing:\n  tls_config:\n    ca_file: /etc/prometheus/certs/0_ns_s_tracing\n";
         let prometheus = promop_api::v1::Prometheus::new("p", Default::default());
-        let files = collect(config, Workload::Prometheus(&prometheus), &loaded.snapshot);
+        let workload = Workload::Prometheus(&prometheus);
+        let files = collect(config, None, workload, &loaded.snapshot);
         assert_eq!(files.keys().collect::<Vec<_>>(), ["0_ns_s_ca"]);
+        // The tree the generator holds gives the same files as the text.
+        let tree: Value = serde_saphyr::from_str(config).unwrap();
+        assert_eq!(collect("", Some(&tree), workload, &loaded.snapshot), files);
     }
 }
