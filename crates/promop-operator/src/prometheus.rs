@@ -6,9 +6,7 @@ use std::collections::HashSet;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use kube::ResourceExt;
-use promop_api::v1::Prometheus;
 use promop_api::v1::prometheus::WhenScaledRetentionType;
-use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::pipeline::prometheus_config;
 use promop_core::select::Selection;
 use promop_core::select::namespaces::WatchedNamespaces;
@@ -24,28 +22,10 @@ use crate::status::Reconciled;
 use crate::stores::Kind;
 use crate::workload::{WorkloadId, WorkloadResource};
 
-impl Reconcile for Prometheus {
-    const CONTROLLER: &'static str = "prometheus";
-    fn steps<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        steps(self, ctx, id).boxed()
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.prometheus_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.prometheus_instance_labels.as_deref()
-    }
-    fn shards(&self) -> i32 {
-        self.workload().shards()
-    }
-}
-
-impl Reconcile for PrometheusAgent {
-    const CONTROLLER: &'static str = "prometheus-agent";
+/// Prometheus and PrometheusAgent reconcile alike: the same instance flags,
+/// the same steps, one StatefulSet per shard.
+impl<K: WorkloadResource> Reconcile for K {
+    const CONTROLLER: &'static str = <K as WorkloadResource>::CONTROLLER;
     fn steps<'a>(
         &'a self,
         ctx: &'a Context,

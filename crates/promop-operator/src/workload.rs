@@ -38,6 +38,8 @@ pub trait Governing:
 /// Prometheus and PrometheusAgent: their configuration comes from the core's
 /// Prometheus pipeline.
 pub trait WorkloadResource: Governing {
+    /// The controller's name in metrics.
+    const CONTROLLER: &'static str;
     /// The core's view of the object.
     fn workload(&self) -> Workload<'_>;
 }
@@ -55,45 +57,47 @@ fn prometheus_selector(workload: Workload<'_>, kind: Kind) -> Option<&LabelSelec
     }
 }
 
-impl Governing for Prometheus {
-    const KIND: &'static str = "Prometheus";
-    const PREFIX: &'static str = "prometheus";
-    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-        prometheus_selector(self.workload(), kind)
-    }
-    fn paused(&self) -> bool {
-        self.spec.common.paused == Some(true)
-    }
-    fn replicas(&self) -> i32 {
-        self.spec.common.replicas.unwrap_or(1)
-    }
+/// Prometheus and PrometheusAgent share their governing fields
+/// (`CommonPrometheusFields`).
+macro_rules! governing_prometheus {
+    ($kind:ty, $name:literal, $prefix:literal, $controller:literal, $variant:ident) => {
+        impl Governing for $kind {
+            const KIND: &'static str = $name;
+            const PREFIX: &'static str = $prefix;
+            fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+                prometheus_selector(self.workload(), kind)
+            }
+            fn paused(&self) -> bool {
+                self.spec.common.paused == Some(true)
+            }
+            fn replicas(&self) -> i32 {
+                self.spec.common.replicas.unwrap_or(1)
+            }
+        }
+
+        impl WorkloadResource for $kind {
+            const CONTROLLER: &'static str = $controller;
+            fn workload(&self) -> Workload<'_> {
+                Workload::$variant(self)
+            }
+        }
+    };
 }
 
-impl WorkloadResource for Prometheus {
-    fn workload(&self) -> Workload<'_> {
-        Workload::Prometheus(self)
-    }
-}
-
-impl Governing for PrometheusAgent {
-    const KIND: &'static str = "PrometheusAgent";
-    const PREFIX: &'static str = "prom-agent";
-    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-        prometheus_selector(self.workload(), kind)
-    }
-    fn paused(&self) -> bool {
-        self.spec.common.paused == Some(true)
-    }
-    fn replicas(&self) -> i32 {
-        self.spec.common.replicas.unwrap_or(1)
-    }
-}
-
-impl WorkloadResource for PrometheusAgent {
-    fn workload(&self) -> Workload<'_> {
-        Workload::Agent(self)
-    }
-}
+governing_prometheus!(
+    Prometheus,
+    "Prometheus",
+    "prometheus",
+    "prometheus",
+    Prometheus
+);
+governing_prometheus!(
+    PrometheusAgent,
+    "PrometheusAgent",
+    "prom-agent",
+    "prometheus-agent",
+    Agent
+);
 
 impl Governing for Alertmanager {
     const KIND: &'static str = "Alertmanager";

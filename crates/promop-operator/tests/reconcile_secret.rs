@@ -66,6 +66,18 @@ fn init_logs() {
         .try_init();
 }
 
+/// A local apiserver with the reference's CRDs (promop must work with them).
+async fn test_bed() -> Result<(TestEnv, Client)> {
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(
+        &client,
+        &upstream_dir().join("example/prometheus-operator-crd"),
+    )
+    .await?;
+    Ok((env, client))
+}
+
 /// What `promop render` produces for Prometheus `main` of the manifests.
 fn rendered(manifests: &[&str]) -> Result<String> {
     rendered_for(manifests, PROMETHEUS)
@@ -116,13 +128,7 @@ async fn wait_config(client: &Client, want: &str, timeout: Duration) -> Result<S
 #[tokio::test]
 async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> {
     init_logs();
-    let env = TestEnv::start().await?;
-    let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let (_env, client) = test_bed().await?;
     apply_manifests(&client, WORKLOAD).await?;
     apply_manifests(&client, MONITOR).await?;
 
@@ -199,13 +205,7 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
 #[tokio::test]
 async fn takeover_from_the_reference_keeps_the_secret() -> Result<()> {
     init_logs();
-    let env = TestEnv::start().await?;
-    let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let (env, client) = test_bed().await?;
     apply_manifests(&client, WORKLOAD).await?;
     apply_manifests(&client, MONITOR).await?;
 
@@ -313,13 +313,7 @@ spec:
 #[tokio::test]
 async fn unmanaged_prometheus_and_invalid_monitor() -> Result<()> {
     init_logs();
-    let env = TestEnv::start().await?;
-    let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let (_env, client) = test_bed().await?;
     apply_manifests(&client, WORKLOAD).await?;
     apply_manifests(&client, MONITOR).await?;
     apply_manifests(&client, UNMANAGED_AND_BAD).await?;
@@ -415,13 +409,7 @@ spec:
 #[tokio::test]
 async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
     init_logs();
-    let env = TestEnv::start().await?;
-    let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let (_env, client) = test_bed().await?;
     apply_manifests(&client, STRICT_AND_BAD).await?;
     apply_manifests(&client, MONITOR).await?;
     let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
