@@ -358,6 +358,7 @@ go_build() {
       die "go build ${pm%%:*} failed (full log: $logf)"
     fi
     mv -f "$BIN/.${pm#*:}.tmp" "$BIN/${pm#*:}"
+    GO_BUILT=1
     out=$(smoke "${pm#*:}")
     log "    ${pm#*:}: $out"
   done
@@ -660,6 +661,13 @@ main() {
   install_helm
   install_reference
   install_kube_apiserver
+
+  # On CI the disk is shared and small: Go's build cache (several GB after the
+  # builds above) is not needed once the binaries exist.
+  if [[ -n "${CI:-}" && ${GO_BUILT:-0} == 1 ]]; then
+    log "CI: dropping Go's build cache ($(du -sh "$(go env GOCACHE)" 2>/dev/null | cut -f1))"
+    go clean -cache
+  fi
 
   STEP="final check"
   do_check >/dev/null
