@@ -195,6 +195,66 @@ pub fn known_object_differences() -> Result<Vec<KnownDifference>> {
         .collect())
 }
 
+/// Where an object promop writes may differ from the reference's: the
+/// fields `known-object-differences.md` lists for its kind, and the
+/// configuration a Secret carries when `known-differences.md` lists that
+/// configuration as different for the scenario.
+pub struct Exemptions {
+    fields: Vec<KnownDifference>,
+    configs: BTreeSet<(String, String)>,
+}
+
+impl Exemptions {
+    pub fn load() -> Result<Self> {
+        Ok(Self {
+            fields: known_object_differences()?,
+            configs: crate::corpus::known_differences(),
+        })
+    }
+
+    /// [`differences`] of `object` (an [`object_id`]) in `scenario`, less
+    /// its exempt fields.
+    pub fn differences(
+        &self,
+        scenario: &str,
+        object: &str,
+        expected: &Value,
+        actual: &Value,
+    ) -> Vec<String> {
+        let exempt = self.of(scenario, object);
+        let exempt: Vec<&str> = exempt.iter().map(String::as_str).collect();
+        differences(expected, actual, &exempt)
+    }
+
+    /// The exempt JSON pointers of `object` in `scenario`.
+    fn of(&self, scenario: &str, object: &str) -> Vec<String> {
+        let kind = object.split("__").next().unwrap_or_default();
+        let mut out: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.pointer.clone())
+            .collect();
+        for (_, file) in self.configs.iter().filter(|(id, _)| id == scenario) {
+            // `<ns>__<name>.alertmanager.yaml` or `<ns>__<name>.yaml`
+            let (stem, secret, key) = match file.strip_suffix(".alertmanager.yaml") {
+                Some(stem) => (stem, "alertmanager-{}-generated", "alertmanager.yaml.gz"),
+                None => match file.strip_suffix(".yaml") {
+                    Some(stem) => (stem, "prometheus-{}", "prometheus.yaml.gz"),
+                    None => continue,
+                },
+            };
+            let Some((ns, name)) = stem.split_once("__") else {
+                continue;
+            };
+            if object == object_id("Secret", ns, &secret.replace("{}", name)) {
+                out.push(format!("/data/{key}"));
+            }
+        }
+        out
+    }
+}
+
 /// The JSON pointers where `actual` differs from `expected` (a missing or
 /// extra field counts), leaving out the subtrees under `exempt` pointers.
 pub fn differences(expected: &Value, actual: &Value, exempt: &[&str]) -> Vec<String> {

@@ -8,7 +8,9 @@
 //! creates so that it fills in its defaults exactly as it did for the
 //! reference's objects, normalized like the stored ones, and compared field
 //! by field. Fields listed in `conformance/known-object-differences.md` are
-//! exempt; any other difference, missing or extra object fails. Rule
+//! exempt, and so is the configuration in a Secret when
+//! `conformance/known-differences.md` lists it for the scenario; any other
+//! difference, missing or extra object fails. Rule
 //! ConfigMaps (`*-rulefiles-*`) are compared elsewhere.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +32,7 @@ use promop_core::prometheus::rules::config_maps;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::TestEnv;
 use promop_testenv::corpus::{conformance_dir, load_scenarios};
-use promop_testenv::written::{differences, known_object_differences, normalize, object_id};
+use promop_testenv::written::{Exemptions, normalize, object_id};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -203,7 +205,7 @@ async fn promop_objects_match_the_reference() -> Result<()> {
         .await
         .context("test bed (run testenv/install.sh first)")?;
     let client = env.client();
-    let known = known_object_differences()?;
+    let exemptions = Exemptions::load()?;
     // family → (identical, different) objects and scenarios
     let mut table: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -245,14 +247,8 @@ async fn promop_objects_match_the_reference() -> Result<()> {
             .keys()
             .chain(actual.keys().filter(|k| !expected.contains_key(*k)))
         {
-            let kind = key.split("__").next().unwrap_or_default();
-            let exempt: Vec<&str> = known
-                .iter()
-                .filter(|d| d.kind == kind)
-                .map(|d| d.pointer.as_str())
-                .collect();
             let diff = match (expected.get(key), actual.get(key)) {
-                (Some(e), Some(a)) => differences(e, a, &exempt),
+                (Some(e), Some(a)) => exemptions.differences(id, key, e, a),
                 (Some(_), None) => vec!["missing in promop's objects".to_owned()],
                 (None, _) => vec!["not written by the reference".to_owned()],
             };

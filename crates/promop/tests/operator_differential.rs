@@ -6,8 +6,9 @@
 //! wrote for the same scenario on the same kind of apiserver
 //! (`conformance/expected/<family>/<name>/objects/`, produced by
 //! `conformance/regenerate`). Fields listed in
-//! `conformance/known-object-differences.md` are exempt; any other
-//! difference, missing or extra object fails.
+//! `conformance/known-object-differences.md` are exempt, and so is the
+//! configuration in a Secret when `conformance/known-differences.md` lists
+//! it for the scenario; any other difference, missing or extra object fails.
 //!
 //! Scenarios: the first of each family (sorted by name) and every third of
 //! the families about the written objects (`statefulset`,
@@ -20,7 +21,7 @@ use anyhow::{Context, Result, ensure};
 use promop_testenv::corpus::{
     Scenario, cleanup, conformance_dir, load_scenarios, namespaced_resources,
 };
-use promop_testenv::written::{differences, known_object_differences, written_objects};
+use promop_testenv::written::{Exemptions, written_objects};
 use promop_testenv::{TestEnv, install_crds, upstream_dir};
 use serde_json::Value;
 
@@ -99,7 +100,7 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let known = known_object_differences()?;
+    let exemptions = Exemptions::load()?;
     let scenarios: Vec<Scenario> = selected(load_scenarios(&[])?)
         .into_iter()
         .filter(|s| {
@@ -138,15 +139,9 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
         let counts = table.entry(family).or_default();
         let ids: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
         for id in ids {
-            let kind = id.split("__").next().unwrap_or_default();
-            let exempt: Vec<&str> = known
-                .iter()
-                .filter(|k| k.kind == kind)
-                .map(|k| k.pointer.as_str())
-                .collect();
             match (expected.get(id), actual.get(id)) {
                 (Some(e), Some(a)) => {
-                    let diff = differences(e, a, &exempt);
+                    let diff = exemptions.differences(&scenario.id, id, e, a);
                     if diff.is_empty() {
                         counts.0 += 1;
                     } else {

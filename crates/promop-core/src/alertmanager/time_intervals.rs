@@ -229,17 +229,13 @@ fn interval(ti: &TimeInterval) -> Result<Node, String> {
     Ok(Node::Map(out))
 }
 
-/// A named time interval; like the reference, the name is only set when
-/// the interval has at least one range.
+/// A named time interval. The reference names an interval without ranges
+/// `""`, which Alertmanager refuses and routes cannot refer to; promop
+/// names it like any other (an interval without ranges is "always").
 pub fn convert(mti: &MuteTimeInterval, namespace: &str, cr: &str) -> Result<Node, String> {
     let mut out = Mapping::new();
     let intervals = mti.time_intervals.as_deref().unwrap_or_default();
-    let name = if intervals.is_empty() {
-        String::new()
-    } else {
-        namespaced(&mti.name, namespace, cr)
-    };
-    out.insert("name", name);
+    out.insert("name", namespaced(&mti.name, namespace, cr));
     let converted: Result<Vec<Node>, String> = intervals.iter().map(interval).collect();
     out.insert("time_intervals", Node::Seq(converted?));
     Ok(Node::Map(out))

@@ -660,10 +660,12 @@ pub static ROCKETCHAT_ACTION: Struct = Struct {
         s("text"),
         s("url"),
         s("image_url"),
-        f("is_webview", Bool, Never),
+        // The reference prints both without `omitempty`; Alertmanager has
+        // neither field and refuses them, so promop leaves them out unless set.
+        f("is_webview", Bool, Empty),
         s("webview_height_ratio"),
         s("msg"),
-        f("msg_in_chat_window", Bool, Never),
+        f("msg_in_chat_window", Bool, Empty),
         s("msg_processing_type"),
     ],
 };

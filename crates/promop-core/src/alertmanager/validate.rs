@@ -429,9 +429,16 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
         }
         for c in r.webhook_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
+            let mut url = c.url.clone().unwrap_or_default();
             if let Some(sel) = &c.url_secret {
-                let u = s.get(sel)?;
-                template_url(u.trim()).map_err(|e| format!("failed to validate URL: {e}"))?;
+                url = s.get(sel)?.trim().to_owned();
+                template_url(&url).map_err(|e| format!("failed to validate URL: {e}"))?;
+            }
+            // The reference accepts a templated URL for any version, but
+            // Alertmanager parses it as a plain URL before 0.31 and refuses
+            // the whole configuration; promop skips this object instead.
+            if url.contains("{{") {
+                requires(v, 31, "a templated 'url")?;
             }
             if c.payload.is_some() {
                 requires(v, 32, "payload")?;
