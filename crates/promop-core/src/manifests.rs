@@ -6,6 +6,7 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::object::{MonitoringObject, decode_object, is_monitoring_kind};
+use promop_api::v1beta1::alertmanager_config::conversion;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -314,6 +315,12 @@ fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
         }
         return;
     }
+    // The API server stores AlertmanagerConfigs as v1alpha1, converted by
+    // the conversion webhook after the v1beta1 schema has checked them.
+    if let Some(stored) = conversion::convert(&object, conversion::V1ALPHA1) {
+        object = stored;
+        promop_api::crd::apply_defaults(&mut object);
+    }
     let decoded = match decode_object(object) {
         Ok(decoded) => decoded,
         Err(e) => {
@@ -334,11 +341,8 @@ fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
         MonitoringObject::PrometheusRule(o) => upsert(&mut s.prometheus_rules, *o),
         MonitoringObject::AlertmanagerConfigV1alpha1(o) => upsert(&mut s.alertmanager_configs, *o),
         MonitoringObject::AlertmanagerConfigV1beta1(_) => {
-            reading.note(
-                None,
-                "v1beta1 AlertmanagerConfigs are not used yet by promop render",
-                Outcome::Unused,
-            );
+            // Not reached: converted to v1alpha1 above.
+            reading.note(None, "not converted to v1alpha1", Outcome::Skipped);
             return;
         }
     };

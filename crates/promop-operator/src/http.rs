@@ -1,6 +1,7 @@
 //! The operator's own HTTP endpoints: `/metrics` (Prometheus text format),
-//! `/healthz` (the process serves requests) and `/readyz` (see
-//! [`telemetry::ready`]), over plain HTTP or TLS (`--web.enable-tls`, as the
+//! `/healthz` (the process serves requests), `/readyz` (see
+//! [`telemetry::ready`]) and the AlertmanagerConfig conversion webhook
+//! `/convert` (the API server calls it over TLS), over plain HTTP or TLS (`--web.enable-tls`, as the
 //! reference's `pkg/server`: PEM files, TLS 1.3 unless told otherwise,
 //! client certificates required when the client CA file exists).
 use std::future::Future;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -103,6 +104,7 @@ fn router(metrics: PrometheusHandle) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/convert", post(crate::conversion::review))
         .route(
             "/metrics",
             get(move || {

@@ -4,6 +4,7 @@ mod alertmanager;
 mod apply;
 mod contents;
 mod controller;
+mod conversion;
 mod error;
 pub mod http;
 pub mod leader;

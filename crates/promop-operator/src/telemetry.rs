@@ -28,6 +28,8 @@ pub const WRITES: &str = "promop_writes_total";
 pub const LEADER: &str = "promop_leader";
 /// 1 once the caches are synced (the controllers can act).
 pub const CACHES_SYNCED: &str = "promop_caches_synced";
+/// AlertmanagerConfigs converted by the webhook, by `result`.
+pub const CONVERSIONS: &str = "promop_conversions_total";
 /// Always 1, with the `version` label.
 pub const BUILD_INFO: &str = "promop_build_info";
 
@@ -63,6 +65,10 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram};
     describe_counter!(RECONCILES, "Reconciles by controller and result.");
+    describe_counter!(
+        CONVERSIONS,
+        "AlertmanagerConfigs converted by the webhook, by result."
+    );
     describe_histogram!(
         RECONCILE_DURATION,
         metrics::Unit::Seconds,

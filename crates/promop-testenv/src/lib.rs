@@ -55,7 +55,7 @@ pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};
 pub use process::{ManagedProcess, ScratchDir, free_port};
 pub use prometheus::{PrometheusApi, PrometheusProcess, PrometheusVersion};
 pub use reference::{
-    ReferenceOperator, read_generated_config, secret_config, wait_generated_config,
+    ReferenceOperator, read_generated_config, secret_config, secret_gz, wait_generated_config,
 };
 pub use sink::{ReceivedRequest, WebhookSink};
 

@@ -131,11 +131,13 @@ async fn read_generated_config_opt(
 
 /// The gunzipped `prometheus.yaml.gz` of a config Secret, if it has that key.
 pub fn secret_config(secret: &Secret) -> Result<Option<String>> {
-    let Some(gz) = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get("prometheus.yaml.gz"))
-    else {
+    secret_gz(secret, "prometheus.yaml.gz")
+}
+
+/// The gunzipped value of `key` in a Secret (`alertmanager.yaml.gz` of
+/// `alertmanager-<name>-generated`, …), if it has that key.
+pub fn secret_gz(secret: &Secret, key: &str) -> Result<Option<String>> {
+    let Some(gz) = secret.data.as_ref().and_then(|d| d.get(key)) else {
         return Ok(None);
     };
     let mut text = String::new();
@@ -143,7 +145,7 @@ pub fn secret_config(secret: &Secret) -> Result<Option<String>> {
         .read_to_string(&mut text)
         .with_context(|| {
             format!(
-                "gunzipping {}/{} prometheus.yaml.gz",
+                "gunzipping {}/{} {key}",
                 secret.metadata.namespace.as_deref().unwrap_or_default(),
                 secret.metadata.name.as_deref().unwrap_or_default()
             )

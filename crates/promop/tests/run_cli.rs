@@ -541,3 +541,148 @@ async fn serves_over_tls_and_requires_client_certificates_when_a_client_ca_exist
     );
     Ok(())
 }
+
+/// The API server converts v1beta1 AlertmanagerConfigs through promop's
+/// `/convert` (the full upstream CRD, `strategy: Webhook`): a v1beta1 object
+/// is stored as v1alpha1, the Alertmanager controller uses it, and reading
+/// it back as v1beta1 gives what was written.
+#[tokio::test]
+async fn converts_v1beta1_alertmanager_configs_for_the_api_server() -> Result<()> {
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::Secret;
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+        CustomResourceConversion, CustomResourceDefinition, WebhookClientConfig, WebhookConversion,
+    };
+    use kube::api::{ApiResource, DynamicObject};
+    use kube::core::GroupVersionKind;
+    use promop_testenv::{AlertmanagerVersion, apply_manifests, parse_yaml_documents, secret_gz};
+
+    const WITHIN: Duration = Duration::from_secs(30);
+    let (env, dir) = test_bed().await?;
+    let client = env.client();
+    let [ca, cert, key, _, _] = tls_files(dir.path())?;
+    let flag = |name: &str, path: &Path| format!("--web.{name}={}", path.display());
+    let op = Operator::start(
+        &env,
+        dir.path(),
+        "promop-convert",
+        &[
+            "--web.enable-tls",
+            &flag("cert-file", &cert),
+            &flag("key-file", &key),
+        ],
+    )?;
+    let crd_file = upstream_dir().join(
+        "example/prometheus-operator-crd-full/monitoring.coreos.com_alertmanagerconfigs.yaml",
+    );
+    let mut crd: CustomResourceDefinition = serde_json::from_value(
+        parse_yaml_documents(&std::fs::read_to_string(&crd_file)?)?
+            .pop()
+            .context("no CRD")?,
+    )?;
+    crd.spec.conversion = Some(CustomResourceConversion {
+        strategy: "Webhook".to_owned(),
+        webhook: Some(WebhookConversion {
+            client_config: Some(WebhookClientConfig {
+                url: Some(format!("https://127.0.0.1:{}/convert", op.port)),
+                ca_bundle: Some(ByteString(std::fs::read(&ca)?)),
+                service: None,
+            }),
+            conversion_review_versions: vec!["v1".to_owned()],
+        }),
+    });
+    apply_manifests(&client, &serde_json::to_string(&crd)?).await?;
+
+    let beta_spec = serde_json::json!({
+        "route": {
+            "receiver": "pager",
+            "matchers": [{"name": "severity", "value": "critical", "matchType": "="}],
+            "muteTimeIntervals": ["night"]
+        },
+        "receivers": [{"name": "pager", "webhookConfigs": [{"url": "http://127.0.0.1:9/hook"}]}],
+        "timeIntervals": [{"name": "night", "timeIntervals": [{"times": [{"startTime": "00:00", "endTime": "06:00"}]}]}]
+    });
+    let manifests = serde_json::json!([
+        {"apiVersion": "monitoring.coreos.com/v1beta1", "kind": "AlertmanagerConfig",
+         "metadata": {"name": "pager", "namespace": "shop", "labels": {"team": "shop"}},
+         "spec": beta_spec},
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
+         "metadata": {"name": "main", "namespace": "shop"},
+         "spec": {"replicas": 1, "alertmanagerConfigSelector": {"matchLabels": {"team": "shop"}}}}
+    ]);
+    let yaml: Vec<String> = manifests
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(serde_json::Value::to_string)
+        .collect();
+    // The webhook may not serve yet right after the start: retry the apply.
+    let start = Instant::now();
+    while let Err(e) = apply_manifests(&client, &yaml.join("\n---\n")).await {
+        if start.elapsed() > WITHIN {
+            bail!(
+                "applying the v1beta1 AlertmanagerConfig: {e:#}; log:\n{}",
+                op.logs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Both versions read back: the stored v1alpha1 and the served v1beta1.
+    let version = |v: &str| {
+        let gvk = GroupVersionKind::gvk("monitoring.coreos.com", v, "AlertmanagerConfig");
+        Api::<DynamicObject>::namespaced_with(
+            client.clone(),
+            "shop",
+            &ApiResource::from_gvk_with_plural(&gvk, "alertmanagerconfigs"),
+        )
+    };
+    let alpha = version("v1alpha1").get("pager").await?;
+    ensure!(
+        alpha.data["spec"]["muteTimeIntervals"][0]["name"] == "night"
+            && alpha.data["spec"].get("timeIntervals").is_none(),
+        "stored as v1alpha1: {}",
+        alpha.data
+    );
+    let beta = version("v1beta1").get("pager").await?;
+    ensure!(
+        beta.data["spec"] == beta_spec,
+        "read back as v1beta1: {}",
+        beta.data
+    );
+
+    // The controller generates the Alertmanager configuration from it.
+    let secrets = Api::<Secret>::namespaced(client.clone(), "shop");
+    let start = Instant::now();
+    let config = loop {
+        let found = match secrets.get_opt("alertmanager-main-generated").await? {
+            Some(s) => secret_gz(&s, "alertmanager.yaml.gz")?,
+            None => None,
+        };
+        if let Some(text) = found.filter(|t| t.contains("shop/pager/night")) {
+            break text;
+        }
+        if start.elapsed() > WITHIN {
+            bail!(
+                "no configuration with shop/pager/night; log:\n{}",
+                op.logs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    ensure!(
+        config.contains("receiver: shop/pager/pager")
+            && config.contains("- name: shop/pager/night"),
+        "{config}"
+    );
+    AlertmanagerVersion::of_spec(None).check_config(&config)?;
+    let metrics = curl(
+        &["--cacert", &ca.display().to_string()],
+        &format!("https://127.0.0.1:{}/metrics", op.port),
+    )?;
+    ensure!(
+        metrics.contains("promop_conversions_total{result=\"success\"}"),
+        "{metrics}"
+    );
+    Ok(())
+}

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::ConfigResourceStatus;
 use crate::v1alpha1::alertmanager_config as v1alpha1;
 
+pub mod conversion;
 mod inhibit_rule;
 mod matcher;
 mod receiver;
