@@ -1,6 +1,5 @@
 //! `promop lint`: offline checks of manifests, one line per finding, with
 //! an exit code a CI job can gate a pull request on.
-use std::path::PathBuf;
 
 use promop_core::lint::{Finding, Severity, lint, one_line};
 use promop_core::manifests::{Loaded, Origin};
@@ -26,6 +25,8 @@ cluster lacks it too). Lint adds checks of its own: monitors with an
 empty selector, port names no Kubernetes port can have or no port at all
 (warnings), AlertmanagerConfig regex matchers that Alertmanager refuses.
 
+Documents of the files read that are not Kubernetes objects are warnings.
+
 Findings go to stdout, one a line:
 `FILE:DOC: error|warning: KIND NAMESPACE/NAME: FIELD: message`, where DOC
 is the index of the YAML document in the file, from 0.
@@ -36,25 +37,14 @@ not Kubernetes objects, unreadable).";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Manifest file or directory (repeatable; `-` reads stdin). Directories
-    /// are read recursively (*.yaml, *.yml, *.json); their documents that are
-    /// not Kubernetes objects are warnings.
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "FILE|DIR",
-        required = true
-    )]
-    files: Vec<PathBuf>,
+    #[command(flatten)]
+    input: manifests::Input,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: Format,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     strict: bool,
-    /// Namespace of objects that have none.
-    #[arg(short = 'n', long, default_value = "default")]
-    namespace: String,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -64,17 +54,17 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
-    manifests::require_paths(&args.files)?;
+    manifests::require_paths(&args.input.files)?;
     let mut loaded = Loaded::default();
     // Input that cannot be read is reported like a finding, and the rest
     // is still checked.
     let mut unusable = Vec::new();
-    for (file, strictness) in manifests::inputs(&args.files)? {
+    for (file, strictness) in manifests::inputs(&args.input.files)? {
         let name = file.display().to_string();
         let added = manifests::read(&file).map_err(|e| (None, format!("{e:#}")));
         let added = added.and_then(|text| {
             loaded
-                .add_yaml(&name, &text, &args.namespace, strictness)
+                .add_yaml(&name, &text, &args.input.namespace, strictness)
                 .map_err(|e| {
                     let origin = Origin {
                         source: e.source_name,

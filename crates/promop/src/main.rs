@@ -1,5 +1,6 @@
 //! `promop`: the Prometheus Operator's API, served by a Rust operator.
 mod crds;
+mod explain;
 mod lint;
 mod manifests;
 mod render;
@@ -26,6 +27,8 @@ enum Command {
     Crds(crds::Args),
     /// Print the Prometheus and Alertmanager configurations generated for manifests, offline.
     Render(render::Args),
+    /// Explain which config objects each workload uses, and why the others are not used.
+    Explain(explain::Args),
     /// Check manifests offline the way the operator checks objects (exit 1 on errors).
     #[command(long_about = lint::LONG_ABOUT)]
     Lint(lint::Args),
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crds(args) => crds::run(&args).map(|()| 0),
         Command::Render(args) => render::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Run(args) => run::run(&args).map(|()| 0),
     };

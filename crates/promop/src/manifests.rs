@@ -7,6 +7,32 @@ pub use promop_core::manifests::{Loaded, Strictness, UnusableInput};
 
 /// Reads every path (`-` is stdin; directories are walked for `*.yaml`,
 /// `*.yml` and `*.json`). Objects without a namespace go to `namespace`.
+/// The manifests a command reads (`-f`, repeatable) and the namespace of
+/// objects that name none (`-n`).
+#[derive(clap::Args)]
+pub struct Input {
+    /// Manifest file or directory (repeatable; `-` reads stdin). Directories
+    /// are read recursively (*.yaml, *.yml, *.json).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR",
+        required = true
+    )]
+    pub files: Vec<PathBuf>,
+    /// Namespace of objects that have none.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+}
+
+impl Input {
+    /// The snapshot of every manifest (see [`load`]).
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        require_paths(&self.files)?;
+        load(&self.files, &self.namespace)
+    }
+}
+
 pub fn load(paths: &[PathBuf], namespace: &str) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for (file, strictness) in inputs(paths)? {

@@ -13,21 +13,8 @@ use crate::manifests;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Manifest file or directory (repeatable; `-` reads stdin). Directories
-    /// are read recursively (*.yaml, *.yml, *.json).
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "FILE|DIR",
-        required = true
-    )]
-    files: Vec<PathBuf>,
-    /// Only this Prometheus or PrometheusAgent (`NAMESPACE/NAME`).
-    #[arg(long, value_name = "NS/NAME")]
-    prometheus: Option<String>,
-    /// Only this Alertmanager (`NAMESPACE/NAME`).
-    #[arg(long, value_name = "NS/NAME")]
-    alertmanager: Option<String>,
+    #[command(flatten)]
+    scope: Scope,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: Format,
@@ -35,9 +22,45 @@ pub struct Args {
     /// or `alertmanager.yaml`, `.json` with `-o json`) instead of printing.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
-    /// Namespace of objects that have none.
-    #[arg(short = 'n', long, default_value = "default")]
-    namespace: String,
+}
+
+/// The manifests and the workloads a command is about.
+#[derive(clap::Args)]
+pub struct Scope {
+    #[command(flatten)]
+    pub input: manifests::Input,
+    #[command(flatten)]
+    pub only: Only,
+}
+
+/// The workloads a command is limited to.
+#[derive(clap::Args)]
+pub struct Only {
+    /// Only this Prometheus or PrometheusAgent (`NAMESPACE/NAME`).
+    #[arg(long, value_name = "NS/NAME")]
+    pub prometheus: Option<String>,
+    /// Only this Alertmanager (`NAMESPACE/NAME`).
+    #[arg(long, value_name = "NS/NAME")]
+    pub alertmanager: Option<String>,
+}
+
+impl Only {
+    /// The Prometheus/PrometheusAgent workloads and the Alertmanagers to
+    /// consider, each sorted; a filter of one kind leaves out the other.
+    pub fn select<'a>(&self, snapshot: &'a Snapshot) -> (Vec<Workload<'a>>, Vec<&'a Alertmanager>) {
+        let prometheus_filter = match (&self.prometheus, &self.alertmanager) {
+            (None, Some(_)) => Some(""),
+            (p, _) => p.as_deref(),
+        };
+        (
+            workloads(snapshot, prometheus_filter),
+            alertmanagers(
+                snapshot,
+                self.alertmanager.as_deref(),
+                self.prometheus.is_some(),
+            ),
+        )
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -79,27 +102,16 @@ struct Output {
 
 /// What a run produced: 0 when every workload rendered, 1 otherwise.
 pub fn run(args: &Args) -> anyhow::Result<u8> {
-    manifests::require_paths(&args.files)?;
-    let loaded = manifests::load(&args.files, &args.namespace)?;
+    let loaded = args.scope.input.load()?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    // A filter of one kind leaves out the workloads of the other.
-    let prometheus_filter = match (&args.prometheus, &args.alertmanager) {
-        (None, Some(_)) => Some(""),
-        (p, _) => p.as_deref(),
-    };
-    let workloads = workloads(&loaded.snapshot, prometheus_filter);
-    let alertmanagers = alertmanagers(
-        &loaded.snapshot,
-        args.alertmanager.as_deref(),
-        args.prometheus.is_some(),
-    );
+    let (workloads, alertmanagers) = args.scope.only.select(&loaded.snapshot);
     if workloads.is_empty() && alertmanagers.is_empty() {
-        if let Some(name) = &args.prometheus {
+        if let Some(name) = &args.scope.only.prometheus {
             anyhow::bail!("no Prometheus or PrometheusAgent {name} in the input");
         }
-        if let Some(name) = &args.alertmanager {
+        if let Some(name) = &args.scope.only.alertmanager {
             anyhow::bail!("no Alertmanager {name} in the input");
         }
         eprintln!("no Prometheus, PrometheusAgent or Alertmanager in the input: nothing to render");
