@@ -44,9 +44,11 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// How long running reconciles may take to finish after a shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Status follows the StatefulSets' pods, which change without any event
-/// promop watches for pods: refresh it now and then.
-const STATUS_REFRESH: Duration = Duration::from_secs(60);
+/// A reconcile again after this long without any event (the reference's
+/// informer resync period): a safety net only, since status comes from the
+/// StatefulSets' status and their changes re-queue their owner. (It was
+/// 60 s: a full reconcile every minute was most of promop's idle CPU.)
+const RESYNC: Duration = Duration::from_secs(300);
 
 pub(crate) struct Context {
     pub(crate) client: Client,
@@ -121,9 +123,22 @@ pub async fn run(
         stores.alertmanagers.clone(),
         alertmanager_rx,
         stop.clone(),
-        context,
+        context.clone(),
     );
-    let controllers = future::join3(prometheuses, agents, alertmanagers);
+    let kubelet = match crate::kubelet::Kubelet::from_options(&context.options) {
+        Some(kubelet) => {
+            let period = context.options.kubelet.sync_period;
+            let run = crate::kubelet::run(
+                context.client.clone(),
+                kubelet,
+                period,
+                stopped(stop.clone()),
+            );
+            futures::future::Either::Left(run)
+        }
+        None => futures::future::Either::Right(future::ready(())),
+    };
+    let controllers = future::join4(prometheuses, agents, alertmanagers, kubelet);
     // A controller stopped before its first full list waits for its cache
     // even after the shutdown (kube-runtime holds the runner until the store
     // is ready): running reconciles get a grace period, then are dropped.
@@ -291,7 +306,7 @@ async fn reconcile_steps<K: Reconcile>(
     }
     let reconciled = object.steps(ctx, id).await?;
     write_status(object, ctx, &reconciled).await?;
-    Ok(Action::requeue(STATUS_REFRESH))
+    Ok(Action::requeue(RESYNC))
 }
 
 /// The kind-specific part of a reconcile.

@@ -7,6 +7,7 @@ mod controller;
 mod conversion;
 mod error;
 pub mod http;
+mod kubelet;
 pub mod leader;
 mod objects;
 pub mod options;

@@ -315,6 +315,16 @@ pub enum NodeAddressPriority {
     External,
 }
 
+impl NodeAddressPriority {
+    /// The flag's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::External => "external",
+        }
+    }
+}
+
 /// The HTTP server of /metrics, /healthz and /readyz.
 #[derive(Clone, Debug, clap::Args)]
 #[command(next_help_heading = "Web server")]

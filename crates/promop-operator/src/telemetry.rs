@@ -69,6 +69,18 @@ fn describe() {
         CONVERSIONS,
         "AlertmanagerConfigs converted by the webhook, by result."
     );
+    describe_counter!(
+        crate::kubelet::SYNCS,
+        "Syncs of the kubelet Endpoints/EndpointSlices, by resource."
+    );
+    describe_counter!(
+        crate::kubelet::SYNC_ERRORS,
+        "Failed syncs of the kubelet Endpoints/EndpointSlices, by resource."
+    );
+    describe_counter!(
+        crate::kubelet::ADDRESS_ERRORS,
+        "Nodes without a usable address for their kubelet."
+    );
     describe_histogram!(
         RECONCILE_DURATION,
         metrics::Unit::Seconds,

@@ -14,8 +14,7 @@ use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::{
-    ReferenceOperator, TestEnv, apply_manifests, install_crds, read_generated_config, upstream_dir,
-    wait_generated_config,
+    ReferenceOperator, TestEnv, apply_manifests, read_generated_config, wait_generated_config,
 };
 
 const NAMESPACE: &str = "monitoring";
@@ -68,13 +67,8 @@ fn init_logs() {
 
 /// A local apiserver with the reference's CRDs (promop must work with them).
 async fn test_bed() -> Result<(TestEnv, Client)> {
-    let env = TestEnv::start().await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
     Ok((env, client))
 }
 
@@ -453,6 +447,88 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     ensure!(controller.is_running(), "the controller stopped");
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+/// The status follows the StatefulSet's status at once (its change re-queues
+/// the owner; no periodic refresh is needed): `Available` goes from
+/// `NoPodReady` to `True` when the StatefulSet reports its pod available,
+/// with the replica counts, and `Reconciled` is `True`.
+#[tokio::test]
+async fn status_follows_the_statefulset_status() -> Result<()> {
+    use kube::api::{Patch, PatchParams};
+    use promop_api::v1::Prometheus;
+    use serde_json::{Value, json};
+
+    init_logs();
+    let (_env, client) = test_bed().await?;
+    apply_manifests(&client, WORKLOAD).await?;
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
+    let prometheuses: Api<Prometheus> = Api::namespaced(client.clone(), NAMESPACE);
+    let condition = |p: &Prometheus, type_: &str| -> Value {
+        let status = serde_json::to_value(p).unwrap_or_default()["status"].clone();
+        status["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == type_).cloned())
+            .unwrap_or_default()
+    };
+    // Polls the Prometheus until `check` holds.
+    let wait = |what: &'static str, check: Box<dyn Fn(&Prometheus) -> bool>| {
+        let prometheuses = prometheuses.clone();
+        async move {
+            let start = Instant::now();
+            loop {
+                let p = prometheuses.get(PROMETHEUS).await?;
+                if check(&p) {
+                    return Ok::<_, anyhow::Error>(start.elapsed());
+                }
+                if start.elapsed() > Duration::from_secs(20) {
+                    bail!("{what} not seen; status: {:?}", p.status);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    wait(
+        "Available=False NoPodReady",
+        Box::new(move |p| {
+            let a = condition(p, "Available");
+            a["status"] == "False"
+                && a["reason"] == "NoPodReady"
+                && condition(p, "Reconciled")["status"] == "True"
+        }),
+    )
+    .await?;
+
+    // What the StatefulSet controller writes once the pod is ready.
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), NAMESPACE);
+    let name = format!("prometheus-{PROMETHEUS}");
+    let generation = sets.get(&name).await?.metadata.generation;
+    sets.patch_status(
+        &name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {
+            "observedGeneration": generation, "replicas": 1, "readyReplicas": 1,
+            "availableReplicas": 1, "updatedReplicas": 1, "currentReplicas": 1,
+        }})),
+    )
+    .await?;
+    let took = wait(
+        "Available=True with 1 available replica",
+        Box::new(move |p| {
+            let s = serde_json::to_value(p).unwrap_or_default()["status"].clone();
+            condition(p, "Available")["status"] == "True"
+                && s["availableReplicas"] == 1
+                && s["replicas"] == 1
+                && s["shardStatuses"][0]["availableReplicas"] == 1
+        }),
+    )
+    .await?;
+    eprintln!("status updated {took:?} after the StatefulSet's");
     controller
         .stop(Duration::from_secs(10))
         .await

@@ -42,6 +42,18 @@ impl TestEnv {
         retry_on_port_clash(Self::start_once).await
     }
 
+    /// [`TestEnv::start`] with the reference's CRDs (v0.93.0,
+    /// `example/prometheus-operator-crd`) installed and Established.
+    pub async fn with_upstream_crds() -> Result<Self> {
+        let env = Self::start().await?;
+        crate::install_crds(
+            &env.client(),
+            &crate::upstream_dir().join("example/prometheus-operator-crd"),
+        )
+        .await?;
+        Ok(env)
+    }
+
     async fn start_once() -> Result<Self> {
         let t0 = Instant::now();
         let dir = ScratchDir::new("promop-testenv-")?;

@@ -15,9 +15,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::apiserver::TestEnv;
-use crate::crds::install_crds;
 use crate::manifests::parse_yaml_documents;
-use crate::paths::upstream_dir;
 
 /// Concurrent create requests: enough to keep the apiserver busy on a small
 /// machine without queueing thousands of requests.
@@ -47,13 +45,8 @@ pub fn read_manifest_dir(dir: &Path) -> Result<Vec<Value>> {
 /// (see [`create_all`]); also returns how long creating `docs` took.
 pub async fn test_bed(docs: Vec<Value>) -> Result<(TestEnv, Duration)> {
     let t = Instant::now();
-    let env = TestEnv::start().await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
     let discovery = Discovery::new(client.clone()).run_aggregated().await?;
     eprintln!("test bed ready after {:.1?}", t.elapsed());
     let t = Instant::now();

@@ -6,17 +6,10 @@
 //! scraped series after a reload.
 
 use anyhow::Result;
-use promop_testenv::{
-    PrometheusVersion, ReferenceOperator, TestEnv, e2e, install_crds, upstream_dir,
-};
+use promop_testenv::{PrometheusVersion, ReferenceOperator, TestEnv, e2e};
 
 async fn reference_scenario(version: PrometheusVersion) -> Result<()> {
-    let env = TestEnv::start().await?;
-    install_crds(
-        &env.client(),
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let operator = ReferenceOperator::start(&env, &[]).await?;
     let timings = e2e::scrape_end_to_end(&env, version, || operator.log_tail(40)).await?;
     eprintln!("reference, {version:?}: {timings:?}");

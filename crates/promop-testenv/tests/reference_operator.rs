@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use promop_testenv::{
-    PrometheusVersion, ReferenceOperator, TestEnv, apply_manifests, install_crds,
-    parse_yaml_documents, upstream_dir, wait_generated_config,
+    PrometheusVersion, ReferenceOperator, TestEnv, apply_manifests, parse_yaml_documents,
+    upstream_dir, wait_generated_config,
 };
 use serde_json::json;
 
@@ -60,13 +60,8 @@ async fn wait_config_containing(
 #[tokio::test]
 async fn reference_operator_generates_valid_getting_started_config() -> Result<()> {
     let t0 = Instant::now();
-    let env = TestEnv::start().await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
     for file in [
         "example-app-deployment.yaml",
         "example-app-service.yaml",

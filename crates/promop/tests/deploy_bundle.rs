@@ -258,6 +258,53 @@ fn deployment_runs_non_root_with_probes_and_pod_identity() {
     );
 }
 
+const KUBELET_VALUES: &[&str] = &[
+    "--set",
+    "kubelet.service=kube-system/kubelet",
+    "--set",
+    "kubelet.endpointSlice=true",
+];
+
+/// The kubelet endpoints controller: off (no flag, no rule on nodes) by
+/// default; when enabled, its flags and the rules kubelet.rs needs — Nodes
+/// listed cluster-wide, Services/Endpoints/EndpointSlices in the Service's
+/// namespace only.
+#[test]
+fn the_kubelet_controller_gets_its_flags_and_rules_when_enabled() {
+    let default = template(&[]);
+    assert!(!args(&default).iter().any(|a| a.starts_with("--kubelet")));
+    assert!(!serde_json::to_string(&default).unwrap().contains("nodes"));
+
+    let objects = template(KUBELET_VALUES);
+    let args = args(&objects);
+    for want in [
+        "--kubelet-service=kube-system/kubelet",
+        "--kubelet-endpointslice=true",
+    ] {
+        assert!(args.iter().any(|a| a == want), "{want} in {args:?}");
+    }
+    let cluster_role = of_kind(&objects, "ClusterRole")
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == "promop-kubelet")
+        .expect("a ClusterRole for the kubelet controller");
+    assert_eq!(
+        cluster_role["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}])
+    );
+    let role = of_kind(&objects, "Role")
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == "promop-kubelet")
+        .expect("a Role for the kubelet controller");
+    assert_eq!(role["metadata"]["namespace"], "kube-system");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([
+            {"apiGroups": [""], "resources": ["services", "endpoints"], "verbs": ["create", "patch"]},
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "create", "patch", "delete"]},
+        ])
+    );
+}
+
 /// The ClusterRole grants what promop calls and nothing of the reference's
 /// wildcards: no `*`, no update of Secrets/ConfigMaps, no pods or nodes.
 #[test]
@@ -536,6 +583,7 @@ async fn chart_and_examples_pass_a_server_side_dry_run() {
     for (label, objects) in [
         ("chart (1 replica)", template(&["--include-crds"])),
         ("chart (3 replicas)", template(&["--set", "replicaCount=3"])),
+        ("chart (kubelet controller)", template(KUBELET_VALUES)),
         ("examples", examples.clone()),
     ] {
         let (accepted, refused) = dry_run(&client, &objects).await;

@@ -18,11 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use promop_testenv::TestEnv;
 use promop_testenv::corpus::{
     Scenario, cleanup, conformance_dir, load_scenarios, namespaced_resources,
 };
 use promop_testenv::written::{Exemptions, written_objects};
-use promop_testenv::{TestEnv, install_crds, upstream_dir};
 use serde_json::Value;
 
 /// Objects must stay unchanged this long to count as final.
@@ -116,13 +116,8 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
         "only {} scenarios with objects",
         scenarios.len()
     );
-    let env = TestEnv::start().await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
     let resources = namespaced_resources(&client).await?;
     let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use kube::{Api, Client};
-use promop_testenv::{TestEnv, free_port, install_crds, upstream_dir};
+use promop_testenv::{TestEnv, free_port, upstream_dir};
 
 const LEASE_NAMESPACE: &str = "default";
 /// Short durations (same ratios as client-go's 15 s / 10 s / 2 s) keep the
@@ -286,12 +286,7 @@ async fn lease_holder(client: &Client, name: &str) -> Result<Option<String>> {
 }
 
 async fn test_bed() -> Result<(TestEnv, tempfile::TempDir)> {
-    let env = TestEnv::start().await?;
-    install_crds(
-        &env.client(),
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
+    let env = TestEnv::with_upstream_crds().await?;
     Ok((env, tempfile::tempdir()?))
 }
 

@@ -30,7 +30,7 @@ use promop_testenv::corpus::{
     Scenario, Workload, cleanup, conformance_dir, load_scenarios, namespaced_resources,
 };
 use promop_testenv::written::{without_uid, written_objects};
-use promop_testenv::{ReferenceOperator, TestEnv, install_crds, upstream_dir};
+use promop_testenv::{ReferenceOperator, TestEnv};
 use serde_json::Value;
 
 /// How long a generated config must stay unchanged to count as final: the
@@ -294,13 +294,8 @@ async fn main() -> Result<()> {
     let scenarios = load_scenarios(&filters)?;
     ensure!(!scenarios.is_empty(), "no scenario matches {filters:?}");
     let t0 = Instant::now();
-    let env = TestEnv::start().await?;
+    let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
-    install_crds(
-        &client,
-        &upstream_dir().join("example/prometheus-operator-crd"),
-    )
-    .await?;
     let resources = namespaced_resources(&client).await?;
     let mut op = ReferenceOperator::start(&env, &[]).await?;
     eprintln!(
