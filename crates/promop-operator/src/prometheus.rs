@@ -115,12 +115,12 @@ fn generate_once<K: WorkloadResource>(
     };
     let rules = promop_core::prometheus::rules::config_maps(snapshot, workload, selection)?;
     // The tree spares the core parsing the text back (unmanaged: none).
-    let tree = (!unmanaged).then(|| output.config.to_json());
+    let tree = (!unmanaged).then_some(&output.config);
     let built = promop_core::desired::prometheus_objects(
         snapshot,
         workload,
         &config,
-        tree.as_ref(),
+        tree,
         &rules.names,
         &objects::operator_options(&ctx.options),
     )?;

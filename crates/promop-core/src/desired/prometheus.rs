@@ -52,14 +52,14 @@ impl PrometheusObjects {
 }
 
 /// The objects of `workload`, whose generated configuration is `config`
-/// (empty for an unmanaged configuration; `config_tree` is the same as JSON
-/// when the caller has it, which spares parsing the text) and whose rules
+/// (empty for an unmanaged configuration; `config_tree` is the same as a
+/// tree when the caller has it, which spares parsing the text) and whose rules
 /// are in the ConfigMaps `rule_config_maps`.
 pub fn prometheus_objects(
     snapshot: &Snapshot,
     workload: Workload<'_>,
     config: &str,
-    config_tree: Option<&serde_json::Value>,
+    config_tree: Option<&crate::yaml::Node>,
     rule_config_maps: &[String],
     options: &OperatorOptions,
 ) -> Result<PrometheusObjects, ObjectsError> {

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{
 use serde_json::Value;
 
 use crate::snapshot::Snapshot;
+use crate::yaml::Node;
 
 /// The data a Secret may hold, leaving room for its metadata (1 MiB - 50 kB).
 pub const MAX_SECRET_DATA_BYTES: usize = 1024 * 1024 - 50_000;
@@ -77,32 +78,90 @@ impl TlsAssetKey {
     }
 }
 
-/// The files (file name → content) that the `ca_file`, `cert_file` and
+/// A parsed configuration, as the TLS-asset scan reads it: JSON parsed from
+/// a configuration's text, or the generator's own tree (no copy of a large
+/// configuration is made for the scan).
+pub trait ConfigTree {
+    /// The entries of a mapping; none for other nodes.
+    fn entries(&self) -> Box<dyn Iterator<Item = (&str, &Self)> + '_>;
+    /// The items of a sequence; none for other nodes.
+    fn items(&self) -> &[Self]
+    where
+        Self: Sized;
+    fn text(&self) -> Option<&str>;
+}
+
+impl ConfigTree for Value {
+    fn entries(&self) -> Box<dyn Iterator<Item = (&str, &Self)> + '_> {
+        match self {
+            Value::Object(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), v))),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+    fn items(&self) -> &[Self] {
+        self.as_array().map_or(&[], Vec::as_slice)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+}
+
+impl ConfigTree for Node {
+    fn entries(&self) -> Box<dyn Iterator<Item = (&str, &Self)> + '_> {
+        match self {
+            Node::Map(map) => Box::new(map.iter()),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+    fn items(&self) -> &[Self] {
+        match self {
+            Node::Seq(items) | Node::FlowSeq(items) => items,
+            _ => &[],
+        }
+    }
+    fn text(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The files of `snapshot` that the `ca_file`, `cert_file` and
 /// `key_file` fields anywhere in `config` (a parsed configuration) point to
 /// under `dir`. Like the reference, a CA is kept when it has content, a
 /// certificate and its key only together and both with content.
-pub fn referenced(config: &Value, dir: &str, snapshot: &Snapshot) -> BTreeMap<String, Vec<u8>> {
+pub fn referenced<T: ConfigTree>(
+    config: &T,
+    dir: &str,
+    snapshot: &Snapshot,
+) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     walk(config, dir, snapshot, &mut files);
     files
 }
 
-fn walk(value: &Value, dir: &str, snapshot: &Snapshot, files: &mut BTreeMap<String, Vec<u8>>) {
-    match value {
-        Value::Object(map) => {
-            let asset = |field: &str| {
-                let key = TlsAssetKey::from_path(dir, map.get(field)?.as_str()?)?;
-                let content = key.value(snapshot).filter(|v| !v.is_empty())?;
-                Some((key.file_name(), content.to_vec()))
-            };
-            files.extend(asset("ca_file"));
-            if let (Some(cert), Some(key)) = (asset("cert_file"), asset("key_file")) {
-                files.extend([cert, key]);
-            }
-            map.values().for_each(|v| walk(v, dir, snapshot, files));
-        }
-        Value::Array(items) => items.iter().for_each(|v| walk(v, dir, snapshot, files)),
-        _ => {}
+fn walk<T: ConfigTree>(
+    node: &T,
+    dir: &str,
+    snapshot: &Snapshot,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) {
+    let asset = |field: &str| {
+        let path = node.entries().find(|(k, _)| *k == field)?.1.text()?;
+        let key = TlsAssetKey::from_path(dir, path)?;
+        let content = key.value(snapshot).filter(|v| !v.is_empty())?;
+        Some((key.file_name(), content.to_vec()))
+    };
+    files.extend(asset("ca_file"));
+    if let (Some(cert), Some(key)) = (asset("cert_file"), asset("key_file")) {
+        files.extend([cert, key]);
+    }
+    for (_, child) in node.entries() {
+        walk(child, dir, snapshot, files);
+    }
+    for child in node.items() {
+        walk(child, dir, snapshot, files);
     }
 }
 

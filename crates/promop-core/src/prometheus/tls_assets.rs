@@ -9,8 +9,9 @@ use promop_api::common::SecretOrConfigMap;
 
 use super::Workload;
 use super::assets::TLS_ASSETS_DIR;
-use crate::k8s::tls_assets::{AssetSource, TlsAssetKey, referenced};
+use crate::k8s::tls_assets::{AssetSource, ConfigTree, TlsAssetKey, referenced};
 use crate::snapshot::Snapshot;
+use crate::yaml::Node;
 
 /// The files of the assets Secrets (file name → content): those the
 /// `tls_config` sections of the generated configuration `config` (YAML)
@@ -21,28 +22,18 @@ use crate::snapshot::Snapshot;
 /// its key only together and both with content.
 pub fn collect(
     config: &str,
-    config_tree: Option<&Value>,
+    config_tree: Option<&Node>,
     workload: Workload<'_>,
     snapshot: &Snapshot,
 ) -> BTreeMap<String, Vec<u8>> {
     // Parsing the text back costs more than generating it on large
     // configurations: callers that still hold the tree pass it.
-    let parsed;
-    let tree = match config_tree {
-        Some(tree) => Some(tree),
-        None => {
-            parsed = serde_saphyr::from_str::<Value>(config).ok();
-            parsed.as_ref()
-        }
+    let mut files = match config_tree {
+        Some(tree) => sections(tree, snapshot),
+        None => serde_saphyr::from_str::<Value>(config)
+            .map(|tree| sections(&tree, snapshot))
+            .unwrap_or_default(),
     };
-    let mut files = BTreeMap::new();
-    if let Some(Value::Object(doc)) = tree {
-        // The reference's Prometheus reads its tracing CA from a file that
-        // it never writes.
-        for (_, section) in doc.iter().filter(|(key, _)| *key != "tracing") {
-            files.extend(referenced(section, TLS_ASSETS_DIR, snapshot));
-        }
-    }
     let namespace = workload.namespace();
     for class in workload.common().scrape_classes.iter().flatten() {
         let Some(tls) = class.tls_config.as_ref().map(|t| &t.safe) else {
@@ -73,6 +64,15 @@ pub fn collect(
     files
 }
 
+/// The files the sections of a configuration point to; the reference's
+/// Prometheus reads its tracing CA from a file that it never writes.
+fn sections<T: ConfigTree>(doc: &T, snapshot: &Snapshot) -> BTreeMap<String, Vec<u8>> {
+    doc.entries()
+        .filter(|(key, _)| *key != "tracing")
+        .flat_map(|(_, section)| referenced(section, TLS_ASSETS_DIR, snapshot))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +93,18 @@ mod tests {
         let files = collect(config, None, workload, &loaded.snapshot);
         assert_eq!(files.keys().collect::<Vec<_>>(), ["0_ns_s_ca"]);
         // The tree the generator holds gives the same files as the text.
-        let tree: Value = serde_saphyr::from_str(config).unwrap();
+        let section = |file: &str| {
+            let mut tls = crate::yaml::Mapping::new();
+            tls.insert("ca_file", file);
+            let mut section = crate::yaml::Mapping::new();
+            section.insert("tls_config", Node::Map(tls));
+            Node::Map(section)
+        };
+        let mut doc = crate::yaml::Mapping::new();
+        doc.insert("a", section("/etc/prometheus/certs/0_ns_s_ca"))
+            .insert("tracing", section("/etc/prometheus/certs/0_ns_s_tracing"));
+        let tree = Node::Map(doc);
+        assert_eq!(crate::yaml::to_string(&tree), config);
         assert_eq!(collect("", Some(&tree), workload, &loaded.snapshot), files);
     }
 }
