@@ -2,7 +2,8 @@
 //! the regex must compile (RE2 syntax, anchored and with `(?s)` like
 //! Prometheus), each action needs its fields, some actions need a newer
 //! Prometheus, and label names follow the version's naming scheme.
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use promop_api::common::RelabelConfig;
 use regex::Regex;
@@ -19,6 +20,31 @@ static LEGACY_TARGET_WITH_VARS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(?:[a-zA-Z_]|\$(?:\{[0-9A-Za-z_]+\}|[0-9A-Za-z_]+))+[0-9A-Za-z_]*)+$")
         .expect("static regex")
 });
+
+/// Patterns already checked, with the error of those that do not compile:
+/// every reconcile validates every relabeling of every selected monitor,
+/// and compiling them again was a large part of a reconcile's CPU time.
+/// Cleared when full, so that users' patterns cannot grow it without bound.
+static CHECKED: LazyLock<Mutex<HashMap<String, Result<(), String>>>> =
+    LazyLock::new(Mutex::default);
+const CHECKED_MAX: usize = 10_000;
+
+/// Whether `regex` compiles as Prometheus anchors it; the error on one line.
+fn check_regex(regex: &str) -> Result<(), String> {
+    let cache = || CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(result) = cache().get(regex) {
+        return result.clone();
+    }
+    let result = Regex::new(&format!("^(?s:{regex})$"))
+        .map(drop)
+        .map_err(|e| e.to_string().replace('\n', " "));
+    let mut checked = cache();
+    if checked.len() >= CHECKED_MAX {
+        checked.clear();
+    }
+    checked.insert(regex.to_owned(), result.clone());
+    result
+}
 
 /// Whether a label name is valid: UTF-8 names from Prometheus 3, the legacy
 /// `[a-zA-Z_][a-zA-Z0-9_]*` before.
@@ -76,8 +102,7 @@ pub fn validate_relabel_config(
             "{shown} relabel action is only supported from Prometheus version 2.41.0"
         ));
     }
-    if let Err(e) = Regex::new(&format!("^(?s:{regex})$")) {
-        let detail = e.to_string().replace('\n', " ");
+    if let Err(detail) = check_regex(regex) {
         return Err(format!(
             "invalid regex {regex} for relabel configuration: {detail}"
         ));
