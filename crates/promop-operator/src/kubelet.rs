@@ -281,7 +281,7 @@ impl Kubelet {
     ) -> Result<(), Error> {
         let api: Api<EndpointSlice> = Api::namespaced(client.clone(), &self.namespace);
         let params = ListParams::default().labels(&format!("{SERVICE_NAME_LABEL}={}", self.name));
-        let mut slices = api.list(&params).await?.items;
+        let slices = api.list(&params).await?.items;
         let endpoint = |a: &NodeAddress| json!({"addresses": [a.ip], "conditions": {"ready": true}, "nodeName": a.node, "targetRef": a.target()});
         let mut pending: BTreeMap<&str, &NodeAddress> =
             addresses.iter().map(|a| (a.ip.as_str(), a)).collect();
@@ -325,7 +325,6 @@ impl Kubelet {
             "uid": service.uid().unwrap_or_default(),
             "controller": true, "blockOwnerDeletion": true,
         }]);
-        slices.clear();
         for (name, family, endpoints) in desired {
             match (name, endpoints.is_empty()) {
                 (Some(name), true) => {

@@ -454,6 +454,34 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
     Ok(())
 }
 
+/// The condition `type_` of a Prometheus's status (`null` when absent).
+fn condition(p: &promop_api::v1::Prometheus, type_: &str) -> serde_json::Value {
+    let status = serde_json::to_value(p).unwrap_or_default()["status"].clone();
+    status["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == type_).cloned())
+        .unwrap_or_default()
+}
+
+/// Polls Prometheus `main` until `check` holds; how long it took.
+async fn wait_status(
+    api: &Api<promop_api::v1::Prometheus>,
+    what: &str,
+    check: impl Fn(&promop_api::v1::Prometheus) -> bool,
+) -> Result<Duration> {
+    let start = Instant::now();
+    loop {
+        let p = api.get(PROMETHEUS).await?;
+        if check(&p) {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("{what} not seen; status: {:?}", p.status);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The status follows the StatefulSet's status at once (its change re-queues
 /// the owner; no periodic refresh is needed): `Available` goes from
 /// `NoPodReady` to `True` when the StatefulSet reports its pod available,
@@ -461,47 +489,19 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
 #[tokio::test]
 async fn status_follows_the_statefulset_status() -> Result<()> {
     use kube::api::{Patch, PatchParams};
-    use promop_api::v1::Prometheus;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     init_logs();
     let (_env, client) = test_bed().await?;
     apply_manifests(&client, WORKLOAD).await?;
     let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
-    let prometheuses: Api<Prometheus> = Api::namespaced(client.clone(), NAMESPACE);
-    let condition = |p: &Prometheus, type_: &str| -> Value {
-        let status = serde_json::to_value(p).unwrap_or_default()["status"].clone();
-        status["conditions"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|c| c["type"] == type_).cloned())
-            .unwrap_or_default()
-    };
-    // Polls the Prometheus until `check` holds.
-    let wait = |what: &'static str, check: Box<dyn Fn(&Prometheus) -> bool>| {
-        let prometheuses = prometheuses.clone();
-        async move {
-            let start = Instant::now();
-            loop {
-                let p = prometheuses.get(PROMETHEUS).await?;
-                if check(&p) {
-                    return Ok::<_, anyhow::Error>(start.elapsed());
-                }
-                if start.elapsed() > Duration::from_secs(20) {
-                    bail!("{what} not seen; status: {:?}", p.status);
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    };
-    wait(
-        "Available=False NoPodReady",
-        Box::new(move |p| {
-            let a = condition(p, "Available");
-            a["status"] == "False"
-                && a["reason"] == "NoPodReady"
-                && condition(p, "Reconciled")["status"] == "True"
-        }),
-    )
+    let prometheuses: Api<promop_api::v1::Prometheus> = Api::namespaced(client.clone(), NAMESPACE);
+    wait_status(&prometheuses, "Available=False NoPodReady", |p| {
+        let a = condition(p, "Available");
+        a["status"] == "False"
+            && a["reason"] == "NoPodReady"
+            && condition(p, "Reconciled")["status"] == "True"
+    })
     .await?;
 
     // What the StatefulSet controller writes once the pod is ready.
@@ -517,15 +517,16 @@ async fn status_follows_the_statefulset_status() -> Result<()> {
         }})),
     )
     .await?;
-    let took = wait(
+    let took = wait_status(
+        &prometheuses,
         "Available=True with 1 available replica",
-        Box::new(move |p| {
+        |p| {
             let s = serde_json::to_value(p).unwrap_or_default()["status"].clone();
             condition(p, "Available")["status"] == "True"
                 && s["availableReplicas"] == 1
                 && s["replicas"] == 1
                 && s["shardStatuses"][0]["availableReplicas"] == 1
-        }),
+        },
     )
     .await?;
     eprintln!("status updated {took:?} after the StatefulSet's");

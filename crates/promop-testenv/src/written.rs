@@ -237,17 +237,21 @@ impl Exemptions {
             .collect();
         for (_, file) in self.configs.iter().filter(|(id, _)| id == scenario) {
             // `<ns>__<name>.alertmanager.yaml` or `<ns>__<name>.yaml`
-            let (stem, secret, key) = match file.strip_suffix(".alertmanager.yaml") {
-                Some(stem) => (stem, "alertmanager-{}-generated", "alertmanager.yaml.gz"),
+            let secret = |stem: &str, prefix: &str, suffix: &str| {
+                let (ns, name) = stem.split_once("__")?;
+                Some(object_id("Secret", ns, &format!("{prefix}{name}{suffix}")))
+            };
+            let (secret, key) = match file.strip_suffix(".alertmanager.yaml") {
+                Some(stem) => (
+                    secret(stem, "alertmanager-", "-generated"),
+                    "alertmanager.yaml.gz",
+                ),
                 None => match file.strip_suffix(".yaml") {
-                    Some(stem) => (stem, "prometheus-{}", "prometheus.yaml.gz"),
+                    Some(stem) => (secret(stem, "prometheus-", ""), "prometheus.yaml.gz"),
                     None => continue,
                 },
             };
-            let Some((ns, name)) = stem.split_once("__") else {
-                continue;
-            };
-            if object == object_id("Secret", ns, &secret.replace("{}", name)) {
+            if secret.as_deref() == Some(object) {
                 out.push(format!("/data/{key}"));
             }
         }

@@ -1,0 +1,147 @@
+//! The deployment bundle of deploy/: the Helm chart (CRDs identical to
+//! `promop crds`, `helm lint`, `helm template`), the example stack (renders,
+//! promtool/amtool accept every generated configuration, `promop lint`
+//! passes), both accepted by a server-side dry run on a real kube-apiserver,
+//! the Grafana dashboards' PromQL, the Argo CD objects and the deploy script.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use kube::api::{DynamicObject, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{Discovery, Scope};
+use kube::{Api, Client};
+use promop_api::v1::{Prometheus, PrometheusRule};
+use promop_core::prometheus::rules::promql::{Features, parse};
+use promop_core::prometheus::rules::{RuleContext, rule_file};
+use promop_testenv::{
+    AlertmanagerVersion, PrometheusVersion, TestEnv, install_crds, parse_yaml_documents,
+};
+use promql_parser::parser::Expr;
+use serde_json::Value;
+
+fn deploy_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
+}
+
+fn chart_dir() -> PathBuf {
+    deploy_dir().join("helm/promop")
+}
+
+fn examples_dir() -> PathBuf {
+    deploy_dir().join("examples")
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("running {:?}: {e}", cmd.get_program()))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn promop(args: &[&str]) -> Output {
+    run(Command::new(env!("CARGO_BIN_EXE_promop")).args(args))
+}
+
+/// `helm <args>` from the test bed; panics naming testenv/install.sh when
+/// helm is not installed, and with helm's output when it fails.
+fn helm(args: &[&str]) -> String {
+    let helm = promop_testenv::binary("helm").unwrap_or_else(|e| panic!("{e:#}"));
+    let out = run(Command::new(helm).args(args));
+    assert!(
+        out.status.success(),
+        "helm {args:?} failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// The chart rendered as the release `promop` in `promop-system`.
+fn template(extra: &[&str]) -> Vec<Value> {
+    let chart = chart_dir();
+    let mut args = vec![
+        "template",
+        "promop",
+        chart.to_str().expect("UTF-8 path"),
+        "--namespace",
+        "promop-system",
+    ];
+    args.extend_from_slice(extra);
+    parse_yaml_documents(&helm(&args)).expect("helm template prints YAML")
+}
+
+/// Every YAML file under `dir` (sorted), recursively.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every object of the YAML files under `dir`.
+fn objects_in(dir: &Path) -> Vec<Value> {
+    yaml_files(dir)
+        .iter()
+        .flat_map(|file| {
+            let body = std::fs::read_to_string(file).expect("readable manifest");
+            parse_yaml_documents(&body).unwrap_or_else(|e| panic!("{}: {e:#}", file.display()))
+        })
+        .collect()
+}
+
+fn kind(object: &Value) -> &str {
+    object["kind"].as_str().unwrap_or_default()
+}
+
+fn name(object: &Value) -> String {
+    format!(
+        "{} {}/{}",
+        kind(object),
+        object["metadata"]["namespace"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+fn of_kind<'a>(objects: &'a [Value], wanted: &str) -> Vec<&'a Value> {
+    objects.iter().filter(|o| kind(o) == wanted).collect()
+}
+
+const KUBELET_VALUES: &[&str] = &[
+    "--set",
+    "kubelet.service=kube-system/kubelet",
+    "--set",
+    "kubelet.endpointSlice=true",
+];
+
+fn container(objects: &[Value]) -> &Value {
+    let deployments = of_kind(objects, "Deployment");
+    assert_eq!(deployments.len(), 1);
+    &deployments[0]["spec"]["template"]["spec"]["containers"][0]
+}
+
+fn args(objects: &[Value]) -> Vec<String> {
+    container(objects)["args"]
+        .as_array()
+        .expect("container args")
+        .iter()
+        .filter_map(|a| a.as_str().map(String::from))
+        .collect()
+}
+
+mod argocd;
+mod chart;
+mod dashboards;
+mod examples;
