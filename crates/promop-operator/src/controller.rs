@@ -62,6 +62,23 @@ pub(crate) struct Context {
     /// The rejections last reported per workload: events are published when
     /// they change, not on every reconcile.
     reported: Mutex<HashMap<WorkloadId, BTreeSet<String>>>,
+    /// Bounds the generations running at once ([`generation_permits`]).
+    generations: tokio::sync::Semaphore,
+}
+
+impl Context {
+    /// Drops what is kept about a workload that no longer exists.
+    fn forget(&self, id: &WorkloadId) {
+        self.triggers.forget(id);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        self.reported
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
 }
 
 /// Runs the controllers until `shutdown` resolves, then lets running
@@ -90,6 +107,7 @@ pub async fn run(
         triggers: Triggers::default(),
         failures: Mutex::default(),
         reported: Mutex::default(),
+        generations: tokio::sync::Semaphore::new(generation_permits()),
     });
     let (prometheus_tx, prometheus_rx) = mpsc::unbounded();
     let (agent_tx, agent_rx) = mpsc::unbounded();
@@ -164,7 +182,22 @@ async fn controller<K: Reconcile>(
     stop: tokio::sync::watch::Receiver<bool>,
     context: Arc<Context>,
 ) {
+    // The stream yields a deleted workload after the cache dropped it: its
+    // state goes too (a workload created again under the name starts anew).
+    let (cache, ctx) = (store.clone(), context.clone());
+    let workloads = workloads
+        .inspect(move |event| {
+            if let Ok(object) = event
+                && cache.get(&ObjectRef::from_obj(object)).is_none()
+            {
+                ctx.forget(&WorkloadId::of(object));
+            }
+        })
+        .boxed();
     Controller::for_stream(workloads, store)
+        .with_config(
+            kube::runtime::controller::Config::default().concurrency(RECONCILE_CONCURRENCY),
+        )
         .reconcile_on(triggered)
         .graceful_shutdown_on(stopped(stop))
         .run(reconcile::<K>, error_policy::<K>, context)
@@ -279,6 +312,20 @@ async fn reconcile<K: Reconcile>(object: Arc<K>, ctx: Arc<Context>) -> Result<Ac
             if let Err(e) = write_status(object.as_ref(), &ctx, &reconciled).await {
                 tracing::debug!(workload = %id, error = %e, "status not written");
             }
+            // A refused StatefulSet stays as it was: say so where users look.
+            if let Error::StatefulSetRefused(..) = error {
+                let event = Event {
+                    type_: EventType::Warning,
+                    reason: "StatefulSetRefused".into(),
+                    note: Some(truncate(&error.to_string())),
+                    action: "Reconcile".into(),
+                    secondary: None,
+                };
+                let reference = object.object_ref(&());
+                if let Err(e) = ctx.recorder.publish(&event, &reference).await {
+                    tracing::debug!(error = %e, "event not published");
+                }
+            }
         }
     }
     result
@@ -348,9 +395,12 @@ pub(crate) async fn with_references<T>(
 ) -> Result<T, Error> {
     for _ in 0..MAX_ROUNDS {
         let (generated, reads) = {
-            let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
-            let generated = generate(&snapshot);
-            (generated, snapshot.reads.keys())
+            let _permit = ctx.generations.acquire().await;
+            cpu_bound(|| {
+                let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched);
+                let generated = generate(&snapshot);
+                (generated, snapshot.reads.keys())
+            })
         };
         // Recorded before fetching: a Secret created after this point
         // re-queues the workload; one created before is fetched now.
@@ -371,6 +421,31 @@ pub(crate) async fn with_references<T>(
     }
     Err(Error::ReferencesUnsettled(MAX_ROUNDS))
 }
+
+/// Runs CPU-bound work (a generation can take a second for thousands of
+/// monitors) off the async workers' duty, so that watches, `/healthz` and
+/// the leader's renewals keep running: on a multi-threaded runtime the
+/// worker hands its other tasks over first. (Single-threaded runtimes, as
+/// in tests, run it in place.)
+fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+/// How many generations may run at once: all cores but one, which stays
+/// for the watches, the web server and the Lease.
+fn generation_permits() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
+}
+
+/// Reconciles running at once per controller; the rest wait in the queue
+/// (deduplicated), so a mass re-queue cannot flood the API server.
+const RECONCILE_CONCURRENCY: u16 = 4;
 
 /// The Secrets and ConfigMaps a generation looked up, as dependencies.
 pub(crate) fn read_dependencies(reads: &ReadKeys) -> impl Iterator<Item = (Kind, ObjectKey)> + '_ {

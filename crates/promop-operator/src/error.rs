@@ -24,6 +24,11 @@ pub enum Error {
     /// A StatefulSet was deleted to be created again (immutable fields).
     #[error("StatefulSet {0} deleted to be recreated with changed immutable fields")]
     Recreating(String),
+    /// The API server refused a StatefulSet change for another reason than
+    /// an immutable field (invalid value, admission policy); the running
+    /// StatefulSet is kept.
+    #[error("StatefulSet {0} not updated: {1}")]
+    StatefulSetRefused(String, String),
     #[error("encoding an object: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("Kubernetes API: {0}")]
@@ -41,6 +46,7 @@ impl Error {
             Self::Rules(_) => "invalid_rules",
             Self::ReferencesUnsettled(_) => "references_unsettled",
             Self::Recreating(_) => "recreating",
+            Self::StatefulSetRefused(..) => "statefulset_refused",
             Self::Encode(_) => "encode",
             Self::Kube(_) => "kube_api",
         }

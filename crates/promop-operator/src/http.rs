@@ -4,31 +4,75 @@
 //! `/convert` (the API server calls it over TLS), over plain HTTP or TLS (`--web.enable-tls`, as the
 //! reference's `pkg/server`: PEM files, TLS 1.3 unless told otherwise,
 //! client certificates required when the client CA file exists).
+//!
+//! The server is reachable by anything on the pod network, so it bounds what
+//! a client can hold: connections (`MAX_CONNECTIONS`), the time to send
+//! request headers (`HEADER_READ_TIMEOUT`) and, on `/convert`, the request
+//! body's size and read time. A failing `accept` (out of file descriptors)
+//! backs off instead of spinning, and the TLS certificate is re-read when
+//! its files change (module `tls`), so a rotated certificate needs no restart.
 use std::future::Future;
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use metrics_exporter_prometheus::PrometheusHandle;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::options::{TlsVersion, Web};
+use crate::options::Web;
 use crate::telemetry;
+
+mod tls;
+
+#[cfg(test)]
+mod tests;
 
 /// How often histograms are compacted (the exporter's upkeep).
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// A client that does not finish its TLS handshake in time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once. The legitimate clients are a few (kubelet
+/// probes, Prometheus scrapes, the API server's conversion calls); the bound
+/// keeps a flood from exhausting file descriptors and memory. It stays below
+/// the common soft `RLIMIT_NOFILE` of 1024 (Rust does not raise it, unlike
+/// Go), leaving room for the Kubernetes clients' connections. Connections
+/// beyond it are not accepted until one ends: they wait in the kernel's
+/// accept backlog, which costs the process nothing, and a short burst is
+/// served late rather than refused (which would fail probes).
+const MAX_CONNECTIONS: u32 = 512;
+/// Time allowed for a request's headers, from the moment the connection is
+/// ready for a request (so also an idle keep-alive connection's lifetime).
+/// Bounds how long a slow client holds one of [`MAX_CONNECTIONS`]; real
+/// clients send their headers at once.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest `/convert` request body. The API server sends a whole list in
+/// one ConversionReview, so this is well above one object's 3 MiB API
+/// limit, yet bounds the memory a client can make the server buffer.
+const CONVERT_BODY_LIMIT: usize = 16 << 20;
+/// Time allowed to receive a `/convert` request body (the API server's own
+/// conversion timeout is 30s; its bodies come over the cluster network).
+const CONVERT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// At shutdown, time left to requests in flight before the server returns
+/// anyway (idle connections are closed at once).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Backoff after a failed `accept`: doubling from the first to the last.
+const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// How often, at most, the TLS certificate files are checked for changes.
+const CERT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -42,11 +86,36 @@ pub enum Error {
     ClientCa(PathBuf, String),
 }
 
+/// The server's bounds; the constants above, shorter in tests.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    max_connections: u32,
+    header_read_timeout: Duration,
+    handshake_timeout: Duration,
+    body_limit: usize,
+    body_timeout: Duration,
+    shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: MAX_CONNECTIONS,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            body_limit: CONVERT_BODY_LIMIT,
+            body_timeout: CONVERT_BODY_TIMEOUT,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+}
+
 /// A bound server, not yet serving.
 pub struct Server {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     metrics: PrometheusHandle,
+    limits: Limits,
 }
 
 impl Server {
@@ -54,7 +123,8 @@ impl Server {
     /// stop `promop run` before the controllers start.
     pub async fn bind(web: &Web, metrics: PrometheusHandle) -> Result<Self, Error> {
         let tls = if web.enable_tls {
-            Some(TlsAcceptor::from(Arc::new(tls_config(web)?)))
+            let config = tls::server_config(web, CERT_CHECK_INTERVAL)?;
+            Some(TlsAcceptor::from(Arc::new(config)))
         } else {
             None
         };
@@ -62,6 +132,7 @@ impl Server {
             listener: bind(web.listen_address).await?,
             tls,
             metrics,
+            limits: Limits::default(),
         })
     }
 
@@ -70,7 +141,8 @@ impl Server {
         self.listener.local_addr().ok()
     }
 
-    /// Serves until `shutdown` resolves.
+    /// Serves until `shutdown` resolves, then lets requests in flight finish
+    /// (for a few seconds at most).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let upkeep = tokio::spawn({
             let metrics = self.metrics.clone();
@@ -82,29 +154,22 @@ impl Server {
                 }
             }
         });
-        let router = router(self.metrics);
-        let result = match self.tls {
-            None => axum::serve(self.listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|e| e.to_string()),
-            Some(tls) => {
-                serve_tls(self.listener, tls, router, shutdown).await;
-                Ok(())
-            }
-        };
+        let router = router(self.metrics, &self.limits);
+        serve(self.listener, self.tls, router, self.limits, shutdown).await;
         upkeep.abort();
-        if let Err(error) = result {
-            tracing::error!(%error, "web server failed");
-        }
     }
 }
 
-fn router(metrics: PrometheusHandle) -> Router {
+fn router(metrics: PrometheusHandle, limits: &Limits) -> Router {
+    let body_timeout = limits.body_timeout;
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .route("/convert", post(crate::conversion::review))
+        .route(
+            "/convert",
+            post(move |request: Request| convert(request, body_timeout))
+                .layer(DefaultBodyLimit::max(limits.body_limit)),
+        )
         .route(
             "/metrics",
             get(move || {
@@ -130,6 +195,26 @@ async fn readyz() -> impl IntoResponse {
     }
 }
 
+/// `/convert` with a deadline on reading the body: the route's
+/// [`DefaultBodyLimit`] makes axum's JSON extractor answer 413 to a body
+/// over the limit, the deadline answers 408 to one that trickles in.
+async fn convert(request: Request, body_timeout: Duration) -> Response {
+    let review = tokio::time::timeout(
+        body_timeout,
+        axum::Json::<serde_json::Value>::from_request(request, &()),
+    )
+    .await;
+    match review {
+        Ok(Ok(review)) => crate::conversion::review(review).await.into_response(),
+        Ok(Err(rejection)) => rejection.into_response(),
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            "timed out reading the request body\n",
+        )
+            .into_response(),
+    }
+}
+
 /// `:PORT` means every interface: IPv6 and IPv4 where IPv6 exists, IPv4 only
 /// on hosts without IPv6.
 async fn bind(address: SocketAddr) -> Result<TcpListener, Error> {
@@ -142,86 +227,181 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, Error> {
     }
 }
 
-async fn serve_tls(
-    listener: TcpListener,
-    tls: TlsAcceptor,
+/// A source of connections: the TCP listener, or a scripted one in tests.
+trait Accept: Send {
+    type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    fn accept(&mut self) -> impl Future<Output = io::Result<(Self::Io, SocketAddr)>> + Send;
+}
+
+impl Accept for TcpListener {
+    type Io = TcpStream;
+    async fn accept(&mut self) -> io::Result<(TcpStream, SocketAddr)> {
+        TcpListener::accept(self).await
+    }
+}
+
+/// The delay before the next `accept` after a failure: doubling, capped,
+/// back to the first after a success.
+#[derive(Debug)]
+struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            next: ACCEPT_BACKOFF_FIRST,
+        }
+    }
+}
+
+impl Backoff {
+    fn failed(&mut self) -> Duration {
+        let delay = self.next;
+        self.next = (delay * 2).min(ACCEPT_BACKOFF_MAX);
+        delay
+    }
+
+    fn reset(&mut self) {
+        self.next = ACCEPT_BACKOFF_FIRST;
+    }
+}
+
+/// Errors of one connection that went away before it was accepted: the next
+/// `accept` is unaffected, so there is nothing to wait for.
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+    )
+}
+
+/// The accept loop: one task per connection, at most
+/// `limits.max_connections` at once.
+async fn serve<L: Accept>(
+    mut listener: L,
+    tls: Option<TlsAcceptor>,
     router: Router,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut shutdown = std::pin::pin!(shutdown);
+    let permits = Arc::new(Semaphore::new(limits.max_connections as usize));
+    let (stop, stopping) = watch::channel(false);
+    let mut backoff = Backoff::default();
+    let mut shutdown = pin!(shutdown);
     loop {
-        let (stream, peer) = tokio::select! {
-            () = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!(%error, "accepting a connection");
-                    continue;
-                }
+        // A permit first: past the limit, clients wait in the accept backlog.
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_closed) => break,
             },
         };
-        let tls = tls.clone();
-        let service = TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(error)) => {
-                    tracing::debug!(%error, %peer, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => return,
-            };
-            let served = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-            if let Err(error) = served {
-                tracing::debug!(%error, %peer, "connection");
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (io, peer) = match accepted {
+            Ok(accepted) => {
+                backoff.reset();
+                accepted
             }
-        });
-    }
-}
-
-fn tls_config(web: &Web) -> Result<rustls::ServerConfig, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let versions: &[&rustls::SupportedProtocolVersion] = match web.tls_min_version {
-        TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
-        TlsVersion::Tls13 => &[&rustls::version::TLS13],
-    };
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions)?;
-    let builder = if web.client_ca_file.is_file() {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in certificates(&web.client_ca_file)? {
-            roots
-                .add(cert)
-                .map_err(|e| Error::ClientCa(web.client_ca_file.clone(), e.to_string()))?;
-        }
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| Error::ClientCa(web.client_ca_file.clone(), e.to_string()))?;
-        tracing::info!(client_ca_file = %web.client_ca_file.display(), "server TLS client verification enabled");
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
-    };
-    let key = PrivateKeyDer::from_pem_file(&web.key_file)
-        .map_err(|e| Error::ReadPem(web.key_file.clone(), e.to_string()))?;
-    let mut config = builder.with_single_cert(certificates(&web.cert_file)?, key)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| Error::ReadPem(path.to_owned(), e.to_string()))?;
-    if certs.is_empty() {
-        return Err(Error::ReadPem(
-            path.to_owned(),
-            "no PEM certificate".to_owned(),
+            Err(error) if is_connection_error(&error) => {
+                tracing::debug!(%error, "accepting a connection");
+                continue;
+            }
+            Err(error) => {
+                // Typically out of file descriptors: retrying at once would
+                // spin, giving up would end the probes; wait for some to close.
+                let delay = backoff.failed();
+                tracing::error!(%error, retry_in = ?delay, "accepting a connection");
+                drop(permit);
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(delay) => continue,
+                }
+            }
+        };
+        tokio::spawn(connection(
+            io,
+            peer,
+            tls.clone(),
+            router.clone(),
+            limits,
+            permit,
+            stopping.clone(),
         ));
     }
-    Ok(certs)
+    // New clients are refused from here on; open connections finish their
+    // request and close.
+    drop(listener);
+    stop.send_replace(true);
+    let finished = tokio::time::timeout(
+        limits.shutdown_grace,
+        permits.acquire_many(limits.max_connections),
+    )
+    .await;
+    if finished.is_err() {
+        tracing::info!("web server stopped with requests still in flight");
+    }
+}
+
+/// Serves one connection (after the TLS handshake, if any); the permit is
+/// released when it ends.
+async fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    limits: Limits,
+    permit: OwnedSemaphorePermit,
+    stopping: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match tls {
+        None => serve_http(io, peer, router, limits, stopping).await,
+        Some(tls) => match tokio::time::timeout(limits.handshake_timeout, tls.accept(io)).await {
+            Ok(Ok(stream)) => serve_http(stream, peer, router, limits, stopping).await,
+            Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+        },
+    }
+    drop(permit);
+}
+
+async fn serve_http<I>(
+    io: I,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    mut stopping: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut conn =
+        pin!(builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(router)));
+    let served = tokio::select! {
+        served = conn.as_mut() => served,
+        () = stopped(&mut stopping) => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(error) = served {
+        tracing::debug!(%error, %peer, "connection");
+    }
+}
+
+/// Resolves once the server is stopping (or gone).
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: not kept across awaits.
+    let _ = stopping.wait_for(|stop| *stop).await;
 }

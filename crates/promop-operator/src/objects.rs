@@ -171,15 +171,19 @@ fn with_other_owners(
 }
 
 /// Applies a StatefulSet; when the API refuses the change because it touches
-/// an immutable field (selector, volumeClaimTemplates, …), deletes it so the
-/// next reconcile creates it anew, as the reference does.
+/// an immutable field (selector, volumeClaimTemplates, serviceName, …),
+/// deletes it so the next reconcile creates it anew, as the reference does.
+/// Any other refusal (an invalid value, an admission policy's denial) keeps
+/// the running StatefulSet: the error goes to the status and an Event.
 async fn apply_stateful_set(
     client: &Client,
     owned: &Owned,
     set: &StatefulSet,
 ) -> Result<Outcome, Error> {
     match apply::apply(client, &owned.stateful_sets, set).await {
-        Err(Error::Kube(kube::Error::Api(status))) if status.code == 422 => {
+        Err(Error::Kube(kube::Error::Api(status)))
+            if status.code == 422 && immutable_fields_changed(&status) =>
+        {
             tracing::warn!(statefulset = set.name_any(), reason = %status.message, "immutable fields changed, recreating the StatefulSet");
             let api: Api<StatefulSet> =
                 Api::namespaced(client.clone(), &set.namespace().unwrap_or_default());
@@ -190,6 +194,85 @@ async fn apply_stateful_set(
             api.delete(&set.name_any(), &params).await?;
             Err(Error::Recreating(set.name_any()))
         }
+        // Invalid (422), or denied by an admission webhook or policy (403).
+        Err(Error::Kube(kube::Error::Api(status))) if matches!(status.code, 400 | 403 | 422) => {
+            Err(Error::StatefulSetRefused(
+                set.name_any(),
+                status.message.clone(),
+            ))
+        }
         other => other,
+    }
+}
+
+/// Whether a 422 says that an immutable field changed, judged by its causes
+/// (every one must say so): the apps validation refuses changes of `spec`
+/// beyond the updatable fields ("updates to statefulset spec for fields
+/// other than …", on `spec`), and newer API servers name the field ("field
+/// is immutable", e.g. on `spec.volumeClaimTemplates`). Admission denials
+/// and invalid values carry other causes, or none.
+fn immutable_fields_changed(status: &kube::core::Status) -> bool {
+    let Some(details) = &status.details else {
+        return false;
+    };
+    !details.causes.is_empty()
+        && details.causes.iter().all(|cause| {
+            let on_spec = cause.field == "spec" || cause.field.starts_with("spec.");
+            let forbidden_update = cause.reason == "FieldValueForbidden"
+                && cause.message.contains("updates to statefulset spec");
+            on_spec && (forbidden_update || cause.message.contains("field is immutable"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(causes: &[(&str, &str, &str)]) -> kube::core::Status {
+        serde_json::from_value(serde_json::json!({
+            "code": 422, "reason": "Invalid", "message": "refused",
+            "details": {"causes": causes.iter().map(|(reason, field, message)|
+                serde_json::json!({"reason": reason, "field": field, "message": message}))
+                .collect::<Vec<_>>()},
+        }))
+        .unwrap()
+    }
+
+    const SPEC_UPDATE: &str = "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+
+    #[test]
+    fn only_immutable_field_changes_recreate() {
+        // What API servers answer to a changed selector or claim templates.
+        assert!(immutable_fields_changed(&refusal(&[(
+            "FieldValueForbidden",
+            "spec",
+            SPEC_UPDATE
+        )])));
+        assert!(immutable_fields_changed(&refusal(&[(
+            "FieldValueInvalid",
+            "spec.volumeClaimTemplates",
+            "Invalid value: [...]: field is immutable"
+        )])));
+        // An invalid value in the template, a denial without causes (an
+        // admission policy), or a mix: keep the running StatefulSet.
+        assert!(!immutable_fields_changed(&refusal(&[(
+            "FieldValueInvalid",
+            "spec.template.spec.containers[0].image",
+            "Invalid value: \"\": must not be empty"
+        )])));
+        assert!(!immutable_fields_changed(&refusal(&[])));
+        assert!(!immutable_fields_changed(&refusal(&[(
+            "FieldValueForbidden",
+            "",
+            "denied request: at most one replica"
+        )])));
+        assert!(!immutable_fields_changed(&refusal(&[
+            ("FieldValueForbidden", "spec", SPEC_UPDATE),
+            (
+                "FieldValueRequired",
+                "spec.template.spec.containers[0].name",
+                "Required value"
+            ),
+        ])));
     }
 }

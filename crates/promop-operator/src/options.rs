@@ -427,17 +427,9 @@ impl Options {
     /// Checks between flags that clap cannot express.
     pub fn validate(&self) -> Result<(), String> {
         let le = &self.leader_election;
-        if le.enabled && le.lease_duration <= le.renew_deadline {
-            return Err(
-                "--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline"
-                    .into(),
-            );
-        }
-        if le.enabled && le.renew_deadline <= le.retry_period {
-            return Err(
-                "--leader-elect-renew-deadline must be greater than --leader-elect-retry-period"
-                    .into(),
-            );
+        if le.enabled {
+            crate::leader::check_durations(le.lease_duration, le.renew_deadline, le.retry_period)
+                .map_err(|e| format!("--leader-elect-*: {e}"))?;
         }
         Ok(())
     }

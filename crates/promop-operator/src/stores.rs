@@ -1,6 +1,7 @@
 //! Reflector caches of everything a generation reads, and the stream of what
 //! changed in them. managedFields are stripped before caching (they are often
-//! larger than the object itself and never read).
+//! larger than the object itself), except promop's own entries on the objects
+//! it writes: they say which fields a write must remove.
 //!
 //! Secrets and ConfigMaps are cached as metadata only: the content of the few
 //! that generations reference is fetched on demand ([`crate::contents`]).
@@ -126,9 +127,12 @@ impl Watches {
     pub async fn new(client: &Client, options: &Options) -> Self {
         let mut changes = Vec::new();
         let mut waits: Vec<BoxFuture<'static, bool>> = Vec::new();
-        let (prometheuses, prometheus_stream) = cached(client, &mut waits, None).await;
-        let (prometheus_agents, agent_stream) = cached(client, &mut waits, None).await;
-        let (alertmanagers, alertmanager_stream) = cached(client, &mut waits, None).await;
+        let (prometheuses, prometheus_stream) =
+            cached(client, &mut waits, None, strip_managed_fields).await;
+        let (prometheus_agents, agent_stream) =
+            cached(client, &mut waits, None, strip_managed_fields).await;
+        let (alertmanagers, alertmanager_stream) =
+            cached(client, &mut waits, None, strip_managed_fields).await;
         // The controllers wait for their own store.
         waits.clear();
         let owned = Owned {
@@ -231,6 +235,7 @@ async fn cached<K>(
     client: &Client,
     waits: &mut Vec<BoxFuture<'static, bool>>,
     labels: Option<&str>,
+    trim: fn(&mut K),
 ) -> (Store<K>, ObjectStream<K>)
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -247,17 +252,70 @@ where
         Some(selector) => watcher::Config::default().labels(selector),
         None => watcher::Config::default(),
     };
-    let stream = watcher(api, config)
-        .default_backoff()
-        .modify(|object: &mut K| object.meta_mut().managed_fields = None)
-        .reflect(writer)
-        .touched_objects()
-        .boxed();
-    let ready = reader.clone();
-    waits.push(Box::pin(
-        async move { ready.wait_until_ready().await.is_ok() },
-    ));
+    let stream = reflected(api, config, trim, reader.clone(), writer, waits);
     (reader, stream)
+}
+
+/// The watch filling a cache, with deletions missed while it was down
+/// ([`changed_objects`]). The cache's readiness joins `waits`; a watch the
+/// API refuses (403: RBAC, 404: CRD removed) counts as ready with what the
+/// cache holds, so that one kind cannot stall every workload: it is logged
+/// and exported as `promop_watch_degraded{kind}` until it recovers.
+fn reflected<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    trim: fn(&mut K),
+    reader: Store<K>,
+    writer: reflector::store::Writer<K>,
+    waits: &mut Vec<BoxFuture<'static, bool>>,
+) -> ObjectStream<K>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let kind = K::kind(&()).to_string();
+    let (degraded_tx, mut degraded) = watch::channel(false);
+    let events = watcher(api, config)
+        .default_backoff()
+        .inspect(move |event| {
+            let refused = matches!(event, Err(watcher::Error::InitialListFailed(e)
+                | watcher::Error::WatchStartFailed(e)) if is_refusal(e));
+            if *degraded_tx.borrow() != refused && (refused || event.is_ok()) {
+                degraded_tx.send_replace(refused);
+                crate::telemetry::watch_degraded(&kind, refused);
+            }
+        })
+        .modify(trim)
+        .reflect(writer);
+    let stream = changed_objects(events, reader.clone());
+    waits.push(Box::pin(async move {
+        tokio::select! {
+            ready = reader.wait_until_ready() => ready.is_ok(),
+            refused = degraded.wait_for(|d| *d) => refused.is_ok(),
+        }
+    }));
+    stream
+}
+
+/// Errors that retrying will not cure by itself.
+fn is_refusal(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 403 || status.code == 404)
+}
+
+fn strip_managed_fields<K: Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
+}
+
+/// Keeps only the fields our own applies claimed (a field promop no longer
+/// wants is found there, [`crate::apply::owns_only_desired`]) and those the
+/// reference operator wrote (taken over when stale).
+fn keep_own_managed_fields<K: Resource>(object: &mut K) {
+    if let Some(entries) = &mut object.meta_mut().managed_fields {
+        entries.retain(|e| {
+            let manager = e.manager.as_deref();
+            manager == Some(crate::apply::FIELD_MANAGER)
+                || manager == Some(crate::apply::REFERENCE_MANAGER)
+        });
+    }
 }
 
 /// A cache of kind `K` whose changes go to `changes` as `kind`.
@@ -270,7 +328,7 @@ async fn ticking<K>(
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (store, stream) = cached(client, waits, None).await;
+    let (store, stream) = cached(client, waits, None, strip_managed_fields).await;
     changes.push(touched(stream, move |_| kind));
     store
 }
@@ -284,7 +342,13 @@ async fn owned<K>(
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (store, stream) = cached(client, waits, Some(MANAGED_BY_SELECTOR)).await;
+    let (store, stream) = cached(
+        client,
+        waits,
+        Some(MANAGED_BY_SELECTOR),
+        keep_own_managed_fields,
+    )
+    .await;
     changes.push(touched(stream, |_| Kind::Owned));
     store
 }
@@ -314,18 +378,60 @@ where
 {
     let (reader, writer) = reflector::store();
     let api = Api::<PartialObjectMeta<K>>::all(client.clone());
-    let stream = watcher(api, config)
-        .default_backoff()
-        .modify(|object: &mut PartialObjectMeta<K>| object.metadata.managed_fields = None)
-        .reflect(writer)
-        .touched_objects()
-        .boxed();
+    let strip = |object: &mut PartialObjectMeta<K>| object.metadata.managed_fields = None;
+    let stream = reflected(api, config, strip, reader.clone(), writer, waits);
     changes.push(touched(stream, move |_| kind));
-    let ready = reader.clone();
-    waits.push(Box::pin(
-        async move { ready.wait_until_ready().await.is_ok() },
-    ));
     reader
+}
+
+/// The objects a watch added, changed or deleted — including those deleted
+/// while it was down: a relist (after 410 Gone, an API server restart)
+/// replaces the cache without a Delete event, so the objects the old cache
+/// held and the relist did not return are yielded at its end.
+fn changed_objects<K>(
+    events: impl futures::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+    store: Store<K>,
+) -> ObjectStream<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
+{
+    use std::collections::HashMap;
+    // At `Init` the store still holds the previous list (the reflector swaps
+    // at `InitDone`).
+    let mut before: Option<HashMap<reflector::ObjectRef<K>, std::sync::Arc<K>>> = None;
+    events
+        .flat_map(move |event| {
+            let out: Vec<Result<K, watcher::Error>> = match event {
+                Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => {
+                    vec![Ok(object)]
+                }
+                Ok(watcher::Event::Init) => {
+                    before = Some(
+                        store
+                            .state()
+                            .into_iter()
+                            .map(|o| (reflector::ObjectRef::from_obj(o.as_ref()), o))
+                            .collect(),
+                    );
+                    Vec::new()
+                }
+                Ok(watcher::Event::InitApply(object)) => {
+                    if let Some(before) = &mut before {
+                        before.remove(&reflector::ObjectRef::from_obj(&object));
+                    }
+                    vec![Ok(object)]
+                }
+                Ok(watcher::Event::InitDone) => before
+                    .take()
+                    .into_iter()
+                    .flat_map(HashMap::into_values)
+                    .map(|gone| Ok(gone.as_ref().clone()))
+                    .collect(),
+                Err(error) => vec![Err(error)],
+            };
+            futures::stream::iter(out)
+        })
+        .boxed()
 }
 
 /// The changes of a watch as [`Touched`]; watch errors are logged (the
@@ -355,4 +461,51 @@ where
             })
         })
         .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::ObjectMeta;
+
+    fn map(name: &str) -> ConfigMap {
+        ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("ns".into()),
+                ..ObjectMeta::default()
+            },
+            ..ConfigMap::default()
+        }
+    }
+
+    /// A relist (after 410 Gone) that no longer returns `b`: the cache drops
+    /// it without a Delete event, and `b` is yielded as changed all the same.
+    #[tokio::test]
+    async fn objects_gone_at_a_relist_are_yielded() {
+        let (reader, writer) = reflector::store::<ConfigMap>();
+        let events = futures::stream::iter([
+            watcher::Event::Init,
+            watcher::Event::InitApply(map("a")),
+            watcher::Event::InitApply(map("b")),
+            watcher::Event::InitDone,
+            watcher::Event::Apply(map("c")),
+            // The watch expired; while it was down `b` was deleted.
+            watcher::Event::Init,
+            watcher::Event::InitApply(map("a")),
+            watcher::Event::InitApply(map("c")),
+            watcher::Event::InitDone,
+        ])
+        .map(Ok)
+        .reflect(writer);
+        let names: Vec<String> = changed_objects(events, reader.clone())
+            .map(|o| o.map(|o| o.name_any()).unwrap_or_default())
+            .collect()
+            .await;
+        assert_eq!(names, ["a", "b", "c", "a", "c", "b"]);
+        let mut cached: Vec<String> = reader.state().iter().map(|o| o.name_any()).collect();
+        cached.sort();
+        assert_eq!(cached, ["a", "c"]);
+    }
 }

@@ -26,6 +26,10 @@ pub const REJECTED: &str = "promop_rejected_objects_total";
 pub const WRITES: &str = "promop_writes_total";
 /// 1 while this replica holds the leader Lease (or runs without election).
 pub const LEADER: &str = "promop_leader";
+/// Writes refused by the leader write gate (leadership not certain).
+pub const WRITES_REFUSED: &str = "promop_leader_writes_refused_total";
+/// 1 while the API refuses the watch of a kind (RBAC, CRD removed), by `kind`.
+pub const WATCH_DEGRADED: &str = "promop_watch_degraded";
 /// 1 once the caches are synced (the controllers can act).
 pub const CACHES_SYNCED: &str = "promop_caches_synced";
 /// AlertmanagerConfigs converted by the webhook, by `result`.
@@ -65,6 +69,10 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram};
     describe_counter!(RECONCILES, "Reconciles by controller and result.");
+    describe_counter!(
+        WRITES_REFUSED,
+        "Writes refused because leadership was not certain."
+    );
     describe_counter!(
         CONVERSIONS,
         "AlertmanagerConfigs converted by the webhook, by result."
@@ -148,6 +156,17 @@ pub fn caches_synced() {
 }
 
 /// This replica became the leader (or lost it).
+pub fn watch_degraded(kind: &str, degraded: bool) {
+    if degraded {
+        tracing::warn!(kind, "the API refuses this watch; working without it");
+    }
+    gauge!(WATCH_DEGRADED, "kind" => kind.to_owned()).set(if degraded { 1.0 } else { 0.0 });
+}
+
+pub fn write_refused() {
+    counter!(WRITES_REFUSED).increment(1);
+}
+
 pub fn set_leader(leading: bool) {
     LEADING.store(leading, Ordering::Relaxed);
     gauge!(LEADER).set(if leading { 1.0 } else { 0.0 });

@@ -1,5 +1,6 @@
 //! [`TestEnv`]: etcd + kube-apiserver on loopback, one per test.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -9,16 +10,37 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
 
+use crate::audit::AuditEvent;
 use crate::certs::Pki;
 use crate::etcd::Etcd;
 use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_port_clash};
 
 /// How long the apiserver may take to answer `/readyz` (2 cores, tests in
 /// parallel, the first start reads a 100 MB binary).
-const READY_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The CIDR of Service cluster IPs (the `kubernetes` Service gets 10.0.0.1).
 pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
+
+/// Opt-in features of a [`TestEnv`] ([`TestEnv::start_with`]), e.g.
+/// `TestEnvOptions::default().audit(true)`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct TestEnvOptions {
+    /// Writes an audit log of every write request (verbs create, update,
+    /// patch, delete, deletecollection at level `Metadata`), to tell who
+    /// wrote what and when: see [`TestEnv::audit_events`]. Off by default
+    /// (it costs a file write per request).
+    pub audit: bool,
+}
+
+impl TestEnvOptions {
+    /// Sets [`TestEnvOptions::audit`].
+    pub fn audit(mut self, audit: bool) -> Self {
+        self.audit = audit;
+        self
+    }
+}
 
 /// A running etcd + kube-apiserver. Dropping it kills both (by PID) and
 /// removes the data directory, unless the thread is panicking or
@@ -26,11 +48,14 @@ pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
 /// and its path printed.
 pub struct TestEnv {
     // Field order is drop order: the apiserver goes before etcd.
-    apiserver: ManagedProcess,
-    etcd: Etcd,
-    client: Client,
-    pki: Pki,
-    server_url: String,
+    pub(crate) apiserver: ManagedProcess,
+    pub(crate) etcd: Etcd,
+    pub(crate) client: Client,
+    pub(crate) pki: Pki,
+    pub(crate) server_url: String,
+    /// The apiserver's port, kept across restarts.
+    pub(crate) port: u16,
+    pub(crate) options: TestEnvOptions,
     kubeconfig: PathBuf,
     dir: ScratchDir,
 }
@@ -39,7 +64,12 @@ impl TestEnv {
     /// Starts etcd and kube-apiserver and waits until the apiserver is ready
     /// and the `default` namespace exists.
     pub async fn start() -> Result<Self> {
-        retry_on_port_clash(Self::start_once).await
+        Self::start_with(TestEnvOptions::default()).await
+    }
+
+    /// [`TestEnv::start`] with opt-in features (e.g. the audit log).
+    pub async fn start_with(options: TestEnvOptions) -> Result<Self> {
+        retry_on_port_clash(|| Self::start_once(options.clone())).await
     }
 
     /// [`TestEnv::start`] with the reference's CRDs (v0.93.0,
@@ -54,7 +84,7 @@ impl TestEnv {
         Ok(env)
     }
 
-    async fn start_once() -> Result<Self> {
+    async fn start_once(options: TestEnvOptions) -> Result<Self> {
         let t0 = Instant::now();
         let dir = ScratchDir::new("promop-testenv-")?;
         let pki = Pki::generate(&dir.path().join("pki"))?;
@@ -62,7 +92,7 @@ impl TestEnv {
 
         let port = free_port()?;
         let server_url = format!("https://127.0.0.1:{port}");
-        let apiserver = spawn_apiserver(dir.path(), &pki, &etcd.client_url, port)?;
+        let apiserver = spawn_apiserver(dir.path(), &pki, &etcd.client_url, port, &options)?;
 
         let kubeconfig = dir.path().join("kubeconfig");
         std::fs::write(&kubeconfig, kubeconfig_yaml(&server_url, &pki)?)?;
@@ -74,6 +104,8 @@ impl TestEnv {
             client,
             pki,
             server_url,
+            port,
+            options,
             kubeconfig,
             dir,
         };
@@ -89,7 +121,7 @@ impl TestEnv {
         Ok(env)
     }
 
-    async fn wait_ready(&mut self) -> Result<()> {
+    pub(crate) async fn wait_ready(&mut self) -> Result<()> {
         let client = self.client.clone();
         self.apiserver
             .wait_ready(READY_TIMEOUT, || {
@@ -121,6 +153,106 @@ impl TestEnv {
     /// `https://127.0.0.1:<port>`
     pub fn server_url(&self) -> &str {
         &self.server_url
+    }
+
+    /// `127.0.0.1:<port>` of the apiserver (the same across
+    /// [`TestEnv::restart_apiserver`]): the target of a
+    /// [`crate::proxy::TcpProxy`].
+    pub fn apiserver_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// A kubeconfig like [`TestEnv::kubeconfig_path`] whose server is
+    /// `https://<proxy>` (e.g. a [`crate::proxy::TcpProxy`] in front of the
+    /// apiserver), for a process whose traffic is to be faulted. The serving
+    /// certificate is valid for `127.0.0.1`, whatever the port.
+    pub fn kubeconfig_via(&self, proxy: SocketAddr) -> Result<PathBuf> {
+        let path = self.dir().join(format!("kubeconfig-via-{}", proxy.port()));
+        std::fs::write(
+            &path,
+            kubeconfig_yaml(&format!("https://{proxy}"), &self.pki)?,
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// The admin client [`Config`], to a `proxy` address instead of the
+    /// apiserver if given, for tests to tune (timeouts, headers) before
+    /// `Client::try_from`.
+    pub async fn client_config(&self, proxy: Option<SocketAddr>) -> Result<Config> {
+        let url = match proxy {
+            Some(proxy) => format!("https://{proxy}"),
+            None => self.server_url.clone(),
+        };
+        let kc = Kubeconfig::from_yaml(&kubeconfig_yaml(&url, &self.pki)?)?;
+        Ok(Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await?)
+    }
+
+    /// A new admin client whose requests go through `proxy` (see
+    /// [`crate::proxy::TcpProxy`]); its own connection pool, so faults on
+    /// the proxy do not touch [`TestEnv::client`].
+    pub async fn client_via(&self, proxy: SocketAddr) -> Result<Client> {
+        Ok(Client::try_from(self.client_config(Some(proxy)).await?)?)
+    }
+
+    /// A new admin client sending `User-Agent: <agent>` (kube-rs sends none
+    /// by default), optionally through `proxy`: tells e.g. two operator
+    /// replicas in one test process apart in [`TestEnv::audit_events`].
+    pub async fn client_with_user_agent(
+        &self,
+        agent: &str,
+        proxy: Option<SocketAddr>,
+    ) -> Result<Client> {
+        let mut config = self.client_config(proxy).await?;
+        config.headers.push((
+            hyper::header::USER_AGENT,
+            hyper::header::HeaderValue::from_str(agent)
+                .with_context(|| format!("invalid User-Agent {agent:?}"))?,
+        ));
+        Ok(Client::try_from(config)?)
+    }
+
+    /// The audit log (JSON lines), when started with
+    /// [`TestEnvOptions::audit`].
+    pub fn audit_log_path(&self) -> Option<PathBuf> {
+        self.options
+            .audit
+            .then(|| crate::audit::log_path(self.dir()))
+    }
+
+    /// Every write request audited so far, in log order (which is
+    /// completion order). Events land in the log as requests complete, at
+    /// most a few milliseconds after the client got its answer: to assert
+    /// on a request just made, use [`TestEnv::wait_for_audit_event`]. Fails
+    /// unless started with [`TestEnvOptions::audit`].
+    pub fn audit_events(&self) -> Result<Vec<AuditEvent>> {
+        let Some(path) = self.audit_log_path() else {
+            bail!("no audit log: start the TestEnv with TestEnvOptions::default().audit(true)");
+        };
+        crate::audit::read_events(&path)
+    }
+
+    /// Polls [`TestEnv::audit_events`] until one matches `pred` (the first
+    /// match is returned), or fails after `timeout` listing what was there.
+    pub async fn wait_for_audit_event(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&AuditEvent) -> bool,
+    ) -> Result<AuditEvent> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let events = self.audit_events()?;
+            if let Some(e) = events.iter().find(|e| pred(e)) {
+                return Ok(e.clone());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "no matching audit event after {timeout:?}; {} events:\n{events:#?}",
+                    events.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The CA that signed the apiserver's serving certificate.
@@ -182,7 +314,13 @@ impl Drop for TestEnv {
     }
 }
 
-fn spawn_apiserver(dir: &Path, pki: &Pki, etcd_url: &str, port: u16) -> Result<ManagedProcess> {
+pub(crate) fn spawn_apiserver(
+    dir: &Path,
+    pki: &Pki,
+    etcd_url: &str,
+    port: u16,
+    options: &TestEnvOptions,
+) -> Result<ManagedProcess> {
     let p = |path: &Path| path.display().to_string();
     let mut cmd = command("kube-apiserver")?;
     cmd.args([
@@ -208,6 +346,12 @@ fn spawn_apiserver(dir: &Path, pki: &Pki, etcd_url: &str, port: u16) -> Result<M
         "--enable-priority-and-fairness=false".into(),
         "--profiling=false".into(),
     ]);
+    if options.audit {
+        cmd.args(crate::audit::apiserver_args(
+            dir,
+            &crate::audit::log_path(dir),
+        )?);
+    }
     ManagedProcess::spawn("kube-apiserver", cmd, &dir.join("kube-apiserver.log"))
 }
 

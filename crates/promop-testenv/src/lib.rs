@@ -2,7 +2,12 @@
 //!
 //! * [`TestEnv`]: etcd + kube-apiserver on loopback (random ports, throwaway
 //!   data dir, self-signed certificates, an admin token), a [`kube::Client`]
-//!   and a kubeconfig file for other processes.
+//!   and a kubeconfig file for other processes. Opt-in audit log
+//!   ([`TestEnvOptions`], [`TestEnv::audit_events`]).
+//! * Fault injection: [`TestEnv::restart_apiserver`] (stop / start on the
+//!   same port), [`TestEnv::compact_etcd`] / [`TestEnv::expire_watches`]
+//!   (410 Gone on old resourceVersions), and [`proxy::TcpProxy`] (latency,
+//!   partition, reset) with [`TestEnv::client_via`].
 //! * [`install_crds`] / [`apply_manifests`]: server-side apply of YAML.
 //! * [`PrometheusProcess`], [`AlertmanagerProcess`]: the real binaries with
 //!   small HTTP API helpers; [`WebhookSink`] records webhook POSTs.
@@ -26,11 +31,14 @@
 
 mod alertmanager;
 mod apiserver;
+mod audit;
 pub mod bench;
 mod certs;
+pub mod cluster_state;
 pub mod corpus;
 mod crds;
 mod etcd;
+mod faults;
 mod http;
 mod kubelet;
 mod manifests;
@@ -38,12 +46,14 @@ mod metrics_server;
 mod paths;
 mod process;
 mod prometheus;
+pub mod proxy;
 mod reference;
 mod sink;
 pub mod written;
 
 pub use alertmanager::{AlertmanagerProcess, AlertmanagerVersion};
-pub use apiserver::TestEnv;
+pub use apiserver::{TestEnv, TestEnvOptions};
+pub use audit::AuditEvent;
 pub use crds::{install_crds, wait_crd_established};
 pub use kubelet::{
     AlertmanagerApi, RunningAlertmanagerPod, RunningPod, e2e, run_alertmanager_pod,

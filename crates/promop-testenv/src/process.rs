@@ -129,6 +129,32 @@ impl ManagedProcess {
         }
     }
 
+    /// Graceful stop: SIGTERM to the process group, then [`Self::stop`]
+    /// (SIGKILL) if the process has not exited within `grace`. Returns
+    /// whether it exited on its own. Idempotent.
+    pub async fn terminate(&mut self, grace: Duration) -> bool {
+        let Some(child) = self.child.as_mut() else {
+            return true;
+        };
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: plain syscall; the group id is the child's pid.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+        let deadline = Instant::now() + grace;
+        let exited = loop {
+            match child.try_wait() {
+                Ok(Some(_)) | Err(_) => break true,
+                Ok(None) if Instant::now() >= deadline => break false,
+                Ok(None) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        // Also kills what is left of the group, and reaps.
+        self.stop();
+        exited
+    }
+
     /// Kills the process group (SIGKILL) and reaps the child. Idempotent.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

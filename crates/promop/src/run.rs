@@ -88,8 +88,10 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting promop");
     let result = if options.leader_election.enabled {
         let config = leader::Config::from_options(&options.leader_election);
-        leader::run_when_leader(client.clone(), &config, shutdown, |stop| {
-            promop_operator::run(client, options.clone(), stop)
+        // The controllers write only while the Lease is surely ours.
+        let work_client = client_with(args.kubeconfig.as_ref(), Some(&config.gate)).await?;
+        leader::run_when_leader(client, &config, shutdown, |stop| {
+            promop_operator::run(work_client, options.clone(), stop)
         })
         .await
         .map_err(anyhow::Error::from)
@@ -104,6 +106,14 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
 }
 
 async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
+    client_with(kubeconfig, None).await
+}
+
+/// A client whose writes pass `gate` when given.
+async fn client_with(
+    kubeconfig: Option<&PathBuf>,
+    gate: Option<&leader::WriteGate>,
+) -> anyhow::Result<Client> {
     let config = match kubeconfig {
         Some(path) => {
             // kube's error already names the file and the cause.
@@ -116,7 +126,27 @@ async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
             .await
             .context("no in-cluster configuration and no usable kubeconfig")?,
     };
-    Client::try_from(config).context("creating the Kubernetes client")
+    let mut config = config;
+    config
+        .headers
+        .push((::http::header::USER_AGENT, user_agent()));
+    let builder =
+        kube::client::ClientBuilder::try_from(config).context("creating the Kubernetes client")?;
+    Ok(match gate {
+        Some(gate) => builder.with_layer(&gate.layer()).build(),
+        None => builder.build(),
+    })
+}
+
+/// `promop/<version> (<pod>)`: audit logs tell the replicas apart.
+fn user_agent() -> ::http::HeaderValue {
+    let pod = std::env::var("POD_NAME").unwrap_or_default();
+    let agent = match pod.as_str() {
+        "" => format!("promop/{}", env!("CARGO_PKG_VERSION")),
+        pod => format!("promop/{} ({pod})", env!("CARGO_PKG_VERSION")),
+    };
+    ::http::HeaderValue::from_str(&agent)
+        .unwrap_or_else(|_| ::http::HeaderValue::from_static("promop"))
 }
 
 /// SIGINT or SIGTERM, whichever comes first.

@@ -1,12 +1,14 @@
 //! Writes to the API: server-side apply under our field manager, only when
-//! the cached object lacks something the desired one asks for, and removal
-//! of the numbered objects (shards, rule ConfigMaps, TLS assets) a workload
-//! no longer needs.
+//! the cached object differs from the desired one — it lacks a desired field,
+//! or we own a field (per its managedFields) that is no longer desired, which
+//! the apply then removes — and removal of the numbered objects (shards, rule
+//! ConfigMaps, TLS assets) a workload no longer needs.
 use std::fmt::Debug;
 use std::io::Read;
 
 use flate2::read::GzDecoder;
 use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -15,6 +17,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
+
+mod takeover;
+pub use takeover::REFERENCE_MANAGER;
 
 /// The field manager of every write.
 pub const FIELD_MANAGER: &str = "promop";
@@ -53,9 +58,9 @@ impl<K> Written for K where
 {
 }
 
-/// Applies `desired` unless the cache shows every field of it already set.
-/// Forced: fields another manager (e.g. the reference operator) set on our
-/// object become ours.
+/// Applies `desired` unless the cache shows it current ([`is_current`] and
+/// [`owns_only_desired`]). Forced: fields another manager (e.g. the
+/// reference operator) set on our object become ours.
 pub async fn apply<K: Written>(
     client: &Client,
     cache: &Store<K>,
@@ -63,15 +68,18 @@ pub async fn apply<K: Written>(
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
     let cached = cache.get(&ObjectRef::new(&name).within(&namespace));
-    if let Some(existing) = cached
-        && is_current(
-            &serde_json::to_value(&*existing)?,
-            &serde_json::to_value(desired)?,
-        )
-    {
-        return Ok(Outcome::Unchanged);
-    }
     let api: Api<K> = Api::namespaced(client.clone(), &namespace);
+    if let Some(existing) = cached {
+        let desired_json = serde_json::to_value(desired)?;
+        let stale = takeover::stale_fields(existing.managed_fields(), &desired_json);
+        if let Some(stale) = stale {
+            takeover::adopt(&api, &name, stale).await?;
+        } else if is_current(&serde_json::to_value(&*existing)?, &desired_json)
+            && owns_only_desired(existing.managed_fields(), &desired_json)
+        {
+            return Ok(Outcome::Unchanged);
+        }
+    }
     api.patch(
         &name,
         &PatchParams::apply(FIELD_MANAGER).force(),
@@ -178,6 +186,70 @@ fn contains(existing: &Value, desired: &Value, gz_map: Option<&str>, at: &str) -
     }
 }
 
+/// Whether every field our last apply claimed (the `promop` Apply entry of
+/// managedFields) is still desired. A field we own but no longer want — the
+/// rule file of a deleted PrometheusRule, a TLS asset, a label — is removed
+/// by the API server only when we apply without it.
+pub fn owns_only_desired(managed: &[ManagedFieldsEntry], desired: &Value) -> bool {
+    managed
+        .iter()
+        .filter(|entry| {
+            entry.manager.as_deref() == Some(FIELD_MANAGER)
+                && entry.operation.as_deref() == Some("Apply")
+                && entry.subresource.as_deref().unwrap_or_default().is_empty()
+        })
+        .all(|entry| {
+            entry
+                .fields_v1
+                .as_ref()
+                .is_none_or(|fields| fields_within(&fields.0, desired))
+        })
+}
+
+/// Whether every path of a managedFields set (`f:` fields, `k:` keyed list
+/// items, `v:` set values, `i:` indexes; `.` the node itself) exists in
+/// `desired`.
+pub(crate) fn fields_within(fields: &Value, desired: &Value) -> bool {
+    let Value::Object(fields) = fields else {
+        return true;
+    };
+    fields.iter().all(|(path, nested)| {
+        if path == "." {
+            return true;
+        }
+        let found = if let Some(field) = path.strip_prefix("f:") {
+            desired.get(field).filter(|v| !v.is_null())
+        } else if let Some(key) = path.strip_prefix("k:") {
+            let Ok(Value::Object(key)) = serde_json::from_str::<Value>(key) else {
+                return false;
+            };
+            // A key field the API server defaults (a port's `protocol`) may
+            // be absent from what we send.
+            desired.as_array().and_then(|items| {
+                items.iter().find(|item| {
+                    key.iter()
+                        .all(|(k, v)| item.get(k).is_none_or(|have| have == v))
+                })
+            })
+        } else if let Some(value) = path.strip_prefix("v:") {
+            let Ok(value) = serde_json::from_str::<Value>(value) else {
+                return false;
+            };
+            desired
+                .as_array()
+                .and_then(|items| items.iter().find(|item| **item == value))
+        } else if let Some(index) = path.strip_prefix("i:") {
+            index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| desired.as_array()?.get(i))
+        } else {
+            None
+        };
+        found.is_some_and(|value| fields_within(nested, value))
+    })
+}
+
 /// The uncompressed bytes of a base64 gzip value (empty stays empty).
 fn gunzipped(value: &Value) -> Option<Vec<u8>> {
     use base64::Engine;
@@ -216,6 +288,66 @@ mod tests {
             .unwrap()
             .push(json!({"name": "b"}));
         assert!(!is_current(&extra, &desired));
+    }
+
+    fn ours(fields: Value) -> Vec<ManagedFieldsEntry> {
+        let entry = |manager: &str, operation: &str, fields: Value| ManagedFieldsEntry {
+            manager: Some(manager.into()),
+            operation: Some(operation.into()),
+            fields_type: Some("FieldsV1".into()),
+            fields_v1: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::FieldsV1(
+                fields,
+            )),
+            ..ManagedFieldsEntry::default()
+        };
+        vec![
+            entry(FIELD_MANAGER, "Apply", fields),
+            // Other managers' fields are theirs to keep.
+            entry("kubectl-edit", "Update", json!({"f:data": {"f:mine": {}}})),
+        ]
+    }
+
+    #[test]
+    fn an_owned_field_no_longer_desired_needs_an_apply() {
+        let managed = ours(json!({
+            "f:data": {".": {}, "f:a.yaml": {}, "f:b.yaml": {}},
+            "f:metadata": {"f:labels": {"f:team": {}},
+                "f:ownerReferences": {"k:{\"uid\":\"u1\"}": {}}}
+        }));
+        let desired = json!({"kind": "ConfigMap",
+            "metadata": {"labels": {"team": "x"}, "ownerReferences": [{"uid": "u1", "name": "p"}]},
+            "data": {"a.yaml": "", "b.yaml": ""}});
+        assert!(owns_only_desired(&managed, &desired));
+        let mut without_b = desired.clone();
+        without_b["data"].as_object_mut().unwrap().remove("b.yaml");
+        assert!(!owns_only_desired(&managed, &without_b));
+        let mut without_label = desired.clone();
+        without_label["metadata"]["labels"] = json!({});
+        assert!(!owns_only_desired(&managed, &without_label));
+        let mut other_owner = desired.clone();
+        other_owner["metadata"]["ownerReferences"][0]["uid"] = json!("u2");
+        assert!(!owns_only_desired(&managed, &other_owner));
+    }
+
+    #[test]
+    fn list_items_are_found_by_key_value_and_index() {
+        let managed = ours(json!({"f:spec": {"f:containers": {
+            "k:{\"name\":\"prometheus\"}": {".": {}, "f:args": {}, "f:ports": {
+                "k:{\"containerPort\":9090,\"protocol\":\"TCP\"}": {}}}},
+            "f:finalizers": {"v:\"x\"": {}}, "f:hosts": {"i:1": {}}}}));
+        let desired = json!({"spec": {"containers": [{"name": "prometheus", "args": [],
+            "ports": [{"containerPort": 9090, "protocol": "TCP"}]}],
+            "finalizers": ["x"], "hosts": ["a", "b"]}});
+        assert!(owns_only_desired(&managed, &desired));
+        let mut port = desired.clone();
+        port["spec"]["containers"][0]["ports"][0]["containerPort"] = json!(9091);
+        assert!(!owns_only_desired(&managed, &port));
+        let mut set = desired.clone();
+        set["spec"]["finalizers"] = json!(["y"]);
+        assert!(!owns_only_desired(&managed, &set));
+        let mut short = desired.clone();
+        short["spec"]["hosts"] = json!(["a"]);
+        assert!(!owns_only_desired(&managed, &short));
     }
 
     #[test]

@@ -6,9 +6,17 @@
 //!   replica's clock, so clock skew between nodes does not matter);
 //! * every write carries the `resourceVersion` that was read: of two
 //!   replicas racing for the Lease, the apiserver lets one win;
-//! * renew every retry period; a leader that cannot renew for the renew
-//!   deadline, or finds another holder, stops leading (and `promop run`
-//!   exits non-zero, like client-go's `OnStoppedLeading`);
+//! * renew every retry period, on a task of its own (reconciles cannot
+//!   starve it); a 409 is retried until the renew deadline; a leader that
+//!   cannot renew for the renew deadline, or finds another holder, stops
+//!   leading (and `promop run` exits non-zero, like client-go's
+//!   `OnStoppedLeading`);
+//! * writes stop before anyone else may lead: the [`WriteGate`] lets the
+//!   work's client write only while `now < start of the last successful
+//!   renewal + renew deadline`, and the lease duration exceeds the renew
+//!   deadline by at least two retry periods ([`Config::check`]). A replica
+//!   acquires only after seeing the Lease unchanged for the lease duration,
+//!   counted from after that renewal reached the API server;
 //! * on a graceful stop the holder is cleared, so the next replica takes
 //!   over at its next retry instead of after the lease duration.
 //!
@@ -30,6 +38,9 @@ use tokio::time::{Instant, sleep, timeout};
 
 use crate::telemetry;
 
+mod gate;
+pub use gate::{NotLeader, WriteGate, WriteGateLayer};
+
 /// Where the Lease is and how it is held.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -40,6 +51,9 @@ pub struct Config {
     pub lease_duration: Duration,
     pub renew_deadline: Duration,
     pub retry_period: Duration,
+    /// Opened while this replica may write; give the work a client built
+    /// with [`WriteGate::layer`].
+    pub gate: WriteGate,
 }
 
 impl Config {
@@ -52,6 +66,7 @@ impl Config {
             lease_duration: Duration::from_secs(15),
             renew_deadline: Duration::from_secs(10),
             retry_period: Duration::from_secs(2),
+            gate: WriteGate::default(),
         }
     }
 
@@ -67,6 +82,37 @@ impl Config {
             )
         }
     }
+}
+
+impl Config {
+    /// Refuses durations that would let two replicas write at once: the
+    /// lease must outlast the renew deadline by two retry periods (time for
+    /// the last write to land and for clocks to tick), and the deadline must
+    /// leave room for a retry.
+    pub fn check(&self) -> Result<(), String> {
+        check_durations(self.lease_duration, self.renew_deadline, self.retry_period)
+    }
+}
+
+/// See [`Config::check`]; also used for `promop run`'s flags.
+pub fn check_durations(
+    lease_duration: Duration,
+    renew_deadline: Duration,
+    retry_period: Duration,
+) -> Result<(), String> {
+    if renew_deadline <= retry_period {
+        return Err(format!(
+            "the renew deadline ({renew_deadline:?}) must be greater than the retry period ({retry_period:?})"
+        ));
+    }
+    let margin = lease_duration.saturating_sub(renew_deadline);
+    if margin < retry_period * 2 {
+        return Err(format!(
+            "the lease duration ({lease_duration:?}) must exceed the renew deadline ({renew_deadline:?}) by at least two retry periods ({:?}), so that a leader stops writing before another replica may take over",
+            retry_period * 2
+        ));
+    }
+    Ok(())
 }
 
 /// `$POD_NAME` when set (unique in a namespace), else the host name with a
@@ -103,6 +149,9 @@ pub enum Error {
     /// replica holds the Lease); the work was stopped.
     #[error("leader election lost: {0}")]
     Lost(String),
+    /// Durations that would let two replicas write at once.
+    #[error("leader election: {0}")]
+    Config(String),
 }
 
 /// Resolves when the work must stop (shared, `Sync` as kube's
@@ -113,10 +162,10 @@ pub type Stop = Shared<BoxFuture<'static, ()>>;
 ///
 /// `work` receives a future that resolves when it must stop: on `shutdown`
 /// or when leadership is lost. After a shutdown the Lease is renewed until
-/// `work` returns, then released. After a loss, `work` gets one retry
-/// period to return, then is dropped, and [`Error::Lost`] is returned.
-/// A `shutdown` before the Lease was acquired returns `Ok` without running
-/// `work`.
+/// `work` returns, then released. After a loss the write gate is closed at
+/// once, `work` gets one retry period to return, then is dropped, and
+/// [`Error::Lost`] is returned. A `shutdown` before the Lease was acquired
+/// returns `Ok` without running `work`.
 pub async fn run_when_leader<W, F>(
     client: Client,
     config: &Config,
@@ -127,14 +176,16 @@ where
     W: FnOnce(Stop) -> F,
     F: Future<Output = ()>,
 {
+    config.check().map_err(Error::Config)?;
     let shutdown = shutdown.boxed().shared();
-    let mut lease = LeaseLock::new(client, config);
+    let mut lease = LeaseLock::new(client.clone(), config.clone());
 
     tracing::info!(lease = %lease.describe(), identity = %config.identity, "waiting for leadership");
-    loop {
+    let acquired = loop {
+        let attempt = Instant::now();
         match lease.try_acquire_or_renew().await {
-            Ok(true) => break,
-            Ok(false) => {}
+            Ok(Attempt::Held) => break attempt,
+            Ok(Attempt::HeldByOther | Attempt::Conflict) => {}
             Err(error) => {
                 tracing::warn!(%error, lease = %lease.describe(), "cannot acquire the lease")
             }
@@ -143,10 +194,13 @@ where
             () = shutdown.clone() => return Ok(()),
             () = sleep(config.retry_period) => {}
         }
-    }
+    };
+    config.gate.open_until(acquired + config.renew_deadline);
     tracing::info!(lease = %lease.describe(), identity = %config.identity, "leadership acquired");
     telemetry::set_leader(true);
 
+    // Renewals run on their own task: a busy reconcile cannot delay them.
+    let mut renewals = AbortOnDrop(tokio::spawn(keep_renewing(lease, acquired)));
     let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = {
         let shutdown = shutdown.clone();
@@ -160,35 +214,19 @@ where
         .shared()
     };
     let mut work = pin!(work(stop));
-    let mut renewed = Instant::now();
-    let lost = loop {
-        tokio::select! {
-            () = &mut work => break None,
-            () = sleep(config.retry_period) => {}
-        }
-        // One attempt may not outlast the deadline of the last renewal.
-        let left = config.renew_deadline.saturating_sub(renewed.elapsed());
-        match timeout(left, lease.try_acquire_or_renew()).await {
-            Ok(Ok(true)) => renewed = Instant::now(),
-            Ok(Ok(false)) => {
-                break Some(format!("{} is held by another replica", lease.describe()));
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(%error, lease = %lease.describe(), "cannot renew the lease")
-            }
-            Err(_) => tracing::warn!(lease = %lease.describe(), "renewing the lease timed out"),
-        }
-        if renewed.elapsed() >= config.renew_deadline {
-            break Some(format!(
-                "{} not renewed within {:?}",
-                lease.describe(),
-                config.renew_deadline
-            ));
-        }
+    let lost = tokio::select! {
+        () = &mut work => None,
+        renewed = &mut renewals.0 => Some(match renewed {
+            Ok(reason) => reason,
+            Err(error) => format!("the renewal task failed: {error}"),
+        }),
     };
+    config.gate.close();
     telemetry::set_leader(false);
     match lost {
         None => {
+            drop(renewals);
+            let mut lease = LeaseLock::new(client, config.clone());
             match lease.release().await {
                 Ok(()) => tracing::info!(lease = %lease.describe(), "leadership released"),
                 Err(error) => {
@@ -205,17 +243,78 @@ where
         }
     }
 }
+/// The renewal task ends with `run_when_leader`, even when its future is
+/// dropped (a leader that dies must stop renewing).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Renews the Lease every retry period until it is lost; returns why. The
+/// write gate stays open until the start of the last successful renewal
+/// plus the renew deadline, and is closed before this returns.
+async fn keep_renewing(mut lease: LeaseLock, acquired: Instant) -> String {
+    let config = lease.config.clone();
+    let mut renewed = acquired;
+    loop {
+        sleep(config.retry_period).await;
+        let deadline = renewed + config.renew_deadline;
+        let attempt = Instant::now();
+        if attempt >= deadline {
+            break;
+        }
+        match tokio::time::timeout_at(deadline, lease.try_acquire_or_renew()).await {
+            Ok(Ok(Attempt::Held)) => {
+                renewed = attempt;
+                config.gate.open_until(attempt + config.renew_deadline);
+            }
+            Ok(Ok(Attempt::HeldByOther)) => {
+                config.gate.close();
+                return format!("{} is held by another replica", lease.describe());
+            }
+            // Our resourceVersion was stale (e.g. a renewal that timed out
+            // but landed): read it again at the next attempt.
+            Ok(Ok(Attempt::Conflict)) => {
+                tracing::debug!(lease = %lease.describe(), "renewal conflict, retrying")
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, lease = %lease.describe(), "cannot renew the lease")
+            }
+            Err(_) => tracing::warn!(lease = %lease.describe(), "renewing the lease timed out"),
+        }
+    }
+    config.gate.close();
+    format!(
+        "{} not renewed within {:?}",
+        lease.describe(),
+        config.renew_deadline
+    )
+}
+
+/// What an attempt to acquire or renew found.
+#[derive(Debug, PartialEq, Eq)]
+enum Attempt {
+    /// This replica holds the Lease, renewed now.
+    Held,
+    /// Another replica holds it and has not let it expire.
+    HeldByOther,
+    /// Another write raced ours (stale resourceVersion, or created meanwhile).
+    Conflict,
+}
 
 /// The Lease as this replica last saw it.
-struct LeaseLock<'a> {
+struct LeaseLock {
     api: Api<Lease>,
-    config: &'a Config,
+    config: Config,
     /// The last Lease read and when its spec was first seen (local clock).
     observed: Option<(Lease, Instant)>,
 }
 
-impl<'a> LeaseLock<'a> {
-    fn new(client: Client, config: &'a Config) -> Self {
+impl LeaseLock {
+    fn new(client: Client, config: Config) -> Self {
         Self {
             api: Api::namespaced(client, &config.namespace),
             config,
@@ -227,8 +326,8 @@ impl<'a> LeaseLock<'a> {
         format!("Lease {}/{}", self.config.namespace, self.config.name)
     }
 
-    /// One attempt; `Ok(true)` when this replica holds the Lease afterwards.
-    async fn try_acquire_or_renew(&mut self) -> Result<bool, kube::Error> {
+    /// One attempt to hold the Lease.
+    async fn try_acquire_or_renew(&mut self) -> Result<Attempt, kube::Error> {
         let now = MicroTime(Timestamp::now());
         let Some(current) = self.api.get_opt(&self.config.name).await? else {
             let lease = Lease {
@@ -241,7 +340,7 @@ impl<'a> LeaseLock<'a> {
             };
             return match self.api.create(&PostParams::default(), &lease).await {
                 Ok(created) => self.written(created),
-                Err(e) if is_conflict(&e) => Ok(false),
+                Err(e) if is_conflict(&e) => Ok(Attempt::Conflict),
                 Err(e) => Err(e),
             };
         };
@@ -250,7 +349,7 @@ impl<'a> LeaseLock<'a> {
         let holder = spec.holder_identity.as_deref().filter(|h| !h.is_empty());
         let ours = holder == Some(self.config.identity.as_str());
         if holder.is_some() && !ours && !self.observed_expired(&spec) {
-            return Ok(false);
+            return Ok(Attempt::HeldByOther);
         }
         let updated = Lease {
             metadata: current.metadata.clone(),
@@ -263,7 +362,7 @@ impl<'a> LeaseLock<'a> {
         {
             Ok(written) => self.written(written),
             // Someone else wrote first; the next attempt reads their Lease.
-            Err(e) if is_conflict(&e) => Ok(false),
+            Err(e) if is_conflict(&e) => Ok(Attempt::Conflict),
             Err(e) => Err(e),
         }
     }
@@ -293,9 +392,9 @@ impl<'a> LeaseLock<'a> {
         }
     }
 
-    fn written(&mut self, lease: Lease) -> Result<bool, kube::Error> {
+    fn written(&mut self, lease: Lease) -> Result<Attempt, kube::Error> {
         self.observed = Some((lease, Instant::now()));
-        Ok(true)
+        Ok(Attempt::Held)
     }
 
     /// Restarts the expiry clock whenever the spec changed since last seen.
