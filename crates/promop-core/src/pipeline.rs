@@ -60,14 +60,14 @@ pub fn prometheus_config<'a>(
         Workload::Prometheus(p) => Some(p),
         Workload::Agent(_) => None,
     };
-    validate_workload_tls(workload.common(), server).map_err(|rejection| {
-        PipelineError::InvalidWorkload {
+    validate_workload_tls(snapshot, workload.namespace(), workload.common(), server).map_err(
+        |rejection| PipelineError::InvalidWorkload {
             kind: workload.kind(),
             namespace: workload.namespace().to_owned(),
             name: workload.name().to_owned(),
             rejection,
-        }
-    })?;
+        },
+    )?;
     let selection = match workload {
         Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, watched)?,
         Workload::Agent(a) => select::select_for_agent(snapshot, a, watched)?,

@@ -101,6 +101,42 @@ impl Snapshot {
         found
     }
 
+    /// Records as read every Secret and ConfigMap that `object` (a config
+    /// object of `namespace`) references by key selector (`{name, key}`;
+    /// under a `configMap` field a ConfigMap, elsewhere a Secret), whether or
+    /// not its validation got to them.
+    pub fn note_references(&self, namespace: &str, object: &impl serde::Serialize) {
+        use serde_json::Value;
+        fn walk(value: &Value, in_config_map: bool, namespace: &str, reads: &mut ReadKeys) {
+            match value {
+                Value::Object(map) => {
+                    if let (Some(Value::String(name)), Some(Value::String(_))) =
+                        (map.get("name"), map.get("key"))
+                    {
+                        let set = match in_config_map {
+                            true => &mut reads.config_maps,
+                            false => &mut reads.secrets,
+                        };
+                        set.insert(ObjectKey::new(namespace, name.as_str()));
+                    }
+                    for (field, nested) in map {
+                        walk(nested, field == "configMap", namespace, reads);
+                    }
+                }
+                Value::Array(items) => {
+                    for item in items {
+                        walk(item, in_config_map, namespace, reads);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Ok(value) = serde_json::to_value(object) {
+            let spec = value.get("spec").unwrap_or(&value);
+            walk(spec, false, namespace, &mut self.reads.lock());
+        }
+    }
+
     /// A ConfigMap by namespace and name; the lookup is recorded in `reads`.
     pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
         let key = ObjectKey::new(namespace, name);

@@ -428,8 +428,11 @@ impl Options {
     pub fn validate(&self) -> Result<(), String> {
         let le = &self.leader_election;
         if le.enabled {
-            crate::leader::check_durations(le.lease_duration, le.renew_deadline, le.retry_period)
-                .map_err(|e| format!("--leader-elect-*: {e}"))?;
+            crate::leader::check_durations([
+                ("--leader-elect-lease-duration", le.lease_duration),
+                ("--leader-elect-renew-deadline", le.renew_deadline),
+                ("--leader-elect-retry-period", le.retry_period),
+            ])?;
         }
         Ok(())
     }

@@ -38,6 +38,8 @@ fn init_logs() {
 /// One replica: its task, whether its work runs, and its stop signal.
 struct Elector {
     identity: String,
+    /// Open while the elector's work may write.
+    gate: leader::WriteGate,
     task: JoinHandle<Result<(), leader::Error>>,
     leading: watch::Receiver<bool>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -53,6 +55,7 @@ impl Elector {
             retry_period: RETRY_PERIOD,
             ..Config::new(NAMESPACE, LEASE)
         };
+        let gate = config.gate.clone();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let (leading_tx, leading) = watch::channel(false);
         let client = client.clone();
@@ -76,6 +79,7 @@ impl Elector {
         });
         Self {
             identity: identity.to_owned(),
+            gate,
             task,
             leading,
             shutdown: Some(shutdown),
@@ -258,6 +262,51 @@ async fn a_leader_that_finds_another_holder_stops_leading() -> Result<()> {
     );
     ensure!(!*leader.leading.borrow(), "the work still runs");
     ensure!(holder(&lease(&client).await?).as_deref() == Some("intruder"));
+    Ok(())
+}
+
+/// A leader cut off from the API server stops writing (its write gate
+/// closes, at the start of its last renewal plus the renew deadline) before
+/// the other replica may take the Lease over.
+#[tokio::test]
+async fn a_partitioned_leader_stops_writing_before_another_can_lead() -> Result<()> {
+    init_logs();
+    let env = TestEnv::start().await?;
+    let proxy = promop_testenv::proxy::TcpProxy::start(env.apiserver_addr()).await?;
+    let mut config = env.client_config(Some(proxy.addr())).await?;
+    // Requests into the partition fail instead of hanging forever.
+    config.read_timeout = Some(RETRY_PERIOD);
+    let partitioned = Client::try_from(config)?;
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut leader = Elector::start(&partitioned, "replica-a", &active);
+    leader.wait_leading(RETRY_PERIOD + SLACK).await?;
+    ensure!(leader.gate.is_open(), "the leader may not write");
+    let follower = Elector::start(&env.client(), "replica-b", &active);
+    tokio::time::sleep(2 * RETRY_PERIOD).await;
+
+    proxy.cut();
+    let cut = Instant::now();
+    let mut closed = None;
+    while !follower.is_leading() {
+        if closed.is_none() && !leader.gate.is_open() {
+            closed = Some(cut.elapsed());
+        }
+        ensure!(
+            cut.elapsed() < LEASE_DURATION + RENEW_DEADLINE + SLACK,
+            "the follower never took over"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let acquired = cut.elapsed();
+    let closed = closed.context("the follower leads while the old leader may still write")?;
+    ensure!(
+        closed <= RENEW_DEADLINE,
+        "the gate closed {closed:?} after the cut, later than the renew deadline"
+    );
+    eprintln!(
+        "cut-off leader stopped writing {closed:?} after the cut; the follower led {acquired:?} after it"
+    );
+    follower.stop().await?;
     Ok(())
 }
 

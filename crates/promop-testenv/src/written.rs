@@ -276,8 +276,17 @@ fn diff_at(expected: &Value, actual: &Value, at: String, exempt: &[&str], out: &
             let keys: BTreeSet<&String> = e.keys().chain(a.keys()).collect();
             for key in keys {
                 let child = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                // A mapping on one side only that holds exempt fields is
+                // compared with an empty one: it may exist only for them.
+                let empty = Value::Object(Map::new());
                 match (e.get(key), a.get(key)) {
                     (Some(x), Some(y)) => diff_at(x, y, child, exempt, out),
+                    (Some(x @ Value::Object(_)), None) if exempt_below(&child, exempt) => {
+                        diff_at(x, &empty, child, exempt, out)
+                    }
+                    (None, Some(y @ Value::Object(_))) if exempt_below(&child, exempt) => {
+                        diff_at(&empty, y, child, exempt, out)
+                    }
                     (Some(_), None) | (None, Some(_)) if !exempt_path(&child, exempt) => {
                         out.push(child)
                     }
@@ -293,6 +302,11 @@ fn diff_at(expected: &Value, actual: &Value, at: String, exempt: &[&str], out: &
         (x, y) if x == y => {}
         _ => out.push(if at.is_empty() { "/".into() } else { at }),
     }
+}
+
+/// Whether an exempt pointer lies strictly under `at`.
+fn exempt_below(at: &str, exempt: &[&str]) -> bool {
+    exempt.iter().any(|e| e.starts_with(&format!("{at}/")))
 }
 
 fn exempt_path(at: &str, exempt: &[&str]) -> bool {
@@ -361,6 +375,17 @@ mod tests {
             ]
         );
         assert!(differences(&expected, &expected, &[]).is_empty());
+        // A mapping present on one side only for an exempt field.
+        let without = json!({"kind": "Secret"});
+        let with = json!({"kind": "Secret", "data": {"extra": "x"}});
+        assert!(differences(&without, &with, &["/data/extra"]).is_empty());
+        assert!(differences(&with, &without, &["/data/extra"]).is_empty());
+        let more = json!({"kind": "Secret", "data": {"extra": "x", "other": "y"}});
+        assert_eq!(
+            differences(&without, &more, &["/data/extra"]),
+            vec!["/data/other"]
+        );
+        assert_eq!(differences(&without, &with, &[]), vec!["/data"]);
         assert_eq!(differences(&json!([1]), &json!([1, 2]), &[]), vec!["/"]);
     }
 

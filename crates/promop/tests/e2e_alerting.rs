@@ -18,6 +18,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::ListParams;
 use kube::{Api, Client};
+use promop_api::v1::PrometheusRule;
 use promop_testenv::{
     AlertmanagerVersion, MetricsServer, PrometheusVersion, RunningPod, TestEnv, WebhookSink,
     apply_manifests, run_alertmanager_pod, run_statefulset_pod,
@@ -593,6 +594,79 @@ spec:
         "rule groups loaded: {names:?}"
     );
 
+    prom.check_running()?;
+    drop(prom);
+    promop.shutdown().await
+}
+
+/// Issue 11's first defect, end to end: a deleted PrometheusRule leaves the
+/// rule ConfigMap and the real Prometheus stops evaluating it (the reloaded
+/// Prometheus holds only the remaining group).
+#[tokio::test]
+async fn a_deleted_rule_leaves_the_rule_files_and_prometheus() -> Result<()> {
+    let promop = Promop::start().await?;
+    let client = promop.client();
+    let target = MetricsServer::start(exposition(7.0)).await?;
+    let version = PrometheusVersion::V3.installed_version()?;
+    let summed = "shop:queue_depth:sum";
+    let extra = format!(
+        r#"apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: extra, namespace: {SHOP}, labels: {{role: alert-rules}}}}
+spec:
+  groups:
+  - name: shop-extra
+    rules: [{{record: "{summed}", expr: "sum({METRIC})"}}]
+"#
+    );
+    let objects = [
+        shop_target(target.port()),
+        prometheus(&version),
+        shop_rules(""),
+        extra,
+    ];
+    apply_manifests(&client, &objects.join("---\n")).await?;
+    let mut prom = run_statefulset_pod(
+        &client,
+        &promop.env,
+        MONITORING,
+        &format!("prometheus-{NAME}"),
+        0,
+    )
+    .await?;
+    prom.wait_for_query(summed, TIMEOUT, |v| v.iter().any(|(_, x)| *x == 7.0))
+        .await?;
+
+    Api::<PrometheusRule>::namespaced(client.clone(), SHOP)
+        .delete("extra", &Default::default())
+        .await?;
+    let deleted = Instant::now();
+    loop {
+        let files = rule_files(&client).await?;
+        if !files.contains("shop-extra") {
+            ensure!(files.contains("shop-queue"), "the other rules went too:\n{files}");
+            break;
+        }
+        ensure!(
+            deleted.elapsed() < TIMEOUT,
+            "the deleted rule's file is still there:\n{files}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("rule file removed {:?} after the delete", deleted.elapsed());
+
+    // What the kubelet and the config-reloader do next: Prometheus reloads
+    // the files and no longer holds the deleted group.
+    prom.reload().await?;
+    let groups: Vec<Value> = prom.rules().await?["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let names: BTreeSet<&str> = groups.iter().filter_map(|g| g["name"].as_str()).collect();
+    ensure!(
+        names == BTreeSet::from(["shop-queue"]),
+        "rule groups loaded after the delete: {names:?}"
+    );
     prom.check_running()?;
     drop(prom);
     promop.shutdown().await

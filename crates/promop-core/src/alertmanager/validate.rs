@@ -349,12 +349,25 @@ fn http_secrets(hc: Option<&HttpConfig>, s: &Secrets<'_>) -> Result<(), String> 
     Ok(())
 }
 
+/// The CA, certificate and key must exist, and (unlike the reference, which
+/// names their files in the configuration but writes no empty asset, so
+/// that Alertmanager refuses the whole configuration) not be empty.
 fn tls_secrets(tls: &promop_api::common::SafeTlsConfig, s: &Secrets<'_>) -> Result<(), String> {
-    for sel in [&tls.ca, &tls.cert].into_iter().flatten() {
-        s.get_either(sel)?;
+    let empty = |what: &str| {
+        Err(format!(
+            "'tlsConfig': {what}: the value is empty: no file would be written for it"
+        ))
+    };
+    for (field, sel) in [("ca", &tls.ca), ("cert", &tls.cert)] {
+        let Some(sel) = sel else { continue };
+        if s.get_either(sel)?.is_empty() {
+            return empty(field);
+        }
     }
-    if let Some(sel) = &tls.key_secret {
-        s.get(sel)?;
+    if let Some(sel) = &tls.key_secret
+        && s.get(sel)?.is_empty()
+    {
+        return empty("keySecret");
     }
     Ok(())
 }

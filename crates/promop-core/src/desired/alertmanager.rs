@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 use promop_api::v1::Alertmanager;
 use serde_json::Value;
 
-use super::{ObjectsError, OperatorOptions, Secrets, gzip, with_input_hash};
+use super::{ObjectsError, OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::alertmanager::base_config;
 use crate::alertmanager::secrets::TLS_ASSETS_DIR;
 use crate::alertmanager::service::governing_service;
@@ -84,10 +84,17 @@ pub fn alertmanager_objects(
     data.insert(CONFIG_KEY.to_owned(), ByteString(gzip(config.as_bytes())));
     let config_secret = secrets.secret(&format!("{prefixed}-generated"), data);
 
-    let files = match serde_saphyr::from_str::<Value>(config) {
-        Ok(doc) => tls_assets::referenced(&doc, TLS_ASSETS_DIR, snapshot),
-        Err(_) => BTreeMap::new(),
+    let (files, unwritten) = match serde_saphyr::from_str::<Value>(config) {
+        Ok(doc) => {
+            let files = tls_assets::referenced(&doc, TLS_ASSETS_DIR, snapshot);
+            let unwritten = tls_assets::unwritten(&doc, TLS_ASSETS_DIR, &files);
+            (files, unwritten)
+        }
+        Err(_) => (BTreeMap::new(), Vec::new()),
     };
+    if let Some(path) = unwritten.first() {
+        return Err(error("configuration", unwritten_asset(path)));
+    }
     let tls_assets = secrets.tls_assets(&prefixed, files);
 
     let web_secret_name = format!("{prefixed}-web-config");

@@ -127,6 +127,17 @@ impl Secrets<'_> {
     }
 }
 
+/// Why a configuration naming a TLS asset that no Secret or ConfigMap
+/// provides (missing, or empty) is not written: the program would refuse
+/// it. Validation refuses the objects that need such an asset first; this
+/// is the guard behind it.
+fn unwritten_asset(path: &str) -> String {
+    format!(
+        "names {path}, a TLS asset whose Secret or ConfigMap key is missing or empty: \
+         the file would not be written"
+    )
+}
+
 /// Records a hash of everything the StatefulSet is built from (its own
 /// content) in the input-hash annotation: it changes exactly when the
 /// StatefulSet does. The reference hashes Go structures with another

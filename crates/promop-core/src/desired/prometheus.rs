@@ -7,7 +7,7 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Secret, Service};
 
-use super::{ObjectsError, OperatorOptions, Secrets, gzip, with_input_hash};
+use super::{ObjectsError, OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::k8s::metadata::Owner;
 use crate::k8s::service::GoverningService;
 use crate::k8s::tls_assets;
@@ -83,10 +83,12 @@ pub fn prometheus_objects(
         options,
     };
     let config_secret = secrets.single(&prefixed, CONFIG_KEY, gzip(config.as_bytes()));
-    let tls_assets = secrets.tls_assets(
-        &prefixed,
-        prometheus_tls_assets::collect(config, config_tree, workload, snapshot),
-    );
+    let (files, unwritten) =
+        prometheus_tls_assets::collect(config, config_tree, workload, snapshot);
+    if let Some(path) = unwritten.first() {
+        return Err(error("configuration", unwritten_asset(path)));
+    }
+    let tls_assets = secrets.tls_assets(&prefixed, files);
     let web_secret_name = format!("{prefixed}-web-config");
     let web = WebConfig {
         mount_dir: WEB_CONFIG_DIR,
@@ -249,6 +251,32 @@ mod tests {
                 .clone()
         };
         assert_ne!(hash(0), hash(1));
+    }
+
+    #[test]
+    fn a_configuration_naming_an_unwritten_asset_is_refused() {
+        let s = snapshot(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n\
+             stringData: {ca: CA, empty: ''}\n---\n\
+             apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
+             metadata: {name: main, namespace: ns}\nspec: {version: v3.5.0}\n",
+        );
+        let workload = Workload::Prometheus(&s.prometheuses[0]);
+        let build =
+            |config: &str| prometheus_objects(&s, workload, config, None, &[], &Default::default());
+        let written = build("a:\n  ca_file: /etc/prometheus/certs/0_ns_s_ca\n").unwrap();
+        assert_eq!(
+            written.tls_assets[0].data.as_ref().unwrap()["0_ns_s_ca"].0,
+            b"CA"
+        );
+        for missing in ["0_ns_s_empty", "0_ns_other_ca", "1_ns_s_ca"] {
+            let path = format!("/etc/prometheus/certs/{missing}");
+            let err = build(&format!("a:\n  ca_file: {path}\n")).unwrap_err();
+            assert_eq!(err.field, "configuration");
+            assert!(err.message.contains(&path), "{err}");
+        }
+        // A file of the user's own is not an asset.
+        assert!(build("a:\n  ca_file: /etc/prometheus/certs/mine.pem\n").is_ok());
     }
 
     #[test]

@@ -165,6 +165,42 @@ fn walk<T: ConfigTree>(
     }
 }
 
+/// The TLS assets under `dir` that a `*_file` field of `config` names and
+/// that are not among `files` (the assets written): a configuration naming
+/// them would point at files that are never there. Paths under `dir` that
+/// do not name an asset (`<0|1>_<ns>_<name>_<key>`) are left to whoever
+/// wrote them.
+pub fn unwritten<T: ConfigTree>(
+    config: &T,
+    dir: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Vec<String> {
+    fn walk<T: ConfigTree>(
+        node: &T,
+        dir: &str,
+        files: &BTreeMap<String, Vec<u8>>,
+        out: &mut Vec<String>,
+    ) {
+        for (key, child) in node.entries() {
+            let path = child.text().filter(|_| key.ends_with("_file"));
+            match path.and_then(|p| Some((p, TlsAssetKey::from_path(dir, p)?))) {
+                Some((path, asset)) if !files.contains_key(&asset.file_name()) => {
+                    out.push(path.to_owned());
+                }
+                _ => walk(child, dir, files, out),
+            }
+        }
+        for child in node.items() {
+            walk(child, dir, files, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(config, dir, files, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The files split into Secrets in key order, a new Secret starting when
 /// the next file would pass [`MAX_SECRET_DATA_BYTES`]. Always at least one
 /// (possibly empty) Secret, so that the volume exists.
@@ -234,6 +270,19 @@ mod tests {
         let keys: Vec<_> = files.keys().map(String::as_str).collect();
         assert_eq!(keys, ["0_ns_s_ca", "0_ns_s_crt", "0_ns_s_key"]);
         assert_eq!(files["0_ns_s_key"], b"KEY");
+    }
+
+    #[test]
+    fn unwritten_assets_are_the_named_ones_without_a_file() {
+        let config = "a:\n  tls_config:\n    ca_file: /certs/0_ns_s_ca\n    cert_file: /certs/0_ns_s_crt\n\
+                      b:\n- key_file: /certs/1_ns_m_key\n- ca_file: /certs/own.pem\n\
+                      c:\n  ca_file: /elsewhere/0_ns_s_x\n";
+        let doc: Value = serde_saphyr::from_str(config).unwrap();
+        let files = BTreeMap::from([("0_ns_s_ca".to_owned(), b"CA".to_vec())]);
+        assert_eq!(
+            unwritten(&doc, "/certs", &files),
+            ["/certs/0_ns_s_crt", "/certs/1_ns_m_key"]
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl fmt::Display for Finding {
 pub fn lint(loaded: &Loaded) -> Vec<Finding> {
     let mut findings: Vec<Finding> = loaded.notes.iter().filter_map(note_finding).collect();
     let input = &loaded.snapshot;
-    let problems = settle(input, "", prometheus_side)
+    let problems = settle(input, PROMETHEUS_STAND_IN, prometheus_side)
         .into_iter()
         .chain(settle(input, AM_STAND_IN, alertmanager_side))
         .chain(monitors::warnings(input))
@@ -187,11 +187,31 @@ fn merge_workloads(problems: impl Iterator<Item = Problem>) -> Vec<Problem> {
 /// there parse URLs out of Secrets (and `updateMessage` wants this one).
 const AM_STAND_IN: &str = "https://slack.com/api/chat.postMessage";
 
+/// The value of the stand-ins of Prometheus-side references: the checks
+/// there parse certificates and keys out of Secrets and refuse empty ones,
+/// so a throwaway self-signed certificate followed by its key passes as a
+/// CA, a client certificate and a key alike (and as any other value).
+const PROMETHEUS_STAND_IN: &str = "-----BEGIN CERTIFICATE-----
+MIIBgjCCASmgAwIBAgIUcTYvR5mF4lV8kcyKRy19B/NhkyIwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLcHJvbW9wLXRlc3QwIBcNMjYxMTI1MTgwOTA1WhgPMjEyNjEx
+MDExODA5MDVaMBYxFDASBgNVBAMMC3Byb21vcC10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAErBRnLzFvJwa1c/c4rEmFqfO8zv7wiAhtYAy6vG5lLUSc2+9R
+vwmEiujuH2NgYM2m+41ehWMW4zu7jZZ3KGhJuKNTMFEwHQYDVR0OBBYEFLlfkkJa
+IcCwHBdFI+GxVPMWVSCoMB8GA1UdIwQYMBaAFLlfkkJaIcCwHBdFI+GxVPMWVSCo
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgA+CQohjSM0y6biKx
+Hu9tPuPv2xlfeSh7IFLjdzmCabACIGL7iDxOZYmVFC/4cBzm/OOr8UUROkglHEJZ
+Ha/JA9DV
+-----END CERTIFICATE-----
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgd5VJx41GGgo5raQm
+9LCrUPdZd0X2sWTkfBLkz6EATl+hRANCAASsFGcvMW8nBrVz9zisSYWp87zO/vCI
+CG1gDLq8bmUtRJzb71G/CYSK6O4fY2Bgzab7jV6FYxbjO7uNlncoaEm4
+-----END PRIVATE KEY-----
+";
+
 /// Runs `check` until the only references it misses are answered by
 /// stand-ins: a reference the input lacks becomes one warning per object
 /// and Secret, and the object is checked again for its other problems.
-/// (Prometheus-side checks parse certificates out of Secrets, which an
-/// empty stand-in skips.)
 fn settle(input: &Snapshot, stand_in: &str, check: fn(&Snapshot) -> Vec<Problem>) -> Vec<Problem> {
     let mut snapshot = input.clone();
     let mut warnings: BTreeMap<(ObjectId, String), Problem> = BTreeMap::new();

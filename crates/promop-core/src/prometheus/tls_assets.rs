@@ -9,31 +9,54 @@ use promop_api::common::SecretOrConfigMap;
 
 use super::Workload;
 use super::assets::TLS_ASSETS_DIR;
-use crate::k8s::tls_assets::{AssetSource, ConfigTree, TlsAssetKey, referenced};
+use crate::k8s::tls_assets::{AssetSource, ConfigTree, TlsAssetKey, referenced, unwritten};
 use crate::snapshot::Snapshot;
 use crate::yaml::Node;
 
 /// The files of the assets Secrets (file name → content): those the
 /// `tls_config` sections of the generated configuration `config` (YAML)
-/// point to, but the tracing one's, and those of every scrape class of the
-/// workload, used or not (what the reference loads into its store).
+/// point to, and those of every scrape class of the workload, used or not
+/// (what the reference loads into its store).
 ///
 /// Like the reference, a CA is kept when it has content, a certificate and
-/// its key only together and both with content.
+/// its key only together and both with content. Unlike the reference, the
+/// files of the tracing section are written too: the reference names them
+/// in the configuration but never writes them, and Prometheus then refuses
+/// the whole configuration (`conformance/known-differences.md`).
+///
+/// Also returns the asset paths the configuration names that none of these
+/// files provides ([`unwritten`]; empty once the objects are validated).
 pub fn collect(
     config: &str,
     config_tree: Option<&Node>,
     workload: Workload<'_>,
     snapshot: &Snapshot,
-) -> BTreeMap<String, Vec<u8>> {
+) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     // Parsing the text back costs more than generating it on large
     // configurations: callers that still hold the tree pass it.
-    let mut files = match config_tree {
-        Some(tree) => sections(tree, snapshot),
-        None => serde_saphyr::from_str::<Value>(config)
-            .map(|tree| sections(&tree, snapshot))
-            .unwrap_or_default(),
-    };
+    match config_tree {
+        Some(tree) => assets(tree, workload, snapshot),
+        None => {
+            let tree = serde_saphyr::from_str::<Value>(config).unwrap_or_default();
+            assets(&tree, workload, snapshot)
+        }
+    }
+}
+
+fn assets<T: ConfigTree>(
+    tree: &T,
+    workload: Workload<'_>,
+    snapshot: &Snapshot,
+) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
+    let mut files = referenced(tree, TLS_ASSETS_DIR, snapshot);
+    files.extend(scrape_class_files(workload, snapshot));
+    let missing = unwritten(tree, TLS_ASSETS_DIR, &files);
+    (files, missing)
+}
+
+/// The files of every scrape class of the workload, used or not.
+fn scrape_class_files(workload: Workload<'_>, snapshot: &Snapshot) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
     let namespace = workload.namespace();
     for class in workload.common().scrape_classes.iter().flatten() {
         let Some(tls) = class.tls_config.as_ref().map(|t| &t.safe) else {
@@ -64,22 +87,13 @@ pub fn collect(
     files
 }
 
-/// The files the sections of a configuration point to; the reference's
-/// Prometheus reads its tracing CA from a file that it never writes.
-fn sections<T: ConfigTree>(doc: &T, snapshot: &Snapshot) -> BTreeMap<String, Vec<u8>> {
-    doc.entries()
-        .filter(|(key, _)| *key != "tracing")
-        .flat_map(|(_, section)| referenced(section, TLS_ASSETS_DIR, snapshot))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::manifests::{Loaded, Strictness};
 
     #[test]
-    fn the_tracing_ca_is_no_asset() {
+    fn the_tracing_ca_is_an_asset_too() {
         let mut loaded = Loaded::default();
         let manifests = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\n\
                          stringData: {ca: CA, tracing: T}\n";
@@ -90,8 +104,12 @@ mod tests {
                       tracing:\n  tls_config:\n    ca_file: /etc/prometheus/certs/0_ns_s_tracing\n";
         let prometheus = promop_api::v1::Prometheus::new("p", Default::default());
         let workload = Workload::Prometheus(&prometheus);
-        let files = collect(config, None, workload, &loaded.snapshot);
-        assert_eq!(files.keys().collect::<Vec<_>>(), ["0_ns_s_ca"]);
+        let (files, missing) = collect(config, None, workload, &loaded.snapshot);
+        assert_eq!(
+            files.keys().collect::<Vec<_>>(),
+            ["0_ns_s_ca", "0_ns_s_tracing"]
+        );
+        assert!(missing.is_empty());
         // The tree the generator holds gives the same files as the text.
         let section = |file: &str| {
             let mut tls = crate::yaml::Mapping::new();
@@ -105,6 +123,9 @@ mod tests {
             .insert("tracing", section("/etc/prometheus/certs/0_ns_s_tracing"));
         let tree = Node::Map(doc);
         assert_eq!(crate::yaml::to_string(&tree), config);
-        assert_eq!(collect("", Some(&tree), workload, &loaded.snapshot), files);
+        assert_eq!(
+            collect("", Some(&tree), workload, &loaded.snapshot),
+            (files, missing)
+        );
     }
 }

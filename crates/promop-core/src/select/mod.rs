@@ -243,7 +243,7 @@ impl<'a> Workload<'a> {
     }
 
     /// Selection of one kind: namespaces, then labels, then validation.
-    pub(crate) fn select<T: HasMeta>(
+    pub(crate) fn select<T: HasMeta + serde::Serialize>(
         &self,
         snapshot: &Snapshot,
         watched: &WatchedNamespaces,
@@ -276,7 +276,13 @@ impl<'a> Workload<'a> {
                     selector: selector.to_string(),
                 })
             } else {
-                check(object).map(|()| object).map_err(Reason::Rejected)
+                check(object).map(|()| object).map_err(|rejection| {
+                    // Rejected maybe for a Secret a cold cache lacks: name
+                    // every one it references, so that they are fetched
+                    // together rather than one per generation.
+                    snapshot.note_references(namespace, object);
+                    Reason::Rejected(rejection)
+                })
             };
             outcomes.insert(key, outcome);
         }

@@ -90,26 +90,32 @@ impl Config {
     /// the last write to land and for clocks to tick), and the deadline must
     /// leave room for a retry.
     pub fn check(&self) -> Result<(), String> {
-        check_durations(self.lease_duration, self.renew_deadline, self.retry_period)
+        check_durations([
+            ("the lease duration", self.lease_duration),
+            ("the renew deadline", self.renew_deadline),
+            ("the retry period", self.retry_period),
+        ])
     }
 }
 
-/// See [`Config::check`]; also used for `promop run`'s flags.
+/// See [`Config::check`]; each duration with the name to report it by
+/// (`promop run` names its flags).
 pub fn check_durations(
-    lease_duration: Duration,
-    renew_deadline: Duration,
-    retry_period: Duration,
+    [
+        (lease_name, lease),
+        (deadline_name, deadline),
+        (retry_name, retry),
+    ]: [(&str, Duration); 3],
 ) -> Result<(), String> {
-    if renew_deadline <= retry_period {
+    if deadline <= retry {
         return Err(format!(
-            "the renew deadline ({renew_deadline:?}) must be greater than the retry period ({retry_period:?})"
+            "{deadline_name} ({deadline:?}) must be greater than {retry_name} ({retry:?})"
         ));
     }
-    let margin = lease_duration.saturating_sub(renew_deadline);
-    if margin < retry_period * 2 {
+    if lease.saturating_sub(deadline) < retry * 2 {
         return Err(format!(
-            "the lease duration ({lease_duration:?}) must exceed the renew deadline ({renew_deadline:?}) by at least two retry periods ({:?}), so that a leader stops writing before another replica may take over",
-            retry_period * 2
+            "{lease_name} ({lease:?}) must exceed {deadline_name} ({deadline:?}) by at least twice {retry_name} ({:?}), so that a leader stops writing before another replica may take over",
+            retry * 2
         ));
     }
     Ok(())

@@ -37,7 +37,7 @@ impl Validator<'_> {
         self.tls_assets(namespace, &tls.safe, path)
     }
 
-    fn tls_assets(&self, namespace: &str, tls: &SafeTlsConfig, path: &str) -> Checked {
+    pub(super) fn tls_assets(&self, namespace: &str, tls: &SafeTlsConfig, path: &str) -> Checked {
         let ca_path = join(path, "ca");
         let ca = self
             .secret_or_config_map(namespace, tls.ca.as_ref(), &ca_path)
@@ -62,6 +62,7 @@ impl Validator<'_> {
                 Rejection::new(&ca_path, format!("ca {}: {message}", describe(&tls.ca)))
             })?;
         }
+        empty_assets(tls, &ca, &cert, &key, path)?;
         if !cert.is_empty() && !key.is_empty() {
             check_key_pair(&cert, &key).map_err(|message| {
                 Rejection::new(
@@ -71,6 +72,34 @@ impl Validator<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+/// An empty CA, certificate or key is not written as a TLS asset (nor by
+/// the reference, which still names its file in the configuration:
+/// Prometheus then fails to load that part of the configuration, or the
+/// whole of it). promop refuses the object instead (a deliberate
+/// difference, `conformance/known-differences.md`).
+fn empty_assets(tls: &SafeTlsConfig, ca: &str, cert: &str, key: &str, path: &str) -> Checked {
+    const WHY: &str = "the value is empty: no file would be written for it";
+    if is_set(&tls.ca) && ca.is_empty() {
+        return Err(Rejection::new(
+            join(path, "ca"),
+            format!("ca {}: {WHY}", describe(&tls.ca)),
+        ));
+    }
+    if is_set(&tls.cert) && cert.is_empty() {
+        return Err(Rejection::new(
+            join(path, "cert"),
+            format!("cert {}: {WHY}", describe(&tls.cert)),
+        ));
+    }
+    match &tls.key_secret {
+        Some(selector) if key.is_empty() => Err(Rejection::new(
+            join(path, "keySecret"),
+            format!("key {}/{}: {WHY}", selector.name, selector.key),
+        )),
+        _ => Ok(()),
     }
 }
 

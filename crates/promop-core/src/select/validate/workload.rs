@@ -1,16 +1,27 @@
 //! Checks of the workload's own TLS settings (remote write/read, alerting,
-//! tracing, API server access): the reference refuses to reconcile a
-//! Prometheus whose TLS config names a file and a Secret for the same item,
-//! or a client certificate without its key.
+//! tracing, API server access, scrape classes): the reference refuses to
+//! reconcile a Prometheus whose TLS config names a file and a Secret for the
+//! same item, a client certificate without its key, or a CA, certificate or
+//! key that is missing or does not parse (it loads them as TLS assets).
+//!
+//! Two deliberate differences (`conformance/known-differences.md`), both
+//! where the reference would write a configuration naming a file it never
+//! writes: the tracing TLS config is checked like the others (the reference
+//! neither loads nor writes its files; promop writes them), and an empty CA,
+//! certificate or key is refused.
 use promop_api::common::TlsConfig;
 use promop_api::v1::Prometheus;
 use promop_api::v1::prometheus::CommonPrometheusFields;
 
+use super::Validator;
 use super::tls::validate_tls_with_files;
 use crate::select::reasons::Rejection;
+use crate::snapshot::Snapshot;
 
-/// The first invalid TLS config of the workload, if any.
+/// The first invalid TLS config of the workload (in `namespace`), if any.
 pub fn validate_workload_tls(
+    snapshot: &Snapshot,
+    namespace: &str,
     common: &CommonPrometheusFields,
     server: Option<&Prometheus>,
 ) -> Result<(), Rejection> {
@@ -50,7 +61,84 @@ pub fn validate_workload_tls(
             configs.extend(am.tls_config.as_ref().map(|t| (path, t)));
         }
     }
-    configs
-        .into_iter()
-        .try_for_each(|(path, tls)| validate_tls_with_files(tls, &path))
+    for (i, class) in common.scrape_classes.iter().flatten().enumerate() {
+        let path = format!("spec.scrapeClasses[{i}].tlsConfig");
+        configs.extend(class.tls_config.as_ref().map(|t| (path, t)));
+    }
+    // The assets do not depend on the version.
+    let validator = Validator {
+        snapshot,
+        workload: common,
+        version: semver::Version::new(0, 0, 0),
+    };
+    configs.into_iter().try_for_each(|(path, tls)| {
+        validate_tls_with_files(tls, &path)?;
+        validator.tls_assets(namespace, &tls.safe, &path)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{Loaded, Strictness};
+
+    /// A self-signed certificate (the one of the select fixtures).
+    const CA: &str = "-----BEGIN CERTIFICATE-----\n\
+        MIIBgjCCASmgAwIBAgIUcTYvR5mF4lV8kcyKRy19B/NhkyIwCgYIKoZIzj0EAwIw\n\
+        FjEUMBIGA1UEAwwLcHJvbW9wLXRlc3QwIBcNMjYxMTI1MTgwOTA1WhgPMjEyNjEx\n\
+        MDExODA5MDVaMBYxFDASBgNVBAMMC3Byb21vcC10ZXN0MFkwEwYHKoZIzj0CAQYI\n\
+        KoZIzj0DAQcDQgAErBRnLzFvJwa1c/c4rEmFqfO8zv7wiAhtYAy6vG5lLUSc2+9R\n\
+        vwmEiujuH2NgYM2m+41ehWMW4zu7jZZ3KGhJuKNTMFEwHQYDVR0OBBYEFLlfkkJa\n\
+        IcCwHBdFI+GxVPMWVSCoMB8GA1UdIwQYMBaAFLlfkkJaIcCwHBdFI+GxVPMWVSCo\n\
+        MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgA+CQohjSM0y6biKx\n\
+        Hu9tPuPv2xlfeSh7IFLjdzmCabACIGL7iDxOZYmVFC/4cBzm/OOr8UUROkglHEJZ\n\
+        Ha/JA9DV\n\
+        -----END CERTIFICATE-----\n";
+
+    fn check(spec: &str, secret: &str) -> Result<(), Rejection> {
+        let manifests = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ns}}\n\
+             stringData: {secret}\n---\n\
+             apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
+             metadata: {{name: p, namespace: ns}}\nspec: {spec}\n"
+        );
+        let mut loaded = Loaded::default();
+        loaded
+            .add_yaml("t", &manifests, "ns", Strictness::ObjectsOnly)
+            .unwrap();
+        let s = &loaded.snapshot;
+        let p = &s.prometheuses[0];
+        validate_workload_tls(s, "ns", &p.spec.common, Some(p))
+    }
+
+    #[test]
+    fn a_missing_or_empty_asset_of_the_workload_is_refused() {
+        let tracing = "{tracingConfig: {endpoint: 'otel:4317', tlsConfig: {ca: {secret: {name: s, key: ca}}}}}";
+        let err = check(tracing, "{other: x}").unwrap_err();
+        assert_eq!(err.path, "spec.tracingConfig.tlsConfig.ca.secret");
+        assert!(err.message.contains("not found"), "{err}");
+        let err = check(tracing, "{ca: ''}").unwrap_err();
+        assert_eq!(err.path, "spec.tracingConfig.tlsConfig.ca");
+        assert!(err.message.contains("empty"), "{err}");
+        let remote_write = "{remoteWrite: [{url: 'https://rw', tlsConfig: {ca: {configMap: {name: m, key: ca}}}}]}";
+        let err = check(remote_write, "{}").unwrap_err();
+        assert_eq!(err.path, "spec.remoteWrite[0].tlsConfig.ca.configMap");
+        let class = "{scrapeClasses: [{name: c, tlsConfig: {cert: {secret: {name: s, key: crt}}, \
+                     keySecret: {name: s, key: key}}}]}";
+        let err = check(class, "{crt: x, key: ''}").unwrap_err();
+        assert_eq!(err.path, "spec.scrapeClasses[0].tlsConfig.keySecret");
+    }
+
+    #[test]
+    fn a_workload_whose_assets_are_there_passes() {
+        let tracing = "{tracingConfig: {endpoint: 'otel:4317', tlsConfig: {ca: {secret: {name: s, key: ca}}}}}";
+        let secret = format!("{{ca: {CA:?}}}");
+        assert_eq!(check(tracing, &secret), Ok(()));
+        let err = check(tracing, "{ca: not a certificate}").unwrap_err();
+        assert!(err.message.contains("PEM"), "{err}");
+        assert_eq!(check("{}", "{}"), Ok(()));
+        // Files the user names are the user's.
+        let files = "{remoteWrite: [{url: 'https://rw', tlsConfig: {caFile: /etc/ca.crt}}]}";
+        assert_eq!(check(files, "{}"), Ok(()));
+    }
 }

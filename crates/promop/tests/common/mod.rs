@@ -1,0 +1,171 @@
+//! Shared by the test binaries that run `promop run` as a process.
+#![allow(dead_code)] // each test binary uses a part
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use kube::{Api, Client};
+use promop_testenv::{TestEnv, free_port};
+
+pub const LEASE_NAMESPACE: &str = "default";
+
+/// A `promop run` child, killed when dropped; its output goes to a file.
+pub struct Operator {
+    pub name: String,
+    child: Child,
+    log: PathBuf,
+    pub port: u16,
+}
+
+impl Operator {
+    pub fn start(env: &TestEnv, dir: &Path, name: &str, extra: &[&str]) -> Result<Self> {
+        Self::start_with(env.kubeconfig_path(), dir, name, extra)
+    }
+
+    /// Like [`Operator::start`] with another kubeconfig (e.g. through a proxy).
+    pub fn start_with(kubeconfig: &Path, dir: &Path, name: &str, extra: &[&str]) -> Result<Self> {
+        let port = free_port()?;
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log)?;
+        let child = Command::new(env!("CARGO_BIN_EXE_promop"))
+            .arg("run")
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log-level=debug")
+            .args(extra)
+            .env("POD_NAME", name)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .context("spawning promop run")?;
+        Ok(Self {
+            name: name.to_owned(),
+            child,
+            log,
+            port,
+        })
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn get(&self, path: &str) -> Result<(u16, String)> {
+        http_get(self.port, path)
+    }
+
+    /// Polls `path` until it answers `status`; fails early if the process exits.
+    pub async fn wait_status(
+        &mut self,
+        path: &str,
+        status: u16,
+        within: Duration,
+    ) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait()? {
+                bail!("{} exited ({exit}):\n{}", self.name, self.logs());
+            }
+            let last = match self.get(path) {
+                Ok((code, body)) if code == status => return Ok(body),
+                Ok((code, body)) => format!("{code}: {body}"),
+                Err(e) => format!("{e:#}"),
+            };
+            if start.elapsed() > within {
+                bail!(
+                    "{} {path}: no {status} within {within:?} (last: {last}); log:\n{}",
+                    self.name,
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub fn signal(&self, signal: libc::c_int) {
+        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: plain syscall on our own child.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
+    pub async fn wait_exit(&mut self, within: Duration) -> Result<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if start.elapsed() > within {
+                bail!(
+                    "{} still running after {within:?}; log:\n{}",
+                    self.name,
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Operator {
+    /// SIGKILL: no shutdown, no Lease release.
+    pub fn kill(&mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET on 127.0.0.1; returns the status and the body.
+pub fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no HTTP status in {response:?}"))?;
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    Ok((status, body.to_owned()))
+}
+
+pub async fn lease_spec(client: &Client, name: &str) -> Result<LeaseSpec> {
+    let lease = Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE)
+        .get(name)
+        .await?;
+    lease.spec.context("Lease without spec")
+}
+
+pub async fn lease_holder(client: &Client, name: &str) -> Result<Option<String>> {
+    let lease = Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE)
+        .get_opt(name)
+        .await?;
+    Ok(lease.and_then(|l| l.spec?.holder_identity))
+}

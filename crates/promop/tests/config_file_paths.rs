@@ -1,0 +1,964 @@
+//! A generated configuration never names a file that is not there: for
+//! every Prometheus, PrometheusAgent and Alertmanager of the conformance
+//! corpus, every path under a key ending in `_file` (`ca_file`,
+//! `bearer_token_file`, `password_file`, …) and every entry of a file list
+//! (`rule_files`, `scrape_config_files`, `templates`, `file_sd_configs`'
+//! `files`) of its configuration, and of the other configuration files
+//! written for it (web configuration, cluster TLS configuration, …), is
+//! looked up in the file system of the container that reads it, as the
+//! kubelet would build it from the StatefulSet: the volume mounted there
+//! (longest mount path first, `subPath` included), and the Secret or
+//! ConfigMap behind it, the ones written for the workload (TLS assets, web
+//! configuration, rule ConfigMaps, …) or the user's own
+//! (`spec.secrets`, `spec.configMaps`, `volumes`). The service-account files
+//! are there unless the pod opts out of them; a log file Prometheus writes
+//! needs its directory. A path not found is allowed only when the user
+//! wrote it verbatim in the scenario's manifests (`bearerTokenFile`,
+//! `tlsConfig.caFile`, an additional scrape configuration, …): that file is
+//! the user's business.
+//!
+//! Two checks, offline (no apiserver, no binary):
+//! - promop's outputs (configuration from `promop_core::pipeline`, objects
+//!   from `promop_core::desired`): no path may be missing;
+//! - the reference's stored outputs (`expected/`): the configurations
+//!   naming a file the reference never writes are exactly those listed in
+//!   `conformance/known-differences.md` as `<file> (files)` rows, where the
+//!   reason says what promop does instead.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use promop_core::desired::{OperatorOptions, alertmanager_objects, prometheus_objects};
+use promop_core::manifests::{Loaded, Strictness};
+use promop_core::pipeline::{alertmanager_config, prometheus_config};
+use promop_core::prometheus::Workload as PromWorkload;
+use promop_core::prometheus::rules::config_maps;
+use promop_core::select::namespaces::WatchedNamespaces;
+use promop_testenv::corpus::{
+    Scenario, Workload, conformance_dir, known_differences, load_scenarios,
+};
+use promop_testenv::written::normalize;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Marks a row of a reference output that names files the reference never
+/// writes.
+const FILES_SUFFIX: &str = " (files)";
+/// Where Kubernetes mounts the service account's token, CA and namespace.
+const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+const SERVICE_ACCOUNT_FILES: [&str; 3] = ["token", "ca.crt", "namespace"];
+/// Keys whose value is a file the program writes (its directory must exist).
+const WRITTEN_FILE_KEYS: [&str; 2] = ["query_log_file", "scrape_failure_log_file"];
+/// Keys whose value is a list of files or globs.
+const FILE_LIST_KEYS: [&str; 4] = ["rule_files", "scrape_config_files", "templates", "files"];
+
+// ---------------------------------------------------------------------------
+// Objects: the inputs of a scenario and what an operator wrote for it.
+
+type ObjectKey = (String, String, String);
+
+/// Secrets and ConfigMaps by `(kind, namespace, name)`, normalized
+/// (`promop_testenv::written::normalize`: Secret data decoded to text), and
+/// the StatefulSets and Secrets written for the workloads.
+#[derive(Default)]
+struct Objects {
+    by_key: BTreeMap<ObjectKey, Value>,
+}
+
+impl Objects {
+    /// The scenario's own Secrets and ConfigMaps (`stringData` merged into
+    /// `data`, as the API server does).
+    fn inputs(scenario: &Scenario) -> Result<Self> {
+        let mut out = Self::default();
+        for doc in &scenario.docs {
+            let kind = doc["kind"].as_str().unwrap_or_default();
+            if kind != "Secret" && kind != "ConfigMap" {
+                continue;
+            }
+            let mut object = normalize(doc.clone())?;
+            if let Some(Value::Object(strings)) = doc.get("stringData") {
+                let data = object
+                    .as_object_mut()
+                    .context("object")?
+                    .entry("data")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(data) = data {
+                    data.extend(strings.clone());
+                }
+            }
+            out.insert(object);
+        }
+        Ok(out)
+    }
+
+    fn insert(&mut self, object: Value) {
+        let field = |p: &str| {
+            object
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let key = (
+            field("/kind"),
+            field("/metadata/namespace"),
+            field("/metadata/name"),
+        );
+        self.by_key.insert(key, object);
+    }
+
+    fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
+        self.by_key
+            .get(&(kind.to_owned(), namespace.to_owned(), name.to_owned()))
+    }
+
+    /// The objects of `kind` that `workload` controls.
+    fn owned_by<'a>(
+        &'a self,
+        kind: &'a str,
+        workload: &'a Workload,
+    ) -> impl Iterator<Item = &'a Value> {
+        self.by_key
+            .iter()
+            .filter(move |((k, ns, _), _)| k == kind && *ns == workload.namespace)
+            .map(|(_, v)| v)
+            .filter(move |v| {
+                v.pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|o| o["kind"] == *workload.kind && o["name"] == *workload.name)
+            })
+    }
+}
+
+/// The file names of a Secret or ConfigMap (its data keys).
+fn keys(object: &Value) -> BTreeSet<String> {
+    ["data", "binaryData"]
+        .iter()
+        .filter_map(|f| object.get(*f).and_then(Value::as_object))
+        .flat_map(|m| m.keys().cloned())
+        .collect()
+}
+
+/// Every string the user wrote in the scenario, also inside YAML documents
+/// held by Secrets and ConfigMaps (additional scrape configurations, the
+/// Alertmanager configuration Secret, …).
+fn user_strings(scenario: &Scenario, inputs: &Objects) -> BTreeSet<String> {
+    fn strings(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for doc in &scenario.docs {
+        strings(doc, &mut out);
+    }
+    for object in inputs.by_key.values() {
+        for text in object
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(Value::as_str)
+        {
+            if let Ok(doc) = serde_saphyr::from_str::<Value>(text) {
+                strings(&doc, &mut out);
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The file system of a container.
+
+/// What a path is in a container.
+enum Lookup {
+    /// A file, and what provides it (the volume's source).
+    File(String),
+    /// A directory, and what provides it.
+    Dir(String),
+    Missing(String),
+}
+
+struct Container<'a> {
+    name: String,
+    namespace: &'a str,
+    mounts: Vec<&'a Value>,
+    volumes: BTreeMap<&'a str, &'a Value>,
+    service_account: bool,
+    objects: &'a Objects,
+}
+
+/// The containers (init containers too) of a StatefulSet's pod.
+fn containers<'a>(sts: &'a Value, objects: &'a Objects) -> Vec<Container<'a>> {
+    let pod = &sts["spec"]["template"]["spec"];
+    let namespace = sts
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let volumes: BTreeMap<&str, &Value> = pod["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some((v["name"].as_str()?, v)))
+        .collect();
+    let service_account = pod["automountServiceAccountToken"] != false;
+    ["containers", "initContainers"]
+        .iter()
+        .flat_map(|f| pod[*f].as_array().into_iter().flatten())
+        .map(|c| Container {
+            name: c["name"].as_str().unwrap_or_default().to_owned(),
+            namespace,
+            mounts: c["volumeMounts"].as_array().into_iter().flatten().collect(),
+            volumes: volumes.clone(),
+            service_account,
+            objects,
+        })
+        .collect()
+}
+
+/// The path of `path` relative to `dir`, if it is `dir` or under it.
+fn under<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
+    let dir = dir.trim_end_matches('/');
+    let rest = path.strip_prefix(dir)?;
+    if rest.is_empty() {
+        Some("")
+    } else {
+        rest.strip_prefix('/')
+    }
+}
+
+impl Container<'_> {
+    fn lookup(&self, path: &str) -> Lookup {
+        let mount = self
+            .mounts
+            .iter()
+            .filter_map(|m| {
+                let at = m["mountPath"].as_str()?;
+                Some((at, under(path, at)?, *m))
+            })
+            .max_by_key(|(at, _, _)| at.len());
+        let Some((_, rest, mount)) = mount else {
+            if let Some(file) = under(path, SERVICE_ACCOUNT_DIR).filter(|_| self.service_account) {
+                let what = "service account".to_owned();
+                return match file {
+                    "" => Lookup::Dir(what),
+                    f if SERVICE_ACCOUNT_FILES.contains(&f) => Lookup::File(what),
+                    _ => Lookup::Missing(format!("{what} has no file {file}")),
+                };
+            }
+            return Lookup::Missing(format!(
+                "no volume is mounted there in container {}",
+                self.name
+            ));
+        };
+        let volume_name = mount["name"].as_str().unwrap_or_default();
+        let Some(volume) = self.volumes.get(volume_name) else {
+            return Lookup::Missing(format!("mount of an undeclared volume {volume_name}"));
+        };
+        let sub_path = mount["subPath"].as_str().unwrap_or_default();
+        let rel = match (sub_path, rest) {
+            ("", r) => r.to_owned(),
+            (s, "") => s.to_owned(),
+            (s, r) => format!("{s}/{r}"),
+        };
+        let (source, files) = match self.files(volume) {
+            Ok(found) => found,
+            Err(source) => {
+                // Content made at run time (emptyDir, claims, host paths, …).
+                return if rest.is_empty() {
+                    Lookup::Dir(source)
+                } else {
+                    Lookup::Missing(format!("{source}: nothing writes this file"))
+                };
+            }
+        };
+        if rel.is_empty() {
+            Lookup::Dir(source)
+        } else if files.contains(&rel) {
+            Lookup::File(source)
+        } else if files.iter().any(|f| under(f, &rel).is_some()) {
+            Lookup::Dir(source)
+        } else {
+            Lookup::Missing(format!("{source} has no file {rel}"))
+        }
+    }
+
+    /// What a volume holds: `(description, file paths)`, or `Err(what)`
+    /// when its content is made at run time.
+    fn files(&self, volume: &Value) -> Result<(String, BTreeSet<String>), String> {
+        let name = volume["name"].as_str().unwrap_or_default();
+        let mut sources = Vec::new();
+        let mut files = BTreeSet::new();
+        let mut tokens = Vec::new();
+        let mut add = |kind: &str, object: &Value, items: &Value| {
+            let object = object.as_str().unwrap_or_default();
+            let (what, found) = self.source(kind, object, items);
+            sources.push(what);
+            files.extend(found);
+        };
+        if let Some(secret) = volume.get("secret") {
+            add("Secret", &secret["secretName"], &secret["items"]);
+        } else if let Some(map) = volume.get("configMap") {
+            add("ConfigMap", &map["name"], &map["items"]);
+        } else if let Some(projected) = volume.get("projected") {
+            for source in projected["sources"].as_array().into_iter().flatten() {
+                for (field, kind) in [("secret", "Secret"), ("configMap", "ConfigMap")] {
+                    if let Some(s) = source.get(field) {
+                        add(kind, &s["name"], &s["items"]);
+                    }
+                }
+                if let Some(path) = source.pointer("/serviceAccountToken/path") {
+                    tokens.extend(path.as_str().map(str::to_owned));
+                }
+            }
+        } else {
+            return Err(format!("volume {name}"));
+        }
+        files.extend(tokens);
+        Ok((format!("volume {name} ({})", sources.join(", ")), files))
+    }
+
+    /// The files of one Secret or ConfigMap (`items` select and rename).
+    fn source(&self, kind: &str, object: &str, items: &Value) -> (String, BTreeSet<String>) {
+        let what = format!("{kind} {object}");
+        let Some(found) = self.objects.get(kind, self.namespace, object) else {
+            return (format!("{what}, which does not exist"), BTreeSet::new());
+        };
+        let keys = keys(found);
+        let files = match items.as_array() {
+            Some(items) => items
+                .iter()
+                .filter(|i| i["key"].as_str().is_some_and(|k| keys.contains(k)))
+                .filter_map(|i| i["path"].as_str().map(str::to_owned))
+                .collect(),
+            None => keys,
+        };
+        (what, files)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The files a configuration names.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// A file the program reads.
+    Read,
+    /// A glob of files the program reads: its directory must exist.
+    Glob,
+    /// A file the program writes: its directory must exist.
+    Write,
+}
+
+/// A path in a configuration, at `at` (`scrape_configs[2].tls_config.ca_file`).
+struct Named {
+    at: String,
+    path: String,
+    usage: Use,
+}
+
+fn named_files(doc: &Value) -> Vec<Named> {
+    fn walk(value: &Value, at: &str, out: &mut Vec<Named>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let here = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    match child {
+                        Value::String(path) if key.ends_with("_file") && !path.is_empty() => {
+                            let usage = if WRITTEN_FILE_KEYS.contains(&key.as_str()) {
+                                Use::Write
+                            } else {
+                                Use::Read
+                            };
+                            out.push(Named {
+                                at: here,
+                                path: path.clone(),
+                                usage,
+                            });
+                        }
+                        Value::Array(items) if FILE_LIST_KEYS.contains(&key.as_str()) => {
+                            for (i, item) in items.iter().enumerate() {
+                                let Some(path) = item.as_str().filter(|p| !p.is_empty()) else {
+                                    continue;
+                                };
+                                let glob = path.contains(['*', '?', '[']);
+                                out.push(Named {
+                                    at: format!("{here}[{i}]"),
+                                    path: path.to_owned(),
+                                    usage: if glob { Use::Glob } else { Use::Read },
+                                });
+                            }
+                        }
+                        _ => walk(child, &here, out),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, "", &mut out);
+    out
+}
+
+/// The directory a glob or a written file lives in.
+fn directory(path: &str, usage: Use) -> &str {
+    let fixed = match usage {
+        Use::Glob => &path[..path.find(['*', '?', '[']).unwrap_or(path.len())],
+        _ => path,
+    };
+    fixed.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+// ---------------------------------------------------------------------------
+// Checking a workload's outputs.
+
+/// A named file that is not there.
+struct Unbacked {
+    scenario: String,
+    workload: String,
+    /// The configuration file that names it.
+    file: String,
+    container: String,
+    at: String,
+    path: String,
+    why: String,
+}
+
+impl fmt::Display for Unbacked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} ({}): {}: {}: {}",
+            self.scenario, self.workload, self.file, self.container, self.at, self.path, self.why
+        )
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    /// Paths found, by what provides them.
+    backed: BTreeMap<String, usize>,
+    /// Paths not found that the user wrote.
+    users: BTreeMap<String, usize>,
+    unbacked: Vec<Unbacked>,
+}
+
+impl Tally {
+    fn print(&self, title: &str) {
+        println!("{title}: paths found, by what provides them");
+        for (what, n) in &self.backed {
+            println!("  {n:>5}  {what}");
+        }
+        println!("{title}: paths the user wrote, not in any volume (the user's files)");
+        for (path, n) in &self.users {
+            println!("  {n:>5}  {path}");
+        }
+        println!("{title}: {} paths not found", self.unbacked.len());
+    }
+}
+
+/// What provides a file, as a family: the volume's name without what
+/// names one workload (`tls-assets`, `web-config`, `rules`, …).
+fn family(source: &str) -> String {
+    let volume = source
+        .strip_prefix("volume ")
+        .and_then(|s| s.split([' ', ',']).next())
+        .unwrap_or(source);
+    if volume.contains("-rulefiles-") {
+        return "rule ConfigMaps".into();
+    }
+    for prefix in [
+        "secret-",
+        "configmap-",
+        "web-config",
+        "tls-assets",
+        "cluster-tls",
+        "config",
+    ] {
+        if volume.starts_with(prefix) {
+            return format!("volume {}", prefix.trim_end_matches('-'));
+        }
+    }
+    if source == "service account" {
+        return source.to_owned();
+    }
+    "the user's volumes".into()
+}
+
+/// One configuration file and the containers that read it.
+struct ConfigFile<'a> {
+    /// How failures name it.
+    name: String,
+    doc: Value,
+    containers: Vec<&'a Container<'a>>,
+}
+
+struct Check<'a> {
+    scenario: &'a str,
+    workload: String,
+    user: &'a BTreeSet<String>,
+}
+
+impl Check<'_> {
+    fn file(&self, config: &ConfigFile<'_>, tally: &mut Tally) {
+        for named in named_files(&config.doc) {
+            for container in &config.containers {
+                let target = match named.usage {
+                    Use::Read => named.path.clone(),
+                    usage => directory(&named.path, usage).to_owned(),
+                };
+                let found = match (container.lookup(&target), named.usage) {
+                    (Lookup::File(source), Use::Read) => Ok(source),
+                    (Lookup::Dir(source), Use::Glob | Use::Write) => Ok(source),
+                    (Lookup::Dir(_), Use::Read) => Err("a directory, not a file".to_owned()),
+                    (Lookup::File(_), _) => Err(format!("{target} is a file, not a directory")),
+                    (Lookup::Missing(why), _) => Err(why),
+                };
+                match found {
+                    Ok(source) => *tally.backed.entry(family(&source)).or_default() += 1,
+                    Err(_) if self.user.contains(&named.path) => {
+                        *tally.users.entry(named.path.clone()).or_default() += 1;
+                    }
+                    Err(why) => tally.unbacked.push(Unbacked {
+                        scenario: self.scenario.to_owned(),
+                        workload: self.workload.clone(),
+                        file: config.name.clone(),
+                        container: container.name.clone(),
+                        at: named.at.clone(),
+                        path: named.path.clone(),
+                        why,
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// The name of the container that reads the configuration.
+fn main_container(workload: &Workload) -> &'static str {
+    if workload.is_alertmanager() {
+        "alertmanager"
+    } else {
+        "prometheus"
+    }
+}
+
+/// Checks the configuration `config` of `workload` and the other
+/// configuration files in the Secrets written for it, against `objects`
+/// (inputs and written objects).
+fn check_workload(
+    scenario: &str,
+    workload: &Workload,
+    config: &str,
+    objects: &Objects,
+    user: &BTreeSet<String>,
+    tally: &mut Tally,
+) -> Result<()> {
+    let check = Check {
+        scenario,
+        workload: format!("{} {}/{}", workload.kind, workload.namespace, workload.name),
+        user,
+    };
+    let sets: Vec<&Value> = objects.owned_by("StatefulSet", workload).collect();
+    let pods: Vec<Vec<Container<'_>>> = sets.iter().map(|s| containers(s, objects)).collect();
+    let all: Vec<&Container<'_>> = pods.iter().flatten().collect();
+    let doc: Value = serde_saphyr::from_str(config)
+        .with_context(|| format!("{scenario}: configuration of {}", check.workload))?;
+    let main = ConfigFile {
+        name: format!("{}.yaml", workload.stem()),
+        doc,
+        containers: all
+            .iter()
+            .filter(|c| c.name == main_container(workload))
+            .copied()
+            .collect(),
+    };
+    anyhow::ensure!(
+        !main.containers.is_empty(),
+        "{scenario}: {}: no {} container",
+        check.workload,
+        main_container(workload)
+    );
+    check.file(&main, tally);
+    // The other configuration files: YAML documents in the Secrets written
+    // for the workload, read by the containers that mount them.
+    for secret in objects.owned_by("Secret", workload) {
+        let name = secret
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let readers: Vec<&Container<'_>> = all
+            .iter()
+            .filter(|c| {
+                c.mounts.iter().any(|m| {
+                    let volume = m["name"].as_str().and_then(|v| c.volumes.get(v));
+                    volume.is_some_and(|v| mounts_secret(v, name))
+                })
+            })
+            .copied()
+            .collect();
+        for (key, value) in secret
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if key == workload.config_key() {
+                continue;
+            }
+            let Some(doc) = value
+                .as_str()
+                .and_then(|t| serde_saphyr::from_str::<Value>(t).ok())
+                .filter(Value::is_object)
+            else {
+                continue;
+            };
+            let file = ConfigFile {
+                name: format!("Secret {name} key {key}"),
+                doc,
+                containers: readers.clone(),
+            };
+            check.file(&file, tally);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a volume brings the Secret `name`.
+fn mounts_secret(volume: &Value, name: &str) -> bool {
+    volume.pointer("/secret/secretName") == Some(&Value::String(name.to_owned()))
+        || volume
+            .pointer("/projected/sources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|s| s.pointer("/secret/name") == Some(&Value::String(name.to_owned())))
+}
+
+/// A typed object as the stored ones are: with kind and apiVersion,
+/// normalized.
+fn stored<K>(object: &K) -> Result<Value>
+where
+    K: kube::Resource + Serialize,
+    K::DynamicType: Default,
+{
+    let mut value = serde_json::to_value(object)?;
+    if let Value::Object(map) = &mut value {
+        let dt = K::DynamicType::default();
+        map.insert("kind".into(), Value::String(K::kind(&dt).into()));
+        map.insert(
+            "apiVersion".into(),
+            Value::String(K::api_version(&dt).into()),
+        );
+    }
+    normalize(value)
+}
+
+// ---------------------------------------------------------------------------
+// The two checks.
+
+/// promop's configuration of each workload of the scenario and the objects
+/// it writes for it, but for the workloads it generates no configuration
+/// for (refused, like the reference). Objects that cannot be built (a
+/// configuration naming a TLS asset that is not written, …) fail.
+fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)>> {
+    let file = conformance_dir()
+        .join("scenarios")
+        .join(format!("{}.yaml", scenario.id));
+    let text = std::fs::read_to_string(&file)?;
+    let mut loaded = Loaded::default();
+    loaded.add_yaml(&scenario.id, &text, "default", Strictness::ObjectsOnly)?;
+    let snapshot = &loaded.snapshot;
+    let options = OperatorOptions::default();
+    let mut out = Vec::new();
+    let find = |kind: &str, ns: &str, name: &str| {
+        scenario
+            .workloads()
+            .into_iter()
+            .find(|w| w.kind == kind && w.namespace == ns && w.name == name)
+    };
+    let servers = snapshot
+        .prometheuses
+        .iter()
+        .map(PromWorkload::Prometheus)
+        .chain(snapshot.prometheus_agents.iter().map(PromWorkload::Agent));
+    for workload in servers {
+        let Ok(output) = prometheus_config(snapshot, workload, &WatchedNamespaces::all()) else {
+            continue;
+        };
+        let config = promop_core::yaml::to_string(&output.config);
+        let rules = config_maps(snapshot, workload, &output.selection).ok();
+        let names = rules.as_ref().map(|r| r.names.clone()).unwrap_or_default();
+        let written = prometheus_objects(snapshot, workload, &config, None, &names, &options)
+            .with_context(|| format!("{}: objects", scenario.id))?;
+        let mut objects = Objects::inputs(scenario)?;
+        for secret in written.secrets() {
+            objects.insert(stored(secret)?);
+        }
+        for sts in &written.stateful_sets {
+            objects.insert(stored(sts)?);
+        }
+        for map in rules.iter().flat_map(|r| &r.config_maps) {
+            objects.insert(stored(map)?);
+        }
+        let w = find(workload.kind(), workload.namespace(), workload.name())
+            .context("workload of the scenario")?;
+        out.push((w, config, objects));
+    }
+    for am in &snapshot.alertmanagers {
+        let Ok(output) = alertmanager_config(snapshot, am, &WatchedNamespaces::all()) else {
+            continue;
+        };
+        let written = alertmanager_objects(snapshot, am, &output.config, &options)
+            .with_context(|| format!("{}: objects", scenario.id))?;
+        let mut objects = Objects::inputs(scenario)?;
+        for secret in written.secrets() {
+            objects.insert(stored(secret)?);
+        }
+        objects.insert(stored(&written.stateful_set)?);
+        let ns = am.metadata.namespace.as_deref().unwrap_or_default();
+        let name = am.metadata.name.as_deref().unwrap_or_default();
+        let w = find("Alertmanager", ns, name).context("workload of the scenario")?;
+        out.push((w, output.config, objects));
+    }
+    Ok(out)
+}
+
+#[test]
+fn promop_configs_name_only_files_that_are_there() -> Result<()> {
+    let mut tally = Tally::default();
+    let mut workloads = 0;
+    for scenario in load_scenarios(&[])? {
+        let user = user_strings(&scenario, &Objects::inputs(&scenario)?);
+        for (workload, config, objects) in promop_outputs(&scenario)? {
+            workloads += 1;
+            check_workload(
+                &scenario.id,
+                &workload,
+                &config,
+                &objects,
+                &user,
+                &mut tally,
+            )?;
+        }
+    }
+    tally.print(&format!("promop ({workloads} workloads)"));
+    assert!(workloads > 500, "only {workloads} workloads checked");
+    assert!(
+        tally.unbacked.is_empty(),
+        "{} paths in promop's configurations name files that are not there \
+         (scenario workload file (container): config path: path: why):\n{}",
+        tally.unbacked.len(),
+        tally
+            .unbacked
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Ok(())
+}
+
+/// The reference's stored objects of a scenario (all of them, rule
+/// ConfigMaps included), and the scenario's inputs.
+fn reference_objects(scenario: &Scenario, dir: &Path) -> Result<Objects> {
+    let mut objects = Objects::inputs(scenario)?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        let object: Value =
+            serde_saphyr::from_str(&text).with_context(|| path.display().to_string())?;
+        objects.insert(object);
+    }
+    Ok(objects)
+}
+
+#[test]
+fn reference_configs_naming_missing_files_are_listed() -> Result<()> {
+    let listed: BTreeSet<(String, String)> = known_differences()
+        .into_iter()
+        .filter(|(_, file)| file.ends_with(FILES_SUFFIX))
+        .collect();
+    let mut tally = Tally::default();
+    let mut workloads = 0;
+    let mut seen = BTreeSet::new();
+    let mut unlisted = Vec::new();
+    for scenario in load_scenarios(&[])? {
+        let expected = conformance_dir().join("expected").join(&scenario.id);
+        let objects_dir = expected.join("objects");
+        if !objects_dir.is_dir() {
+            continue;
+        }
+        let objects = reference_objects(&scenario, &objects_dir)?;
+        let user = user_strings(&scenario, &Objects::inputs(&scenario)?);
+        for workload in scenario.workloads() {
+            let file = format!("{}.yaml", workload.stem());
+            let Ok(config) = std::fs::read_to_string(expected.join(&file)) else {
+                continue; // the reference refused it
+            };
+            workloads += 1;
+            let before = tally.unbacked.len();
+            check_workload(
+                &scenario.id,
+                &workload,
+                &config,
+                &objects,
+                &user,
+                &mut tally,
+            )?;
+            if tally.unbacked.len() > before {
+                let row = (scenario.id.clone(), format!("{file}{FILES_SUFFIX}"));
+                if !listed.contains(&row) {
+                    unlisted.extend(tally.unbacked[before..].iter().map(ToString::to_string));
+                }
+                seen.insert(row);
+            }
+        }
+    }
+    tally.print(&format!("reference ({workloads} workloads)"));
+    for u in &tally.unbacked {
+        println!("  {u}");
+    }
+    assert!(workloads > 500, "only {workloads} workloads checked");
+    let stale: Vec<String> = listed
+        .difference(&seen)
+        .map(|(id, file)| format!("{id} {file}"))
+        .collect();
+    assert!(
+        unlisted.is_empty() && stale.is_empty(),
+        "reference outputs naming files it never writes, not listed in \
+         known-differences.md as `<file> (files)`:\n{}\nlisted but naming no missing file \
+         now (remove the row):\n{}",
+        unlisted.join("\n"),
+        stale.join("\n")
+    );
+    Ok(())
+}
+
+/// The checker itself: mounts, `subPath`, `items`, projected volumes, the
+/// service account, globs and written files.
+#[test]
+fn the_file_system_of_a_container_follows_its_mounts() -> Result<()> {
+    let mut objects = Objects::default();
+    for (kind, name, keys) in [
+        (
+            "Secret",
+            "certs",
+            serde_json::json!({"ca.crt": "x", "tls.key": "k"}),
+        ),
+        (
+            "ConfigMap",
+            "conf",
+            serde_json::json!({"a.yaml": "x", "b.yaml": "y"}),
+        ),
+    ] {
+        objects.insert(serde_json::json!({
+            "kind": kind, "metadata": {"name": name, "namespace": "ns"}, "data": keys}));
+    }
+    let sts = serde_json::json!({
+        "kind": "StatefulSet",
+        "metadata": {"name": "prometheus-p", "namespace": "ns"},
+        "spec": {"template": {"spec": {
+            "automountServiceAccountToken": true,
+            "volumes": [
+                {"name": "certs", "secret": {"secretName": "certs"}},
+                {"name": "picked", "configMap": {"name": "conf",
+                    "items": [{"key": "a.yaml", "path": "dir/a.yaml"}]}},
+                {"name": "all", "projected": {"sources": [
+                    {"secret": {"name": "certs"}}, {"configMap": {"name": "missing"}}]}},
+                {"name": "logs", "emptyDir": {}}],
+            "containers": [{"name": "prometheus", "volumeMounts": [
+                {"name": "certs", "mountPath": "/etc/certs"},
+                {"name": "certs", "mountPath": "/etc/one/ca.pem", "subPath": "ca.crt"},
+                {"name": "picked", "mountPath": "/etc/picked"},
+                {"name": "all", "mountPath": "/etc/all"},
+                {"name": "logs", "mountPath": "/var/log/p"}]}]}}}
+    });
+    let containers = containers(&sts, &objects);
+    let c = &containers[0];
+    let is = |path: &str| match c.lookup(path) {
+        Lookup::File(_) => "file",
+        Lookup::Dir(_) => "dir",
+        Lookup::Missing(_) => "missing",
+    };
+    assert_eq!(is("/etc/certs/ca.crt"), "file");
+    assert_eq!(is("/etc/certs/tls.crt"), "missing");
+    assert_eq!(is("/etc/certs"), "dir");
+    assert_eq!(is("/etc/one/ca.pem"), "file");
+    assert_eq!(is("/etc/picked/dir/a.yaml"), "file");
+    assert_eq!(is("/etc/picked/dir"), "dir");
+    assert_eq!(is("/etc/picked/b.yaml"), "missing");
+    assert_eq!(is("/etc/all/tls.key"), "file");
+    assert_eq!(is("/var/log/p"), "dir");
+    assert_eq!(is("/var/log/p/query.log"), "missing");
+    assert_eq!(
+        is("/var/run/secrets/kubernetes.io/serviceaccount/token"),
+        "file"
+    );
+    assert_eq!(is("/etc/certsx/ca.crt"), "missing");
+
+    let config: Value = serde_saphyr::from_str(
+        "global:\n  query_log_file: /var/log/p/query.log\n\
+         rule_files:\n- /etc/picked/dir/*.yaml\n- /etc/nowhere/*.yaml\n\
+         scrape_configs:\n- tls_config:\n    ca_file: /etc/certs/ca.crt\n    cert_file: /etc/mine.crt\n\
+         \x20   key_file: /etc/certs/nope.key\n",
+    )?;
+    let named: Vec<(String, &str)> = named_files(&config)
+        .into_iter()
+        .map(|n| {
+            let kind = match n.usage {
+                Use::Read => "read",
+                Use::Glob => "glob",
+                Use::Write => "write",
+            };
+            (n.at, kind)
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("global.query_log_file".to_owned(), "write"),
+            ("rule_files[0]".to_owned(), "glob"),
+            ("rule_files[1]".to_owned(), "glob"),
+            ("scrape_configs[0].tls_config.ca_file".to_owned(), "read"),
+            ("scrape_configs[0].tls_config.cert_file".to_owned(), "read"),
+            ("scrape_configs[0].tls_config.key_file".to_owned(), "read"),
+        ]
+    );
+    let user = BTreeSet::from(["/etc/mine.crt".to_owned()]);
+    let check = Check {
+        scenario: "t",
+        workload: "Prometheus ns/p".into(),
+        user: &user,
+    };
+    let mut tally = Tally::default();
+    let file = ConfigFile {
+        name: "ns__p.yaml".into(),
+        doc: config,
+        containers: vec![c],
+    };
+    check.file(&file, &mut tally);
+    let missing: Vec<&str> = tally.unbacked.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(missing, ["/etc/nowhere/*.yaml", "/etc/certs/nope.key"]);
+    assert_eq!(tally.users.keys().collect::<Vec<_>>(), ["/etc/mine.crt"]);
+    Ok(())
+}
