@@ -65,7 +65,8 @@ async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reco
         ok: true,
         reason: String::new(),
         message: String::new(),
-    })
+    }
+    .degraded_by(&ctx.stores.degraded))
 }
 
 fn generate(am: &Alertmanager, ctx: &Context, snapshot: &Snapshot) -> Result<Generated, Error> {

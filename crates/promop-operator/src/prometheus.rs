@@ -71,7 +71,8 @@ async fn steps<K: WorkloadResource>(
         ok: true,
         reason: reason.into(),
         message: message.into(),
-    })
+    }
+    .degraded_by(&ctx.stores.degraded))
 }
 
 const NO_SELECTED_MESSAGE: &str =

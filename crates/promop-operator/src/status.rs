@@ -23,6 +23,21 @@ pub struct Reconciled {
     pub message: String,
 }
 
+impl Reconciled {
+    /// Says which kinds the operator cannot see, when the API refuses some
+    /// of its watches (the configuration lacks their objects).
+    pub fn degraded_by(self, degraded: &crate::stores::DegradedKinds) -> Self {
+        match degraded.describe() {
+            Some(message) => Self {
+                reason: "WatchDegraded".into(),
+                message,
+                ..self
+            },
+            None => self,
+        }
+    }
+}
+
 /// The status the workload should have, given its StatefulSets (`None` for
 /// a shard whose StatefulSet does not exist).
 pub fn desired<K: Governing>(

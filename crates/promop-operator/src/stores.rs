@@ -52,6 +52,8 @@ pub struct Stores {
     /// True once every cache but the workload ones (which the controllers
     /// wait for themselves) holds its first full list.
     ready: watch::Receiver<bool>,
+    /// The kinds whose watch the API refuses.
+    pub degraded: DegradedKinds,
 }
 
 /// The objects the operators write, in full.
@@ -126,7 +128,7 @@ impl Watches {
     /// that the other kinds keep working.
     pub async fn new(client: &Client, options: &Options) -> Self {
         let mut changes = Vec::new();
-        let mut waits: Vec<BoxFuture<'static, bool>> = Vec::new();
+        let mut waits = Readiness::default();
         let (prometheuses, prometheus_stream) =
             cached(client, &mut waits, None, strip_managed_fields).await;
         let (prometheus_agents, agent_stream) =
@@ -134,7 +136,7 @@ impl Watches {
         let (alertmanagers, alertmanager_stream) =
             cached(client, &mut waits, None, strip_managed_fields).await;
         // The controllers wait for their own store.
-        waits.clear();
+        waits.waits.clear();
         let owned = Owned {
             stateful_sets: owned(client, &mut changes, &mut waits).await,
             services: owned(client, &mut changes, &mut waits).await,
@@ -181,11 +183,12 @@ impl Watches {
             ),
             owned,
             ready,
+            degraded: waits.degraded.clone(),
         };
         Self {
             readiness: Box::pin(async move {
                 // A dropped writer means shutdown: stay not ready.
-                if futures::future::join_all(waits)
+                if futures::future::join_all(waits.waits)
                     .await
                     .into_iter()
                     .all(|ok| ok)
@@ -214,6 +217,41 @@ impl Stores {
     }
 }
 
+/// The caches' readiness, gathered as they are created.
+#[derive(Default)]
+struct Readiness {
+    waits: Vec<BoxFuture<'static, bool>>,
+    degraded: DegradedKinds,
+}
+
+/// The kinds whose watch the API refuses (RBAC, CRD removed), for the
+/// workloads' status: what they do not see.
+#[derive(Clone, Default)]
+pub struct DegradedKinds(std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>);
+
+impl DegradedKinds {
+    fn set(&self, kind: &str, degraded: bool) {
+        let mut kinds = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if degraded {
+            kinds.insert(kind.to_owned());
+        } else {
+            kinds.remove(kind);
+        }
+    }
+
+    /// `None` when every watch works.
+    pub fn describe(&self) -> Option<String> {
+        let kinds = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        (!kinds.is_empty()).then(|| {
+            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+            format!(
+                "the API server refuses to list or watch {} (RBAC or CRD missing): such objects are ignored",
+                kinds.join(", ")
+            )
+        })
+    }
+}
+
 /// Whether the API serves kind `K` (its CRD may be missing).
 async fn served<K>(api: &Api<K>) -> bool
 where
@@ -233,7 +271,7 @@ type ObjectStream<K> = BoxStream<'static, Result<K, watcher::Error>>;
 /// gets an empty, ready cache.
 async fn cached<K>(
     client: &Client,
-    waits: &mut Vec<BoxFuture<'static, bool>>,
+    waits: &mut Readiness,
     labels: Option<&str>,
     trim: fn(&mut K),
 ) -> (Store<K>, ObjectStream<K>)
@@ -267,13 +305,14 @@ fn reflected<K>(
     trim: fn(&mut K),
     reader: Store<K>,
     writer: reflector::store::Writer<K>,
-    waits: &mut Vec<BoxFuture<'static, bool>>,
+    waits: &mut Readiness,
 ) -> ObjectStream<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
     let kind = K::kind(&()).to_string();
     let (degraded_tx, mut degraded) = watch::channel(false);
+    let registry = waits.degraded.clone();
     let events = watcher(api, config)
         .backoff(WatchBackoff::default())
         .inspect(move |event| {
@@ -281,13 +320,14 @@ where
                 | watcher::Error::WatchStartFailed(e)) if is_refusal(e));
             if *degraded_tx.borrow() != refused && (refused || event.is_ok()) {
                 degraded_tx.send_replace(refused);
+                registry.set(&kind, refused);
                 crate::telemetry::watch_degraded(&kind, refused);
             }
         })
         .modify(trim)
         .reflect(writer);
     let stream = changed_objects(events, reader.clone());
-    waits.push(Box::pin(async move {
+    waits.waits.push(Box::pin(async move {
         tokio::select! {
             ready = reader.wait_until_ready() => ready.is_ok(),
             refused = degraded.wait_for(|d| *d) => refused.is_ok(),
@@ -368,7 +408,7 @@ async fn ticking<K>(
     client: &Client,
     kind: Kind,
     changes: &mut Vec<BoxStream<'static, Touched>>,
-    waits: &mut Vec<BoxFuture<'static, bool>>,
+    waits: &mut Readiness,
 ) -> Store<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -382,7 +422,7 @@ where
 async fn owned<K>(
     client: &Client,
     changes: &mut Vec<BoxStream<'static, Touched>>,
-    waits: &mut Vec<BoxFuture<'static, bool>>,
+    waits: &mut Readiness,
 ) -> Store<K>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -416,7 +456,7 @@ fn metadata<K>(
     kind: Kind,
     config: watcher::Config,
     changes: &mut Vec<BoxStream<'static, Touched>>,
-    waits: &mut Vec<BoxFuture<'static, bool>>,
+    waits: &mut Readiness,
 ) -> Store<PartialObjectMeta<K>>
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,

@@ -483,3 +483,100 @@ async fn after_a_takeover_what_promop_no_longer_wants_disappears() -> Result<()>
         .await
         .map_err(anyhow::Error::msg)
 }
+
+/// Everything promop needs but the ScrapeConfigs.
+const RBAC_WITHOUT_SCRAPE_CONFIGS: &str = r#"
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: promop, namespace: default}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: promop-without-scrapeconfigs}
+rules:
+- apiGroups: [monitoring.coreos.com]
+  resources: [prometheuses, prometheuses/status, prometheusagents, prometheusagents/status,
+    alertmanagers, alertmanagers/status, alertmanagerconfigs, servicemonitors, podmonitors,
+    probes, prometheusrules, thanosrulers]
+  verbs: ["*"]
+- apiGroups: [""]
+  resources: [secrets, configmaps, services, namespaces, endpoints, events]
+  verbs: ["*"]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  verbs: ["*"]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: ["*"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: promop-without-scrapeconfigs}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: promop-without-scrapeconfigs}
+subjects: [{kind: ServiceAccount, name: promop, namespace: default}]
+"#;
+
+/// A client authenticated as ServiceAccount `default/promop`.
+async fn service_account_client(env: &TestEnv) -> Result<Client> {
+    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let request = TokenRequest {
+        spec: Some(TokenRequestSpec::default()),
+        ..TokenRequest::default()
+    };
+    let token = Api::<ServiceAccount>::namespaced(env.client(), "default")
+        .create_token_request("promop", &Default::default(), &request)
+        .await?
+        .status
+        .and_then(|s| s.token)
+        .context("no token")?;
+    let mut config = env.client_config(None).await?;
+    config.auth_info = kube::config::AuthInfo {
+        token: Some(token.into()),
+        ..kube::config::AuthInfo::default()
+    };
+    Ok(Client::try_from(config)?)
+}
+
+/// A kind whose watch the API refuses (here RBAC forbids ScrapeConfigs)
+/// does not stall the workloads: they are reconciled with what promop can
+/// see, and their status says what it cannot.
+#[tokio::test]
+async fn a_refused_watch_degrades_one_kind_only() -> Result<()> {
+    init_logs();
+    let env = TestEnv::with_upstream_crds().await?;
+    let client = env.client();
+    apply_manifests(&client, RBAC_WITHOUT_SCRAPE_CONFIGS).await?;
+    apply_manifests(&client, PROMETHEUS).await?;
+    apply_manifests(&client, BAD_MONITOR).await?;
+    let limited = service_account_client(&env).await?;
+    let controller = promop_operator::spawn(limited, promop_operator::Options::default());
+
+    let secrets = Api::<Secret>::namespaced(client.clone(), NS);
+    until("the configuration written", || async {
+        Ok(secrets.get_opt("prometheus-main").await?.map(|_| ()))
+    })
+    .await?;
+    let prometheuses = Api::<Prometheus>::namespaced(client.clone(), NS);
+    let message = until("the status naming the refused kind", || async {
+        let p = serde_json::to_value(prometheuses.get("main").await?)?;
+        let conditions = p["status"]["conditions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok(conditions
+            .iter()
+            .find(|c| c["type"] == "Reconciled" && c["reason"] == "WatchDegraded")
+            .and_then(|c| c["message"].as_str().map(str::to_owned)))
+    })
+    .await?;
+    ensure!(
+        message.contains("ScrapeConfig"),
+        "status message: {message}"
+    );
+
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)
+}
