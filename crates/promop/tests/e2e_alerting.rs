@@ -644,7 +644,10 @@ spec:
     loop {
         let files = rule_files(&client).await?;
         if !files.contains("shop-extra") {
-            ensure!(files.contains("shop-queue"), "the other rules went too:\n{files}");
+            ensure!(
+                files.contains("shop-queue"),
+                "the other rules went too:\n{files}"
+            );
             break;
         }
         ensure!(
