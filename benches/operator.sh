@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # promop run (release build) against the reference operator (upstream
 # v0.93.0) on the real test bed: propagation latency of ServiceMonitor
-# changes and memory on a large cluster. Prints a table per benchmark with
-# both operators and the ratios reference / promop.
+# changes and memory on a large cluster, and memory with big referenced
+# Secrets. Prints a table per benchmark with both operators and the ratios
+# reference / promop.
 #
-#   benches/operator.sh [latency|memory|all] [RUNS] [BENCH_OPERATOR_FLAGS...]
+#   benches/operator.sh [latency|memory|big-secrets|all] [RUNS] [BENCH_OPERATOR_FLAGS...]
 #
-# Defaults: all 2. Further flags go to bench_operator, e.g. `--idle 180`
+# Defaults: all 2 (all = latency and memory; big-secrets runs on its own). Further flags go to bench_operator, e.g. `--idle 180`
 # (seconds idle before the steady RSS is read; default 30).
 #
 # Every run of every operator gets its own fresh apiserver with the same
@@ -76,16 +77,19 @@ if latency:
     table("latency", [("p50 (ms)", "p50_ms", num), ("p99 (ms)", "p99_ms", num),
                       ("mean (ms)", "mean_ms", num), ("max (ms)", "max_ms", num),
                       ("CPU (s)", "cpu_seconds", num)])
-memory = [r for r in rows if r["bench"] == "memory"]
-if memory:
-    r = memory[0]
-    print(f"\nmemory: {r['secrets']} Secrets, {r['service_monitors']} ServiceMonitors "
+for bench in ("memory", "big-secrets"):
+    picked = [r for r in rows if r["bench"] == bench]
+    if not picked:
+        continue
+    r = picked[0]
+    size = f" ({r['secret_bytes'] / 2**20:.0f} MiB)" if "secret_bytes" in r else ""
+    print(f"\n{bench}: {r['secrets']} Secrets{size}, {r['service_monitors']} ServiceMonitors "
           f"({r['jobs']} jobs), {r['namespaces']} namespaces; steady = after {r['idle_seconds']} s idle")
-    table("memory", [("first config (s)", "first_config_seconds", num),
-                     ("full config (s)", "config_seconds", num),
-                     ("peak RSS (MiB)", "peak_rss_kib", mib),
-                     ("steady RSS (MiB)", "steady_rss_kib", mib),
-                     ("CPU (s)", "cpu_seconds", num)])
+    table(bench, [("first config (s)", "first_config_seconds", num),
+                  ("full config (s)", "config_seconds", num),
+                  ("peak RSS (MiB)", "peak_rss_kib", mib),
+                  ("steady RSS (MiB)", "steady_rss_kib", mib),
+                  ("CPU (s)", "cpu_seconds", num)])
 EOF
 
 if [[ -n ${PROMOP_BENCH_KEEP:-} ]]; then

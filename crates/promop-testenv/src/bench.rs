@@ -1,12 +1,13 @@
-//! Shared pieces of the benchmark binaries (`src/bin/bench_*.rs`): reading a
-//! generated cluster, creating it quickly, and measuring a process through
-//! `/proc`.
+//! Shared pieces of the benchmark binaries (`src/bin/bench_*.rs`) and of
+//! the tests that need a large cluster: generating and reading a synthetic
+//! cluster, creating it quickly, and measuring a process through `/proc`.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 use kube::api::{ApiResource, DynamicObject, PostParams};
 use kube::core::GroupVersionKind;
 use kube::discovery::{Discovery, Scope};
@@ -16,10 +17,44 @@ use tokio::task::JoinSet;
 
 use crate::apiserver::TestEnv;
 use crate::manifests::parse_yaml_documents;
+use crate::process::ScratchDir;
 
 /// Concurrent create requests: enough to keep the apiserver busy on a small
 /// machine without queueing thousands of requests.
 pub const CONCURRENCY: usize = 32;
+
+/// Namespace and name of the Prometheus of [`generate_cluster`].
+pub const PROMETHEUS_NAMESPACE: &str = "monitoring";
+pub const PROMETHEUS_NAME: &str = "bench";
+
+/// The cluster of `benches/gen-cluster.py`: `namespaces` namespaces of
+/// `per_namespace` ServiceMonitors (three endpoints each) and two Secrets
+/// they reference, and one Prometheus ([`PROMETHEUS_NAMESPACE`]/
+/// [`PROMETHEUS_NAME`]) selecting every ServiceMonitor. Needs python3 and
+/// openssl.
+pub fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<Value>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/gen-cluster.py");
+    let dir = ScratchDir::new("promop-bench-cluster-")?;
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg(dir.path())
+        .arg(namespaces.to_string())
+        .arg(per_namespace.to_string())
+        .status()
+        .with_context(|| format!("running python3 {}", script.display()))?;
+    ensure!(status.success(), "{} failed ({status})", script.display());
+    read_manifest_dir(dir.path())
+}
+
+/// Scrape jobs the complete configuration of `docs` has: one per endpoint
+/// of every ServiceMonitor.
+pub fn expected_jobs(docs: &[Value]) -> usize {
+    docs.iter()
+        .filter(|d| d["kind"] == "ServiceMonitor")
+        .filter_map(|d| d.pointer("/spec/endpoints").and_then(Value::as_array))
+        .map(Vec::len)
+        .sum()
+}
 
 /// Every document of the `*.yaml`, `*.yml` and `*.json` files of `dir`, in
 /// file-name order.

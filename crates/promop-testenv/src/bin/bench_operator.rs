@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p promop-testenv --bin bench_operator -- \
-//!     [latency|memory|all] [--runs N] [--operators promop,reference] \
+//!     [latency|memory|big-secrets|all] [--runs N] [--operators promop,reference] \
 //!     [--idle SECONDS] [--promop FILE]
 //! ```
 //!
@@ -23,6 +23,10 @@
 //!   (one job per endpoint), then, after 30 s idle (`--idle`), the steady RSS
 //!   (`VmRSS`) and the peak RSS of the whole run (`VmHWM`), with the RSS
 //!   sampled every 10 s while idle.
+//! * `big-secrets` (not part of `all`): 200 ServiceMonitors in 10
+//!   namespaces, each with a Bearer token read from a Secret of its own
+//!   holding 1 MiB, plus 200 unreferenced Secrets of 1 MiB; reported like
+//!   `memory` (the configuration inlines every token: 200 MiB before gzip).
 //!
 //! Runs alternate between the operators (run 1 of each, then run 2, …) so
 //! that both see similar machine load. One JSON object per measurement on
@@ -33,23 +37,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, bail};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use promop_testenv::bench::{
-    count_jobs, cpu_seconds, proc_status_kib, read_manifest_dir, test_bed, text,
+    PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, count_jobs, cpu_seconds, expected_jobs,
+    generate_cluster, proc_status_kib, test_bed, text,
 };
 use promop_testenv::{ManagedProcess, ReferenceOperator, ScratchDir, TestEnv, secret_config};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-
-/// The Prometheus of `benches/gen-cluster.py`.
-const PROMETHEUS_NAMESPACE: &str = "monitoring";
-const PROMETHEUS_NAME: &str = "bench";
 
 const LATENCY_NAMESPACES: usize = 10;
 const LATENCY_MONITORS_PER_NAMESPACE: usize = 10;
@@ -63,6 +64,10 @@ const MEMORY_NAMESPACES: usize = 100;
 const MEMORY_MONITORS_PER_NAMESPACE: usize = 10;
 const FILLER_SECRETS_PER_NAMESPACE: usize = 100;
 const FILLER_BYTES: usize = 1024;
+const BIG_NAMESPACES: usize = 10;
+const BIG_MONITORS_PER_NAMESPACE: usize = 20;
+/// The largest Secret the apiserver accepts (the sum of its values).
+const BIG_SECRET_BYTES: usize = 1024 * 1024;
 /// Default idle time before the steady RSS is read (`--idle SECONDS`).
 const IDLE: Duration = Duration::from_secs(30);
 /// Interval of the RSS samples taken while idle.
@@ -73,6 +78,17 @@ const CONFIG_TIMEOUT: Duration = Duration::from_secs(900);
 enum Bench {
     Latency,
     Memory,
+    BigSecrets,
+}
+
+impl Bench {
+    fn name(self) -> &'static str {
+        match self {
+            Bench::Latency => "latency",
+            Bench::Memory => "memory",
+            Bench::BigSecrets => "big-secrets",
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -98,7 +114,7 @@ struct Args {
     promop: PathBuf,
 }
 
-const USAGE: &str = "usage: bench_operator [latency|memory|all] [--runs N] \
+const USAGE: &str = "usage: bench_operator [latency|memory|big-secrets|all] [--runs N] \
                      [--operators promop,reference] [--idle SECONDS] [--promop FILE]";
 
 fn parse_args() -> Result<Args> {
@@ -118,6 +134,7 @@ fn parse_args() -> Result<Args> {
         match arg.as_str() {
             "latency" => args.benches = vec![Bench::Latency],
             "memory" => args.benches = vec![Bench::Memory],
+            "big-secrets" => args.benches = vec![Bench::BigSecrets],
             "all" => args.benches = vec![Bench::Latency, Bench::Memory],
             "--runs" => args.runs = value()?.parse().context("--runs")?,
             "--promop" => args.promop = PathBuf::from(value()?),
@@ -280,34 +297,9 @@ impl Drop for ConfigWatch {
     }
 }
 
-/// The cluster of `benches/gen-cluster.py` (one Prometheus selecting every
-/// ServiceMonitor).
-fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<Value>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/gen-cluster.py");
-    let dir = ScratchDir::new("promop-bench-cluster-")?;
-    let status = Command::new("python3")
-        .arg(&script)
-        .arg(dir.path())
-        .arg(namespaces.to_string())
-        .arg(per_namespace.to_string())
-        .status()
-        .with_context(|| format!("running python3 {}", script.display()))?;
-    ensure!(status.success(), "{} failed ({status})", script.display());
-    read_manifest_dir(dir.path())
-}
-
-/// Scrape jobs the complete configuration has: one per endpoint.
-fn expected_jobs(docs: &[Value]) -> usize {
-    docs.iter()
-        .filter(|d| d["kind"] == "ServiceMonitor")
-        .filter_map(|d| d.pointer("/spec/endpoints").and_then(Value::as_array))
-        .map(Vec::len)
-        .sum()
-}
-
-/// `per_namespace` Secrets of [`FILLER_BYTES`] in each namespace of `docs`,
-/// which no monitor references: the cache load of a real cluster.
-fn filler_secrets(docs: &[Value], per_namespace: usize) -> Vec<Value> {
+/// `per_namespace` Secrets of `bytes` in each namespace of `docs`, which no
+/// monitor references: the cache load of a real cluster.
+fn filler_secrets(docs: &[Value], per_namespace: usize, bytes: usize) -> Vec<Value> {
     let namespaces = docs
         .iter()
         .filter(|d| d["kind"] == "Namespace" && text(d, "/metadata/name").starts_with("bench-"));
@@ -316,11 +308,7 @@ fn filler_secrets(docs: &[Value], per_namespace: usize) -> Vec<Value> {
             let ns = text(ns, "/metadata/name").to_owned();
             (0..per_namespace).map(move |i| {
                 let name = format!("filler-{i:03}");
-                let payload: String = format!("{ns}/{name};")
-                    .chars()
-                    .cycle()
-                    .take(FILLER_BYTES)
-                    .collect();
+                let payload = payload(&format!("{ns}/{name};"), bytes);
                 json!({
                     "apiVersion": "v1", "kind": "Secret",
                     "metadata": {"name": name, "namespace": ns},
@@ -329,6 +317,59 @@ fn filler_secrets(docs: &[Value], per_namespace: usize) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// `bytes` of `seed` repeated: distinct per Secret, and compressible (a
+/// configuration that inlines it still fits a gzipped Secret).
+fn payload(seed: &str, bytes: usize) -> String {
+    seed.chars().cycle().take(bytes).collect()
+}
+
+/// The cluster of `big-secrets`: per namespace `bench-big-NNN`,
+/// [`BIG_MONITORS_PER_NAMESPACE`] ServiceMonitors each with a Bearer token
+/// from its own Secret of [`BIG_SECRET_BYTES`], as many unreferenced Secrets
+/// of that size; and the Prometheus `monitoring/bench` selecting every
+/// ServiceMonitor.
+fn big_secrets_cluster() -> Vec<Value> {
+    let mut docs = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace",
+               "metadata": {"name": PROMETHEUS_NAMESPACE}}),
+        json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus",
+               "metadata": {"name": PROMETHEUS_NAME, "namespace": PROMETHEUS_NAMESPACE},
+               "spec": {"version": "v3.5.0", "serviceMonitorSelector": {},
+                        "serviceMonitorNamespaceSelector": {}}}),
+    ];
+    for n in 0..BIG_NAMESPACES {
+        let ns = format!("bench-big-{n:03}");
+        docs.push(json!({"apiVersion": "v1", "kind": "Namespace",
+                         "metadata": {"name": ns, "labels": {"bench": "true"}}}));
+        for j in 0..BIG_MONITORS_PER_NAMESPACE {
+            let app = format!("app-{j:02}");
+            let secret = format!("token-{j:02}");
+            docs.push(json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": secret, "namespace": ns},
+                "stringData": {"token": payload(&format!("{ns}/{secret};"), BIG_SECRET_BYTES)},
+            }));
+            docs.push(json!({
+                "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+                "metadata": {"name": app, "namespace": ns, "labels": {"app": app}},
+                "spec": {
+                    "selector": {"matchLabels": {"app": app}},
+                    "endpoints": [{
+                        "port": "web",
+                        "authorization": {
+                            "type": "Bearer",
+                            "credentials": {"name": secret, "key": "token"},
+                        },
+                    }],
+                },
+            }));
+        }
+    }
+    let fillers = filler_secrets(&docs, BIG_MONITORS_PER_NAMESPACE, BIG_SECRET_BYTES);
+    docs.extend(fillers);
+    docs
 }
 
 fn seconds(d: Duration) -> f64 {
@@ -419,10 +460,33 @@ async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value>
 
 async fn memory(operator: Operator, run: usize, promop: &Path, idle: Duration) -> Result<Value> {
     let mut docs = generate_cluster(MEMORY_NAMESPACES, MEMORY_MONITORS_PER_NAMESPACE)?;
-    docs.extend(filler_secrets(&docs, FILLER_SECRETS_PER_NAMESPACE));
+    docs.extend(filler_secrets(
+        &docs,
+        FILLER_SECRETS_PER_NAMESPACE,
+        FILLER_BYTES,
+    ));
+    measure_memory(Bench::Memory, docs, operator, run, promop, idle).await
+}
+
+/// The `memory` measurement of `operator` on a fresh test bed holding `docs`
+/// (whose Prometheus is `monitoring/bench`).
+async fn measure_memory(
+    bench: Bench,
+    docs: Vec<Value>,
+    operator: Operator,
+    run: usize,
+    promop: &Path,
+    idle: Duration,
+) -> Result<Value> {
     let jobs = expected_jobs(&docs);
     let count = |kind: &str| docs.iter().filter(|d| d["kind"] == kind).count();
     let (secrets, monitors) = (count("Secret"), count("ServiceMonitor"));
+    let secret_bytes: usize = docs
+        .iter()
+        .filter(|d| d["kind"] == "Secret")
+        .filter_map(|d| d["stringData"].as_object())
+        .flat_map(|data| data.values().filter_map(Value::as_str).map(str::len))
+        .sum();
     let namespaces = docs
         .iter()
         .filter(|d| d["kind"] == "ServiceMonitor")
@@ -458,11 +522,12 @@ async fn memory(operator: Operator, run: usize, promop: &Path, idle: Duration) -
         rss_samples.push(proc_status_kib(pid, "VmRSS")?);
     }
     Ok(json!({
-        "bench": "memory",
+        "bench": bench.name(),
         "operator": operator.name(),
         "run": run,
         "namespaces": namespaces,
         "secrets": secrets,
+        "secret_bytes": secret_bytes,
         "service_monitors": monitors,
         "jobs": jobs,
         "setup_seconds": setup_seconds,
@@ -483,10 +548,7 @@ async fn main() -> Result<()> {
     for &bench in &args.benches {
         for run in 1..=args.runs {
             for &operator in &args.operators {
-                let what = match bench {
-                    Bench::Latency => "latency",
-                    Bench::Memory => "memory",
-                };
+                let what = bench.name();
                 let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
                 eprintln!(
                     "== {what}, {}, run {run} (loadavg {})",
@@ -496,6 +558,18 @@ async fn main() -> Result<()> {
                 let mut report = match bench {
                     Bench::Latency => latency(operator, run, &args.promop).await,
                     Bench::Memory => memory(operator, run, &args.promop, args.idle).await,
+                    Bench::BigSecrets => {
+                        let docs = big_secrets_cluster();
+                        measure_memory(
+                            Bench::BigSecrets,
+                            docs,
+                            operator,
+                            run,
+                            &args.promop,
+                            args.idle,
+                        )
+                        .await
+                    }
                 }
                 .with_context(|| format!("{what} benchmark of {}", operator.name()))?;
                 report["loadavg"] = json!(load.trim());

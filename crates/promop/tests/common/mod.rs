@@ -54,6 +54,51 @@ impl Operator {
         })
     }
 
+    /// Like [`Operator::start`], with `promop` run through `wrapper` (a
+    /// command and its arguments that execs the rest, e.g. `taskset -c 0`),
+    /// so that the process keeps promop's pid.
+    pub fn start_wrapped(
+        env: &TestEnv,
+        dir: &Path,
+        name: &str,
+        extra: &[&str],
+        wrapper: &[&str],
+    ) -> Result<Self> {
+        let Some((program, wrapper_args)) = wrapper.split_first() else {
+            return Self::start(env, dir, name, extra);
+        };
+        let port = free_port()?;
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log)?;
+        let child = Command::new(program)
+            .args(wrapper_args)
+            .arg(env!("CARGO_BIN_EXE_promop"))
+            .arg("run")
+            .arg("--kubeconfig")
+            .arg(env.kubeconfig_path())
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log-level=debug")
+            .args(extra)
+            .env("POD_NAME", name)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .with_context(|| format!("spawning promop run through {program}"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            child,
+            log,
+            port,
+        })
+    }
+
+    /// The process id (the wrapper's, which exec'd promop).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
