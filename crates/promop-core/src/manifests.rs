@@ -230,6 +230,9 @@ fn add(
     let metadata = map
         .entry("metadata")
         .or_insert_with(|| Value::Object(Default::default()));
+    if !(metadata.is_object() || metadata.is_null()) {
+        return Err(format!("{kind}: metadata: must be a mapping"));
+    }
     if kind != "Namespace" && metadata.get("namespace").is_none() {
         metadata["namespace"] = Value::from(default_namespace);
     }

@@ -1,8 +1,9 @@
-//! Inputs the fuzz target (`fuzz_pipeline.rs`) found to break the pipeline;
-//! each must now give a clear error naming the field instead.
+//! Inputs the fuzz targets (`fuzz_*.rs`) found to break the pipeline; each
+//! must now give a clear error naming the field instead.
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
+use promop_core::prometheus::rules::config_maps;
 use promop_core::select::namespaces::WatchedNamespaces;
 
 fn error_of(manifest: &str) -> String {
@@ -61,4 +62,88 @@ spec:
         "PrometheusAgent monitoring/agent: spec.remoteWrite[0].tlsConfig.keyFile: \
          cannot specify both 'keyFile' and 'keySecret'"
     );
+}
+
+// fuzz_conversion.rs: `metadata` of another type than a mapping panicked
+// while reading manifests (`promop render`, `promop lint`).
+#[test]
+fn metadata_that_is_not_a_mapping_is_unusable_input() {
+    for metadata in ["false", "[a]", "1", "x"] {
+        let manifest = format!(
+            "apiVersion: monitoring.coreos.com/v1alpha1\nkind: AlertmanagerConfig\nmetadata: {metadata}\nspec: {{}}\n"
+        );
+        let mut loaded = Loaded::default();
+        let error = loaded
+            .add_yaml("test", &manifest, "default", Strictness::ObjectsOnly)
+            .expect_err("not an object");
+        assert_eq!(
+            error.to_string(),
+            "test: document 0: AlertmanagerConfig: metadata: must be a mapping"
+        );
+    }
+    // An explicit null is no metadata at all (the name is then missing).
+    let mut loaded = Loaded::default();
+    loaded
+        .add_yaml(
+            "test",
+            "apiVersion: v1\nkind: Secret\nmetadata: null\n",
+            "default",
+            Strictness::ObjectsOnly,
+        )
+        .expect("usable");
+}
+
+// fuzz_rules.rs: PromQL that made promql-parser panic (a number out of
+// range as a duration) or that overflowed the stack (nesting) rejects the
+// PrometheusRule alone.
+#[test]
+fn promql_that_broke_the_parser_rejects_the_rule() {
+    let deep = format!("{}up{}", "sum(".repeat(40_000), ")".repeat(40_000));
+    for (expr, why) in [
+        (
+            "up offset 1e309",
+            "invalid expression: cannot convert float seconds",
+        ),
+        (deep.as_str(), "expression nested too deeply"),
+    ] {
+        let manifest = format!(
+            "apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {{name: k8s, namespace: monitoring}}
+spec: {{version: v3.5.0, ruleSelector: {{}}, enforcedNamespaceLabel: namespace}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: bad, namespace: monitoring}}
+spec: {{groups: [{{name: g, rules: [{{alert: A, expr: '{expr}'}}]}}]}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: good, namespace: monitoring}}
+spec: {{groups: [{{name: g, rules: [{{alert: A, expr: up == 0}}]}}]}}
+"
+        );
+        let mut loaded = Loaded::default();
+        loaded
+            .add_yaml("test", &manifest, "default", Strictness::ObjectsOnly)
+            .expect("usable");
+        let s = &loaded.snapshot;
+        let workload = Workload::Prometheus(&s.prometheuses[0]);
+        let output = prometheus_config(s, workload, &WatchedNamespaces::all()).expect("config");
+        let maps = config_maps(s, workload, &output.selection).expect("rule config maps");
+        let files: Vec<&String> = maps.config_maps[0]
+            .data
+            .iter()
+            .flat_map(|d| d.keys())
+            .collect();
+        assert_eq!(files, ["monitoring-good-.yaml"]);
+        let rejected = output.rejected();
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(
+            rejected[0]
+                .starts_with("PrometheusRule monitoring/bad: spec.groups[0].rules[0].expr: ")
+                && rejected[0].contains(why),
+            "{rejected:?}"
+        );
+    }
 }

@@ -39,15 +39,111 @@ pub struct Features {
     pub binop_fill_modifiers: bool,
 }
 
+/// The deepest expression parsed ([`depth_bound`]). promql-parser and the
+/// walks of this module recurse once per level, so that a deeper one (a
+/// PrometheusRule with `sum(sum(…` a few thousand times) would overflow the
+/// thread's stack and abort the operator; Prometheus has no such limit, but
+/// no hand-written rule comes near it.
+pub const MAX_DEPTH: usize = 512;
+
 /// Parses an expression as Prometheus' parser does with `features`; the
-/// error is the parser's message. What promql-parser accepts beyond
-/// Prometheus (`or` in label matchers) is refused.
+/// error is the parser's message (or its panic's). What promql-parser
+/// accepts beyond Prometheus (`or` in label matchers) is refused, and so is
+/// an expression nested deeper than [`MAX_DEPTH`].
 pub fn parse(expr: &str, features: Features) -> Result<Expr, String> {
-    let parsed = promql_parser::parser::parse(expr)?;
+    if depth_bound(expr) > MAX_DEPTH {
+        return Err(format!(
+            "expression nested too deeply (more than {MAX_DEPTH} levels of parentheses and operators)"
+        ));
+    }
+    // promql-parser panics on some input (a number out of range where a
+    // duration goes: `x offset 1e309`, `x offset NaN`): an error like any other.
+    let parsed =
+        std::panic::catch_unwind(|| promql_parser::parser::parse(expr)).map_err(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!("invalid expression: {why}")
+        })??;
     match refused(&parsed, features) {
         Some(why) => Err(why),
         None => Ok(parsed),
     }
+}
+
+/// An upper bound of the depth of the syntax tree of `expr`, found without
+/// parsing it (the parser itself recurses): a group in parentheses,
+/// brackets or braces counts one, plus one per operator directly in it,
+/// plus its deepest group. Strings and comments count nothing; unclosed
+/// groups are closed at the end.
+fn depth_bound(expr: &str) -> usize {
+    /// Operators of a group and the bound of its deepest group.
+    #[derive(Default)]
+    struct Group {
+        operators: usize,
+        deepest: usize,
+    }
+    fn close(stack: &mut Vec<Group>) {
+        if let Some(group) = stack.pop() {
+            let depth = 1 + group.operators + group.deepest;
+            if let Some(parent) = stack.last_mut() {
+                parent.deepest = parent.deepest.max(depth);
+            }
+        }
+    }
+    let mut stack = vec![Group::default(), Group::default()];
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => {
+                while let Some(d) = chars.next() {
+                    if d == c {
+                        break;
+                    }
+                    if d == '\\' && c != '`' {
+                        chars.next();
+                    }
+                }
+            }
+            '#' => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => stack.push(Group::default()),
+            ')' | ']' | '}' if stack.len() > 2 => close(&mut stack),
+            '+' | '-' | '*' | '/' | '%' | '^' | '=' | '!' | '<' | '>' => {
+                if let Some(group) = stack.last_mut() {
+                    group.operators += 1;
+                }
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut word = String::from(c);
+                while let Some(&d) = chars.peek() {
+                    if !(d.is_alphanumeric() || d == '_' || d == ':') {
+                        break;
+                    }
+                    word.push(d);
+                    chars.next();
+                }
+                let keyword = ["and", "or", "unless", "atan2"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k));
+                if let (true, Some(group)) = (keyword, stack.last_mut()) {
+                    group.operators += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    while stack.len() > 1 {
+        close(&mut stack);
+    }
+    stack.first().map_or(0, |root| root.deepest)
 }
 
 /// The first construct of `expr` that Prometheus refuses with `features`.
@@ -347,4 +443,90 @@ pub(super) fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_depth_bound_counts_groups_and_operators_on_the_deepest_path() {
+        assert_eq!(depth_bound("up"), 1);
+        assert_eq!(depth_bound("sum(rate(x[5m]))"), 4);
+        assert_eq!(depth_bound("a + b - c"), 3);
+        assert_eq!(depth_bound("a and b or c unless d"), 4);
+        assert_eq!(depth_bound("(a + b) * (c)"), 4);
+        // Strings and comments count nothing.
+        assert_eq!(depth_bound(r#"up{job=~"((((\"(("} # ((((("#), 3);
+        // Unclosed groups are closed at the end, stray closings ignored.
+        assert_eq!(depth_bound("((a"), 3);
+        assert_eq!(depth_bound("a))"), 1);
+    }
+
+    // Found by tests/fuzz_rules.rs: promql-parser panicked on a number out
+    // of range used as a duration (`Duration::from_secs_f64`).
+    #[test]
+    fn numbers_out_of_range_as_durations_are_errors_not_panics() {
+        for expr in [
+            "up offset 1e309",
+            "up offset -1e309",
+            "up offset NaN",
+            "up offset 1e20",
+            "info(clamp(job:up:sum{} offset 1e309-1h, scalar(job:up:sum @ 1700000000), 1e-3))",
+        ] {
+            let err = parse(expr, Features::default()).expect_err(expr);
+            assert!(
+                err.starts_with("invalid expression: cannot convert float seconds"),
+                "{expr}: {err}"
+            );
+            assert!(super::super::enforce::enforce_expr(expr, "namespace", "ns1").is_err());
+        }
+        // In range, a number is a duration in seconds.
+        assert_eq!(
+            print(&parse("up offset 90", Features::default()).expect("parses")),
+            "up offset 1m30s"
+        );
+    }
+
+    // Found by tests/fuzz_rules.rs: each of these overflowed the stack of
+    // a 2 MiB thread (the operator's runtime threads) at a few thousand
+    // levels, in promql-parser (nested aggregations) or in the namespace
+    // label enforcer and printer (long chains of binary operators).
+    #[test]
+    fn deep_expressions_are_refused_instead_of_overflowing_the_stack() {
+        let deep = [
+            format!("{}up{}", "sum(".repeat(50_000), ")".repeat(50_000)),
+            format!("{}up{}", "(".repeat(50_000), ")".repeat(50_000)),
+            format!("{}up", "-".repeat(50_000)),
+            vec!["up"; 50_000].join(" + "),
+            vec!["up"; 50_000].join(" or "),
+            format!("{}up", "rate(".repeat(50_000)),
+        ];
+        for expr in deep {
+            let err = parse(&expr, Features::default()).expect_err("too deep");
+            assert!(err.contains("nested too deeply"), "{err}");
+            let enforced = super::super::enforce::enforce_expr(&expr, "namespace", "ns1");
+            assert!(enforced.is_err());
+        }
+        // Up to the limit, everything parses, prints and is enforced on a
+        // thread with the operator's stack size.
+        let run = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let n = MAX_DEPTH - 1;
+                for expr in [
+                    format!("{}up{}", "sum(".repeat(n), ")".repeat(n)),
+                    vec!["up"; n + 1].join(" + "),
+                    format!("{}up", "-".repeat(n)),
+                ] {
+                    assert_eq!(depth_bound(&expr), MAX_DEPTH);
+                    let parsed = parse(&expr, Features::default()).expect("parses");
+                    print(&parsed);
+                    super::super::enforce::enforce_expr(&expr, "namespace", "ns1")
+                        .expect("enforced");
+                }
+            })
+            .expect("thread");
+        run.join().expect("no overflow");
+    }
 }
