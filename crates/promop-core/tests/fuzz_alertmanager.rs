@@ -26,8 +26,6 @@ use promop_core::alertmanager::types::{self, Struct, Ty};
 use promop_core::alertmanager::version::Version;
 use promop_core::alertmanager::{base_config, merges, sanitize, version_of};
 use promop_core::desired::{OperatorOptions, alertmanager_objects};
-use promop_core::lint::lint;
-use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::alertmanager_config;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::yaml::{Mapping, Node};
@@ -546,17 +544,9 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             BaseConfig::Bytes(bytes) => check_base(&String::from_utf8_lossy(bytes))?,
         }
     }
-    let mut loaded = Loaded::default();
-    let manifest = fuzz::manifest(&case.documents);
-    if loaded
-        .add_yaml("fuzz.yaml", &manifest, "default", Strictness::ObjectsOnly)
-        .is_err()
-    {
+    let Some(loaded) = fuzz::load_and_lint(&case.documents) else {
         return Ok(());
-    }
-    for finding in lint(&loaded) {
-        let _ = finding.to_string();
-    }
+    };
     let snapshot = &loaded.snapshot;
     DECODED.fetch_add(snapshot.alertmanager_configs.len() as u64, Relaxed);
     let watched = WatchedNamespaces::all();

@@ -22,8 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use fuzz::{Mode, NAMES, NAMESPACES, any_string, from_schema_with, mutated, pick};
-use promop_core::lint::lint;
-use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::prometheus::rules::enforce::{Enforcement, enforce_expr};
@@ -858,17 +856,9 @@ fn contexts() -> Vec<RuleContext> {
 
 /// The property: the rule paths never panic, and what they write loads.
 fn check(case: &Case, contexts: &[RuleContext]) -> Result<(), TestCaseError> {
-    let mut loaded = Loaded::default();
-    let manifest = fuzz::manifest(&case.documents);
-    if loaded
-        .add_yaml("fuzz.yaml", &manifest, "default", Strictness::ObjectsOnly)
-        .is_err()
-    {
+    let Some(loaded) = fuzz::load_and_lint(&case.documents) else {
         return Ok(());
-    }
-    for finding in lint(&loaded) {
-        let _ = finding.to_string();
-    }
+    };
     let snapshot = &loaded.snapshot;
     DECODED.fetch_add(snapshot.prometheus_rules.len() as u64, Relaxed);
     let watched = WatchedNamespaces::all();

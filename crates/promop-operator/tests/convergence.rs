@@ -229,6 +229,27 @@ spec:
   validationActions: [Deny]
 "#;
 
+/// Waits for Prometheus `main`'s `Reconciled` condition with `field` equal
+/// to `value`; returns its message.
+async fn reconciled_message(client: &Client, field: &str, value: &str) -> Result<String> {
+    let prometheuses = Api::<Prometheus>::namespaced(client.clone(), NS);
+    until(
+        &format!("Reconciled with {field}={value} in the status"),
+        || async {
+            let p = serde_json::to_value(prometheuses.get("main").await?)?;
+            let conditions = p["status"]["conditions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            Ok(conditions
+                .iter()
+                .find(|c| c["type"] == "Reconciled" && c[field] == value)
+                .and_then(|c| c["message"].as_str().map(str::to_owned)))
+        },
+    )
+    .await
+}
+
 async fn patch_prometheus(client: &Client, spec: serde_json::Value) -> Result<()> {
     Api::<Prometheus>::namespaced(client.clone(), NS)
         .patch(
@@ -276,19 +297,7 @@ async fn only_an_immutable_field_change_recreates_the_statefulset() -> Result<()
 
     // Denied: the running StatefulSet stays, the status and an Event say why.
     patch_prometheus(&client, serde_json::json!({"replicas": 2})).await?;
-    let prometheuses = Api::<Prometheus>::namespaced(client.clone(), NS);
-    let message = until("Reconciled=False in the status", || async {
-        let p = serde_json::to_value(prometheuses.get("main").await?)?;
-        let conditions = p["status"]["conditions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        Ok(conditions
-            .iter()
-            .find(|c| c["type"] == "Reconciled" && c["status"] == "False")
-            .and_then(|c| c["message"].as_str().map(str::to_owned)))
-    })
-    .await?;
+    let message = reconciled_message(&client, "status", "False").await?;
     ensure!(
         message.contains("at most one replica"),
         "status message: {message}"
@@ -557,19 +566,7 @@ async fn a_refused_watch_degrades_one_kind_only() -> Result<()> {
         Ok(secrets.get_opt("prometheus-main").await?.map(|_| ()))
     })
     .await?;
-    let prometheuses = Api::<Prometheus>::namespaced(client.clone(), NS);
-    let message = until("the status naming the refused kind", || async {
-        let p = serde_json::to_value(prometheuses.get("main").await?)?;
-        let conditions = p["status"]["conditions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        Ok(conditions
-            .iter()
-            .find(|c| c["type"] == "Reconciled" && c["reason"] == "WatchDegraded")
-            .and_then(|c| c["message"].as_str().map(str::to_owned)))
-    })
-    .await?;
+    let message = reconciled_message(&client, "reason", "WatchDegraded").await?;
     ensure!(
         message.contains("ScrapeConfig"),
         "status message: {message}"

@@ -468,6 +468,32 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
     promop.shutdown().await
 }
 
+/// Shop's target, the Prometheus, shop's rules and `extra` objects applied;
+/// the real Prometheus run from the StatefulSet promop wrote.
+async fn shop_prometheus(
+    promop: &Promop,
+    target: &MetricsServer,
+    extra: &[String],
+) -> Result<RunningPod> {
+    let client = promop.client();
+    let version = PrometheusVersion::V3.installed_version()?;
+    let mut objects = vec![
+        shop_target(target.port()),
+        prometheus(&version),
+        shop_rules(""),
+    ];
+    objects.extend_from_slice(extra);
+    apply_manifests(&client, &objects.join("---\n")).await?;
+    run_statefulset_pod(
+        &client,
+        &promop.env,
+        MONITORING,
+        &format!("prometheus-{NAME}"),
+        0,
+    )
+    .await
+}
+
 /// The rule ConfigMaps' contents (`prometheus-main-rulefiles-N`).
 async fn rule_files(client: &Client) -> Result<String> {
     let maps = Api::<ConfigMap>::namespaced(client.clone(), MONITORING)
@@ -521,21 +547,7 @@ async fn a_broken_rule_is_rejected_alone_and_the_good_ones_keep_evaluating() -> 
     let promop = Promop::start().await?;
     let client = promop.client();
     let target = MetricsServer::start(exposition(7.0)).await?;
-    let version = PrometheusVersion::V3.installed_version()?;
-    let objects = [
-        shop_target(target.port()),
-        prometheus(&version),
-        shop_rules(""),
-    ];
-    apply_manifests(&client, &objects.join("---\n")).await?;
-    let mut prom = run_statefulset_pod(
-        &client,
-        &promop.env,
-        MONITORING,
-        &format!("prometheus-{NAME}"),
-        0,
-    )
-    .await?;
+    let mut prom = shop_prometheus(&promop, &target, &[]).await?;
     prom.wait_for_query(RECORDED, TIMEOUT, |v| v.iter().any(|(_, x)| *x == 7.0))
         .await?;
 
@@ -607,7 +619,6 @@ async fn a_deleted_rule_leaves_the_rule_files_and_prometheus() -> Result<()> {
     let promop = Promop::start().await?;
     let client = promop.client();
     let target = MetricsServer::start(exposition(7.0)).await?;
-    let version = PrometheusVersion::V3.installed_version()?;
     let summed = "shop:queue_depth:sum";
     let extra = format!(
         r#"apiVersion: monitoring.coreos.com/v1
@@ -619,21 +630,7 @@ spec:
     rules: [{{record: "{summed}", expr: "sum({METRIC})"}}]
 "#
     );
-    let objects = [
-        shop_target(target.port()),
-        prometheus(&version),
-        shop_rules(""),
-        extra,
-    ];
-    apply_manifests(&client, &objects.join("---\n")).await?;
-    let mut prom = run_statefulset_pod(
-        &client,
-        &promop.env,
-        MONITORING,
-        &format!("prometheus-{NAME}"),
-        0,
-    )
-    .await?;
+    let mut prom = shop_prometheus(&promop, &target, &[extra]).await?;
     prom.wait_for_query(summed, TIMEOUT, |v| v.iter().any(|(_, x)| *x == 7.0))
         .await?;
 

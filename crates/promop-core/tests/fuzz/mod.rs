@@ -609,6 +609,26 @@ pub fn namespaces() -> Vec<Value> {
 /// Documents as `promop render` reads them (JSON is YAML). Characters
 /// that YAML does not allow in a document (DEL, C1 controls) are escaped,
 /// as a JSON encoder may leave them raw (they only occur in strings).
+/// The documents loaded as `promop render` loads them, then linted (the
+/// findings printed); `None` when the input is unusable (an error is fine,
+/// a panic is not).
+pub fn load_and_lint(documents: &[Value]) -> Option<promop_core::manifests::Loaded> {
+    use promop_core::manifests::{Loaded, Strictness};
+    let mut loaded = Loaded::default();
+    loaded
+        .add_yaml(
+            "fuzz.yaml",
+            &manifest(documents),
+            "default",
+            Strictness::ObjectsOnly,
+        )
+        .ok()?;
+    for finding in promop_core::lint::lint(&loaded) {
+        let _ = finding.to_string();
+    }
+    Some(loaded)
+}
+
 pub fn manifest(documents: &[Value]) -> String {
     let docs: Vec<String> = documents.iter().map(Value::to_string).collect();
     let mut out = String::new();

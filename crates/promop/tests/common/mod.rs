@@ -29,29 +29,7 @@ impl Operator {
 
     /// Like [`Operator::start`] with another kubeconfig (e.g. through a proxy).
     pub fn start_with(kubeconfig: &Path, dir: &Path, name: &str, extra: &[&str]) -> Result<Self> {
-        let port = free_port()?;
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log)?;
-        let child = Command::new(env!("CARGO_BIN_EXE_promop"))
-            .arg("run")
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--log-level=debug")
-            .args(extra)
-            .env("POD_NAME", name)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .context("spawning promop run")?;
-        Ok(Self {
-            name: name.to_owned(),
-            child,
-            log,
-            port,
-        })
+        Self::spawn(kubeconfig, dir, name, extra, &[])
     }
 
     /// Like [`Operator::start`], with `promop` run through `wrapper` (a
@@ -64,18 +42,29 @@ impl Operator {
         extra: &[&str],
         wrapper: &[&str],
     ) -> Result<Self> {
-        let Some((program, wrapper_args)) = wrapper.split_first() else {
-            return Self::start(env, dir, name, extra);
-        };
+        Self::spawn(env.kubeconfig_path(), dir, name, extra, wrapper)
+    }
+
+    fn spawn(
+        kubeconfig: &Path,
+        dir: &Path,
+        name: &str,
+        extra: &[&str],
+        wrapper: &[&str],
+    ) -> Result<Self> {
+        let promop = env!("CARGO_BIN_EXE_promop");
+        let (program, wrapper_args) = wrapper.split_first().unwrap_or((&promop, &[]));
         let port = free_port()?;
         let log = dir.join(format!("{name}.log"));
         let out = std::fs::File::create(&log)?;
-        let child = Command::new(program)
-            .args(wrapper_args)
-            .arg(env!("CARGO_BIN_EXE_promop"))
+        let mut command = Command::new(program);
+        if !wrapper.is_empty() {
+            command.args(wrapper_args).arg(promop);
+        }
+        let child = command
             .arg("run")
             .arg("--kubeconfig")
-            .arg(env.kubeconfig_path())
+            .arg(kubeconfig)
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--log-level=debug")
             .args(extra)
@@ -85,7 +74,7 @@ impl Operator {
             .stdout(out.try_clone()?)
             .stderr(out)
             .spawn()
-            .with_context(|| format!("spawning promop run through {program}"))?;
+            .with_context(|| format!("spawning promop run ({program})"))?;
         Ok(Self {
             name: name.to_owned(),
             child,
