@@ -3,6 +3,7 @@
 mod alertmanager;
 
 pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
+use crate::prometheus::rules::{RuleConfigMaps, RulesError};
 use crate::prometheus::{self, ConfigInput, GenerateError, Workload};
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::Rejection;
@@ -16,20 +17,9 @@ use crate::yaml::Node;
 pub struct PrometheusOutput<'a> {
     pub config: Node,
     pub selection: Selection<'a>,
-}
-
-/// Names of the rule ConfigMaps to list in `rule_files` and mount
-/// (`prometheus-<name>-rulefiles-<n>`, at least three): as many as the
-/// selected rules need once split by size.
-fn rule_config_map_names(
-    snapshot: &Snapshot,
-    workload: Workload<'_>,
-    selection: &Selection<'_>,
-) -> Vec<String> {
-    // The version was checked by the selection, the only way this can fail.
-    prometheus::rules::config_maps(snapshot, workload, selection)
-        .map(|maps| maps.names)
-        .unwrap_or_default()
+    /// The rule ConfigMaps of the selected PrometheusRules (none for an
+    /// agent): the configuration lists them in `rule_files`.
+    pub rules: RuleConfigMaps,
 }
 
 /// Why a workload got no configuration.
@@ -41,6 +31,8 @@ pub enum PipelineError {
     Generate(#[from] GenerateError),
     #[error(transparent)]
     Alertmanager(#[from] crate::alertmanager::GenerateError),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     #[error("{kind} {namespace}/{name}: {rejection}")]
     InvalidWorkload {
         kind: &'static str,
@@ -91,17 +83,21 @@ pub fn prometheus_config<'a>(
         .iter()
         .map(|s| s.object)
         .collect();
-    let rule_config_maps = rule_config_map_names(snapshot, workload, &selection);
+    let rules = prometheus::rules::config_maps(snapshot, workload, &selection)?;
     let input = ConfigInput {
         service_monitors: &service_monitors,
         pod_monitors: &pod_monitors,
         probes: &probes,
         scrape_configs: &scrape_configs,
-        rule_config_maps: &rule_config_maps,
+        rule_config_maps: &rules.names,
         ..ConfigInput::new(workload, snapshot)
     };
     let config = prometheus::generate(&input)?;
-    Ok(PrometheusOutput { config, selection })
+    Ok(PrometheusOutput {
+        config,
+        selection,
+        rules,
+    })
 }
 
 impl PrometheusOutput<'_> {

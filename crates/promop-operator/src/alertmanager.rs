@@ -9,8 +9,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
-use promop_core::desired::{AlertmanagerObjects, alertmanager_objects};
-use promop_core::pipeline::alertmanager_config;
+use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
@@ -71,23 +70,17 @@ async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reco
 
 fn generate(am: &Alertmanager, ctx: &Context, snapshot: &Snapshot) -> Result<Generated, Error> {
     let watched = ctx.options.namespaces.alertmanager_configs();
-    let output = alertmanager_config(snapshot, am, &watched)?;
-    let objects = alertmanager_objects(
-        snapshot,
-        am,
-        &output.config,
-        &objects::operator_options(&ctx.options),
-    )?;
+    let state = alertmanager_state(snapshot, am, &watched, &ctx.options.operator_options())?;
     let mut used: HashSet<(Kind, ObjectKey)> = read_dependencies(&snapshot.reads.keys()).collect();
     let mut rejected = Vec::new();
     collect(
         Kind::AlertmanagerConfig,
-        &output.selection,
+        &state.output.selection,
         &mut rejected,
         &mut used,
     );
     Ok(Generated {
-        objects,
+        objects: state.objects,
         rejected,
         used,
     })

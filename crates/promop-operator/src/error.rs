@@ -1,5 +1,6 @@
 //! The one error type of reconciliation; its variants name the metric label
 //! of failed reconciles (`reason`).
+use promop_core::desired::StateError;
 use promop_core::pipeline::PipelineError;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,17 @@ pub enum Error {
     Encode(#[from] serde_json::Error),
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
+}
+
+/// Each failed step of a desired state keeps its own reason.
+impl From<StateError> for Error {
+    fn from(error: StateError) -> Self {
+        match error {
+            StateError::Pipeline(PipelineError::Rules(e)) => Self::Rules(e),
+            StateError::Pipeline(e) => Self::Pipeline(e),
+            StateError::Objects(e) => Self::Objects(e),
+        }
+    }
 }
 
 impl Error {

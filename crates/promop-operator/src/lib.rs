@@ -2,7 +2,7 @@
 //! snapshot; the generated objects are written with server-side apply.
 mod alertmanager;
 mod apply;
-mod contents;
+pub mod contents;
 mod controller;
 mod conversion;
 mod error;
@@ -23,3 +23,4 @@ pub use apply::FIELD_MANAGER;
 pub use controller::{Running, run, spawn};
 pub use error::Error;
 pub use options::Options;
+pub use snapshot::MAX_ROUNDS;

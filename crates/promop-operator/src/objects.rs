@@ -10,39 +10,11 @@ use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
-use promop_core::desired::{AlertmanagerObjects, OperatorOptions, PrometheusObjects};
-use promop_core::k8s::reloader::ReloaderConfig;
+use promop_core::desired::{AlertmanagerObjects, PrometheusObjects};
 
 use crate::apply::{self, Outcome};
 use crate::error::Error;
-use crate::options::Options;
 use crate::stores::Owned;
-
-/// What the flags of `promop run` change in the written objects.
-pub fn operator_options(options: &Options) -> OperatorOptions {
-    // The reference's "0" means "no request/limit".
-    let quantity = |q: &str| (q != "0").then(|| q.to_owned());
-    let reloader = &options.reloader;
-    let objects = &options.objects;
-    OperatorOptions {
-        reloader: ReloaderConfig {
-            image: reloader.image.clone(),
-            cpu_request: quantity(&reloader.cpu_request),
-            cpu_limit: quantity(&reloader.cpu_limit),
-            memory_request: quantity(&reloader.memory_request),
-            memory_limit: quantity(&reloader.memory_limit),
-            enable_probes: reloader.enable_probes,
-        },
-        prometheus_base_image: objects.prometheus_base_image.clone(),
-        alertmanager_base_image: objects.alertmanager_base_image.clone(),
-        thanos_base_image: objects.thanos_base_image.clone(),
-        labels: objects.labels(),
-        annotations: objects.annotations(),
-        local_host: objects.localhost.clone(),
-        cluster_domain: objects.cluster_domain.clone(),
-        topology_sharding: objects.feature_enabled("PrometheusTopologySharding"),
-    }
-}
 
 /// The objects of one workload, all of them to write.
 pub struct Desired {

@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
+use promop_core::desired::OperatorOptions;
+use promop_core::k8s::reloader::ReloaderConfig;
 use promop_core::select::label_selector::Selector;
 use promop_core::select::namespaces::WatchedNamespaces;
 use regex::Regex;
@@ -233,6 +235,41 @@ impl WrittenObjects {
                     .iter()
                     .any(|(gate, default)| *gate == name && *default)
             })
+    }
+}
+
+impl Options {
+    /// What the flags of `promop run` change in the written objects.
+    pub fn operator_options(&self) -> OperatorOptions {
+        self.objects.operator_options(&self.reloader)
+    }
+}
+
+impl WrittenObjects {
+    /// What these flags and the config reloader's change in the written
+    /// objects (`promop render --objects` takes the same flags).
+    pub fn operator_options(&self, reloader: &ConfigReloader) -> OperatorOptions {
+        // The reference's "0" means "no request/limit".
+        let quantity = |q: &str| (q != "0").then(|| q.to_owned());
+        OperatorOptions {
+            reloader: ReloaderConfig {
+                image: reloader.image.clone(),
+                cpu_request: quantity(&reloader.cpu_request),
+                cpu_limit: quantity(&reloader.cpu_limit),
+                memory_request: quantity(&reloader.memory_request),
+                memory_limit: quantity(&reloader.memory_limit),
+                enable_probes: reloader.enable_probes,
+            },
+            prometheus_base_image: self.prometheus_base_image.clone(),
+            alertmanager_base_image: self.alertmanager_base_image.clone(),
+            thanos_base_image: self.thanos_base_image.clone(),
+            labels: self.labels(),
+            annotations: self.annotations(),
+            local_host: self.localhost.clone(),
+            cluster_domain: self.cluster_domain.clone(),
+            topology_sharding: self.feature_enabled("PrometheusTopologySharding"),
+            unmanaged_configuration: !self.disable_unmanaged_prometheus_configuration,
+        }
     }
 }
 

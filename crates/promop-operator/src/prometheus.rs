@@ -7,7 +7,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use kube::ResourceExt;
 use promop_api::v1::prometheus::WhenScaledRetentionType;
-use promop_core::pipeline::prometheus_config;
+use promop_core::desired::prometheus_state;
 use promop_core::select::Selection;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::{ObjectKey, Snapshot};
@@ -49,8 +49,7 @@ async fn steps<K: WorkloadResource>(
     ctx: &Context,
     id: &WorkloadId,
 ) -> Result<Reconciled, Error> {
-    let unmanaged = unmanaged(object, &ctx.options);
-    let generated = generate(object, ctx, unmanaged).await?;
+    let generated = generate(object, ctx).await?;
     report(object, ctx, id, &generated.rejected).await;
     ctx.triggers.record(id.clone(), generated.used);
     let uid = object
@@ -60,7 +59,7 @@ async fn steps<K: WorkloadResource>(
     if written > 0 {
         tracing::info!(workload = %id, objects = written, "objects written");
     }
-    let (reason, message) = if unmanaged {
+    let (reason, message) = if generated.desired.unmanaged_config {
         ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
     } else if generated.nothing_selected {
         ("NoSelectedResources", NO_SELECTED_MESSAGE)
@@ -88,43 +87,24 @@ struct Generated {
 }
 
 /// Runs the core until it reads no Secret or ConfigMap not fetched yet.
-async fn generate<K: WorkloadResource>(
-    object: &K,
-    ctx: &Context,
-    unmanaged: bool,
-) -> Result<Generated, Error> {
+async fn generate<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<Generated, Error> {
     let id = WorkloadId::of(object);
-    with_references(ctx, &id, |snapshot| {
-        generate_once(object, ctx, unmanaged, snapshot)
-    })
-    .await
+    with_references(ctx, &id, |snapshot| generate_once(object, ctx, snapshot)).await
 }
 
 fn generate_once<K: WorkloadResource>(
     object: &K,
     ctx: &Context,
-    unmanaged: bool,
     snapshot: &Snapshot,
 ) -> Result<Generated, Error> {
     let workload = object.workload();
-    let output = prometheus_config(snapshot, workload, &ctx.options.namespaces.watched())?;
-    let selection = &output.selection;
-    let config = if unmanaged {
-        String::new()
-    } else {
-        promop_core::yaml::to_string(&output.config)
-    };
-    let rules = promop_core::prometheus::rules::config_maps(snapshot, workload, selection)?;
-    // The tree spares the core parsing the text back (unmanaged: none).
-    let tree = (!unmanaged).then_some(&output.config);
-    let built = promop_core::desired::prometheus_objects(
+    let state = prometheus_state(
         snapshot,
         workload,
-        &config,
-        tree,
-        &rules.names,
-        &objects::operator_options(&ctx.options),
+        &ctx.options.namespaces.watched(),
+        &ctx.options.operator_options(),
     )?;
+    let selection = &state.output.selection;
     let mut rejected = Vec::new();
     let mut used = HashSet::new();
     collect(
@@ -154,7 +134,7 @@ fn generate_once<K: WorkloadResource>(
         &mut Vec::new(),
         &mut used,
     );
-    for (key, why) in &rules.rejected {
+    for (key, why) in &state.output.rules.rejected {
         let (ns, name) = key.split_once('/').unwrap_or(("", key));
         used.insert((Kind::PrometheusRule, ObjectKey::new(ns, name)));
         rejected.push(Rejected {
@@ -170,15 +150,15 @@ fn generate_once<K: WorkloadResource>(
         .and_then(|p| p.when_scaled.as_ref())
         == Some(&WhenScaledRetentionType::Retain);
     let generated = Generated {
+        nothing_selected: nothing_selected(selection),
         desired: Desired {
-            objects: built,
-            rule_config_maps: rules.config_maps,
-            unmanaged_config: unmanaged,
+            rule_config_maps: state.output.rules.config_maps,
+            unmanaged_config: state.unmanaged,
+            objects: state.objects,
             retain_shards,
         },
         rejected,
         used,
-        nothing_selected: nothing_selected(selection),
     };
     Ok(generated)
 }
@@ -189,17 +169,4 @@ fn nothing_selected(s: &Selection<'_>) -> bool {
         && s.probes.selected.is_empty()
         && s.scrape_configs.selected.is_empty()
         && s.prometheus_rules.selected.is_empty()
-}
-
-/// No monitor selector at all: the user manages the configuration (as the
-/// reference does without `--disable-unmanaged-prometheus-configuration`).
-fn unmanaged<K: WorkloadResource>(object: &K, options: &Options) -> bool {
-    let w = object.workload();
-    let c = w.common();
-    !options.objects.disable_unmanaged_prometheus_configuration
-        && w.server().is_some()
-        && c.service_monitor_selector.is_none()
-        && c.pod_monitor_selector.is_none()
-        && c.probe_selector.is_none()
-        && c.scrape_config_selector.is_none()
 }

@@ -11,6 +11,7 @@
 
 mod http;
 mod manifests;
+mod progress;
 mod stack;
 pub mod status;
 

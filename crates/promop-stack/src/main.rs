@@ -71,7 +71,7 @@ async fn main() -> Result<()> {
     let stop = stop_signal(args.run_for.map(Duration::from_secs))?;
     tokio::pin!(stop);
     let mut stack = tokio::select! {
-        stack = start(&options, &args) => stack.inspect_err(|_| println!(" failed"))?,
+        stack = start(&options, &args) => stack?,
         why = &mut stop => {
             println!("local-stack: {why} during the start, stopping");
             return Ok(());

@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 
 use crate::http;
 use crate::manifests::{self, Values};
+use crate::progress::Progress;
 use crate::status::Status;
 
 /// Every placeholder of deploy/local (the values `Stack::start` fills).
@@ -99,42 +100,11 @@ pub struct Stack {
     status: Status,
 }
 
-/// Numbered progress lines on stdout.
-struct Progress {
-    step: usize,
-    of: usize,
-    since: Instant,
-}
-
-impl Progress {
-    fn new(of: usize) -> Self {
-        Self {
-            step: 0,
-            of,
-            since: Instant::now(),
-        }
-    }
-
-    fn step(&mut self, what: &str) {
-        self.done();
-        self.step += 1;
-        self.since = Instant::now();
-        print!("[{}/{}] {what} ...", self.step, self.of);
-        std::io::stdout().flush().ok();
-    }
-
-    fn done(&self) {
-        if self.step > 0 {
-            println!(" ok ({:.1}s)", self.since.elapsed().as_secs_f64());
-        }
-    }
-}
-
 impl Stack {
     /// Starts everything; returns once every target is up.
     pub async fn start(options: &Options) -> Result<Self> {
         let started = Instant::now();
-        let mut progress = Progress::new(6);
+        let mut progress = Progress::stderr(6);
         prepare_dir(&options.dir)?;
         let prometheus_version = PrometheusVersion::V3.installed_version()?;
         let alertmanager_version = installed_alertmanager()?;

@@ -5,10 +5,11 @@ use promop_core::lint::{Finding, Severity, lint, one_line};
 use promop_core::manifests::{Loaded, Origin};
 use serde_json::json;
 
+use crate::color::Paint;
 use crate::manifests;
 
 /// `promop lint --help`: what is checked, with which settings, and the
-/// exit codes.
+/// output (the exit codes are in `exit_status`).
 pub const LONG_ABOUT: &str = "\
 Checks PrometheusRules, ServiceMonitors, PodMonitors, Probes,
 ScrapeConfigs and AlertmanagerConfigs the way Prometheus Operator
@@ -29,11 +30,9 @@ Documents of the files read that are not Kubernetes objects are warnings.
 
 Findings go to stdout, one a line:
 `FILE:DOC: error|warning: KIND NAMESPACE/NAME: FIELD: message`, where DOC
-is the index of the YAML document in the file, from 0.
-
-Exit status: 0 without errors (warnings alone do not fail, unless
---strict), 1 with errors, 2 when some input cannot be used (not YAML,
-not Kubernetes objects, unreadable).";
+is the index of the YAML document in the file, from 0; on a terminal the
+severity is coloured (see --no-color). With `-o json`: one object with
+the counts and the findings, fields by name.";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -53,7 +52,9 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<u8> {
+/// The exit code (see `exit_status::LINT`); `colored`: the severity of the
+/// text findings in colour.
+pub fn run(args: &Args, colored: bool) -> anyhow::Result<u8> {
     manifests::require_paths(&args.input.files)?;
     let mut loaded = Loaded::default();
     // Input that cannot be read is reported like a finding, and the rest
@@ -93,7 +94,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     match args.output {
         Format::Text => {
             for finding in &findings {
-                println!("{finding}");
+                println!("{}", line(finding, colored));
             }
             eprintln!(
                 "{objects} objects checked: {errors} {}, {warnings} {}",
@@ -120,6 +121,27 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     })
 }
 
+/// The text line of a finding; `colored`: its severity in red (error) or
+/// yellow (warning).
+fn line(finding: &Finding, colored: bool) -> String {
+    let text = finding.to_string();
+    if !colored {
+        return text;
+    }
+    let severity = finding.severity.to_string();
+    let paint = match finding.severity {
+        Severity::Error => Paint::Red,
+        Severity::Warning => Paint::Yellow,
+    };
+    // The severity follows the origin (`FILE:DOC: `), before any other
+    // field.
+    text.replacen(
+        &format!(": {severity}: "),
+        &format!(": {}: ", paint.apply(&severity)),
+        1,
+    )
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         word.to_owned()
@@ -139,4 +161,37 @@ fn to_json(f: &Finding) -> serde_json::Value {
         "field": f.field,
         "message": f.message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(severity: Severity) -> Finding {
+        Finding {
+            origin: Some(Origin {
+                source: "error: warning.yaml".into(),
+                index: 0,
+            }),
+            object: None,
+            field: Some("spec.error".into()),
+            severity,
+            message: "an error: here".into(),
+        }
+    }
+
+    #[test]
+    fn only_the_severity_is_coloured_and_only_when_asked() {
+        let error = finding(Severity::Error);
+        assert_eq!(line(&error, false), error.to_string());
+        assert_eq!(
+            line(&error, true),
+            "error: warning.yaml:0: \x1b[1;31merror\x1b[0m: spec.error: an error: here"
+        );
+        let warning = finding(Severity::Warning);
+        assert_eq!(
+            line(&warning, true),
+            "error: warning.yaml:0: \x1b[1;33mwarning\x1b[0m: spec.error: an error: here"
+        );
+    }
 }

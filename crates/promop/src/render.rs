@@ -1,13 +1,18 @@
 //! `promop render`: the exact Prometheus and Alertmanager configurations
-//! that the operator would generate for a set of manifests, offline.
-use std::path::PathBuf;
+//! that the operator would generate for a set of manifests, offline; with
+//! `--rules` the rule files too, with `--objects` every object it would
+//! write.
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use promop_api::v1::Alertmanager;
-use promop_core::pipeline::{alertmanager_config, prometheus_config};
+use promop_core::desired::manifests::{Manifests, name as object_name};
+use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
+use promop_operator::options::{ConfigReloader, WrittenObjects};
+use serde_json::Value;
 
 use crate::manifests;
 
@@ -15,13 +20,34 @@ use crate::manifests;
 pub struct Args {
     #[command(flatten)]
     scope: Scope,
-    /// Output format.
+    /// Output format (`name`: `kind/name` of each object, with --objects).
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: Format,
-    /// Write one file per workload (`<namespace>/<name>/prometheus.yaml`
-    /// or `alertmanager.yaml`, `.json` with `-o json`) instead of printing.
+    /// Write files instead of printing: `<namespace>/<name>/prometheus.yaml`
+    /// or `alertmanager.yaml` per workload (`.json` with `-o json`), the
+    /// rule files under `<namespace>/<name>/rules/<ConfigMap>/`, and with
+    /// --objects one file per object, `<namespace>/<kind>-<name>.yaml`.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
+    /// Also print each Prometheus' rule files, one per PrometheusRule, in
+    /// the ConfigMaps the operator splits them into.
+    #[arg(long, conflicts_with = "objects")]
+    rules: bool,
+    /// Print every object the operator would write for each workload
+    /// (Secrets, rule ConfigMaps, Services, StatefulSets) as Kubernetes
+    /// manifests, in the order it applies them, instead of the
+    /// configurations. Owner references are kept for workloads whose
+    /// manifest has a `metadata.uid`.
+    #[arg(long)]
+    objects: bool,
+    /// With --objects: print Secret values (the generated configurations
+    /// hold the credentials they reference) instead of placeholders.
+    #[arg(long, requires = "objects")]
+    show_secrets: bool,
+    #[command(flatten)]
+    written: WrittenObjects,
+    #[command(flatten)]
+    reloader: ConfigReloader,
 }
 
 /// The manifests and the workloads a command is about.
@@ -63,14 +89,25 @@ impl Only {
     }
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Yaml,
     Json,
+    Name,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Yaml | Format::Name => "yaml",
+        }
+    }
 }
 
 /// A rendered configuration: Prometheus configs are built as YAML trees,
-/// the Alertmanager one is text (the user's Secret may be used as it is).
+/// the Alertmanager one and rule files are text (the user's Secret may be
+/// used as it is).
 enum Rendered {
     Tree(promop_core::yaml::Node),
     Text(String),
@@ -79,29 +116,34 @@ enum Rendered {
 impl Rendered {
     fn format(&self, format: Format) -> anyhow::Result<String> {
         Ok(match (self, format) {
-            (Rendered::Tree(node), Format::Yaml) => promop_core::yaml::to_string(node),
             (Rendered::Tree(node), Format::Json) => format!("{:#}\n", node.to_json()),
-            (Rendered::Text(text), Format::Yaml) => text.clone(),
+            (Rendered::Tree(node), _) => promop_core::yaml::to_string(node),
             (Rendered::Text(text), Format::Json) => {
-                let value: serde_json::Value = serde_saphyr::from_str(text)
-                    .context("reading the Alertmanager configuration")?;
+                let value: Value =
+                    serde_saphyr::from_str(text).context("reading a rendered YAML file")?;
                 format!("{value:#}\n")
             }
+            (Rendered::Text(text), _) => text.clone(),
         })
     }
 }
 
-/// One rendered workload: kind, namespace, name, file stem, configuration.
+/// One rendered workload: kind, namespace, name, file stem, configuration,
+/// and its rule files (`(ConfigMap, file, content)`).
 struct Output {
     kind: &'static str,
     namespace: String,
     name: String,
     file: &'static str,
     config: Rendered,
+    rules: Vec<(String, String, Rendered)>,
 }
 
 /// What a run produced: 0 when every workload rendered, 1 otherwise.
 pub fn run(args: &Args) -> anyhow::Result<u8> {
+    if args.output == Format::Name && !args.objects {
+        bail!("-o name lists objects: add --objects");
+    }
     let loaded = args.scope.input.load()?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
@@ -109,94 +151,206 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     let (workloads, alertmanagers) = args.scope.only.select(&loaded.snapshot);
     if workloads.is_empty() && alertmanagers.is_empty() {
         if let Some(name) = &args.scope.only.prometheus {
-            anyhow::bail!("no Prometheus or PrometheusAgent {name} in the input");
+            bail!("no Prometheus or PrometheusAgent {name} in the input");
         }
         if let Some(name) = &args.scope.only.alertmanager {
-            anyhow::bail!("no Alertmanager {name} in the input");
+            bail!("no Alertmanager {name} in the input");
         }
         eprintln!("no Prometheus, PrometheusAgent or Alertmanager in the input: nothing to render");
         return Ok(0);
     }
-    let watched = WatchedNamespaces::all();
-    let mut failed = false;
-    let mut outputs = Vec::new();
+    let options = args.written.operator_options(&args.reloader);
+    let mut rendered = Rendering::new(&loaded.snapshot, &options);
     for workload in workloads {
+        rendered.prometheus(workload)?;
+    }
+    for am in alertmanagers {
+        rendered.alertmanager(am)?;
+    }
+    if args.objects {
+        let values = rendered.manifests.into_values(args.show_secrets)?;
+        print_objects(&values, args.output, args.out_dir.as_deref())?;
+    } else {
+        print_configs(&rendered.outputs, args)?;
+    }
+    Ok(u8::from(rendered.failed))
+}
+
+/// The workloads rendered so far.
+struct Rendering<'a> {
+    snapshot: &'a Snapshot,
+    options: &'a OperatorOptions,
+    watched: WatchedNamespaces,
+    outputs: Vec<Output>,
+    manifests: Manifests,
+    failed: bool,
+}
+
+impl<'a> Rendering<'a> {
+    fn new(snapshot: &'a Snapshot, options: &'a OperatorOptions) -> Self {
+        Self {
+            snapshot,
+            options,
+            watched: WatchedNamespaces::all(),
+            outputs: Vec::new(),
+            manifests: Manifests::default(),
+            failed: false,
+        }
+    }
+
+    fn prometheus(&mut self, workload: Workload<'a>) -> anyhow::Result<()> {
         let id = format!(
             "{} {}/{}",
             workload.kind(),
             workload.namespace(),
             workload.name()
         );
-        match prometheus_config(&loaded.snapshot, workload, &watched) {
-            Ok(output) => {
-                for rejected in output.rejected() {
-                    eprintln!("{rejected} (skipped by {id})");
-                }
-                outputs.push(Output {
-                    kind: workload.kind(),
-                    namespace: workload.namespace().to_owned(),
-                    name: workload.name().to_owned(),
-                    file: "prometheus",
-                    config: Rendered::Tree(output.config),
-                });
-            }
+        let state = match prometheus_state(self.snapshot, workload, &self.watched, self.options) {
+            Ok(state) => state,
             Err(e) => {
                 eprintln!("{e}");
-                failed = true;
+                self.failed = true;
+                return Ok(());
             }
+        };
+        for rejected in state.rejected() {
+            eprintln!("{rejected} (skipped by {id})");
         }
+        if state.unmanaged {
+            eprintln!(
+                "{id}: no resource selector: the user manages the configuration, the \
+                 operator only creates its Secret when missing"
+            );
+        }
+        self.manifests.add_prometheus(&state)?;
+        let rules = state
+            .rule_config_maps()
+            .iter()
+            .flat_map(|map| {
+                let name = map.metadata.name.clone().unwrap_or_default();
+                map.data.iter().flatten().map(move |(file, content)| {
+                    (name.clone(), file.clone(), Rendered::Text(content.clone()))
+                })
+            })
+            .collect();
+        self.outputs.push(Output {
+            kind: workload.kind(),
+            namespace: workload.namespace().to_owned(),
+            name: workload.name().to_owned(),
+            file: "prometheus",
+            config: Rendered::Tree(state.output.config),
+            rules,
+        });
+        Ok(())
     }
-    for am in alertmanagers {
+
+    fn alertmanager(&mut self, am: &'a Alertmanager) -> anyhow::Result<()> {
         let namespace = am.metadata.namespace.clone().unwrap_or_default();
         let name = am.metadata.name.clone().unwrap_or_default();
-        match alertmanager_config(&loaded.snapshot, am, &watched) {
-            Ok(output) => {
-                for rejected in output.rejected() {
-                    eprintln!("{rejected} (skipped by Alertmanager {namespace}/{name})");
-                }
-                outputs.push(Output {
-                    kind: "Alertmanager",
-                    namespace,
-                    name,
-                    file: "alertmanager",
-                    config: Rendered::Text(output.config),
-                });
-            }
+        let state = match alertmanager_state(self.snapshot, am, &self.watched, self.options) {
+            Ok(state) => state,
             Err(e) => {
                 eprintln!("{e}");
-                failed = true;
+                self.failed = true;
+                return Ok(());
+            }
+        };
+        for rejected in state.output.rejected() {
+            eprintln!("{rejected} (skipped by Alertmanager {namespace}/{name})");
+        }
+        self.manifests.add_alertmanager(&state)?;
+        self.outputs.push(Output {
+            kind: "Alertmanager",
+            namespace,
+            name,
+            file: "alertmanager",
+            config: Rendered::Text(state.output.config),
+            rules: Vec::new(),
+        });
+        Ok(())
+    }
+}
+
+/// The configurations (and with --rules the rule files), printed or written.
+fn print_configs(outputs: &[Output], args: &Args) -> anyhow::Result<()> {
+    let extension = args.output.extension();
+    if let Some(dir) = &args.out_dir {
+        for output in outputs {
+            let folder = dir.join(&output.namespace).join(&output.name);
+            let file = folder.join(format!("{}.{extension}", output.file));
+            write(&file, &output.config.format(args.output)?)?;
+            for (map, name, content) in output.rules.iter().filter(|_| args.rules) {
+                let file = folder.join("rules").join(map).join(name);
+                write(&file, &content.format(args.output)?)?;
             }
         }
+        return Ok(());
     }
-    let extension = match args.output {
-        Format::Yaml => "yaml",
-        Format::Json => "json",
+    let several = outputs.len() > 1 || args.rules;
+    for output in outputs {
+        if several {
+            println!(
+                "---\n# {} {}/{}",
+                output.kind, output.namespace, output.name
+            );
+        }
+        print!("{}", output.config.format(args.output)?);
+        for (map, name, content) in output.rules.iter().filter(|_| args.rules) {
+            println!(
+                "---\n# rule file {name} (ConfigMap {}/{map})",
+                output.namespace
+            );
+            print!("{}", content.format(args.output)?);
+        }
+    }
+    Ok(())
+}
+
+/// The objects as a YAML stream, a JSON `List`, names, or files.
+fn print_objects(values: &[Value], format: Format, out_dir: Option<&Path>) -> anyhow::Result<()> {
+    let text = |value: &Value| -> anyhow::Result<String> {
+        Ok(match format {
+            Format::Json => format!("{value:#}\n"),
+            Format::Yaml | Format::Name => {
+                serde_saphyr::to_string(value).context("writing an object as YAML")?
+            }
+        })
     };
-    match &args.out_dir {
-        Some(dir) => {
-            for output in &outputs {
-                let folder = dir.join(&output.namespace).join(&output.name);
-                std::fs::create_dir_all(&folder)
-                    .with_context(|| format!("creating {}", folder.display()))?;
-                let file = folder.join(format!("{}.{extension}", output.file));
-                std::fs::write(&file, output.config.format(args.output)?)
-                    .with_context(|| format!("writing {}", file.display()))?;
-            }
+    if let Some(dir) = out_dir {
+        for value in values {
+            let namespace = value["metadata"]["namespace"].as_str().unwrap_or_default();
+            let kind = value["kind"].as_str().unwrap_or_default().to_lowercase();
+            let name = value["metadata"]["name"].as_str().unwrap_or_default();
+            let file = dir
+                .join(namespace)
+                .join(format!("{kind}-{name}.{}", format.extension()));
+            write(&file, &text(value)?)?;
         }
-        None => {
-            let several = outputs.len() > 1;
-            for output in &outputs {
-                if several {
-                    println!(
-                        "---\n# {} {}/{}",
-                        output.kind, output.namespace, output.name
-                    );
-                }
-                print!("{}", output.config.format(args.output)?);
+        return Ok(());
+    }
+    match format {
+        Format::Name => values
+            .iter()
+            .for_each(|value| println!("{}", object_name(value))),
+        Format::Json => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
+            println!("{list:#}");
+        }
+        Format::Yaml => {
+            for value in values {
+                print!("---\n{}", text(value)?);
             }
         }
     }
-    Ok(u8::from(failed))
+    Ok(())
+}
+
+fn write(file: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(folder) = file.parent() {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
+    }
+    std::fs::write(file, content).with_context(|| format!("writing {}", file.display()))
 }
 
 /// The Alertmanagers to render, sorted by namespace/name.

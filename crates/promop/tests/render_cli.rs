@@ -224,3 +224,166 @@ fn unusable_input_exits_2_naming_file_and_document() {
         );
     }
 }
+
+/// A Prometheus with a rule and a monitor whose CA comes from a Secret.
+const WITH_RULES_AND_SECRET: &str = r#"
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring, uid: 5f1c8a52-6b4e-4c7e-9a77-0d9c2b1e1a01}
+spec:
+  version: v3.5.0
+  serviceMonitorSelector: {}
+  ruleSelector: {}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: orders, namespace: monitoring}
+spec:
+  groups:
+  - name: orders
+    rules: [{alert: OrdersDown, expr: 'up{job="orders"} == 0', for: 5m}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: tls, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: web}}
+  endpoints:
+  - port: web
+    scheme: https
+    tlsConfig: {ca: {secret: {name: web-ca, key: ca.crt}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-ca, namespace: monitoring}
+stringData:
+  ca.crt: |
+    CA_PEM
+"#;
+
+/// [`WITH_RULES_AND_SECRET`] with a fresh CA (a value found nowhere else).
+fn with_rules_and_secret() -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let ca = rcgen::CertificateParams::new(vec!["render-test-ca".to_owned()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("certificate")
+        .pem();
+    let indented = ca.trim_end().replace('\n', "\n    ");
+    (WITH_RULES_AND_SECRET.replace("CA_PEM", &indented), ca)
+}
+
+#[test]
+fn rules_are_rendered_as_the_operator_splits_them() {
+    let (input, _) = with_rules_and_secret();
+    let out = promop(&["render", "--rules", "-f", "-"], Some(&input));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("# rule file monitoring-orders-")
+            && stdout.contains("(ConfigMap monitoring/prometheus-k8s-rulefiles-0)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("alert: OrdersDown"), "{stdout}");
+    assert!(
+        stdout.contains("job_name: serviceMonitor/monitoring/tls/0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn objects_are_what_the_operator_writes_with_secret_values_hidden() {
+    use base64::Engine as _;
+    let (input, ca) = with_rules_and_secret();
+    let planted = base64::engine::general_purpose::STANDARD.encode(&ca);
+    let names = promop(
+        &["render", "--objects", "-o", "name", "-f", "-"],
+        Some(&input),
+    );
+    assert_eq!(names.status.code(), Some(0), "{}", text(&names.stderr));
+    assert_eq!(
+        text(&names.stdout),
+        "secret/prometheus-k8s\nsecret/prometheus-k8s-tls-assets-0\n\
+         secret/prometheus-k8s-web-config\n\
+         secret/prometheus-k8s-thanos-prometheus-http-client-file\n\
+         configmap/prometheus-k8s-rulefiles-0\nservice/prometheus-operated\n\
+         statefulset.apps/prometheus-k8s\n"
+    );
+
+    let hidden = promop(&["render", "--objects", "-f", "-"], Some(&input));
+    let hidden_text = text(&hidden.stdout);
+    assert_eq!(hidden.status.code(), Some(0), "{}", text(&hidden.stderr));
+    assert!(!hidden_text.contains(&planted), "{hidden_text}");
+    let redacted = format!("<redacted: {} bytes; --show-secrets>", ca.len());
+    assert!(hidden_text.contains(&redacted), "{hidden_text}");
+
+    let shown = promop(
+        &[
+            "render",
+            "--objects",
+            "--show-secrets",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ],
+        Some(&input),
+    );
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("a JSON List");
+    assert_eq!(list["kind"], "List");
+    let item = |kind: &str, name: &str| {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["kind"] == kind && i["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {list:#}"))
+            .clone()
+    };
+    assert_eq!(
+        item("Secret", "prometheus-k8s-tls-assets-0")["data"]["0_monitoring_web-ca_ca.crt"],
+        planted.as_str()
+    );
+    // The configuration in the Secret is the one `render` prints.
+    let gzipped = base64::engine::general_purpose::STANDARD
+        .decode(
+            item("Secret", "prometheus-k8s")["data"]["prometheus.yaml.gz"]
+                .as_str()
+                .expect("config"),
+        )
+        .expect("base64");
+    let mut config = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut config)
+        .expect("gzip");
+    let rendered = promop(&["render", "-f", "-"], Some(&input));
+    assert_eq!(config, text(&rendered.stdout));
+    // Owner references carry the manifest's uid; the rule file is mounted.
+    let set = item("StatefulSet", "prometheus-k8s");
+    assert_eq!(
+        set["metadata"]["ownerReferences"][0]["uid"],
+        "5f1c8a52-6b4e-4c7e-9a77-0d9c2b1e1a01"
+    );
+    let rules = item("ConfigMap", "prometheus-k8s-rulefiles-0");
+    let file = rules["data"]
+        .as_object()
+        .expect("rule files")
+        .values()
+        .next()
+        .expect("a file");
+    assert!(
+        file.as_str().is_some_and(|f| f.contains("OrdersDown")),
+        "{rules:#}"
+    );
+}
+
+#[test]
+fn names_need_objects() {
+    let out = promop(&["render", "-o", "name", "-f", "-"], Some(GOOD));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("add --objects"),
+        "{}",
+        text(&out.stderr)
+    );
+}

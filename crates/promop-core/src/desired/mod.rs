@@ -2,7 +2,9 @@
 //! reference writes them: built from the snapshot, the workload and its
 //! generated configuration, with the operator's command-line options.
 mod alertmanager;
+pub mod manifests;
 mod prometheus;
+mod state;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,6 +18,10 @@ use xxhash_rust::xxh64::xxh64;
 
 pub use self::alertmanager::{AlertmanagerObjects, alertmanager_objects};
 pub use self::prometheus::{CONFIG_KEY, PrometheusObjects, prometheus_objects};
+pub use self::state::{
+    AlertmanagerState, PrometheusState, StateError, add_service, alertmanager_state,
+    prometheus_state,
+};
 use crate::k8s::metadata::{INPUT_HASH_KEY, Labels, Owner, controlled};
 use crate::k8s::reloader::ReloaderConfig;
 use crate::k8s::tls_assets;
@@ -44,6 +50,9 @@ pub struct OperatorOptions {
     pub cluster_domain: String,
     /// Feature gate `PrometheusTopologySharding` (on by default).
     pub topology_sharding: bool,
+    /// A Prometheus without resource selectors leaves its configuration to
+    /// the user (off with `--disable-unmanaged-prometheus-configuration`).
+    pub unmanaged_configuration: bool,
 }
 
 impl Default for OperatorOptions {
@@ -60,6 +69,7 @@ impl Default for OperatorOptions {
             local_host: "localhost".to_owned(),
             cluster_domain: String::new(),
             topology_sharding: true,
+            unmanaged_configuration: true,
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::alertmanager::{merges, validate as am_validate};
 use crate::manifests::{Loaded, Note, ObjectId, Origin, Outcome};
 use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
 use crate::prometheus::Workload;
-use crate::prometheus::rules::{RuleContext, rule_file};
+use crate::prometheus::rules::{RuleContext, RulesError, rule_file};
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::{Reason, Rejection};
 use crate::select::validate::{DEFAULT_PROMETHEUS_VERSION, Validator, parse_version};
@@ -298,6 +298,12 @@ fn pipeline_problem(workload: &ObjectId, error: PipelineError) -> Problem {
             Rejection::new(field, message),
         ),
         PipelineError::Alertmanager(e) => (workload.clone(), Rejection::new("", e.message)),
+        PipelineError::Rules(RulesError::Select(e)) => {
+            return pipeline_problem(workload, PipelineError::Select(e));
+        }
+        PipelineError::Rules(RulesError::InvalidVersion { message, .. }) => {
+            (workload.clone(), Rejection::new("spec.version", message))
+        }
         PipelineError::InvalidWorkload { rejection, .. } => (workload.clone(), rejection),
     };
     let on_itself = object == *workload;

@@ -1,0 +1,135 @@
+//! A workload's whole desired state in one call: the generated
+//! configuration with what was selected and rejected, the rule ConfigMaps
+//! and every object the operator writes. The operator applies it; `promop
+//! render --objects` prints it.
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use promop_api::v1::Alertmanager;
+
+use super::{
+    AlertmanagerObjects, ObjectsError, OperatorOptions, PrometheusObjects, alertmanager_objects,
+    prometheus_objects,
+};
+use crate::pipeline::{
+    AlertmanagerOutput, PipelineError, PrometheusOutput, alertmanager_config, prometheus_config,
+};
+use crate::prometheus::Workload;
+
+use crate::select::namespaces::WatchedNamespaces;
+use crate::snapshot::Snapshot;
+
+/// The step of a desired state that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// The workload or its config objects give no configuration (or no
+    /// rule ConfigMaps).
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The workload's objects cannot be built (an invalid spec field).
+    #[error(transparent)]
+    Objects(#[from] ObjectsError),
+}
+
+/// Everything the operator writes for a Prometheus or PrometheusAgent.
+pub struct PrometheusState<'a> {
+    /// The configuration, the selection it came from and the rule
+    /// ConfigMaps (with the PrometheusRules their generation rejected).
+    pub output: PrometheusOutput<'a>,
+    pub objects: PrometheusObjects,
+    /// The user manages the configuration Secret (no resource selector at
+    /// all): it is created empty when missing and never overwritten.
+    pub unmanaged: bool,
+}
+
+/// Everything the operator writes for an Alertmanager.
+pub struct AlertmanagerState<'a> {
+    pub output: AlertmanagerOutput<'a>,
+    pub objects: AlertmanagerObjects,
+}
+
+/// The desired state of a Prometheus or PrometheusAgent.
+pub fn prometheus_state<'a>(
+    snapshot: &'a Snapshot,
+    workload: Workload<'a>,
+    watched: &WatchedNamespaces,
+    options: &OperatorOptions,
+) -> Result<PrometheusState<'a>, StateError> {
+    let output = prometheus_config(snapshot, workload, watched)?;
+    let unmanaged = unmanaged(workload, options);
+    let config = match unmanaged {
+        true => String::new(),
+        false => crate::yaml::to_string(&output.config),
+    };
+    // The tree spares the objects' build parsing the text back.
+    let tree = (!unmanaged).then_some(&output.config);
+    let names = &output.rules.names;
+    let objects = prometheus_objects(snapshot, workload, &config, tree, names, options)?;
+    Ok(PrometheusState {
+        output,
+        objects,
+        unmanaged,
+    })
+}
+
+/// The desired state of an Alertmanager; its AlertmanagerConfigs are
+/// selected in `watched`.
+pub fn alertmanager_state<'a>(
+    snapshot: &'a Snapshot,
+    am: &'a Alertmanager,
+    watched: &WatchedNamespaces,
+    options: &OperatorOptions,
+) -> Result<AlertmanagerState<'a>, StateError> {
+    let output = alertmanager_config(snapshot, am, watched)?;
+    let objects = alertmanager_objects(snapshot, am, &output.config, options)?;
+    Ok(AlertmanagerState { output, objects })
+}
+
+impl PrometheusState<'_> {
+    /// The rule ConfigMaps to write.
+    pub fn rule_config_maps(&self) -> &[ConfigMap] {
+        &self.output.rules.config_maps
+    }
+
+    /// Every selected object that was rejected (`Kind namespace/name:
+    /// why`): the selection's, and the PrometheusRules the rule generation
+    /// rejected (which include the selection's PrometheusRules).
+    pub fn rejected(&self) -> Vec<String> {
+        let rules = self
+            .output
+            .rules
+            .rejected
+            .iter()
+            .map(|(key, why)| format!("PrometheusRule {key}: {why}"));
+        self.output
+            .rejected()
+            .into_iter()
+            .filter(|r| !r.starts_with("PrometheusRule "))
+            .chain(rules)
+            .collect()
+    }
+}
+
+/// No resource selector at all: the user manages the configuration, as the
+/// reference allows unless `--disable-unmanaged-prometheus-configuration`.
+fn unmanaged(workload: Workload<'_>, options: &OperatorOptions) -> bool {
+    let c = workload.common();
+    options.unmanaged_configuration
+        && workload.server().is_some()
+        && c.service_monitor_selector.is_none()
+        && c.pod_monitor_selector.is_none()
+        && c.probe_selector.is_none()
+        && c.scrape_config_selector.is_none()
+}
+
+/// The governing Service is shared by the workloads of a namespace: each
+/// adds itself as an owner of the one already in `services`.
+pub fn add_service(services: &mut Vec<Service>, service: Option<&Service>) {
+    let Some(service) = service else { return };
+    let same = |s: &Service| {
+        s.metadata.name == service.metadata.name
+            && s.metadata.namespace == service.metadata.namespace
+    };
+    match services.iter_mut().find(|s| same(s)) {
+        Some(existing) => crate::k8s::service::merge_owners(existing, service),
+        None => services.push(service.clone()),
+    }
+}
