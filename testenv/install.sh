@@ -6,7 +6,9 @@
 #   kube-apiserver, etcd, etcdctl, prometheus-v2, promtool-v2, prometheus-v3,
 #   promtool-v3, promtool-latest, alertmanager, amtool, alertmanager-v0.28,
 #   amtool-v0.28, blackbox_exporter, pushgateway, prometheus-operator-reference,
-#   prometheus-config-reloader-reference, helm
+#   prometheus-config-reloader-reference, helm,
+#   buildah, x86_64-linux-musl-gcc (scripts/build-images; testenv/image-tools.sh)
+# and the Rust target x86_64-unknown-linux-musl (rustup).
 #
 # Versions are pinned in testenv/versions.env.  See testenv/README.md.
 #
@@ -32,6 +34,7 @@ ALL_BINS=(
   blackbox_exporter pushgateway
   prometheus-operator-reference prometheus-config-reloader-reference
   helm
+  buildah x86_64-linux-musl-gcc
 )
 
 # Debian components: name|package|suite|version|src-in-package:dest-in-bin ...
@@ -240,6 +243,24 @@ suite_versions() {
     { gsub(/^ +| +$/,"",$2) } index($3, s) { print $2 }'
 }
 
+# pinned_version <pkg> <suite> <want>: <want> when <suite> still has it, else
+# the suite's current version with a warning (an error when
+# PROMOP_TESTENV_STRICT=1).
+pinned_version() {
+  local pkg="$1" suite="$2" want="$3" avail ver
+  avail=$(suite_versions "$pkg" "$suite")
+  [[ -n "$avail" ]] || die "package $pkg not found in Debian $suite"
+  if grep -qxF -- "$want" <<<"$avail"; then
+    ver="$want"
+  else
+    ver=$(head -n1 <<<"$avail")
+    [[ "${PROMOP_TESTENV_STRICT:-0}" == 1 ]] && \
+      die "$pkg=$want is not in Debian $suite any more (available: $(tr '\n' ' ' <<<"$avail")); update versions.env"
+    warn "$pkg=$want not in Debian $suite any more; using $ver (update versions.env)"
+  fi
+  printf '%s\n' "$ver"
+}
+
 install_deb() {
   local name="$1" pkg="$2" suite="$3" want="$4" maps="$5"
   local stamp dsts=() m
@@ -251,17 +272,8 @@ install_deb() {
   fi
   apt_setup
   step_begin "$name: $pkg from Debian $suite (pinned $want)"
-  local avail ver spec
-  avail=$(suite_versions "$pkg" "$suite")
-  [[ -n "$avail" ]] || die "package $pkg not found in Debian $suite"
-  if grep -qxF -- "$want" <<<"$avail"; then
-    ver="$want"
-  else
-    ver=$(head -n1 <<<"$avail")
-    [[ "${PROMOP_TESTENV_STRICT:-0}" == 1 ]] && \
-      die "$pkg=$want is not in Debian $suite any more (available: $(tr '\n' ' ' <<<"$avail")); update versions.env"
-    warn "$pkg=$want not in Debian $suite any more; using $ver (update versions.env)"
-  fi
+  local ver spec
+  ver=$(pinned_version "$pkg" "$suite" "$want")
   spec="$pkg=$ver"
   local debdir="$APTDIR/debs/$name"
   rm -rf "$debdir"; mkdir -p "$debdir"
@@ -527,6 +539,10 @@ EOF
   log "ok   $promtool: kubernetes_sd_configs supported (promtool check config)"
 }
 
+# buildah, musl-gcc and the musl Rust target, for scripts/build-images
+# shellcheck source=image-tools.sh
+source "$HERE/image-tools.sh"
+
 # ---------------------------------------------------------------------------
 # --versions / --check / --sync-gomod
 # ---------------------------------------------------------------------------
@@ -543,6 +559,8 @@ print_versions() {
   printf '%-32s %-10s %-22s %s\n' prometheus-operator-reference go-module "$PROMETHEUS_OPERATOR_VERSION" "$(installed_of prometheus-operator-reference)"
   printf '%-32s %-10s %-22s %s\n' promtool-latest go-module "$PROMTOOL_LATEST_VERSION" "$(installed_of promtool-latest)"
   printf '%-32s %-10s %-22s %s\n' helm go-module "$HELM_VERSION" "$(installed_of helm)"
+  printf '%-32s %-10s %-22s %s\n' buildah "deb:$BUILDAH_SUITE" "$BUILDAH_VERSION" "$(installed_of buildah)"
+  printf '%-32s %-10s %-22s %s\n' musl-gcc "deb:$MUSL_SUITE" "$MUSL_VERSION" "$(installed_of musl-gcc)"
   local name pkg suite ver maps
   while IFS='|' read -r name pkg suite ver maps; do
     printf '%-32s %-10s %-22s %s\n' "$name" "deb:$suite" "$ver" "$(installed_of "$name")"
@@ -567,6 +585,8 @@ do_check() {
     || stale+=(promtool-latest)
   [[ -f "$(stamp_path helm "$HELM_VERSION-$(modsum "$HERE/helm")")" ]] \
     || stale+=(helm)
+  [[ -f "$(buildah_stamp)" ]] || stale+=(buildah)
+  [[ -f "$(stamp_path musl-gcc "$MUSL_VERSION")" ]] || stale+=(musl-gcc)
   while IFS='|' read -r name pkg suite ver maps; do
     [[ -f "$(stamp_path "$name" "$ver")" ]] || stale+=("$name")
   done < <(deb_components)
@@ -661,6 +681,9 @@ main() {
   install_helm
   install_reference
   install_kube_apiserver
+  install_buildah
+  install_musl_gcc
+  install_rust_musl_target
 
   # On CI the disk is shared and small: Go's build cache (several GB after the
   # builds above) is not needed once the binaries exist.

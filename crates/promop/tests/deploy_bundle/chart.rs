@@ -125,6 +125,16 @@ fn deployment_runs_non_root_with_probes_and_pod_identity() {
     );
 }
 
+/// The chart's default image is the one `scripts/build-images` builds (a
+/// registry of one's own: `chart_and_examples_pass_a_server_side_dry_run`).
+#[test]
+fn the_default_image_is_what_build_images_names() {
+    assert_eq!(
+        container(&template(&[]))["image"],
+        built_image_name("promop", &[]).as_str()
+    );
+}
+
 /// The kubelet endpoints controller: off (no flag, no rule on nodes) by
 /// default; when enabled, its flags and the rules kubelet.rs needs — Nodes
 /// listed cluster-wide, Services/Endpoints/EndpointSlices in the Service's

@@ -145,6 +145,21 @@ fn examples_pass_promop_lint_strictly() {
     );
 }
 
+/// The example stack runs the orders-service image `scripts/build-images`
+/// builds.
+#[test]
+fn the_orders_service_image_is_what_build_images_names() {
+    let examples = objects_in(&examples_dir());
+    let orders = of_kind(&examples, "Deployment")
+        .into_iter()
+        .find(|d| d["metadata"]["name"] == "orders-service")
+        .expect("the orders-service Deployment");
+    assert_eq!(
+        orders["spec"]["template"]["spec"]["containers"][0]["image"],
+        built_image_name("orders-service", &[]).as_str()
+    );
+}
+
 // --- server-side dry run on the local apiserver -------------------------------
 
 /// Server-side applies `objects` as a dry run; returns how many were accepted
@@ -213,8 +228,25 @@ async fn chart_and_examples_pass_a_server_side_dry_run() {
         .await
         .expect("namespaces created");
 
+    // The image as scripts/build-images names it for another registry.
+    let image = built_image_name("promop", &["--registry", "registry.example:5000/team"]);
+    let (repository, tag) = image.rsplit_once(':').expect("name:tag");
+    let image_values = [
+        "--set".to_owned(),
+        format!("image.repository={repository}"),
+        "--set".to_owned(),
+        format!("image.tag={tag}"),
+    ];
+    let image_values: Vec<&str> = image_values.iter().map(String::as_str).collect();
+    let built_image = template(&image_values);
+    assert_eq!(container(&built_image)["image"], image.as_str());
+
     for (label, objects) in [
         ("chart (1 replica)", template(&["--include-crds"])),
+        (
+            "chart (image of scripts/build-images --registry)",
+            built_image,
+        ),
         ("chart (3 replicas)", template(&["--set", "replicaCount=3"])),
         ("chart (kubelet controller)", template(KUBELET_VALUES)),
         ("examples", examples.clone()),

@@ -119,6 +119,17 @@ fn of_kind<'a>(objects: &'a [Value], wanted: &str) -> Vec<&'a Value> {
     objects.iter().filter(|o| kind(o) == wanted).collect()
 }
 
+/// The name `scripts/build-images` gives the image `image` (promop,
+/// orders-service), with `args` (`--registry REG`) added.
+fn built_image_name(image: &str, args: &[&str]) -> String {
+    let script = deploy_dir().join("../scripts/build-images");
+    let out = run(Command::new(script)
+        .args(["--print-names", "--only", image])
+        .args(args));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
 const KUBELET_VALUES: &[&str] = &[
     "--set",
     "kubelet.service=kube-system/kubelet",
