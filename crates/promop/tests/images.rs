@@ -2,7 +2,8 @@
 //! (a static musl binary FROM scratch) and writes an OCI archive; the image
 //! runs `promop --version` and `promop crds` under `buildah run --isolation
 //! chroot` with the host binary's output, as a non-root user, with its OCI
-//! labels and entrypoint.
+//! labels and entrypoint, and `promop explain` from the image reads the
+//! test bed's API server like the host binary.
 //!
 //! Uses the test bed's buildah and musl C compiler (`testenv/install.sh`) and
 //! the cheap cargo profile `image-test`; the image-test binaries are cached
@@ -260,4 +261,81 @@ fn the_image_runs_promop_as_non_root_with_its_labels() {
         text(&refused.stderr)
     );
     ok(buildah.run(&["--user", "0:0"], &container, &write_root));
+
+    // The static binary talks to an API server (rustls, ring, DNS-free
+    // loopback): `explain` from the image answers what the host's does.
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let env = runtime
+        .block_on(cluster())
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let kube = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(env.kubeconfig_path(), kube.path().join("config")).expect("kubeconfig copied");
+    // Readable by the image's user 65534.
+    for (path, mode) in [
+        (kube.path().to_owned(), 0o755),
+        (kube.path().join("config"), 0o644),
+    ] {
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(mode))
+            .expect("permissions");
+    }
+    let mount = format!("{}:/kube:ro", kube.path().display());
+    let explain = [
+        "explain",
+        "--kubeconfig",
+        "/kube/config",
+        "smon/shop/orders",
+    ];
+    let in_image = [&["/promop"][..], &explain].concat();
+    let answer = ok(buildah.run(
+        &["--user", "65534:65534", "-v", &mount],
+        &container,
+        &in_image,
+    ));
+    let on_host = ["explain", "--kubeconfig"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([
+            env.kubeconfig_path().display().to_string(),
+            "smon/shop/orders".into(),
+        ])
+        .collect::<Vec<_>>();
+    let on_host: Vec<&str> = on_host.iter().map(String::as_str).collect();
+    assert_eq!(text(&answer), text(&host_promop(&on_host)));
+    assert!(
+        text(&answer).contains("ServiceMonitor shop/orders: used"),
+        "{}",
+        text(&answer)
+    );
+    drop(runtime);
+}
+
+/// The test bed with the reference's CRDs, a Prometheus and the monitor it
+/// selects.
+async fn cluster() -> anyhow::Result<promop_testenv::TestEnv> {
+    let env = promop_testenv::TestEnv::start().await?;
+    let crds = promop_testenv::upstream_dir().join("example/prometheus-operator-crd");
+    promop_testenv::install_crds(&env.client(), &crds).await?;
+    promop_testenv::apply_manifests(
+        &env.client(),
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: main, namespace: shop}
+spec:
+  serviceMonitorSelector: {matchLabels: {team: shop}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: orders, namespace: shop, labels: {team: shop}}
+spec:
+  selector: {matchLabels: {app: orders}}
+  endpoints: [{port: web}]
+"#,
+    )
+    .await?;
+    Ok(env)
 }
