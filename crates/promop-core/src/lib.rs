@@ -12,4 +12,5 @@ pub mod pipeline;
 pub mod prometheus;
 pub mod select;
 pub mod snapshot;
+pub mod version;
 pub mod yaml;

@@ -492,13 +492,13 @@ fn versions() -> Vec<Version> {
         (0, 33, 1),
     ]
     .into_iter()
-    .map(|(a, b, c)| Version::new(a, b, c))
+    .map(|(a, b, c)| Version::from(semver::Version::new(a, b, c)))
     .collect()
 }
 
 /// The default version: sanitizing drops nothing.
 fn latest() -> Version {
-    Version::parse(promop_core::alertmanager::version::DEFAULT_VERSION).expect("version")
+    Version::parse(promop_core::version::DEFAULT_ALERTMANAGER_VERSION).expect("version")
 }
 
 fn parse_yaml(text: &str) -> Result<Value, String> {

@@ -30,7 +30,7 @@ use promop_core::prometheus::rules::{
     thanos_ruler_config_maps,
 };
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_core::select::validate::parse_version;
+use promop_core::version::parse_tolerant;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Strategy};
 use proptest::test_runner::TestCaseError;
@@ -825,7 +825,7 @@ fn check_expr(expr: &str, namespace: &str) -> Result<(), TestCaseError> {
 fn contexts() -> Vec<RuleContext> {
     let ctx = |format, version: &str, label: Option<&str>, features| RuleContext {
         format,
-        version: parse_version(version).expect("version"),
+        version: parse_tolerant(version).expect("version"),
         enforcement: Enforcement {
             label: label.map(str::to_owned),
             excluded: vec![("team-a".into(), Some("m1".into()))],

@@ -425,14 +425,14 @@ fn relabel_label_names_follow_the_version_naming_scheme() {
 #[test]
 fn versions_parse_tolerantly() {
     assert_eq!(
-        parse_version("v2.45").unwrap(),
+        *parse_version("v2.45").unwrap().semver(),
         semver::Version::new(2, 45, 0)
     );
     assert_eq!(
-        parse_version(" 3.13.1 ").unwrap(),
+        *parse_version(" 3.13.1 ").unwrap().semver(),
         semver::Version::new(3, 13, 1)
     );
-    assert!(parse_version("v3.0.0-rc.0").unwrap() < semver::Version::new(3, 0, 0));
+    assert!(*parse_version("v3.0.0-rc.0").unwrap().semver() < semver::Version::new(3, 0, 0));
     assert!(parse_version("latest").is_err());
 }
 

@@ -205,6 +205,43 @@ pub fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
 }
 
+/// `PROMOP_SCENARIO`: comma-separated parts of scenario ids
+/// (`family/name`); the conformance tests then run only the scenarios whose
+/// id contains one of them (`PROMOP_SCENARIO=rules/,am-base/global`).
+pub fn scenario_filter() -> Vec<String> {
+    std::env::var("PROMOP_SCENARIO")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `PROMOP_SCENARIO` selects the scenario `id` (every one when unset).
+pub fn is_selected(id: &str) -> bool {
+    let filter = scenario_filter();
+    filter.is_empty() || filter.iter().any(|part| id.contains(part.as_str()))
+}
+
+/// How many outputs a test over the whole corpus must have compared at
+/// least (it would pass on a broken corpus otherwise); none when
+/// `PROMOP_SCENARIO` selects some scenarios.
+pub fn corpus_minimum(whole: usize) -> usize {
+    if scenario_filter().is_empty() {
+        whole
+    } else {
+        0
+    }
+}
+
+/// The scenarios `PROMOP_SCENARIO` selects (all when unset).
+pub fn selected_scenarios() -> Result<Vec<Scenario>> {
+    load_scenarios(&scenario_filter())
+}
+
 /// Scenarios whose `<family>/<name>` contains one of `filters` (all when
 /// empty).
 pub fn load_scenarios(filters: &[String]) -> Result<Vec<Scenario>> {

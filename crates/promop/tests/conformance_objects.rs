@@ -24,16 +24,17 @@ use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::TestEnv;
-use promop_testenv::corpus::{Scenario, conformance_dir, load_scenarios};
+use promop_testenv::corpus::{Scenario, conformance_dir, selected_scenarios};
 use promop_testenv::written::{Exemptions, normalize, object_id};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// The scenarios with stored objects, each with its objects' directory.
+/// The scenarios with stored objects (those `PROMOP_SCENARIO` selects),
+/// each with its objects' directory.
 fn scenarios() -> Result<Vec<(Scenario, PathBuf)>> {
     let root = conformance_dir();
-    Ok(load_scenarios(&[])?
+    Ok(selected_scenarios()?
         .into_iter()
         .map(|s| {
             let objects = root.join("expected").join(&s.id).join("objects");
@@ -200,7 +201,7 @@ async fn promop_objects_match_the_reference() -> Result<()> {
     let scenarios = scenarios()?;
     assert!(
         !scenarios.is_empty(),
-        "no scenario has expected objects: run conformance/regenerate"
+        "no selected scenario has expected objects (PROMOP_SCENARIO, conformance/regenerate)"
     );
     let env = TestEnv::start()
         .await

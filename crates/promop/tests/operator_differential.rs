@@ -12,15 +12,16 @@
 //!
 //! Scenarios: the first of each family (sorted by name) and every third of
 //! the families about the written objects (`statefulset`,
-//! `am-statefulset`); `PROMOP_DIFF_FILTER=<substring>` selects others (e.g.
-//! `PROMOP_DIFF_FILTER=/` for the whole corpus).
+//! `am-statefulset`); `PROMOP_SCENARIO=<substring>,…` selects others (e.g.
+//! `PROMOP_SCENARIO=/` for the whole corpus).
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use promop_testenv::TestEnv;
 use promop_testenv::corpus::{
-    Scenario, cleanup, conformance_dir, load_scenarios, namespaced_resources,
+    Scenario, cleanup, conformance_dir, is_selected, load_scenarios, namespaced_resources,
+    scenario_filter,
 };
 use promop_testenv::written::{Exemptions, written_objects};
 use serde_json::Value;
@@ -31,8 +32,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(200);
 
 fn selected(all: Vec<Scenario>) -> Vec<Scenario> {
-    if let Ok(filter) = std::env::var("PROMOP_DIFF_FILTER") {
-        return all.into_iter().filter(|s| s.id.contains(&filter)).collect();
+    if !scenario_filter().is_empty() {
+        return all.into_iter().filter(|s| is_selected(&s.id)).collect();
     }
     let mut per_family: BTreeMap<String, usize> = BTreeMap::new();
     all.into_iter()
@@ -112,7 +113,7 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
         })
         .collect();
     ensure!(
-        scenarios.len() >= 20 || std::env::var("PROMOP_DIFF_FILTER").is_ok(),
+        scenarios.len() >= 20 || !scenario_filter().is_empty(),
         "only {} scenarios with objects",
         scenarios.len()
     );

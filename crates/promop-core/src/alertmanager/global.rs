@@ -4,7 +4,7 @@ use promop_api::v1::alertmanager::AlertmanagerGlobalConfig;
 
 use super::http_config::{self, HttpParts};
 use super::secrets::Secrets;
-use super::version::Version;
+use super::version::{Feature, Version};
 use crate::yaml::Mapping;
 
 /// The reference's version checks of the global section.
@@ -13,44 +13,51 @@ pub fn check(
     secrets: &Secrets<'_>,
     version: &Version,
 ) -> Result<(), String> {
-    let requires = |what: &str, minor: u64, wording: &str| -> Result<(), String> {
-        if version.at_least(minor) {
-            Ok(())
-        } else {
-            Err(format!(
-                "'{what}' {wording} Alertmanager >= 0.{minor}.0 - current {version}"
-            ))
-        }
+    let requires = |what: &str, feature: Feature, wording: &str| -> Result<(), String> {
+        version.requires(feature).map_err(|too_old| {
+            format!(
+                "'{what}' {wording} Alertmanager >= {} - current {version}",
+                too_old.min_version
+            )
+        })
     };
     if g.smtp
         .as_ref()
         .is_some_and(|s| s.force_implicit_tls.is_some())
     {
-        requires("forceImplicitTLS", 31, "integration requires")?;
+        requires(
+            "forceImplicitTLS",
+            Feature::SmtpForceImplicitTls,
+            "integration requires",
+        )?;
     }
     if g.telegram.is_some() {
-        requires("telegram", 24, "integration requires")?;
+        requires("telegram", Feature::Telegram, "integration requires")?;
     }
     if g.jira.is_some() {
-        requires("jira", 28, "integration requires")?;
+        requires("jira", Feature::Jira, "integration requires")?;
     }
     if let Some(key) = g.victorops.as_ref().and_then(|v| v.api_key.as_ref()) {
         secrets.get(key)?;
     }
     if let Some(rc) = &g.rocket_chat {
-        requires("rocketChat", 28, "integration requires")?;
+        requires("rocketChat", Feature::RocketChat, "integration requires")?;
         for sel in [&rc.token, &rc.token_id].into_iter().flatten() {
             secrets.get(sel)?;
         }
     }
     if g.webex.is_some() {
-        requires("webex", 25, "integration requires")?;
+        requires("webex", Feature::Webex, "integration requires")?;
     }
     if let Some(key) = g.wechat.as_ref().and_then(|w| w.api_secret.as_ref()) {
         secrets.get(key)?;
     }
     if let Some(mm) = &g.mattermost {
-        requires("mattermost", 32, "global parameters require")?;
+        requires(
+            "mattermost",
+            Feature::MattermostGlobal,
+            "global parameters require",
+        )?;
         if let Some(sel) = &mm.webhook_url {
             secrets
                 .get(sel)

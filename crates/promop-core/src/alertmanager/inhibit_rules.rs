@@ -2,7 +2,8 @@
 use promop_api::v1alpha1::alertmanager_config::InhibitRule;
 
 use super::matchers;
-use super::version::Version;
+use super::version::{Feature, Version};
+use crate::version::Gate;
 use crate::yaml::{Mapping, Node};
 
 /// Converts a rule; the matcher strategy is applied by the caller.
@@ -25,10 +26,11 @@ pub fn check(rules: &[InhibitRule], name: &str, version: &Version) -> Result<(),
     for (i, rule) in rules.iter().enumerate() {
         let source = rule.source_match.as_deref().unwrap_or_default();
         let target = rule.target_match.as_deref().unwrap_or_default();
-        if !version.matchers_v2() {
+        if !version.supports(Feature::MatchersV2) {
             if matchers::any_v2(source) || matchers::any_v2(target) {
                 return Err(format!(
-                    "'sourceMatch' and/or 'targetMatch' are using matching syntax which is supported in Alertmanager >= 0.22.0 only (sourceMatch={}, targetMatch={})",
+                    "'sourceMatch' and/or 'targetMatch' are using matching syntax which is supported in Alertmanager >= {} only (sourceMatch={}, targetMatch={})",
+                    Feature::MatchersV2.minimum(),
                     matchers::go_list(source),
                     matchers::go_list(target)
                 ));

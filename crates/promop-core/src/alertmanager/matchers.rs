@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use promop_api::v1alpha1::alertmanager_config::{MatchType, Matcher};
 
-use super::version::Version;
+use super::version::{Feature, Version};
 
 /// The matchers of a route or one side of an inhibition rule.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -28,7 +28,7 @@ pub fn matcher_string(name: &str, op: MatchType, value: &str) -> String {
 /// supports it, else in `match`/`match_re`.
 pub fn convert(matchers: &[Matcher], version: &Version) -> Converted {
     let mut out = Converted::default();
-    let v2 = version.matchers_v2();
+    let v2 = version.supports(Feature::MatchersV2);
     for m in matchers {
         let value = m.value.as_deref().unwrap_or_default();
         let regex = m.regex.unwrap_or(false);

@@ -26,7 +26,7 @@ use promop_api::v1alpha1::AlertmanagerConfig;
 
 use self::route::Enforcer;
 use self::secrets::{Secrets, TEMPLATES_DIR};
-use self::version::Version;
+use self::version::{Feature, Version};
 use crate::snapshot::Snapshot;
 use crate::yaml::{self, Mapping, Node};
 
@@ -46,10 +46,10 @@ pub fn version_of(am: &Alertmanager) -> Result<Version, String> {
         .version
         .as_deref()
         .filter(|v| !v.is_empty())
-        .unwrap_or(version::DEFAULT_VERSION);
+        .unwrap_or(version::DEFAULT_ALERTMANAGER_VERSION);
     let v =
         Version::parse(text).map_err(|e| format!("failed to parse alertmanager version: {e}"))?;
-    if v < Version::new(0, 15, 0) || v.major > 0 {
+    if !v.supports(Feature::Managed) || v.major() > 0 {
         return Err(format!("unsupported Alertmanager version {text:?}"));
     }
     Ok(v)
@@ -204,7 +204,7 @@ fn from_alertmanager_config(
     let ctx = receivers::Ctx {
         secrets,
         cr,
-        version: *version,
+        version,
         global_smtp: global_smtp(&config),
     };
     let mut list = Vec::new();
@@ -232,7 +232,7 @@ fn add_alertmanager_configs(
     selected: &[&AlertmanagerConfig],
     enforcer: &Enforcer<'_>,
 ) -> Result<(), String> {
-    let version = enforcer.version;
+    let version = &enforcer.version;
     let global_smtp = global_smtp(config);
     let mut sub_routes = Vec::new();
     for amc in selected {
@@ -240,12 +240,12 @@ fn add_alertmanager_configs(
         let cr = amc.metadata.name.as_deref().unwrap_or_default();
         let key = format!("{namespace}/{cr}");
         for rule in amc.spec.inhibit_rules.iter().flatten() {
-            let rule = enforcer.inhibit_rule(inhibit_rules::convert(rule, &version), namespace);
+            let rule = enforcer.inhibit_rule(inhibit_rules::convert(rule, version), namespace);
             push(config, "inhibit_rules", Node::Map(rule));
         }
         let Some(r) = &amc.spec.route else { continue };
         sub_routes.push(Node::Map(
-            enforcer.route(route::convert(r, namespace, cr, &version), namespace),
+            enforcer.route(route::convert(r, namespace, cr, version), namespace),
         ));
         let ctx = receivers::Ctx {
             secrets: Secrets {
@@ -274,7 +274,7 @@ fn add_alertmanager_configs(
         root.insert("routes", Node::Seq(sub_routes));
     }
     let mut shaped = shape(std::mem::take(config))?;
-    sanitize::config(&mut shaped, &version)?;
+    sanitize::config(&mut shaped, version)?;
     *config = shape(shaped)?;
     Ok(())
 }
@@ -302,13 +302,13 @@ mod tests {
         let mut config = parse(
             "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    timeout: 90s\n",
         );
-        sanitize::config(&mut config, &Version::new(0, 27, 0)).expect("sanitized");
+        sanitize::config(&mut config, &Version::parse("0.27.0").unwrap()).expect("sanitized");
         let text = yaml::to_string(&Node::Map(config));
         assert!(!text.contains("timeout"), "{text}");
         let mut config = parse(
             "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    timeout: 90s\n",
         );
-        sanitize::config(&mut config, &Version::new(0, 28, 0)).expect("sanitized");
+        sanitize::config(&mut config, &Version::parse("0.28.0").unwrap()).expect("sanitized");
         assert!(yaml::to_string(&Node::Map(config)).contains("timeout: 1m30s"));
     }
 
@@ -317,7 +317,8 @@ mod tests {
         let mut config = parse(
             "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x/\n    http_config:\n      no_proxy: example.com\n",
         );
-        let err = sanitize::config(&mut config, &Version::new(0, 28, 0)).expect_err("refused");
+        let err =
+            sanitize::config(&mut config, &Version::parse("0.28.0").unwrap()).expect_err("refused");
         assert!(err.contains("'no_proxy'"), "{err}");
     }
 }

@@ -4,7 +4,7 @@ use promop_api::v1::alertmanager::AlertmanagerConfigMatcherStrategyType as Strat
 use promop_api::v1alpha1::alertmanager_config::{MatchType, Route};
 
 use super::matchers::{self, matcher_string};
-use super::version::Version;
+use super::version::{Feature, Version};
 use crate::yaml::{Mapping, Node};
 
 /// `<namespace>/<cr>/<name>`, or "" for an empty name.
@@ -94,7 +94,7 @@ impl Enforcer<'_> {
     /// routes after it.
     pub fn route(&self, mut route: Mapping, namespace: &str) -> Mapping {
         if self.applies(namespace) {
-            if self.version.matchers_v2() {
+            if self.version.supports(Feature::MatchersV2) {
                 push_str(&mut route, "matchers", namespace_matcher(namespace));
             } else if let Some(Node::Map(m)) = route.get_mut("match") {
                 set_sorted(m, "namespace", namespace);
@@ -116,7 +116,7 @@ impl Enforcer<'_> {
                 remove(m, "namespace");
             }
         }
-        if !self.version.matchers_v2() {
+        if !self.version.supports(Feature::MatchersV2) {
             for key in ["source_match", "target_match"] {
                 if let Some(Node::Map(m)) = rule.get_mut(key) {
                     set_sorted(m, "namespace", namespace);

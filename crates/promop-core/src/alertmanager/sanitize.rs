@@ -3,7 +3,8 @@
 //! refused (the whole configuration fails), conflicting pairs keep the
 //! inline value. Runs on the shaped tree, where unset fields are absent.
 use super::duration;
-use super::version::Version;
+use super::version::{Feature, Version};
+use crate::version::Gate;
 use crate::yaml::{Mapping, Node};
 
 type Result = std::result::Result<(), String>;
@@ -19,9 +20,9 @@ fn text<'a>(m: &'a Mapping, key: &str) -> &'a str {
     }
 }
 
-/// Drops `key` when the version is older than 0.`minor`.
-fn gate(m: &mut Mapping, v: &Version, key: &str, minor: u64) {
-    if !v.at_least(minor) {
+/// Drops `key` when the version lacks `feature`.
+fn gate(m: &mut Mapping, v: &Version, key: &str, feature: Feature) {
+    if !v.supports(feature) {
         m.remove(key);
     }
 }
@@ -61,15 +62,18 @@ pub fn config(c: &mut Mapping, v: &Version) -> Result {
         receiver(r, v)?;
     }
     for (i, rule) in maps_mut(c, "inhibit_rules").into_iter().enumerate() {
-        if !v.matchers_v2() && (has(rule, "source_matchers") || has(rule, "target_matchers")) {
+        if !v.supports(Feature::MatchersV2)
+            && (has(rule, "source_matchers") || has(rule, "target_matchers"))
+        {
             return Err(format!(
-                "inhibit_rules[{i}]: target_matchers and source_matchers matching is supported in Alertmanager >= 0.22.0 only"
+                "inhibit_rules[{i}]: target_matchers and source_matchers matching is supported in Alertmanager >= {} only",
+                Feature::MatchersV2.minimum()
             ));
         }
     }
-    gate(c, v, "mute_time_intervals", 22);
-    gate(c, v, "time_intervals", 24);
-    if !v.at_least(25) {
+    gate(c, v, "mute_time_intervals", Feature::MuteTimeIntervals);
+    gate(c, v, "time_intervals", Feature::TimeIntervals);
+    if !v.supports(Feature::TimeIntervalLocation) {
         for key in ["mute_time_intervals", "time_intervals"] {
             for ti in maps_mut(c, key) {
                 for spec in maps_mut(ti, "time_intervals") {
@@ -88,11 +92,11 @@ fn global(g: &mut Mapping, v: &Version) -> Result {
     if let Some(h) = map_mut(g, "http_config") {
         http(h, v)?;
     }
-    gate(g, v, "smtp_tls_config", 28);
+    gate(g, v, "smtp_tls_config", Feature::SmtpTlsConfig);
     exclusive(g, "slack_api_url", "slack_api_url_file");
-    gate(g, v, "slack_api_url_file", 22);
+    gate(g, v, "slack_api_url_file", Feature::SlackApiUrlFile);
     for key in ["slack_app_token", "slack_app_token_file", "slack_app_url"] {
-        gate(g, v, key, 30);
+        gate(g, v, key, Feature::SlackAppToken);
     }
     exclusive(g, "slack_app_token", "slack_app_token_file");
     let app = has(g, "slack_app_token") || has(g, "slack_app_token_file");
@@ -103,21 +107,41 @@ fn global(g: &mut Mapping, v: &Version) -> Result {
     {
         return Err("at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured (unless slack_api_url matches slack_app_url)".to_owned());
     }
-    gate(g, v, "opsgenie_api_key_file", 24);
-    gate(g, v, "smtp_auth_password_file", 25);
+    gate(g, v, "opsgenie_api_key_file", Feature::OpsgenieApiKeyFile);
+    gate(
+        g,
+        v,
+        "smtp_auth_password_file",
+        Feature::SmtpAuthPasswordFile,
+    );
     exclusive(g, "smtp_auth_password", "smtp_auth_password_file");
-    gate(g, v, "victorops_api_key_file", 25);
+    gate(g, v, "victorops_api_key_file", Feature::VictorOpsApiKeyFile);
     exclusive(g, "victorops_api_key", "victorops_api_key_file");
-    gate(g, v, "wechat_api_secret_file", 31);
+    gate(g, v, "wechat_api_secret_file", Feature::WeChatApiSecretFile);
     exclusive(g, "wechat_api_secret", "wechat_api_secret_file");
-    gate(g, v, "telegram_bot_token", 31);
-    gate(g, v, "telegram_bot_token_file", 31);
+    gate(g, v, "telegram_bot_token", Feature::GlobalTelegramBotToken);
+    gate(
+        g,
+        v,
+        "telegram_bot_token_file",
+        Feature::GlobalTelegramBotToken,
+    );
     exclusive(g, "telegram_bot_token", "telegram_bot_token_file");
-    gate(g, v, "smtp_auth_secret_file", 31);
+    gate(g, v, "smtp_auth_secret_file", Feature::SmtpAuthSecretFile);
     exclusive(g, "smtp_auth_secret", "smtp_auth_secret_file");
-    gate(g, v, "smtp_force_implicit_tls", 31);
-    gate(g, v, "mattermost_webhook_url", 32);
-    gate(g, v, "mattermost_webhook_url_file", 32);
+    gate(
+        g,
+        v,
+        "smtp_force_implicit_tls",
+        Feature::SmtpForceImplicitTls,
+    );
+    gate(g, v, "mattermost_webhook_url", Feature::MattermostGlobal);
+    gate(
+        g,
+        v,
+        "mattermost_webhook_url_file",
+        Feature::MattermostGlobal,
+    );
     exclusive(g, "mattermost_webhook_url", "mattermost_webhook_url_file");
     Ok(())
 }
@@ -125,8 +149,8 @@ fn global(g: &mut Mapping, v: &Version) -> Result {
 const TLS_VERSIONS: [&str; 4] = ["TLS10", "TLS11", "TLS12", "TLS13"];
 
 fn tls(t: &mut Mapping, v: &Version) -> Result {
-    gate(t, v, "min_version", 25);
-    gate(t, v, "max_version", 25);
+    gate(t, v, "min_version", Feature::TlsMinMaxVersion);
+    gate(t, v, "max_version", Feature::TlsMinMaxVersion);
     let rank = |key: &str| -> std::result::Result<Option<usize>, String> {
         let value = text(t, key);
         if value.is_empty() {
@@ -152,7 +176,7 @@ fn tls(t: &mut Mapping, v: &Version) -> Result {
 
 /// The proxy fields shared by `http_config` and `oauth2`.
 fn proxy(m: &mut Mapping, v: &Version) -> Result {
-    if v.at_least(26) {
+    if v.supports(Feature::HttpConfigProxyFields) {
         let url = has(m, "proxy_url");
         let env = has(m, "proxy_from_environment");
         if has(m, "proxy_connect_header") && !env && !url {
@@ -184,26 +208,27 @@ fn proxy(m: &mut Mapping, v: &Version) -> Result {
 }
 
 fn http(h: &mut Mapping, v: &Version) -> Result {
-    if has(h, "authorization") && !v.at_least(22) {
-        return Err(
-            "'authorization' set in 'http_config' but supported in Alertmanager >= 0.22.0 only"
-                .to_owned(),
-        );
+    if has(h, "authorization") && !v.supports(Feature::Authorization) {
+        return Err(format!(
+            "'authorization' set in 'http_config' but supported in Alertmanager >= {} only",
+            Feature::Authorization.minimum()
+        ));
     }
-    if has(h, "oauth2") && !v.at_least(22) {
-        return Err(
-            "'oauth2' set in 'http_config' but supported in Alertmanager >= 0.22.0 only".to_owned(),
-        );
+    if has(h, "oauth2") && !v.supports(Feature::OAuth2) {
+        return Err(format!(
+            "'oauth2' set in 'http_config' but supported in Alertmanager >= {} only",
+            Feature::OAuth2.minimum()
+        ));
     }
-    gate(h, v, "follow_redirects", 22);
-    gate(h, v, "enable_http2", 25);
-    gate(h, v, "http_headers", 28);
+    gate(h, v, "follow_redirects", Feature::FollowRedirects);
+    gate(h, v, "enable_http2", Feature::EnableHttp2);
+    gate(h, v, "http_headers", Feature::HttpHeaders);
     if let Some(t) = map_mut(h, "tls_config") {
         tls(t, v)?;
     }
     proxy(h, v)?;
     if let Some(o) = map_mut(h, "oauth2")
-        && !v.at_least(25)
+        && !v.supports(Feature::OAuth2Proxy)
     {
         for key in [
             "proxy_url",
@@ -224,24 +249,23 @@ fn http_of(c: &mut Mapping, v: &Version) -> Result {
     }
 }
 
-fn requires(v: &Version, minor: u64, what: &str) -> Result {
-    if v.at_least(minor) {
-        Ok(())
-    } else {
-        Err(format!(
-            "invalid syntax in receivers config; {what} integration is available in Alertmanager >= 0.{minor}.0"
-        ))
-    }
+fn requires(v: &Version, feature: Feature, what: &str) -> Result {
+    v.requires(feature).map_err(|too_old| {
+        format!(
+            "invalid syntax in receivers config; {what} integration is available in Alertmanager >= {}",
+            too_old.min_version
+        )
+    })
 }
 
 fn receiver(r: &mut Mapping, v: &Version) -> Result {
     for c in maps_mut(r, "email_configs") {
-        gate(c, v, "auth_password_file", 25);
+        gate(c, v, "auth_password_file", Feature::SmtpAuthPasswordFile);
         exclusive(c, "auth_password", "auth_password_file");
-        gate(c, v, "force_implicit_tls", 31);
-        gate(c, v, "auth_secret_file", 31);
+        gate(c, v, "force_implicit_tls", Feature::SmtpForceImplicitTls);
+        gate(c, v, "auth_secret_file", Feature::SmtpAuthSecretFile);
         exclusive(c, "auth_secret", "auth_secret_file");
-        gate(c, v, "threading", 30);
+        gate(c, v, "threading", Feature::EmailThreading);
         if let Some(t) = map_mut(c, "threading")
             && !matches!(text(t, "thread_by_date"), "daily" | "none")
         {
@@ -253,28 +277,28 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
     for c in maps_mut(r, "opsgenie_configs") {
         http_of(c, v)?;
         for key in ["actions", "entity", "update_alerts"] {
-            gate(c, v, key, 24);
+            gate(c, v, key, Feature::OpsgenieUpdateFields);
         }
-        if !v.at_least(24)
+        if !v.supports(Feature::OpsgenieTeamsResponder)
             && maps_mut(c, "responders")
                 .iter()
                 .any(|r| text(r, "type") == "teams")
         {
-            return Err(
-                "'teams' set in 'opsgenieResponder' but supported in Alertmanager >= 0.24.0 only"
-                    .to_owned(),
-            );
+            return Err(format!(
+                "'teams' set in 'opsgenieResponder' but supported in Alertmanager >= {} only",
+                Feature::OpsgenieTeamsResponder.minimum()
+            ));
         }
         exclusive(c, "api_key", "api_key_file");
-        gate(c, v, "api_key_file", 24);
+        gate(c, v, "api_key_file", Feature::OpsgenieApiKeyFile);
     }
     for c in maps_mut(r, "pagerduty_configs") {
         for key in ["source", "routing_key_file", "service_key_file"] {
-            gate(c, v, key, 25);
+            gate(c, v, key, Feature::PagerDutySourceAndKeyFiles);
         }
         exclusive(c, "service_key", "service_key_file");
         exclusive(c, "routing_key", "routing_key_file");
-        gate(c, v, "timeout", 30);
+        gate(c, v, "timeout", Feature::PagerDutyTimeout);
         http_of(c, v)?;
     }
     for c in maps_mut(r, "pushover_configs") {
@@ -285,28 +309,26 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
     }
     for c in maps_mut(r, "victorops_configs") {
         http_of(c, v)?;
-        gate(c, v, "api_key_file", 25);
+        gate(c, v, "api_key_file", Feature::VictorOpsApiKeyFile);
         exclusive(c, "api_key", "api_key_file");
     }
     for c in maps_mut(r, "webhook_configs") {
         http_of(c, v)?;
-        gate(c, v, "url_file", 26);
+        gate(c, v, "url_file", Feature::WebhookUrlFile);
         exclusive(c, "url", "url_file");
-        gate(c, v, "timeout", 28);
-        gate(c, v, "payload", 32);
+        gate(c, v, "timeout", Feature::WebhookTimeout);
+        gate(c, v, "payload", Feature::WebhookPayload);
     }
     for c in maps_mut(r, "msteams_configs") {
-        requires(v, 26, "msteams").map_err(|_| {
-            "invalid syntax in receivers config; msteams integration is only available in Alertmanager >= 0.26.0".to_owned()
-        })?;
+        super::validate::integration(v, Feature::Msteams, "msteams")?;
         if text(c, "webhook_url").is_empty() {
             return Err("mandatory field \"webhook_url\" is empty".to_owned());
         }
-        gate(c, v, "summary", 27);
+        gate(c, v, "summary", Feature::MsteamsSummary);
         http_of(c, v)?;
     }
     for c in maps_mut(r, "msteamsv2_configs") {
-        requires(v, 28, "msteams v2")?;
+        requires(v, Feature::MsteamsV2, "msteams v2")?;
         match (has(c, "webhook_url"), has(c, "webhook_url_file")) {
             (false, false) => return Err("no webhook_url or webhook_url_file provided".to_owned()),
             (true, true) => {
@@ -320,7 +342,7 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
         http_of(c, v)?;
     }
     for c in maps_mut(r, "wechat_configs") {
-        gate(c, v, "api_secret_file", 31);
+        gate(c, v, "api_secret_file", Feature::WeChatApiSecretFile);
         exclusive(c, "api_secret", "api_secret_file");
         http_of(c, v)?;
     }
@@ -331,38 +353,43 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
                     "'external_id' in sigv4 config requires 'role_arn' to be set".to_owned(),
                 );
             }
-            gate(s, v, "external_id", 33);
+            gate(s, v, "external_id", Feature::SnsAwsHttpClientAndExternalId);
             if s.is_empty() {
                 c.remove("sigv4");
             }
         }
-        gate(c, v, "use_aws_http_client", 33);
+        gate(
+            c,
+            v,
+            "use_aws_http_client",
+            Feature::SnsAwsHttpClientAndExternalId,
+        );
         http_of(c, v)?;
     }
     for c in maps_mut(r, "telegram_configs") {
         telegram(c, v)?;
     }
     for c in maps_mut(r, "discord_configs") {
-        requires(v, 25, "discord")?;
+        requires(v, Feature::Discord, "discord")?;
         for key in ["content", "username", "avatar_url"] {
-            gate(c, v, key, 28);
+            gate(c, v, key, Feature::DiscordContent);
         }
         http_of(c, v)?;
     }
     for c in maps_mut(r, "webex_configs") {
-        requires(v, 25, "webex")?;
+        requires(v, Feature::Webex, "webex")?;
         if text(c, "room_id").is_empty() {
             return Err("mandatory field \"room_id\" is empty".to_owned());
         }
         http_of(c, v)?;
     }
     for c in maps_mut(r, "jira_configs") {
-        requires(v, 28, "jira")?;
-        gate(c, v, "api_type", 29);
+        requires(v, Feature::Jira, "jira")?;
+        gate(c, v, "api_type", Feature::JiraApiType);
         http_of(c, v)?;
     }
     for c in maps_mut(r, "rocketchat_configs") {
-        requires(v, 28, "rocketchat")?;
+        requires(v, Feature::RocketChat, "rocketchat")?;
         if has(c, "token") && has(c, "token_file") {
             return Err("at most one of token & token_file must be configured".to_owned());
         }
@@ -372,9 +399,9 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
         http_of(c, v)?;
     }
     for c in maps_mut(r, "mattermost_configs") {
-        requires(v, 30, "mattermost")?;
+        requires(v, Feature::Mattermost, "mattermost")?;
         exclusive(c, "webhook_url", "webhook_url_file");
-        if !v.at_least(32) {
+        if !v.supports(Feature::MattermostAttachments) {
             for key in [
                 "fallback",
                 "color",
@@ -396,26 +423,26 @@ fn receiver(r: &mut Mapping, v: &Version) -> Result {
         http_of(c, v)?;
     }
     for c in maps_mut(r, "incidentio_configs") {
-        requires(v, 29, "incident.io")?;
+        requires(v, Feature::IncidentIo, "incident.io")?;
         http_of(c, v)?;
     }
     Ok(())
 }
 
 fn pushover(c: &mut Mapping, v: &Version) -> Result {
-    gate(c, v, "user_key_file", 26);
+    gate(c, v, "user_key_file", Feature::PushoverFiles);
     if !has(c, "user_key") && !has(c, "user_key_file") {
         return Err("missing mandatory field user_key or user_key_file".to_owned());
     }
     exclusive(c, "user_key", "user_key_file");
-    gate(c, v, "token_file", 26);
+    gate(c, v, "token_file", Feature::PushoverFiles);
     if !has(c, "token") && !has(c, "token_file") {
         return Err("missing mandatory field token or token_file".to_owned());
     }
     exclusive(c, "token", "token_file");
-    gate(c, v, "ttl", 27);
-    gate(c, v, "device", 26);
-    if !v.at_least(29)
+    gate(c, v, "ttl", Feature::PushoverTtl);
+    gate(c, v, "device", Feature::PushoverFiles);
+    if !v.supports(Feature::PushoverMonospace)
         && let Some(m) = c.get_mut("monospace")
         && *m == Node::Bool(true)
     {
@@ -430,11 +457,11 @@ fn pushover(c: &mut Mapping, v: &Version) -> Result {
 fn slack(c: &mut Mapping, v: &Version) -> Result {
     http_of(c, v)?;
     for key in ["timeout", "app_token", "app_token_file", "app_url"] {
-        gate(c, v, key, 30);
+        gate(c, v, key, Feature::SlackTimeoutAndAppUrl);
     }
-    gate(c, v, "message_text", 31);
+    gate(c, v, "message_text", Feature::SlackMessageText);
     if has(c, "update_message") {
-        if !v.at_least(32) {
+        if !v.supports(Feature::SlackUpdateMessage) {
             c.remove("update_message");
         } else if c.get("update_message") == Some(&Node::Bool(true))
             && has(c, "api_url")
@@ -452,24 +479,27 @@ fn slack(c: &mut Mapping, v: &Version) -> Result {
                 .to_owned(),
         );
     }
-    gate(c, v, "api_url_file", 22);
+    gate(c, v, "api_url_file", Feature::SlackApiUrlFile);
     exclusive(c, "api_url", "api_url_file");
     Ok(())
 }
 
 fn telegram(c: &mut Mapping, v: &Version) -> Result {
-    requires(v, 24, "telegram")?;
-    gate(c, v, "chat_id_file", 31);
+    requires(v, Feature::Telegram, "telegram")?;
+    gate(c, v, "chat_id_file", Feature::TelegramChatIdFile);
     if !has(c, "chat_id") && !has(c, "chat_id_file") {
         return Err("missing mandatory field chat_id or chat_id_file".to_owned());
     }
     exclusive(c, "chat_id", "chat_id_file");
-    gate(c, v, "bot_token_file", 26);
+    gate(c, v, "bot_token_file", Feature::TelegramFiles);
     exclusive(c, "bot_token", "bot_token_file");
-    if !has(c, "bot_token") && !has(c, "bot_token_file") && !v.at_least(31) {
+    if !has(c, "bot_token")
+        && !has(c, "bot_token_file")
+        && !v.supports(Feature::TelegramGlobalBotToken)
+    {
         return Err("missing mandatory field botToken or botTokenFile".to_owned());
     }
-    gate(c, v, "message_thread_id", 26);
+    gate(c, v, "message_thread_id", Feature::TelegramFiles);
     http_of(c, v)
 }
 
@@ -477,11 +507,14 @@ fn telegram(c: &mut Mapping, v: &Version) -> Result {
 /// versions without them, zero intervals are left to Alertmanager's
 /// defaults.
 fn route(r: &mut Mapping, v: &Version) -> Result {
-    if !v.matchers_v2() && has(r, "matchers") {
-        return Err("invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= 0.22.0 only".to_owned());
+    if !v.supports(Feature::MatchersV2) && has(r, "matchers") {
+        return Err(format!(
+            "invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= {} only",
+            Feature::MatchersV2.minimum()
+        ));
     }
-    gate(r, v, "mute_time_intervals", 22);
-    gate(r, v, "active_time_intervals", 24);
+    gate(r, v, "mute_time_intervals", Feature::MuteTimeIntervals);
+    gate(r, v, "active_time_intervals", Feature::TimeIntervals);
     if has(r, "group_wait") {
         duration::parse(text(r, "group_wait")).map_err(|e| format!("group_wait: {e}"))?;
     }

@@ -6,9 +6,10 @@ use promop_api::v1alpha1::alertmanager_config::{HttpConfig, Receiver, Route};
 
 use super::receivers::RESERVED_VICTOROPS_FIELDS;
 use super::secrets::Secrets;
-use super::version::Version;
+use super::version::{Feature, Version};
 use super::{inhibit_rules, matchers, time_intervals};
 use crate::select::validate::{validate_oauth2, validate_proxy, validate_safe_tls};
+use crate::version::Gate;
 
 /// `http(s)://host…`, what Alertmanager's URL type accepts.
 pub fn url(text: &str) -> Result<(), String> {
@@ -298,25 +299,25 @@ fn validate_route(
 
 fn http_version(hc: Option<&HttpConfig>, v: &Version) -> Result<(), String> {
     let Some(hc) = hc else { return Ok(()) };
-    if hc.authorization.is_some() && !v.at_least(22) {
-        return Err(format!(
-            "'authorization' config set in 'httpConfig' but supported in Alertmanager >= 0.22.0 only - current {v}"
-        ));
+    let unsupported = |what: &str, feature: Feature| {
+        format!(
+            "'{what}' config set in 'httpConfig' but supported in Alertmanager >= {} only - current {v}",
+            feature.minimum()
+        )
+    };
+    if hc.authorization.is_some() && !v.supports(Feature::Authorization) {
+        return Err(unsupported("authorization", Feature::Authorization));
     }
-    if hc.oauth2.is_some() && !v.at_least(22) {
-        return Err(format!(
-            "'oauth2' config set in 'httpConfig' but supported in Alertmanager >= 0.22.0 only - current {v}"
-        ));
+    if hc.oauth2.is_some() && !v.supports(Feature::OAuth2) {
+        return Err(unsupported("oauth2", Feature::OAuth2));
     }
     let p = &hc.proxy;
     if (p.no_proxy.is_some()
         || p.proxy_from_environment.is_some()
         || p.proxy_connect_header.is_some())
-        && !v.at_least(25)
+        && !v.supports(Feature::ProxyConfig)
     {
-        return Err(format!(
-            "'ProxyConfig' config set in 'httpConfig' but supported in Alertmanager >= 0.25.0 only - current {v}"
-        ));
+        return Err(unsupported("ProxyConfig", Feature::ProxyConfig));
     }
     Ok(())
 }
@@ -372,14 +373,24 @@ fn tls_secrets(tls: &promop_api::common::SafeTlsConfig, s: &Secrets<'_>) -> Resu
     Ok(())
 }
 
-fn requires(v: &Version, minor: u64, what: &str) -> Result<(), String> {
-    if v.at_least(minor) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}' is available in Alertmanager >= 0.{minor}.0 only - current {v}"
-        ))
-    }
+fn requires(v: &Version, feature: Feature, what: &str) -> Result<(), String> {
+    v.requires(feature).map_err(|too_old| {
+        format!(
+            "{what}' is available in Alertmanager >= {} only - current {v}",
+            too_old.min_version
+        )
+    })
+}
+
+/// The message of the reference's `checkReceivers` for an integration the
+/// version lacks.
+pub(super) fn integration(v: &Version, feature: Feature, name: &str) -> Result<(), String> {
+    v.requires(feature).map_err(|too_old| {
+        format!(
+            "invalid syntax in receivers config; {name} integration is only available in Alertmanager >= {}",
+            too_old.min_version
+        )
+    })
 }
 
 /// Version gates and references of the receivers (`checkReceivers`).
@@ -395,7 +406,7 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
         }
         for c in r.opsgenie_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
-            if !v.at_least(24)
+            if !v.supports(Feature::OpsgenieTeamsResponder)
                 && c.responders.iter().flatten().any(|r| {
                     serde_json::to_value(r.type_)
                         .ok()
@@ -404,7 +415,10 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
                         == Some("teams")
                 })
             {
-                return Err("'teams' set in 'opsgenieResponder' but supported in Alertmanager >= 0.24.0 only".to_owned());
+                return Err(format!(
+                    "'teams' set in 'opsgenieResponder' but supported in Alertmanager >= {} only",
+                    Feature::OpsgenieTeamsResponder.minimum()
+                ));
             }
             if let Some(sel) = &c.api_key {
                 s.get(sel)?;
@@ -412,7 +426,7 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             http_secrets(c.http_config.as_ref(), s)?;
         }
         if present(r.discord_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, 25, "discordConfigs")?;
+            requires(v, Feature::Discord, "discordConfigs")?;
         }
         for c in r.discord_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
@@ -430,10 +444,10 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
                 url(api.trim()).map_err(|e| format!("failed to validate API URL: {e}"))?;
             }
             if c.message_text.is_some() {
-                requires(v, 31, "messageText")?;
+                requires(v, Feature::SlackMessageText, "messageText")?;
             }
             if let Some(update) = c.update_message {
-                requires(v, 32, "updateMessage")?;
+                requires(v, Feature::SlackUpdateMessage, "updateMessage")?;
                 if update && !api.is_empty() && api != "https://slack.com/api/chat.postMessage" {
                     return Err("updateMessage' can only be used with bot tokens. API URL must be set to https://slack.com/api/chat.postMessage".to_owned());
                 }
@@ -451,10 +465,10 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             // Alertmanager parses it as a plain URL before 0.31 and refuses
             // the whole configuration; promop skips this object instead.
             if url.contains("{{") {
-                requires(v, 31, "a templated 'url")?;
+                requires(v, Feature::WebhookTemplatedUrl, "a templated 'url")?;
             }
             if c.payload.is_some() {
-                requires(v, 32, "payload")?;
+                requires(v, Feature::WebhookPayload, "payload")?;
             }
             http_secrets(c.http_config.as_ref(), s)?;
         }
@@ -466,7 +480,7 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             http_secrets(c.http_config.as_ref(), s)?;
         }
         if present(r.webex_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, 25, "webexConfigs")?;
+            requires(v, Feature::Webex, "webexConfigs")?;
         }
         for c in r.webex_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
@@ -480,10 +494,10 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
                 tls_secrets(tls, s)?;
             }
             if c.force_implicit_tls.is_some() {
-                requires(v, 31, "forceImplicitTLS")?;
+                requires(v, Feature::SmtpForceImplicitTls, "forceImplicitTLS")?;
             }
             if c.threading.is_some() {
-                requires(v, 30, "threading")?;
+                requires(v, Feature::EmailThreading, "threading")?;
             }
         }
         for c in r.victorops_configs.iter().flatten() {
@@ -517,7 +531,11 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
         }
         for c in r.sns_configs.iter().flatten() {
             if c.use_aws_http_client.is_some() {
-                requires(v, 33, "useAWSHTTPClient")?;
+                requires(
+                    v,
+                    Feature::SnsAwsHttpClientAndExternalId,
+                    "useAWSHTTPClient",
+                )?;
             }
             http_version(c.http_config.as_ref(), v)?;
             if let Some(sig) = &c.sigv4 {
@@ -528,11 +546,11 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             http_secrets(c.http_config.as_ref(), s)?;
         }
         if present(r.telegram_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, 24, "telegramConfigs")?;
+            requires(v, Feature::Telegram, "telegramConfigs")?;
         }
         for c in r.telegram_configs.iter().flatten() {
             if c.bot_token_file.is_some() {
-                requires(v, 26, "botTokenFile")?;
+                requires(v, Feature::TelegramFiles, "botTokenFile")?;
             }
             http_version(c.http_config.as_ref(), v)?;
             if let Some(sel) = &c.bot_token {
@@ -540,16 +558,16 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             }
             http_secrets(c.http_config.as_ref(), s)?;
         }
-        if present(r.msteams_configs.as_ref().map_or(0, Vec::len)) && !v.at_least(26) {
-            return Err("invalid syntax in receivers config; msteams integration is only available in Alertmanager >= 0.26.0".to_owned());
+        if present(r.msteams_configs.as_ref().map_or(0, Vec::len)) {
+            integration(v, Feature::Msteams, "msteams")?;
         }
         for c in r.msteams_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
             s.get(&c.webhook_url)?;
             http_secrets(c.http_config.as_ref(), s)?;
         }
-        if present(r.msteamsv2_configs.as_ref().map_or(0, Vec::len)) && !v.at_least(28) {
-            return Err("invalid syntax in receivers config; msteamsv2 integration is only available in Alertmanager >= 0.28.0".to_owned());
+        if present(r.msteamsv2_configs.as_ref().map_or(0, Vec::len)) {
+            integration(v, Feature::MsteamsV2, "msteamsv2")?;
         }
         for c in r.msteamsv2_configs.iter().flatten() {
             if let Some(sel) = &c.webhook_url {
@@ -559,7 +577,7 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
             http_secrets(c.http_config.as_ref(), s)?;
         }
         if present(r.rocketchat_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, 28, "rocketChatConfigs")?;
+            requires(v, Feature::RocketChat, "rocketChatConfigs")?;
         }
         for c in r.rocketchat_configs.iter().flatten() {
             http_version(c.http_config.as_ref(), v)?;
@@ -575,9 +593,10 @@ fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(
 
 fn route_version(r: &Route, v: &Version) -> Result<(), String> {
     let ms = r.matchers.as_deref().unwrap_or_default();
-    if !v.matchers_v2() && matchers::any_v2(ms) {
+    if !v.supports(Feature::MatchersV2) && matchers::any_v2(ms) {
         return Err(format!(
-            "invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= 0.22.0 only (matchers={}) (receiver={})",
+            "invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= {} only (matchers={}) (receiver={})",
+            Feature::MatchersV2.minimum(),
             matchers::go_list(ms),
             r.receiver.as_deref().unwrap_or_default()
         ));

@@ -21,7 +21,7 @@ use promop_api::v1::{Prometheus, PrometheusSpec};
 
 use self::references::missing_in;
 use crate::alertmanager::secrets::Secrets;
-use crate::alertmanager::version::{DEFAULT_VERSION, Version};
+use crate::alertmanager::version::Version;
 use crate::alertmanager::{merges, validate as am_validate};
 use crate::manifests::{Loaded, Note, ObjectId, Origin, Outcome};
 use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
@@ -29,9 +29,10 @@ use crate::prometheus::Workload;
 use crate::prometheus::rules::{RuleContext, RulesError, rule_file};
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::{Reason, Rejection};
-use crate::select::validate::{DEFAULT_PROMETHEUS_VERSION, Validator, parse_version};
+use crate::select::validate::{Validator, parse_version};
 use crate::select::{self, HasMeta, KindSelection, select_for_alertmanager};
 use crate::snapshot::Snapshot;
+use crate::version::{DEFAULT_ALERTMANAGER_VERSION, DEFAULT_PROMETHEUS_VERSION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -423,7 +424,7 @@ fn alertmanager_side(snapshot: &Snapshot) -> Vec<Problem> {
             out.push(pipeline_problem(&id, e));
         }
     }
-    let Ok(version) = Version::parse(DEFAULT_VERSION) else {
+    let Ok(version) = Version::parse(DEFAULT_ALERTMANAGER_VERSION) else {
         return out;
     };
     for amc in &snapshot.alertmanager_configs {

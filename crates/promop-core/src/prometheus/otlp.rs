@@ -5,6 +5,7 @@ use promop_api::v1::prometheus::{OtlpConfig, TranslationStrategyOption};
 
 use super::version::Feature;
 use super::{Context, GenerateError};
+use crate::version::Gate;
 use crate::yaml::Mapping;
 
 /// Appends `otlp` when the workload configures the receiver; settings the

@@ -8,6 +8,7 @@ use promop_api::v1::prometheus::{
 use super::assets::Store;
 use super::version::{Feature, Version};
 use super::{Context, GenerateError, auth, proxy, relabel, tls};
+use crate::version::Gate;
 use crate::yaml::{Mapping, Node};
 
 /// Appends `remote_write` when the workload has remote write endpoints.
@@ -223,7 +224,7 @@ fn queue_config(version: &Version, q: &QueueConfig) -> Mapping {
     m.insert_opt("max_shards", non_zero(q.max_shards));
     m.insert_opt("max_samples_per_send", non_zero(q.max_samples_per_send));
     m.insert_opt("batch_send_deadline", q.batch_send_deadline.as_deref());
-    if !version.supports(Feature::QueueMaxRetriesRemoved) {
+    if version.supports(Feature::QueueMaxRetries) {
         m.insert_opt("max_retries", non_zero(q.max_retries));
     }
     m.insert_opt("min_backoff", q.min_backoff.as_deref());

@@ -28,7 +28,7 @@ use crate::yaml::{Mapping, Node};
 pub struct Ctx<'a> {
     pub secrets: Secrets<'a>,
     pub cr: &'a str,
-    pub version: Version,
+    pub version: &'a Version,
     /// `smtp_smarthost` and `smtp_from` of the global section, which make
     /// the same fields of email receivers optional.
     pub global_smtp: (bool, bool),

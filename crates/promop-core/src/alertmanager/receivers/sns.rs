@@ -2,10 +2,11 @@
 use promop_api::v1alpha1::alertmanager_config::SnsConfig;
 
 use super::{Ctx, http, required, text};
+use crate::alertmanager::version::Feature;
 use crate::yaml::Mapping;
 
 pub fn convert(c: &SnsConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
-    let gate = ctx.version.at_least(33);
+    let gate = ctx.version.supports(Feature::SnsAwsHttpClientAndExternalId);
     let mut out = Mapping::new();
     out.insert_opt("send_resolved", c.send_resolved)
         .insert(

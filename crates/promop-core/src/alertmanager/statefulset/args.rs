@@ -4,6 +4,7 @@
 use promop_api::v1::workload::Argument;
 
 use super::{Context, MESH_PORT, WEB_PORT};
+use crate::alertmanager::version::Feature;
 use crate::k8s::args::flag;
 use crate::k8s::pod::string_of;
 use crate::prometheus::scrape::base2_bytes;
@@ -14,7 +15,7 @@ const STORAGE_DIR: &str = "/alertmanager";
 
 pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
     let spec = ctx.spec;
-    let version = ctx.version;
+    let version = &ctx.version;
     let set = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     let mut flags = vec![
         flag("config.file", CONFIG_FILE),
@@ -44,11 +45,15 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
         flags.push(flag("web.external-url", url));
     }
     let features = spec.enable_features.as_deref().unwrap_or_default();
-    if version.at_least(27) && !features.is_empty() {
+    if version.supports(Feature::EnableFeatureFlag) && !features.is_empty() {
         flags.push(flag("enable-feature", features.join(",")));
     }
     flags.push(flag("web.route-prefix", ctx.route_prefix.clone()));
-    if let Some(web) = spec.web.as_ref().filter(|_| version.at_least(17)) {
+    if let Some(web) = spec
+        .web
+        .as_ref()
+        .filter(|_| version.supports(Feature::WebFlags))
+    {
         if let Some(n) = web.get_concurrency {
             flags.push(flag("web.get-concurrency", n.to_string()));
         }
@@ -56,7 +61,11 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
             flags.push(flag("web.timeout", n.to_string()));
         }
     }
-    if let Some(limits) = spec.limits.as_ref().filter(|_| version.at_least(28)) {
+    if let Some(limits) = spec
+        .limits
+        .as_ref()
+        .filter(|_| version.supports(Feature::SilenceLimits))
+    {
         if let Some(n) = limits.max_silences {
             flags.push(flag("silences.max-silences", n.to_string()));
         }
@@ -71,7 +80,10 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
             ));
         }
     }
-    if let Some(seconds) = spec.min_ready_seconds.filter(|_| version.at_least(30)) {
+    if let Some(seconds) = spec
+        .min_ready_seconds
+        .filter(|_| version.supports(Feature::DispatchStartDelay))
+    {
         // The user's own start delay wins (negated or not).
         let given = spec
             .additional_args
@@ -87,7 +99,7 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
         flags.push(flag("log.level", level));
     }
     let format = spec.log_format.as_ref().map(string_of).unwrap_or_default();
-    if version.at_least(16) && !format.is_empty() && format != "logfmt" {
+    if version.supports(Feature::LogFormatFlag) && !format.is_empty() && format != "logfmt" {
         flags.push(flag("log.format", format));
     }
     if let Some(address) = set(&spec.cluster_advertise_address) {
@@ -103,11 +115,11 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
             flags.push(flag(name, d.0.clone()));
         }
     }
-    if version.at_least(30) {
+    if version.supports(Feature::ClusterPeerName) {
         flags.push(flag("cluster.peer-name", "$(POD_NAME)"));
     }
     // 0.26 rejects gossip from another cluster with a recycled pod IP.
-    if version.at_least(26) {
+    if version.supports(Feature::ClusterLabel) {
         let label = spec
             .cluster_label
             .clone()

@@ -11,6 +11,7 @@ use promop_api::v1::workload::Argument;
 
 use super::volumes::{CONFIG_DIR, CONFIG_OUT_DIR, Volumes};
 use super::{Context, MESH_PORT, WEB_PORT};
+use crate::alertmanager::version::Feature;
 use crate::k8s::StatefulSetError;
 use crate::k8s::args;
 use crate::k8s::image;
@@ -115,7 +116,7 @@ pub(super) fn alertmanager(
     ports.push(port("mesh-udp", MESH_PORT, "UDP"));
     // POD_IP for `--cluster.listen-address`, POD_NAME for `--cluster.peer-name` (0.30).
     let mut env = vec![field_env("POD_IP", "status.podIP")];
-    if ctx.version.at_least(30) {
+    if ctx.version.supports(Feature::ClusterPeerName) {
         env.push(field_env("POD_NAME", "metadata.name"));
     }
     let (liveness_probe, readiness_probe) = probes(ctx);

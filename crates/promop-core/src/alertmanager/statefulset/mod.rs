@@ -15,7 +15,7 @@ use promop_api::v1::Alertmanager;
 use promop_api::v1::alertmanager::{AlertmanagerSpec, AlertmanagerWebSpec};
 use promop_api::v1::workload::WebConfigFileFields;
 
-use super::version::Version;
+use super::version::{Feature, Version};
 use crate::desired::OperatorOptions;
 pub use crate::k8s::StatefulSetError;
 use crate::k8s::metadata::{
@@ -100,15 +100,15 @@ impl<'a> Context<'a> {
             .version
             .as_deref()
             .filter(|v| !v.is_empty())
-            .unwrap_or(super::version::DEFAULT_VERSION);
+            .unwrap_or(super::version::DEFAULT_ALERTMANAGER_VERSION);
         let version = Version::parse(version_text).map_err(|e| {
             StatefulSetError::new(
                 "spec.version",
                 format!("failed to parse alertmanager version: {e}"),
             )
         })?;
-        let https =
-            spec.web.as_ref().is_some_and(|w| w.tls_config.is_some()) && version.at_least(22);
+        let https = spec.web.as_ref().is_some_and(|w| w.tls_config.is_some())
+            && version.supports(Feature::WebConfigFile);
         Ok(Self {
             spec,
             name,

@@ -12,6 +12,7 @@ use promop_api::v1::workload::Argument;
 use super::super::secrets::{TEMPLATES_DIR, TLS_ASSETS_DIR};
 use super::cluster_tls::ClusterTls;
 use super::{Context, WEB_CONFIG_DIR};
+use crate::alertmanager::version::Feature;
 use crate::k8s::StatefulSetError;
 use crate::k8s::args::flag;
 use crate::k8s::names::label;
@@ -114,7 +115,7 @@ pub(super) fn build(ctx: &Context<'_>, tls_assets: Volume) -> Result<Volumes, St
 
     // From 0.22 the web configuration file is always mounted, so that
     // switching TLS on or off does not redeploy.
-    if ctx.version.at_least(22) {
+    if ctx.version.supports(Feature::WebConfigFile) {
         let secret_name = format!("{}-web-config", ctx.prefixed);
         let fields = spec.web.as_ref().map(super::web_fields);
         let web = WebConfig {
@@ -129,7 +130,7 @@ pub(super) fn build(ctx: &Context<'_>, tls_assets: Volume) -> Result<Volumes, St
         v.reloader.extend(mounts);
         v.reloader_web_config = Some(web.file_path());
     }
-    if ctx.version.at_least(24) {
+    if ctx.version.supports(Feature::ClusterTls) {
         let cluster = ClusterTls::new(ctx.name, spec.cluster_tls.as_ref())?;
         let (volumes, mounts) = cluster.volumes()?;
         v.flags.extend(cluster.flag());

@@ -22,10 +22,10 @@ pub use enforce::Enforcement;
 pub use thanos_ruler::thanos_ruler_config_maps;
 
 use crate::select::reasons::Rejection;
-use crate::select::validate::{DEFAULT_PROMETHEUS_VERSION, parse_version};
-
-/// The reference's `operator.DefaultThanosVersion`.
-pub const DEFAULT_THANOS_VERSION: &str = "v0.42.2";
+use crate::select::validate::parse_version;
+use crate::version::{
+    self, DEFAULT_PROMETHEUS_VERSION, DEFAULT_THANOS_VERSION, prometheus, thanos,
+};
 
 /// Who loads the rule files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,32 +35,37 @@ pub enum RuleFormat {
     Thanos,
 }
 
-/// First versions supporting the fields dropped for older ones.
-struct VersionGates {
-    limit: (u64, u64, u64),
-    query_offset: (u64, u64, u64),
-    group_labels: (u64, u64, u64),
-    keep_firing_for: (u64, u64, u64),
-    utf8_names: (u64, u64, u64),
+/// A rule-file setting that older versions lack; its versions are in the
+/// Prometheus and Thanos tables ([`crate::version`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RuleFeature {
+    GroupLimit,
+    GroupQueryOffset,
+    GroupLabels,
+    KeepFiringFor,
+    Utf8Names,
 }
 
-impl RuleFormat {
-    fn version_gates(self) -> VersionGates {
+impl RuleFeature {
+    fn prometheus(self) -> prometheus::Feature {
+        use prometheus::Feature as P;
         match self {
-            Self::Prometheus => VersionGates {
-                limit: (2, 31, 0),
-                query_offset: (2, 53, 0),
-                group_labels: (3, 0, 0),
-                keep_firing_for: (2, 42, 0),
-                utf8_names: (3, 0, 0),
-            },
-            Self::Thanos => VersionGates {
-                limit: (0, 24, 0),
-                query_offset: (0, 38, 0),
-                group_labels: (0, 39, 0),
-                keep_firing_for: (0, 34, 0),
-                utf8_names: (0, 38, 0),
-            },
+            Self::GroupLimit => P::RuleGroupLimit,
+            Self::GroupQueryOffset => P::RuleGroupQueryOffset,
+            Self::GroupLabels => P::RuleGroupLabels,
+            Self::KeepFiringFor => P::RuleKeepFiringFor,
+            Self::Utf8Names => P::RuleUtf8Names,
+        }
+    }
+
+    fn thanos(self) -> thanos::Feature {
+        use thanos::Feature as T;
+        match self {
+            Self::GroupLimit => T::RuleGroupLimit,
+            Self::GroupQueryOffset => T::RuleGroupQueryOffset,
+            Self::GroupLabels => T::RuleGroupLabels,
+            Self::KeepFiringFor => T::RuleKeepFiringFor,
+            Self::Utf8Names => T::RuleUtf8Names,
         }
     }
 }
@@ -86,7 +91,7 @@ impl RuleContext {
             .unwrap_or(DEFAULT_PROMETHEUS_VERSION);
         Ok(Self {
             format: RuleFormat::Prometheus,
-            version: parse_version(version)?,
+            version: parse(version)?,
             enforcement: Enforcement::new(
                 common.enforced_namespace_label.as_deref(),
                 common.excluded_from_enforcement.as_deref(),
@@ -116,7 +121,7 @@ impl RuleContext {
             .unwrap_or(DEFAULT_THANOS_VERSION);
         Ok(Self {
             format: RuleFormat::Thanos,
-            version: parse_version(version)?,
+            version: parse(version)?,
             enforcement: Enforcement::new(
                 spec.enforced_namespace_label.as_deref(),
                 spec.excluded_from_enforcement.as_deref(),
@@ -126,9 +131,19 @@ impl RuleContext {
         })
     }
 
-    fn at_least(&self, (major, minor, patch): (u64, u64, u64)) -> bool {
-        self.version >= semver::Version::new(major, minor, patch)
+    /// Whether the Prometheus or Thanos version knows `feature`.
+    fn supports(&self, feature: RuleFeature) -> bool {
+        match self.format {
+            RuleFormat::Prometheus => version::supports(&self.version, feature.prometheus()),
+            RuleFormat::Thanos => version::supports(&self.version, feature.thanos()),
+        }
     }
+}
+
+/// The version of a Prometheus or a Thanos Ruler (the reference's message
+/// names Prometheus for both).
+fn parse(input: &str) -> Result<semver::Version, String> {
+    parse_version(input).map(|v| v.semver().clone())
 }
 
 /// The rule file of one PrometheusRule, or why it is rejected.
@@ -169,7 +184,7 @@ mod tests {
     fn ctx(format: RuleFormat, version: &str) -> RuleContext {
         RuleContext {
             format,
-            version: parse_version(version).expect("version"),
+            version: parse(version).expect("version"),
             enforcement: Enforcement::default(),
             features: promql::Features::default(),
         }

@@ -10,7 +10,7 @@ use promop_api::v1::PrometheusRule;
 use promop_api::v1::prometheus_rule::{Rule, RuleGroup};
 
 use super::enforce::enforce_expr;
-use super::{RuleContext, RuleFormat};
+use super::{RuleContext, RuleFeature, RuleFormat};
 use crate::select::reasons::Rejection;
 use crate::yaml::{Mapping, Node};
 
@@ -54,21 +54,20 @@ fn sanitize(group: &mut RuleGroup, ctx: &RuleContext) {
     for rule in group.rules.iter_mut().flatten() {
         rule.r#for = rule.r#for.take().filter(|d| !d.is_empty());
     }
-    let gates = ctx.format.version_gates();
-    let older = |min: (u64, u64, u64)| ctx.version < semver::Version::new(min.0, min.1, min.2);
-    if older(gates.limit) {
+    let older = |feature| !ctx.supports(feature);
+    if older(RuleFeature::GroupLimit) {
         group.limit = None;
     }
-    if older(gates.query_offset) {
+    if older(RuleFeature::GroupQueryOffset) {
         group.query_offset = None;
     }
     if ctx.format == RuleFormat::Prometheus {
         group.partial_response_strategy = None;
     }
-    if older(gates.group_labels) {
+    if older(RuleFeature::GroupLabels) {
         group.labels = None;
     }
-    if older(gates.keep_firing_for) {
+    if older(RuleFeature::KeepFiringFor) {
         for rule in group.rules.iter_mut().flatten() {
             rule.keep_firing_for = None;
         }

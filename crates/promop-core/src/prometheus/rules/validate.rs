@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use promop_api::v1::prometheus_rule::{Rule, RuleGroup};
 
 use super::rule_file::{expr_text, to_yaml};
-use super::{RuleContext, promql, template};
+use super::{RuleContext, RuleFeature, promql, template};
 use crate::select::reasons::Rejection;
 use crate::select::validate::duration::parse_duration;
 use crate::select::validate::is_valid_label_name;
@@ -35,7 +35,7 @@ pub fn validate(groups: &[RuleGroup], ctx: &RuleContext) -> Result<(), Rejection
             ),
         ));
     }
-    let utf8 = ctx.at_least(ctx.format.version_gates().utf8_names);
+    let utf8 = ctx.supports(RuleFeature::Utf8Names);
     let mut names = BTreeSet::new();
     for (g, group) in checked.iter().enumerate() {
         let path = format!("spec.groups[{g}]");
@@ -152,7 +152,7 @@ fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleErro
         }
     }
     for name in rule.annotations.iter().flatten().map(|(k, _)| k) {
-        if !is_valid_label_name(name, &version_for(utf8)) {
+        if !is_valid_label_name(name, utf8) {
             return fail(".annotations", format!("invalid annotation name: {name}"));
         }
     }
@@ -176,7 +176,7 @@ fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleErro
 
 /// A label name of the validation scheme, and never `__name__`.
 fn label_name_ok(name: &str, utf8: bool) -> bool {
-    name != "__name__" && is_valid_label_name(name, &version_for(utf8))
+    name != "__name__" && is_valid_label_name(name, utf8)
 }
 
 /// Recording rule names: `[a-zA-Z_:][a-zA-Z0-9_:]*` before UTF-8 names.
@@ -188,9 +188,4 @@ fn metric_name_ok(name: &str, utf8: bool) -> bool {
         && name.char_indices().all(|(i, c)| {
             c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
         })
-}
-
-/// The label-name helper is keyed by Prometheus version: 3.x allows UTF-8.
-fn version_for(utf8: bool) -> semver::Version {
-    semver::Version::new(if utf8 { 3 } else { 2 }, 0, 0)
 }

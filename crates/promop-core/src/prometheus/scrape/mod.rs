@@ -306,7 +306,7 @@ pub(crate) fn append_native_histograms(
         );
     }
     if let Some(classic) = nhc.scrape_classic_histograms {
-        if version.major() >= 3 {
+        if version.supports(Feature::AlwaysScrapeClassicHistograms) {
             cfg.insert("always_scrape_classic_histograms", classic);
         } else if version.supports(Feature::ScrapeClassicHistograms) {
             cfg.insert("scrape_classic_histograms", classic);

@@ -1,37 +1,52 @@
 //! The flags of the prometheus container, in the reference's order. A flag
 //! the target version does not know is left out (the reference logs a
-//! warning); the minimum versions are in [`FLAG_MINIMUM`].
+//! warning); the flags' features are in [`FLAG_FEATURES`].
 use promop_api::v1::prometheus::{
     ChunkEncodingFloats, CommonPrometheusFields, PrometheusSpec, ReloadStrategyType,
     RemoteWriteMessageVersion,
 };
 use promop_api::v1::workload::Argument;
 
-use super::super::version::Version;
+use super::super::version::{Feature, Version};
 use super::{STORAGE_DIR, route_prefix, string_of};
 use crate::k8s::args::{flag, switch};
 
-/// The first Prometheus version that understands each flag (flags listed
-/// with their value when the value decides).
-const FLAG_MINIMUM: &[(&str, &str)] = &[
-    ("web.page-title", "2.6.0"),
-    ("web.enable-remote-write-receiver", "2.33.0"),
+/// The feature of each flag that not every Prometheus understands (flags
+/// listed with their value when the value decides).
+const FLAG_FEATURES: &[(&str, Feature)] = &[
+    ("web.page-title", Feature::WebPageTitleFlag),
+    (
+        "web.enable-remote-write-receiver",
+        Feature::RemoteWriteReceiverFlag,
+    ),
     (
         "web.remote-write-receiver.accepted-protobuf-messages",
-        "2.54.0",
+        Feature::RemoteWriteReceiverProtobufMessagesFlag,
     ),
-    ("enable-feature=metadata-wal-records", "2.54.0"),
-    ("enable-feature=otlp-write-receiver", "2.47.0"),
-    ("enable-feature=xor2-encoding", "3.13.0"),
-    ("enable-feature", "2.25.0"),
-    ("log.format", "2.6.0"),
-    ("storage.tsdb.retention.size", "2.7.0"),
-    ("rules.alert.for-outage-tolerance", "2.4.0"),
-    ("rules.alert.for-grace-period", "2.4.0"),
-    ("rules.alert.resend-delay", "2.4.0"),
-    ("query.max-samples", "2.5.0"),
-    ("storage.tsdb.wal-compression", "2.11.0"),
-    ("no-storage.tsdb.wal-compression", "2.11.0"),
+    (
+        "enable-feature=metadata-wal-records",
+        Feature::MetadataWalRecords,
+    ),
+    (
+        "enable-feature=otlp-write-receiver",
+        Feature::OtlpWriteReceiverFeatureFlag,
+    ),
+    (
+        "enable-feature=xor2-encoding",
+        Feature::Xor2EncodingFeatureFlag,
+    ),
+    ("enable-feature", Feature::EnableFeatureFlag),
+    ("log.format", Feature::LogFormatFlag),
+    ("storage.tsdb.retention.size", Feature::RetentionSizeFlag),
+    ("rules.alert.for-outage-tolerance", Feature::RulesAlertFlags),
+    ("rules.alert.for-grace-period", Feature::RulesAlertFlags),
+    ("rules.alert.resend-delay", Feature::RulesAlertFlags),
+    ("query.max-samples", Feature::QueryMaxSamplesFlag),
+    ("storage.tsdb.wal-compression", Feature::WalCompressionFlag),
+    (
+        "no-storage.tsdb.wal-compression",
+        Feature::WalCompressionFlag,
+    ),
 ];
 
 /// Flags in order, skipping those the version lacks.
@@ -50,11 +65,11 @@ impl<'a> Flags<'a> {
 
     pub fn push(&mut self, arg: Argument) {
         let with_value = format!("{}={}", arg.name, arg.value.as_deref().unwrap_or_default());
-        let minimum = FLAG_MINIMUM
+        let feature = FLAG_FEATURES
             .iter()
             .find(|(name, _)| *name == with_value)
-            .or_else(|| FLAG_MINIMUM.iter().find(|(name, _)| *name == arg.name));
-        if minimum.is_none_or(|(_, min)| self.version.at_least(min)) {
+            .or_else(|| FLAG_FEATURES.iter().find(|(name, _)| *name == arg.name));
+        if feature.is_none_or(|(_, feature)| self.version.supports(*feature)) {
             self.list.push(arg);
         }
     }
@@ -67,7 +82,7 @@ pub(super) fn common(flags: &mut Flags<'_>, cpf: &CommonPrometheusFields) {
         "config.file",
         "/etc/prometheus/config_out/prometheus.env.yaml",
     ));
-    if version.major() == 2 {
+    if version.supports(Feature::ConsoleFlags) {
         flags.push(flag("web.console.templates", "/etc/prometheus/consoles"));
         flags.push(flag(
             "web.console.libraries",
@@ -111,12 +126,12 @@ pub(super) fn common(flags: &mut Flags<'_>, cpf: &CommonPrometheusFields) {
         .iter()
         .flatten()
         .any(|rw| rw.message_version == Some(RemoteWriteMessageVersion::V2_0));
-    if sends_v2 && version.at_least("2.54.0") && !version.at_least("3.4.0") {
+    if sends_v2 && version.supports(Feature::MetadataWalRecords) {
         flags.push(flag("enable-feature", "metadata-wal-records"));
     }
     let otlp = cpf.enable_otlp_receiver.unwrap_or(cpf.otlp.is_some());
     if otlp {
-        if version.major() >= 3 {
+        if version.supports(Feature::OtlpReceiverFlag) {
             flags.push(switch("web.enable-otlp-receiver"));
         } else {
             flags.push(flag("enable-feature", "otlp-write-receiver"));
@@ -166,7 +181,7 @@ pub(super) fn server(flags: &mut Flags<'_>, spec: &PrometheusSpec) {
         .as_ref()
         .map(|s| s.0.as_str())
         .unwrap_or_default();
-    if !version.at_least("3.11.0") {
+    if !version.supports(Feature::RetentionConfig) {
         let time = if retention.is_empty() && size.is_empty() {
             super::DEFAULT_RETENTION
         } else {
@@ -213,8 +228,7 @@ pub(super) fn server(flags: &mut Flags<'_>, spec: &PrometheusSpec) {
     }
     // Deprecated, only for 2.11 to 2.38.
     if spec.allow_overlapping_blocks == Some(true)
-        && version.at_least("2.11.0")
-        && !version.at_least("2.39.0")
+        && version.supports(Feature::AllowOverlappingBlocksFlag)
     {
         flags.push(switch("storage.tsdb.allow-overlapping-blocks"));
     }
@@ -227,9 +241,10 @@ pub(super) fn server(flags: &mut Flags<'_>, spec: &PrometheusSpec) {
 
 /// The agent's own flags: agent mode and its storage.
 pub(super) fn agent(flags: &mut Flags<'_>, cpf: &CommonPrometheusFields) {
-    match flags.version.major() {
-        2 => flags.push(flag("enable-feature", "agent")),
-        _ => flags.push(switch("agent")),
+    if flags.version.supports(Feature::AgentFlag) {
+        flags.push(switch("agent"));
+    } else {
+        flags.push(flag("enable-feature", "agent"));
     }
     flags.push(flag("storage.agent.path", STORAGE_DIR));
     match cpf.wal_compression {

@@ -18,7 +18,7 @@ use promop_api::v1::prometheus::{
     AdditionalLabelSelectors, CommonPrometheusFields, ReloadStrategyType, ShardingStrategyMode,
 };
 
-use super::version::Version;
+use super::version::{Feature, Version};
 use super::workload::Workload;
 pub use crate::k8s::StatefulSetError;
 use crate::k8s::args::{self as cli, flag, switch};
@@ -181,7 +181,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
     let mut reloader_web_config = None;
     // From 2.24 the web configuration file is always mounted, so that
     // switching TLS on or off does not redeploy.
-    if version.at_least("2.24.0") {
+    if version.supports(Feature::WebConfigFile) {
         let secret_name = format!("{prefixed}-web-config");
         let web = WebConfig {
             mount_dir: WEB_CONFIG_DIR,
@@ -238,7 +238,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
             .is_some_and(|t| t.out_of_order_time_window.is_some());
         if out_of_order
             && compaction != thanos_sidecar::Compaction::Default
-            && version.at_least("2.55.0")
+            && version.supports(Feature::NoOverlappingCompactionFlag)
         {
             flags.push(switch("no-storage.tsdb.allow-overlapping-compaction"));
         }
@@ -288,7 +288,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
     let go_gc = server
         .and_then(|s| s.common.runtime.as_ref())
         .and_then(|r| r.go_gc)
-        .filter(|_| !version.at_least("2.53.0"));
+        .filter(|_| !version.supports(Feature::Runtime));
     let env = go_gc.map(|gc| {
         vec![EnvVar {
             name: "GOGC".to_owned(),

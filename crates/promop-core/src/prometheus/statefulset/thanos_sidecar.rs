@@ -9,16 +9,16 @@ use promop_api::common::TlsVersion;
 use promop_api::v1::prometheus::{PrometheusSpec, ThanosSpec};
 use promop_api::v1::workload::Argument;
 
-use super::super::version::{Version, parse_tolerant};
+use super::super::version::{Feature, Version};
 use super::volumes::{DATA_SUB_PATH, data_volume_name};
 use super::{STORAGE_DIR, StatefulSetError, route_prefix, scheme, string_of};
 use crate::k8s::args::{build, flag, switch};
 use crate::k8s::probe::clean_path;
 use crate::k8s::volumes::storage_sub_path;
 use crate::k8s::{image, security_context};
+use crate::version::{DEFAULT_THANOS_VERSION, thanos};
 
 pub const DEFAULT_BASE_IMAGE: &str = "quay.io/thanos/thanos";
-pub const DEFAULT_VERSION: &str = "v0.42.2";
 const CONFIG_DIR: &str = "/etc/thanos/config";
 const HTTP_CLIENT_FILE: &str = "prometheus.http-client-file.yaml";
 /// The volume (and Secret name suffix) of the sidecar's HTTP client configuration.
@@ -38,9 +38,9 @@ pub(super) enum Compaction {
     Delayed,
 }
 
-fn thanos_version(thanos: &ThanosSpec) -> Result<semver::Version, StatefulSetError> {
-    let raw = thanos.version.as_deref().unwrap_or(DEFAULT_VERSION);
-    parse_tolerant(raw).ok_or_else(|| {
+fn thanos_version(thanos: &ThanosSpec) -> Result<thanos::Version, StatefulSetError> {
+    let raw = thanos.version.as_deref().unwrap_or(DEFAULT_THANOS_VERSION);
+    thanos::Version::parse(raw).map_err(|_| {
         StatefulSetError::new(
             "spec.thanos.version",
             format!("failed to parse Thanos version {raw:?}"),
@@ -63,7 +63,8 @@ pub(super) fn compaction(
         return Ok(Compaction::Default);
     };
     let thanos = thanos_version(thanos)?;
-    let delayed = version.at_least("3.9.0") && thanos >= semver::Version::new(0, 41, 0);
+    let delayed = version.supports(Feature::DelayedCompaction)
+        && thanos.supports(thanos::Feature::ShipperDelayedCompaction);
     Ok(if delayed {
         Compaction::Delayed
     } else {
@@ -84,11 +85,10 @@ pub(super) fn sidecar(
     };
     let cpf = &spec.common;
     let version = thanos_version(thanos)?;
-    let at_least = |minor: u64| version >= semver::Version::new(0, minor, 0);
     let image = image::path(
         thanos.image.as_deref(),
         thanos.base_image.as_deref().unwrap_or(base_image),
-        thanos.version.as_deref().unwrap_or(DEFAULT_VERSION),
+        thanos.version.as_deref().unwrap_or(DEFAULT_THANOS_VERSION),
         thanos.tag.as_deref(),
         thanos.sha.as_deref(),
     )
@@ -131,7 +131,12 @@ pub(super) fn sidecar(
                 args.push(flag(name, v));
             }
         }
-        if let Some(min) = tls.tls.safe.min_version.filter(|_| at_least(37)) {
+        if let Some(min) = tls
+            .tls
+            .safe
+            .min_version
+            .filter(|_| version.supports(thanos::Feature::GrpcServerTlsMinVersion))
+        {
             let v = match min {
                 TlsVersion::Tls10 => "1.0",
                 TlsVersion::Tls11 => "1.1",
@@ -144,7 +149,9 @@ pub(super) fn sidecar(
             ("grpc-server-tls-ciphers", &tls.cipher_suites),
             ("grpc-server-tls-curves", &tls.curves),
         ] {
-            if let Some(list) = list.as_ref().filter(|l| !l.is_empty() && at_least(42)) {
+            if let Some(list) = list.as_ref().filter(|l| {
+                !l.is_empty() && version.supports(thanos::Feature::GrpcServerTlsCiphersAndCurves)
+            }) {
                 args.push(flag(name, list.join(",")));
             }
         }
@@ -221,7 +228,7 @@ pub(super) fn sidecar(
     if let Some(timeout) = &thanos.ready_timeout {
         args.push(flag("prometheus.ready_timeout", &timeout.0));
     }
-    if at_least(29) {
+    if version.supports(thanos::Feature::GetConfigTimeout) {
         if let Some(timeout) = &thanos.get_config_timeout {
             args.push(flag("prometheus.get_config_timeout", &timeout.0));
         }
@@ -230,7 +237,7 @@ pub(super) fn sidecar(
         }
     }
     let mut volumes = Vec::new();
-    if at_least(24) {
+    if version.supports(thanos::Feature::HttpClientFile) {
         args.push(flag(
             "prometheus.http-client-file",
             format!("{CONFIG_DIR}/{HTTP_CLIENT_FILE}"),

@@ -16,10 +16,11 @@ pub(crate) use relabel::is_valid_label_name;
 pub use relabel::validate_relabel_config;
 pub(crate) use secrets::{validate_oauth2, validate_proxy};
 pub(crate) use tls::validate_safe_tls;
-pub use version::{DEFAULT_PROMETHEUS_VERSION, parse_version, prometheus_version};
+pub use version::{parse_version, prometheus_version};
 pub use workload::validate_workload_tls;
 
 use super::reasons::Rejection;
+use crate::prometheus::Version;
 use crate::snapshot::Snapshot;
 
 /// Checks objects for one workload: its settings, its Prometheus version and
@@ -27,16 +28,12 @@ use crate::snapshot::Snapshot;
 pub struct Validator<'a> {
     pub snapshot: &'a Snapshot,
     pub workload: &'a CommonPrometheusFields,
-    pub version: semver::Version,
+    pub version: Version,
 }
 
 type Checked = Result<(), Rejection>;
 
 impl Validator<'_> {
-    fn at_least(&self, major: u64, minor: u64, patch: u64) -> bool {
-        self.version >= semver::Version::new(major, minor, patch)
-    }
-
     /// `scrapeClass` must name one of the workload's scrape classes.
     fn scrape_class(&self, name: Option<&String>, path: &str) -> Checked {
         let Some(name) = name.filter(|n| !n.is_empty()) else {

@@ -13,8 +13,10 @@ use super::relabel::{is_valid_label_name, validate_relabel_configs};
 use super::secrets::{prefixed, validate_proxy};
 use super::tls::validate_tls_with_files;
 use super::{Checked, Validator, join};
+use crate::prometheus::Feature;
 use crate::select::label_selector::Selector;
 use crate::select::reasons::Rejection;
+use crate::version::Gate;
 
 impl Validator<'_> {
     pub fn check_service_monitor(&self, monitor: &ServiceMonitor) -> Checked {
@@ -200,21 +202,24 @@ impl Validator<'_> {
         labels: Option<&BTreeMap<String, String>>,
         path: &str,
     ) -> Checked {
-        match labels
-            .into_iter()
-            .flatten()
-            .find(|(name, _)| !is_valid_label_name(name, &self.version))
-        {
+        match labels.into_iter().flatten().find(|(name, _)| {
+            !is_valid_label_name(name, self.version.supports(Feature::Utf8LabelNames))
+        }) {
             Some((name, _)) => Err(Rejection::new(path, format!("invalid label {name:?}"))),
             None => Ok(()),
         }
     }
 
     fn selector_mechanism(&self, mechanism: Option<SelectorMechanism>) -> Checked {
-        if mechanism == Some(SelectorMechanism::RoleSelector) && !self.at_least(2, 17, 0) {
+        if mechanism == Some(SelectorMechanism::RoleSelector)
+            && !self.version.supports(Feature::RoleSelector)
+        {
             return Err(Rejection::new(
                 "spec.selectorMechanism",
-                "RoleSelector selectorMechanism is only supported in Prometheus 2.17.0 and newer",
+                format!(
+                    "RoleSelector selectorMechanism is only supported in Prometheus {} and newer",
+                    Feature::RoleSelector.minimum()
+                ),
             ));
         }
         Ok(())

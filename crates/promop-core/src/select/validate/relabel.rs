@@ -8,6 +8,7 @@ use std::sync::{LazyLock, Mutex};
 use promop_api::common::RelabelConfig;
 use regex::Regex;
 
+use crate::prometheus::{Feature, Version};
 use crate::select::reasons::Rejection;
 
 // Prometheus' defaults: a field equal to one counts as unset.
@@ -48,11 +49,11 @@ fn check_regex(regex: &str) -> Result<(), String> {
 
 /// Whether a label name is valid: UTF-8 names from Prometheus 3, the legacy
 /// `[a-zA-Z_][a-zA-Z0-9_]*` before.
-pub(crate) fn is_valid_label_name(name: &str, version: &semver::Version) -> bool {
+pub(crate) fn is_valid_label_name(name: &str, utf8: bool) -> bool {
     if name.is_empty() {
         return false;
     }
-    if version.major >= 3 {
+    if utf8 {
         return true; // a Rust string is always valid UTF-8
     }
     name.char_indices()
@@ -62,7 +63,7 @@ pub(crate) fn is_valid_label_name(name: &str, version: &semver::Version) -> bool
 /// Checks every rule of a list; the path names the list (`...relabelings`).
 pub(super) fn validate_relabel_configs(
     configs: Option<&Vec<RelabelConfig>>,
-    version: &semver::Version,
+    version: &Version,
     path: &str,
 ) -> Result<(), Rejection> {
     for (i, config) in configs.into_iter().flatten().enumerate() {
@@ -73,10 +74,7 @@ pub(super) fn validate_relabel_configs(
 }
 
 /// Checks one rule; the error is the reference's message.
-pub fn validate_relabel_config(
-    config: &RelabelConfig,
-    version: &semver::Version,
-) -> Result<(), String> {
+pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Result<(), String> {
     let shown = config
         .action
         .as_deref()
@@ -89,17 +87,17 @@ pub fn validate_relabel_config(
     let modulus = config.modulus.unwrap_or_default();
     let replacement = config.replacement.as_deref();
     let separator = config.separator.as_deref();
-    let valid_name = |name: &str| is_valid_label_name(name, version);
-    let at_least = |minor: u64| *version >= semver::Version::new(2, minor, 0);
-
-    if matches!(action, "lowercase" | "uppercase") && !at_least(36) {
+    let valid_name =
+        |name: &str| is_valid_label_name(name, version.supports(Feature::Utf8LabelNames));
+    let gate = match action {
+        "lowercase" | "uppercase" => Some(Feature::RelabelLowercaseUppercase),
+        "keepequal" | "dropequal" => Some(Feature::RelabelKeepEqualDropEqual),
+        _ => None,
+    };
+    if let Some(Err(too_old)) = gate.map(|feature| version.requires(feature)) {
         return Err(format!(
-            "{shown} relabel action is only supported from Prometheus version 2.36.0"
-        ));
-    }
-    if matches!(action, "keepequal" | "dropequal") && !at_least(41) {
-        return Err(format!(
-            "{shown} relabel action is only supported from Prometheus version 2.41.0"
+            "{shown} relabel action is only supported from Prometheus version {}",
+            too_old.min_version
         ));
     }
     if let Err(detail) = check_regex(regex) {
@@ -138,7 +136,7 @@ pub fn validate_relabel_config(
     if action == "labelmap"
         && let Some(replacement) = replacement
     {
-        let valid = if version.major >= 3 {
+        let valid = if version.supports(Feature::Utf8LabelNames) {
             valid_name(replacement)
         } else {
             LEGACY_TARGET_WITH_VARS.is_match(replacement)

@@ -11,6 +11,7 @@ use promop_api::v1alpha1::scrape_config::{
 };
 
 use super::{Checked, Validator, join};
+use crate::prometheus::Feature;
 use crate::select::label_selector::{label_key_error, label_value_error};
 use crate::select::reasons::Rejection;
 
@@ -43,7 +44,11 @@ impl Validator<'_> {
             )?;
         }
 
-        self.gate(2, 28, 0, "spec.httpSDConfigs", "HTTP SD configuration")?;
+        self.gate(
+            Feature::HttpSd,
+            "spec.httpSDConfigs",
+            "HTTP SD configuration",
+        )?;
         for (i, sd) in list(&spec.http_sd_configs) {
             let path = format!("spec.httpSDConfigs[{i}]");
             go_url_parse(&sd.url).map_err(|e| Rejection::new(join(&path, "url"), e))?;
@@ -53,11 +58,12 @@ impl Validator<'_> {
         for (i, sd) in list(&spec.kubernetes_sd_configs) {
             let path = format!("spec.kubernetesSDConfigs[{i}]");
             self.sd_client(ns, &sd.auth, &sd.http_client, &path)?;
-            if sd.role == KubernetesRole::EndpointSlice && !self.at_least(2, 21, 0) {
-                return Err(Rejection::new(
+            if sd.role == KubernetesRole::EndpointSlice {
+                self.field_gate(
+                    Feature::EndpointSliceRole,
                     join(&path, "role"),
-                    "EndpointSlice role is only supported for Prometheus version >= 2.21.0",
-                ));
+                    "EndpointSlice role is only supported for Prometheus version >=",
+                )?;
             }
             if sd.api_server.is_some()
                 && sd.namespaces.as_ref().and_then(|n| n.own_namespace) == Some(true)
@@ -96,19 +102,30 @@ impl Validator<'_> {
 
         for (i, sd) in list(&spec.consul_sd_configs) {
             let path = format!("spec.consulSDConfigs[{i}]");
-            for (set, field, (major, minor, patch)) in [
-                (sd.path_prefix.is_some(), "pathPrefix", (2, 45, 0)),
-                (sd.namespace.is_some(), "namespace", (2, 28, 0)),
-                (sd.filter.is_some(), "filter", (3, 0, 0)),
-                (sd.health_filter.is_some(), "healthFilter", (3, 11, 2)),
+            for (set, field, feature) in [
+                (
+                    sd.path_prefix.is_some(),
+                    "pathPrefix",
+                    Feature::ConsulPathPrefix,
+                ),
+                (
+                    sd.namespace.is_some(),
+                    "namespace",
+                    Feature::ConsulNamespace,
+                ),
+                (sd.filter.is_some(), "filter", Feature::ConsulFilter),
+                (
+                    sd.health_filter.is_some(),
+                    "healthFilter",
+                    Feature::ConsulHealthFilter,
+                ),
             ] {
-                if set && !self.at_least(major, minor, patch) {
-                    return Err(Rejection::new(
+                if set {
+                    self.field_gate(
+                        feature,
                         join(&path, field),
-                        format!(
-                            "field `{field}` is only supported for Prometheus version >= {major}.{minor}.{patch}"
-                        ),
-                    ));
+                        &format!("field `{field}` is only supported for Prometheus version >="),
+                    )?;
                 }
             }
             self.client_auth(ns, &sd.auth, &path)?;
@@ -149,25 +166,28 @@ impl Validator<'_> {
         for (i, sd) in list(&spec.azure_sd_configs) {
             let path = format!("spec.azureSDConfigs[{i}]");
             let method = sd.authentication_method;
-            if method == Some(AzureAuthenticationMethod::Sdk) && !self.at_least(2, 52, 0) {
-                return Err(Rejection::new(
+            let gated_method = match method {
+                Some(AzureAuthenticationMethod::Sdk) => {
+                    Some((Feature::AzureSdSdkAuthentication, "SDK"))
+                }
+                Some(AzureAuthenticationMethod::WorkloadIdentity) => {
+                    Some((Feature::AzureSdWorkloadIdentity, "WorkloadIdentity"))
+                }
+                _ => None,
+            };
+            if let Some((feature, name)) = gated_method {
+                self.field_gate(
+                    feature,
                     join(&path, "authenticationMethod"),
-                    "SDK authentication is only supported from Prometheus version 2.52.0",
-                ));
+                    &format!("{name} authentication is only supported from Prometheus version"),
+                )?;
             }
-            if method == Some(AzureAuthenticationMethod::WorkloadIdentity)
-                && !self.at_least(3, 11, 0)
-            {
-                return Err(Rejection::new(
-                    join(&path, "authenticationMethod"),
-                    "WorkloadIdentity authentication is only supported from Prometheus version 3.11.0",
-                ));
-            }
-            if sd.resource_group.is_some() && !self.at_least(2, 35, 0) {
-                return Err(Rejection::new(
+            if sd.resource_group.is_some() {
+                self.field_gate(
+                    Feature::AzureSdResourceGroup,
                     join(&path, "resourceGroup"),
-                    "ResourceGroup is only supported from Prometheus version >= 2.35.0",
-                ));
+                    "ResourceGroup is only supported from Prometheus version >=",
+                )?;
             }
             // Only OAuth (Prometheus' default) needs the client credentials.
             if matches!(
@@ -217,11 +237,12 @@ impl Validator<'_> {
 
         for (i, sd) in list(&spec.openstack_sd_configs) {
             let path = format!("spec.openstackSDConfigs[{i}]");
-            if sd.role == OpenStackRole::LoadBalancer && !self.at_least(3, 2, 0) {
-                return Err(Rejection::new(
+            if sd.role == OpenStackRole::LoadBalancer {
+                self.field_gate(
+                    Feature::OpenStackLoadBalancerRole,
                     join(&path, "role"),
-                    "The LoadBalancer role is only supported from Prometheus version 3.2.0",
-                ));
+                    "The LoadBalancer role is only supported from Prometheus version",
+                )?;
             }
             if let Some(secret) = &sd.password {
                 self.secret_key(ns, secret, &join(&path, "password"))?;
@@ -233,9 +254,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            20,
-            0,
+            Feature::DigitalOceanSd,
             "spec.digitalOceanSDConfigs",
             "service discovery for Digital Ocean",
         )?;
@@ -251,11 +270,12 @@ impl Validator<'_> {
 
         for (i, sd) in list(&spec.kuma_sd_configs) {
             let path = format!("spec.kumaSDConfigs[{i}]");
-            if sd.client_id.is_some() && !self.at_least(2, 50, 0) {
-                return Err(Rejection::new(
+            if sd.client_id.is_some() {
+                self.field_gate(
+                    Feature::KumaSdClientId,
                     join(&path, "clientID"),
-                    "field `clientID` in kuma SD configuration is only supported for Prometheus version >= 2.50.0",
-                ));
+                    "field `clientID` in kuma SD configuration is only supported for Prometheus version >=",
+                )?;
             }
             validate_server(&sd.server).map_err(|e| Rejection::new(join(&path, "server"), e))?;
             self.sd_client(ns, &sd.auth, &sd.http_client, &path)?;
@@ -268,11 +288,12 @@ impl Validator<'_> {
 
         for (i, sd) in list(&spec.docker_sd_configs) {
             let path = format!("spec.dockerSDConfigs[{i}]");
-            if sd.match_first_network.is_some() && !self.at_least(2, 54, 1) {
-                return Err(Rejection::new(
+            if sd.match_first_network.is_some() {
+                self.field_gate(
+                    Feature::DockerMatchFirstNetwork,
                     join(&path, "matchFirstNetwork"),
-                    "field `matchFirstNetwork` is only supported for Prometheus version >= 2.54.1",
-                ));
+                    "field `matchFirstNetwork` is only supported for Prometheus version >=",
+                )?;
             }
             self.client_auth(ns, &sd.auth, &path)?;
             self.safe_tls(
@@ -284,7 +305,11 @@ impl Validator<'_> {
             self.proxy(ns, &sd.http_client.proxy, &path)?;
         }
 
-        self.gate(2, 28, 0, "spec.linodeSDConfigs", "linode SD configuration")?;
+        self.gate(
+            Feature::LinodeSd,
+            "spec.linodeSDConfigs",
+            "linode SD configuration",
+        )?;
         for (i, sd) in list(&spec.linode_sd_configs) {
             let path = format!("spec.linodeSDConfigs[{i}]");
             let auth = HttpClientAuth {
@@ -297,11 +322,12 @@ impl Validator<'_> {
 
         for (i, sd) in list(&spec.hetzner_sd_configs) {
             let path = format!("spec.hetznerSDConfigs[{i}]");
-            if sd.label_selector.is_some() && !self.at_least(3, 5, 0) {
-                return Err(Rejection::new(
+            if sd.label_selector.is_some() {
+                self.field_gate(
+                    Feature::HetznerLabelSelector,
                     join(&path, "labelSelector"),
-                    "field `labelSelector` is only supported for Prometheus version >= 3.5.0",
-                ));
+                    "field `labelSelector` is only supported for Prometheus version >=",
+                )?;
             }
             self.sd_client(ns, &sd.auth, &sd.http_client, &path)?;
         }
@@ -313,9 +339,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            20,
-            0,
+            Feature::DockerSwarmSd,
             "spec.dockerSwarmSDConfigs",
             "dockerswarm SD configuration",
         )?;
@@ -326,9 +350,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            31,
-            0,
+            Feature::PuppetDbSd,
             "spec.puppetDBSDConfigs",
             "puppetDB SD configuration",
         )?;
@@ -349,9 +371,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            27,
-            0,
+            Feature::LightSailSd,
             "spec.lightSailSDConfigs",
             "lightSail SD configuration",
         )?;
@@ -367,9 +387,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            40,
-            0,
+            Feature::OvhCloudSd,
             "spec.ovhcloudSDConfigs",
             "OVHCloud SD configuration",
         )?;
@@ -384,9 +402,7 @@ impl Validator<'_> {
         }
 
         self.gate(
-            2,
-            26,
-            0,
+            Feature::ScalewaySd,
             "spec.scalewaySDConfigs",
             "ScaleWay SD configuration",
         )?;
@@ -401,7 +417,11 @@ impl Validator<'_> {
             )?;
         }
 
-        self.gate(2, 36, 0, "spec.ionosSDConfigs", "IONOS SD configuration")?;
+        self.gate(
+            Feature::IonosSd,
+            "spec.ionosSDConfigs",
+            "IONOS SD configuration",
+        )?;
         for (i, sd) in list(&spec.ionos_sd_configs) {
             let path = format!("spec.ionosSDConfigs[{i}]");
             self.safe_authorization(ns, Some(&sd.authorization), &join(&path, "authorization"))?;
@@ -429,14 +449,20 @@ impl Validator<'_> {
     }
 
     /// A discovery that needs a minimum Prometheus version, used or not.
-    fn gate(&self, major: u64, minor: u64, patch: u64, path: &str, what: &str) -> Checked {
-        if self.at_least(major, minor, patch) {
-            return Ok(());
-        }
-        Err(Rejection::new(
-            path,
-            format!("{what} is only supported for Prometheus version >= {major}.{minor}.{patch}"),
-        ))
+    fn gate(&self, feature: Feature, path: &str, what: &str) -> Checked {
+        self.field_gate(
+            feature,
+            path.to_owned(),
+            &format!("{what} is only supported for Prometheus version >="),
+        )
+    }
+
+    /// A set field that needs a minimum Prometheus version: the message is
+    /// `what` followed by the version.
+    fn field_gate(&self, feature: Feature, path: String, what: &str) -> Checked {
+        self.version
+            .requires(feature)
+            .map_err(|too_old| Rejection::new(path, format!("{what} {}", too_old.min_version)))
     }
 }
 

@@ -69,7 +69,7 @@ pub fn validate_workload_tls(
     let validator = Validator {
         snapshot,
         workload: common,
-        version: semver::Version::new(0, 0, 0),
+        version: crate::prometheus::Version::from(semver::Version::new(0, 0, 0)),
     };
     configs.into_iter().try_for_each(|(path, tls)| {
         validate_tls_with_files(tls, &path)?;
