@@ -5,40 +5,19 @@
 //! AlertmanagerConfigs reported.
 use std::collections::HashSet;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
 use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
-use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
-use crate::controller::{
-    Context, Reconcile, Rejected, collect, read_dependencies, report, with_references,
-};
+use crate::controller::Context;
 use crate::error::Error;
 use crate::objects;
-use crate::options::Options;
+use crate::reconcile::{generate, read_dependencies};
+use crate::report::{self, Rejected, collect};
 use crate::status::Reconciled;
 use crate::stores::Kind;
 use crate::workload::WorkloadId;
-
-impl Reconcile for Alertmanager {
-    const CONTROLLER: &'static str = "alertmanager";
-    fn steps<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        steps(self, ctx, id).boxed()
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.alertmanager_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.alertmanager_instance_labels.as_deref()
-    }
-}
 
 /// What one generation produced, owned (the snapshot is gone).
 struct Generated {
@@ -47,9 +26,14 @@ struct Generated {
     used: HashSet<(Kind, ObjectKey)>,
 }
 
-async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reconciled, Error> {
-    let generated = with_references(ctx, id, |snapshot| generate(am, ctx, snapshot)).await?;
-    report(am, ctx, id, &generated.rejected).await;
+/// Generate, report, apply.
+pub(crate) async fn generate_and_apply(
+    am: &Alertmanager,
+    ctx: &Context,
+    id: &WorkloadId,
+) -> Result<Reconciled, Error> {
+    let generated = generate(ctx, id, |snapshot| generate_once(am, ctx, snapshot)).await?;
+    report::rejected(am, ctx, id, &generated.rejected).await;
     ctx.triggers.record(id.clone(), generated.used);
     let uid = am
         .uid()
@@ -58,7 +42,7 @@ async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reco
         objects::write_alertmanager(&ctx.client, &ctx.stores.owned, &uid, &generated.objects)
             .await?;
     if written > 0 {
-        tracing::info!(workload = %id, objects = written, "objects written");
+        tracing::info!(objects = written, "objects written");
     }
     Ok(Reconciled {
         ok: true,
@@ -68,7 +52,11 @@ async fn steps(am: &Alertmanager, ctx: &Context, id: &WorkloadId) -> Result<Reco
     .degraded_by(&ctx.stores.degraded))
 }
 
-fn generate(am: &Alertmanager, ctx: &Context, snapshot: &Snapshot) -> Result<Generated, Error> {
+fn generate_once(
+    am: &Alertmanager,
+    ctx: &Context,
+    snapshot: &Snapshot,
+) -> Result<Generated, Error> {
     let watched = ctx.options.namespaces.alertmanager_configs();
     let state = alertmanager_state(snapshot, am, &watched, &ctx.options.operator_options())?;
     let mut used: HashSet<(Kind, ObjectKey)> = read_dependencies(&snapshot.reads.keys()).collect();

@@ -35,6 +35,7 @@ pub type ConfigMapContents = Contents<ConfigMap>;
 impl<K> Contents<K>
 where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + k8s_openapi::Resource
         + Clone
         + DeserializeOwned
         + Debug
@@ -72,7 +73,15 @@ where
         for key in missing {
             let api: Api<K> = Api::namespaced(client.clone(), &key.namespace);
             // Deleted since the metadata said otherwise: nothing to cache.
-            if let Some(mut object) = api.get_opt(&key.name).await? {
+            let found = api
+                .get_opt(&key.name)
+                .await
+                .map_err(|source| Error::Fetch {
+                    kind: <K as k8s_openapi::Resource>::KIND,
+                    name: key.to_string(),
+                    source,
+                })?;
+            if let Some(mut object) = found {
                 object.meta_mut().managed_fields = None;
                 self.cache
                     .lock()

@@ -12,6 +12,8 @@ pub mod leader;
 mod objects;
 pub mod options;
 mod prometheus;
+mod reconcile;
+mod report;
 mod snapshot;
 mod status;
 mod stores;

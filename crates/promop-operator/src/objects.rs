@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
@@ -28,6 +28,7 @@ pub struct Desired {
 }
 
 /// Writes what changed; returns how many objects were written or deleted.
+#[tracing::instrument(name = "apply", skip_all)]
 pub async fn write(
     client: &Client,
     owned: &Owned,
@@ -36,68 +37,52 @@ pub async fn write(
 ) -> Result<usize, Error> {
     let mut changed = 0;
     let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
-    let objects = &desired.objects;
+    let PrometheusObjects {
+        config,
+        tls_assets,
+        web_config,
+        thanos_http_client,
+        service,
+        stateful_sets,
+    } = &desired.objects;
     if desired.unmanaged_config {
-        count(apply::create_if_absent(client, &owned.secrets, &objects.config).await?);
+        count(apply::create_if_absent(client, &owned.secrets, config).await?);
     } else {
-        count(apply::apply(client, &owned.secrets, &objects.config).await?);
+        count(apply::apply(client, &owned.secrets, config).await?);
     }
-    for secret in objects.secrets().skip(1) {
+    for secret in tls_assets
+        .iter()
+        .chain([web_config])
+        .chain(thanos_http_client)
+    {
         count(apply::apply(client, &owned.secrets, secret).await?);
     }
     for map in &desired.rule_config_maps {
         count(apply::apply(client, &owned.config_maps, map).await?);
     }
-    if let Some(service) = &objects.service {
+    if let Some(service) = service {
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
     }
-    for set in &objects.stateful_sets {
+    for set in stateful_sets {
         count(apply_stateful_set(client, owned, set).await?);
     }
 
-    let Some(first) = objects.stateful_sets.first() else {
+    let Some(first) = stateful_sets.first() else {
         return Ok(changed);
     };
-    let base = first.name_any();
-    if !desired.retain_shards {
-        let keep: Vec<String> = objects.stateful_sets.iter().map(|s| s.name_any()).collect();
-        changed += apply::prune_numbered(
-            client,
-            &owned.stateful_sets,
-            owner_uid,
-            &format!("{base}-shard"),
-            &keep,
-        )
-        .await?;
-    }
-    let keep: Vec<String> = desired
-        .rule_config_maps
-        .iter()
-        .map(|m| m.name_any())
-        .collect();
-    changed += apply::prune_numbered(
-        client,
-        &owned.config_maps,
-        owner_uid,
-        &format!("{base}-rulefiles"),
-        &keep,
-    )
-    .await?;
-    let keep: Vec<String> = objects.tls_assets.iter().map(|s| s.name_any()).collect();
-    changed += apply::prune_numbered(
-        client,
-        &owned.secrets,
-        owner_uid,
-        &format!("{base}-tls-assets"),
-        &keep,
-    )
-    .await?;
-    Ok(changed)
+    let kept = Kept {
+        first_stateful_set: first.name_any(),
+        shards: (!desired.retain_shards).then_some(stateful_sets),
+        rule_files: Some(&desired.rule_config_maps),
+        tls_assets,
+    };
+    Ok(changed + prune(client, owned, owner_uid, kept).await?)
 }
 
 /// Writes an Alertmanager's objects that changed; returns how many were
 /// written or deleted.
+#[tracing::instrument(name = "apply", skip_all)]
 pub async fn write_alertmanager(
     client: &Client,
     owned: &Owned,
@@ -106,18 +91,90 @@ pub async fn write_alertmanager(
 ) -> Result<usize, Error> {
     let mut changed = 0;
     let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
-    for secret in objects.secrets() {
+    let AlertmanagerObjects {
+        config,
+        tls_assets,
+        web_config,
+        cluster_tls_config,
+        service,
+        stateful_set,
+    } = objects;
+    let secrets = [config]
+        .into_iter()
+        .chain(tls_assets)
+        .chain([web_config, cluster_tls_config]);
+    for secret in secrets {
         count(apply::apply(client, &owned.secrets, secret).await?);
     }
-    if let Some(service) = &objects.service {
+    if let Some(service) = service {
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
     }
-    count(apply_stateful_set(client, owned, &objects.stateful_set).await?);
-    let keep: Vec<String> = objects.tls_assets.iter().map(|s| s.name_any()).collect();
-    let base = format!("{}-tls-assets", objects.stateful_set.name_any());
-    changed += apply::prune_numbered(client, &owned.secrets, owner_uid, &base, &keep).await?;
-    Ok(changed)
+    count(apply_stateful_set(client, owned, stateful_set).await?);
+    let kept = Kept {
+        first_stateful_set: stateful_set.name_any(),
+        shards: None,
+        rule_files: None,
+        tls_assets,
+    };
+    Ok(changed + prune(client, owned, owner_uid, kept).await?)
+}
+
+/// The numbered objects a workload keeps; `None` for a kind whose objects
+/// stay (an Alertmanager has no rule files, retained shards stay).
+struct Kept<'a> {
+    first_stateful_set: String,
+    shards: Option<&'a [StatefulSet]>,
+    rule_files: Option<&'a [ConfigMap]>,
+    tls_assets: &'a [Secret],
+}
+
+/// Deletes the numbered objects of the workload not in `kept`; returns how
+/// many.
+async fn prune(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    kept: Kept<'_>,
+) -> Result<usize, Error> {
+    let numbered = Numbered::of(&kept.first_stateful_set);
+    let mut deleted = 0;
+    if let Some(sets) = kept.shards {
+        let (cache, prefix) = (&owned.stateful_sets, &numbered.shards);
+        deleted += apply::prune_numbered(client, cache, owner_uid, prefix, &names(sets)).await?;
+    }
+    if let Some(maps) = kept.rule_files {
+        let (cache, prefix) = (&owned.config_maps, &numbered.rule_files);
+        deleted += apply::prune_numbered(client, cache, owner_uid, prefix, &names(maps)).await?;
+    }
+    let (cache, prefix) = (&owned.secrets, &numbered.tls_assets);
+    let keep = names(kept.tls_assets);
+    Ok(deleted + apply::prune_numbered(client, cache, owner_uid, prefix, &keep).await?)
+}
+
+fn names<K: ResourceExt>(objects: &[K]) -> Vec<String> {
+    objects.iter().map(ResourceExt::name_any).collect()
+}
+
+/// The prefixes of a workload's numbered objects (`<prefix>-<n>`), which
+/// the core names after the workload's first StatefulSet: the other
+/// shards' StatefulSets, the rule ConfigMaps and the TLS-asset Secrets.
+/// Pruning needs them even when no such object is desired any more.
+#[derive(Debug, PartialEq, Eq)]
+struct Numbered {
+    shards: String,
+    rule_files: String,
+    tls_assets: String,
+}
+
+impl Numbered {
+    fn of(first_stateful_set: &str) -> Self {
+        Self {
+            shards: format!("{first_stateful_set}-shard"),
+            rule_files: format!("{first_stateful_set}-rulefiles"),
+            tls_assets: format!("{first_stateful_set}-tls-assets"),
+        }
+    }
 }
 
 /// The governing Service is shared by the workloads of a namespace: each
@@ -152,10 +209,9 @@ async fn apply_stateful_set(
     owned: &Owned,
     set: &StatefulSet,
 ) -> Result<Outcome, Error> {
-    match apply::apply(client, &owned.stateful_sets, set).await {
-        Err(Error::Kube(kube::Error::Api(status)))
-            if status.code == 422 && immutable_fields_changed(&status) =>
-        {
+    let applied = apply::apply(client, &owned.stateful_sets, set).await;
+    match applied.as_ref().map_err(Error::api_status) {
+        Err(Some(status)) if status.code == 422 && immutable_fields_changed(status) => {
             tracing::warn!(statefulset = set.name_any(), reason = %status.message, "immutable fields changed, recreating the StatefulSet");
             let api: Api<StatefulSet> =
                 Api::namespaced(client.clone(), &set.namespace().unwrap_or_default());
@@ -163,17 +219,16 @@ async fn apply_stateful_set(
                 propagation_policy: Some(PropagationPolicy::Foreground),
                 ..DeleteParams::default()
             };
-            api.delete(&set.name_any(), &params).await?;
+            api.delete(&set.name_any(), &params)
+                .await
+                .map_err(|e| Error::Kube(e).applying("StatefulSet", set.name_any()))?;
             Err(Error::Recreating(set.name_any()))
         }
         // Invalid (422), or denied by an admission webhook or policy (403).
-        Err(Error::Kube(kube::Error::Api(status))) if matches!(status.code, 400 | 403 | 422) => {
-            Err(Error::StatefulSetRefused(
-                set.name_any(),
-                status.message.clone(),
-            ))
-        }
-        other => other,
+        Err(Some(status)) if matches!(status.code, 400 | 403 | 422) => Err(
+            Error::StatefulSetRefused(set.name_any(), status.message.clone()),
+        ),
+        _ => applied,
     }
 }
 
@@ -211,6 +266,14 @@ mod tests {
     }
 
     const SPEC_UPDATE: &str = "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+
+    #[test]
+    fn numbered_objects_are_named_after_the_first_stateful_set() {
+        let numbered = Numbered::of("prom-agent-main");
+        assert_eq!(numbered.shards, "prom-agent-main-shard");
+        assert_eq!(numbered.rule_files, "prom-agent-main-rulefiles");
+        assert_eq!(numbered.tls_assets, "prom-agent-main-tls-assets");
+    }
 
     #[test]
     fn only_immutable_field_changes_recreate() {

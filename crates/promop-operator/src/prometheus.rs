@@ -1,63 +1,41 @@
 //! The Prometheus and PrometheusAgent steps of a reconcile: generate the
 //! configuration and every object with the core (after fetching the
-//! Secrets/ConfigMaps it reads), report rejected config objects, write.
+//! Secrets/ConfigMaps it reads), report rejected config objects, apply.
 use std::collections::HashSet;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use kube::ResourceExt;
 use promop_api::v1::prometheus::WhenScaledRetentionType;
 use promop_core::desired::prometheus_state;
+use promop_core::prometheus::Workload as PrometheusWorkload;
 use promop_core::select::Selection;
-use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
-use crate::controller::{
-    Context, Reconcile, Rejected, collect, read_dependencies, report, with_references,
-};
+use crate::controller::Context;
 use crate::error::Error;
 use crate::objects::{self, Desired};
-use crate::options::Options;
+use crate::reconcile::{generate, read_dependencies};
+use crate::report::{self, Rejected, collect, object_key};
 use crate::status::Reconciled;
 use crate::stores::Kind;
-use crate::workload::{WorkloadId, WorkloadResource};
+use crate::workload::{Workload, WorkloadId};
 
-/// Prometheus and PrometheusAgent reconcile alike: the same instance flags,
-/// the same steps, one StatefulSet per shard.
-impl<K: WorkloadResource> Reconcile for K {
-    const CONTROLLER: &'static str = <K as WorkloadResource>::CONTROLLER;
-    fn steps<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        steps(self, ctx, id).boxed()
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.prometheus_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.prometheus_instance_labels.as_deref()
-    }
-    fn shards(&self) -> i32 {
-        self.workload().shards()
-    }
-}
-
-async fn steps<K: WorkloadResource>(
+/// Generate, report, apply: `object` is `workload` (a Prometheus or
+/// PrometheusAgent).
+pub(crate) async fn generate_and_apply<K: Workload>(
     object: &K,
+    workload: PrometheusWorkload<'_>,
     ctx: &Context,
     id: &WorkloadId,
 ) -> Result<Reconciled, Error> {
-    let generated = generate(object, ctx).await?;
-    report(object, ctx, id, &generated.rejected).await;
+    let generated = generate(ctx, id, |snapshot| generate_once(workload, ctx, snapshot)).await?;
+    report::rejected(object, ctx, id, &generated.rejected).await;
     ctx.triggers.record(id.clone(), generated.used);
     let uid = object
         .uid()
         .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
     let written = objects::write(&ctx.client, &ctx.stores.owned, &uid, &generated.desired).await?;
     if written > 0 {
-        tracing::info!(workload = %id, objects = written, "objects written");
+        tracing::info!(objects = written, "objects written");
     }
     let (reason, message) = if generated.desired.unmanaged_config {
         ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
@@ -86,18 +64,11 @@ struct Generated {
     nothing_selected: bool,
 }
 
-/// Runs the core until it reads no Secret or ConfigMap not fetched yet.
-async fn generate<K: WorkloadResource>(object: &K, ctx: &Context) -> Result<Generated, Error> {
-    let id = WorkloadId::of(object);
-    with_references(ctx, &id, |snapshot| generate_once(object, ctx, snapshot)).await
-}
-
-fn generate_once<K: WorkloadResource>(
-    object: &K,
+fn generate_once(
+    workload: PrometheusWorkload<'_>,
     ctx: &Context,
     snapshot: &Snapshot,
 ) -> Result<Generated, Error> {
-    let workload = object.workload();
     let state = prometheus_state(
         snapshot,
         workload,
@@ -135,11 +106,11 @@ fn generate_once<K: WorkloadResource>(
         &mut used,
     );
     for (key, why) in &state.output.rules.rejected {
-        let (ns, name) = key.split_once('/').unwrap_or(("", key));
-        used.insert((Kind::PrometheusRule, ObjectKey::new(ns, name)));
+        let key = object_key(key);
+        used.insert((Kind::PrometheusRule, key.clone()));
         rejected.push(Rejected {
-            kind: Kind::PrometheusRule.as_str(),
-            key: key.clone(),
+            kind: Kind::PrometheusRule,
+            key,
             why: why.to_string(),
         });
     }

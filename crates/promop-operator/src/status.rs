@@ -13,7 +13,7 @@ use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::workload::Governing;
+use crate::workload::Workload;
 
 /// The outcome of a reconcile, for the `Reconciled` condition.
 pub struct Reconciled {
@@ -40,7 +40,7 @@ impl Reconciled {
 
 /// The status the workload should have, given its StatefulSets (`None` for
 /// a shard whose StatefulSet does not exist).
-pub fn desired<K: Governing>(
+pub fn desired<K: Workload>(
     object: &K,
     shards: &[Option<&StatefulSet>],
     expected_replicas: i32,
@@ -118,7 +118,7 @@ pub fn desired<K: Governing>(
 }
 
 /// Writes `status` unless the object already has it.
-pub async fn write<K: Governing>(client: &Client, object: &K, status: Value) -> Result<(), Error> {
+pub async fn write<K: Workload>(client: &Client, object: &K, status: Value) -> Result<(), Error> {
     let current = serde_json::to_value(object)?;
     if current["status"] == status {
         return Ok(());
@@ -129,6 +129,7 @@ pub async fn write<K: Governing>(client: &Client, object: &K, status: Value) -> 
         &PatchParams::default(),
         &Patch::Merge(json!({ "status": status })),
     )
-    .await?;
+    .await
+    .map_err(Error::Status)?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use promop_core::select::label_selector::Selector;
 use promop_core::snapshot::ObjectKey;
 
 use crate::stores::{Kind, Touched};
-use crate::workload::{Governing, WorkloadId};
+use crate::workload::{Workload, WorkloadId};
 
 /// What each workload used in its last reconcile.
 #[derive(Default)]
@@ -43,7 +43,7 @@ impl Triggers {
     }
 
     /// Whether `touched` concerns the workload `object`.
-    pub fn concerns<K: Governing>(&self, object: &K, touched: &Touched) -> bool {
+    pub fn concerns<K: Workload>(&self, object: &K, touched: &Touched) -> bool {
         let id = WorkloadId::of(object);
         match touched.kind {
             Kind::Namespace => true,
@@ -65,7 +65,7 @@ impl Triggers {
 /// selectors aside: a false positive costs one reconcile that writes
 /// nothing). An unparsable selector matches, for the same reason; a missing
 /// selector selects nothing (the reference's nil selector).
-fn selects<K: Governing>(object: &K, kind: Kind, labels: &BTreeMap<String, String>) -> bool {
+fn selects<K: Workload>(object: &K, kind: Kind, labels: &BTreeMap<String, String>) -> bool {
     object
         .selector(kind)
         .is_some_and(|s| Selector::new(s).map_or(true, |s| s.matches(labels)))

@@ -1,21 +1,31 @@
 //! What the controllers have in common: the workload CRs (Prometheus,
 //! PrometheusAgent, Alertmanager) govern StatefulSets, select config objects
-//! by label, and can be paused.
+//! by label, can be paused, and are reconciled in the same steps
+//! ([`crate::reconcile`]) but for their generation.
 use std::fmt::Debug;
 
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::{Resource, ResourceExt};
 use promop_api::v1::{Alertmanager, Prometheus};
 use promop_api::v1alpha1::PrometheusAgent;
-use promop_core::prometheus::Workload;
+use promop_core::alertmanager::statefulset::prefixed_name as alertmanager_name;
+use promop_core::prometheus::Workload as PrometheusWorkload;
+use promop_core::prometheus::statefulset::shard_name;
+use promop_core::select::namespaces::WatchedNamespaces;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::controller::Context;
+use crate::error::Error;
+use crate::options::Options;
+use crate::status::Reconciled;
 use crate::stores::Kind;
 
 /// A workload CR served by a controller of promop.
-pub trait Governing:
+pub trait Workload:
     Resource<DynamicType = (), Scope = NamespaceResourceScope>
     + Clone
     + Debug
@@ -26,26 +36,30 @@ pub trait Governing:
     + 'static
 {
     const KIND: &'static str;
-    /// The reference's prefix of the objects it writes for this kind.
-    const PREFIX: &'static str;
+    /// The controller's name in metrics.
+    const CONTROLLER: &'static str;
     /// Its label selector of config objects of `kind`, if it has one.
     fn selector(&self, kind: Kind) -> Option<&LabelSelector>;
     fn paused(&self) -> bool;
     /// The expected number of pods per StatefulSet.
     fn replicas(&self) -> i32;
-}
-
-/// Prometheus and PrometheusAgent: their configuration comes from the core's
-/// Prometheus pipeline.
-pub trait WorkloadResource: Governing {
-    /// The controller's name in metrics.
-    const CONTROLLER: &'static str;
-    /// The core's view of the object.
-    fn workload(&self) -> Workload<'_>;
+    /// The names of its StatefulSets, one per shard, as the core names them.
+    fn stateful_set_names(&self) -> Vec<String>;
+    /// `--<kind>-instance-namespaces` (or the general lists).
+    fn instance_namespaces(options: &Options) -> WatchedNamespaces;
+    /// `--<kind>-instance-selector`.
+    fn instance_selector(options: &Options) -> Option<&str>;
+    /// The kind's steps between the caches and the status: generate,
+    /// report, apply; says how it went.
+    fn generate_and_apply<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a WorkloadId,
+    ) -> BoxFuture<'a, Result<Reconciled, Error>>;
 }
 
 /// The selectors shared by Prometheus and PrometheusAgent.
-fn prometheus_selector(workload: Workload<'_>, kind: Kind) -> Option<&LabelSelector> {
+fn prometheus_selector(workload: PrometheusWorkload<'_>, kind: Kind) -> Option<&LabelSelector> {
     let common = workload.common();
     match kind {
         Kind::ServiceMonitor => common.service_monitor_selector.as_ref(),
@@ -58,14 +72,15 @@ fn prometheus_selector(workload: Workload<'_>, kind: Kind) -> Option<&LabelSelec
 }
 
 /// Prometheus and PrometheusAgent share their governing fields
-/// (`CommonPrometheusFields`).
-macro_rules! governing_prometheus {
-    ($kind:ty, $name:literal, $prefix:literal, $controller:literal, $variant:ident) => {
-        impl Governing for $kind {
+/// (`CommonPrometheusFields`), their instance flags and their steps (the
+/// core's Prometheus pipeline, one StatefulSet per shard).
+macro_rules! prometheus_workload {
+    ($kind:ty, $name:literal, $controller:literal, $variant:ident) => {
+        impl Workload for $kind {
             const KIND: &'static str = $name;
-            const PREFIX: &'static str = $prefix;
+            const CONTROLLER: &'static str = $controller;
             fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-                prometheus_selector(self.workload(), kind)
+                prometheus_selector(PrometheusWorkload::$variant(self), kind)
             }
             fn paused(&self) -> bool {
                 self.spec.common.paused == Some(true)
@@ -73,35 +88,41 @@ macro_rules! governing_prometheus {
             fn replicas(&self) -> i32 {
                 self.spec.common.replicas.unwrap_or(1)
             }
-        }
-
-        impl WorkloadResource for $kind {
-            const CONTROLLER: &'static str = $controller;
-            fn workload(&self) -> Workload<'_> {
-                Workload::$variant(self)
+            fn stateful_set_names(&self) -> Vec<String> {
+                let workload = PrometheusWorkload::$variant(self);
+                (0..workload.shards())
+                    .map(|shard| shard_name(workload, shard))
+                    .collect()
+            }
+            fn instance_namespaces(options: &Options) -> WatchedNamespaces {
+                options.namespaces.prometheus_instances()
+            }
+            fn instance_selector(options: &Options) -> Option<&str> {
+                options.selectors.prometheus_instance_labels.as_deref()
+            }
+            fn generate_and_apply<'a>(
+                &'a self,
+                ctx: &'a Context,
+                id: &'a WorkloadId,
+            ) -> BoxFuture<'a, Result<Reconciled, Error>> {
+                let workload = PrometheusWorkload::$variant(self);
+                crate::prometheus::generate_and_apply(self, workload, ctx, id).boxed()
             }
         }
     };
 }
 
-governing_prometheus!(
-    Prometheus,
-    "Prometheus",
-    "prometheus",
-    "prometheus",
-    Prometheus
-);
-governing_prometheus!(
+prometheus_workload!(Prometheus, "Prometheus", "prometheus", Prometheus);
+prometheus_workload!(
     PrometheusAgent,
     "PrometheusAgent",
-    "prom-agent",
     "prometheus-agent",
     Agent
 );
 
-impl Governing for Alertmanager {
+impl Workload for Alertmanager {
     const KIND: &'static str = "Alertmanager";
-    const PREFIX: &'static str = "alertmanager";
+    const CONTROLLER: &'static str = "alertmanager";
     fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
         match kind {
             Kind::AlertmanagerConfig => self.spec.alertmanager_config_selector.as_ref(),
@@ -114,6 +135,22 @@ impl Governing for Alertmanager {
     fn replicas(&self) -> i32 {
         self.spec.replicas.unwrap_or(1)
     }
+    fn stateful_set_names(&self) -> Vec<String> {
+        vec![alertmanager_name(&self.name_any())]
+    }
+    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
+        options.namespaces.alertmanager_instances()
+    }
+    fn instance_selector(options: &Options) -> Option<&str> {
+        options.selectors.alertmanager_instance_labels.as_deref()
+    }
+    fn generate_and_apply<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a WorkloadId,
+    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
+        crate::alertmanager::generate_and_apply(self, ctx, id).boxed()
+    }
 }
 
 /// `Kind namespace/name` of a workload, as logs and dependencies name it.
@@ -125,7 +162,7 @@ pub struct WorkloadId {
 }
 
 impl WorkloadId {
-    pub fn of<K: Governing>(object: &K) -> Self {
+    pub fn of<K: Workload>(object: &K) -> Self {
         Self {
             kind: K::KIND,
             namespace: object.namespace().unwrap_or_default(),
@@ -137,5 +174,33 @@ impl WorkloadId {
 impl std::fmt::Display for WorkloadId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object<K: DeserializeOwned>(kind: &str, spec: serde_json::Value) -> K {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "monitoring.coreos.com/v1", "kind": kind,
+            "metadata": {"name": "main", "namespace": "ns"}, "spec": spec,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn stateful_sets_are_named_per_kind_and_shard() {
+        let p: Prometheus = object("Prometheus", serde_json::json!({"shards": 3}));
+        let names = [
+            "prometheus-main",
+            "prometheus-main-shard-1",
+            "prometheus-main-shard-2",
+        ];
+        assert_eq!(p.stateful_set_names(), names);
+        let agent: PrometheusAgent = object("PrometheusAgent", serde_json::json!({}));
+        assert_eq!(agent.stateful_set_names(), ["prom-agent-main"]);
+        let am: Alertmanager = object("Alertmanager", serde_json::json!({}));
+        assert_eq!(am.stateful_set_names(), ["alertmanager-main"]);
     }
 }

@@ -13,6 +13,8 @@ use promop_operator::{Options, http, leader, telemetry};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::FormattedFields;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -182,11 +184,13 @@ fn init_logging(args: &Args) {
         .with_ansi(false);
     match args.log_format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Logfmt => builder.event_format(Logfmt).init(),
+        LogFormat::Logfmt => builder.fmt_fields(Logfmt).event_format(Logfmt).init(),
     }
 }
 
-/// `time=… level=… msg="…" key=value … target=…`, one event per line.
+/// `time=… level=… msg="…" key=value … target=…`, one event per line; the
+/// fields of the spans the event is in (e.g. the reconcile's `workload`)
+/// follow its own.
 struct Logfmt;
 
 impl<S, N> FormatEvent<S, N> for Logfmt
@@ -196,7 +200,7 @@ where
 {
     fn format_event(
         &self,
-        _ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -211,7 +215,21 @@ where
         let mut fields = LogfmtFields::default();
         event.record(&mut fields);
         writer.write_str(&fields.0)?;
+        for span in ctx.event_scope().into_iter().flat_map(|s| s.from_root()) {
+            if let Some(fields) = span.extensions().get::<FormattedFields<N>>() {
+                writer.write_str(fields)?;
+            }
+        }
         writeln!(writer, " target={}", meta.target())
+    }
+}
+
+/// Spans' fields, recorded when a span opens, in the events' logfmt.
+impl<'w> FormatFields<'w> for Logfmt {
+    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'w>, fields: R) -> fmt::Result {
+        let mut pairs = LogfmtFields::default();
+        fields.record(&mut pairs);
+        writer.write_str(&pairs.0)
     }
 }
 
@@ -241,5 +259,51 @@ impl LogfmtFields {
         } else {
             write!(self.0, " {key}={value:?}")
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn logfmt_lines_carry_their_spans_fields() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .fmt_fields(Logfmt)
+            .event_format(Logfmt)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("reconcile", workload = %"Prometheus ns/main");
+            let _entered = span.enter();
+            tracing::info_span!("apply")
+                .in_scope(|| tracing::info!(objects = 3, "objects written"));
+        });
+        let line = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        for pair in [
+            r#"msg="objects written""#,
+            "objects=3",
+            r#"workload="Prometheus ns/main""#,
+        ] {
+            assert!(line.contains(&format!(" {pair}")), "{pair} in {line}");
+        }
+        assert!(line.ends_with(" target=promop::run::tests\n"), "{line}");
     }
 }

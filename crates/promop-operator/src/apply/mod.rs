@@ -66,6 +66,16 @@ pub async fn apply<K: Written>(
     cache: &Store<K>,
     desired: &K,
 ) -> Result<Outcome, Error> {
+    apply_unnamed(client, cache, desired)
+        .await
+        .map_err(|e| e.applying(kind::<K>(), key(desired)))
+}
+
+async fn apply_unnamed<K: Written>(
+    client: &Client,
+    cache: &Store<K>,
+    desired: &K,
+) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
     let cached = cache.get(&ObjectRef::new(&name).within(&namespace));
     let api: Api<K> = Api::namespaced(client.clone(), &namespace);
@@ -113,7 +123,7 @@ pub async fn create_if_absent<K: Written>(
     match api.create(&params, desired).await {
         Ok(_) => Ok(Outcome::Written),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Outcome::Unchanged),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(Error::Kube(e).applying(kind::<K>(), key(desired))),
     }
 }
 
@@ -144,11 +154,25 @@ pub async fn prune_numbered<K: Written>(
             match api.delete(&name, &DeleteParams::default()).await {
                 Ok(_) => deleted += 1,
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Error::Kube(e).applying(kind::<K>(), key(object.as_ref()))),
             }
         }
     }
     Ok(deleted)
+}
+
+/// The kind of `K`, as errors name it.
+fn kind<K: Written>() -> &'static str {
+    <K as k8s_openapi::Resource>::KIND
+}
+
+/// `namespace/name` of an object, as errors name it.
+fn key<K: Written>(object: &K) -> String {
+    format!(
+        "{}/{}",
+        object.namespace().unwrap_or_default(),
+        object.name_any()
+    )
 }
 
 /// Whether `existing` holds every field of `desired`: maps by key, lists
