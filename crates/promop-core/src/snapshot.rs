@@ -85,14 +85,6 @@ impl std::fmt::Display for ObjectKey {
 }
 
 impl Snapshot {
-    /// The labels of a namespace (empty when the namespace is unknown).
-    pub fn namespace_labels(&self, namespace: &str) -> BTreeMap<String, String> {
-        self.namespaces
-            .get(namespace)
-            .and_then(|ns| ns.metadata.labels.clone())
-            .unwrap_or_default()
-    }
-
     /// A Secret by namespace and name; the lookup is recorded in `reads`.
     pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
         let key = ObjectKey::new(namespace, name);
