@@ -31,7 +31,7 @@ pub struct ProbeSpec {
     pub job_name: Option<String>,
     /// The prober; its `url` must be set for targets to be probed.
     #[serde(default, rename = "prober", skip_serializing_if = "Option::is_none")]
-    pub prober_spec: Option<ProberSpec>,
+    pub prober: Option<ProberSpec>,
     /// Prober module describing how targets are probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
@@ -50,7 +50,7 @@ pub struct ProbeSpec {
         rename = "metricRelabelings",
         skip_serializing_if = "Option::is_none"
     )]
-    pub metric_relabel_configs: Option<Vec<RelabelConfig>>,
+    pub metric_relabelings: Option<Vec<RelabelConfig>>,
     /// Per-scrape limit of accepted samples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
@@ -91,7 +91,7 @@ pub struct ProbeSpec {
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(length(min = 1))]
-    pub scrape_class_name: Option<String>,
+    pub scrape_class: Option<String>,
     /// HTTP query parameters of the probe requests; `module` wins over a
     /// `module` parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +137,7 @@ pub struct ProbeTargets {
 pub struct ProbeTargetStaticConfig {
     /// Hosts to probe.
     #[serde(default, rename = "static", skip_serializing_if = "Option::is_none")]
-    pub targets: Option<Vec<String>>,
+    pub static_: Option<Vec<String>>,
     /// Labels attached to every metric of these targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
@@ -147,7 +147,7 @@ pub struct ProbeTargetStaticConfig {
         rename = "relabelingConfigs",
         skip_serializing_if = "Option::is_none"
     )]
-    pub relabel_configs: Option<Vec<RelabelConfig>>,
+    pub relabeling_configs: Option<Vec<RelabelConfig>>,
 }
 
 /// Ingresses whose host/path pairs are probed, one target each.
@@ -167,7 +167,7 @@ pub struct ProbeTargetIngress {
         rename = "relabelingConfigs",
         skip_serializing_if = "Option::is_none"
     )]
-    pub relabel_configs: Option<Vec<RelabelConfig>>,
+    pub relabeling_configs: Option<Vec<RelabelConfig>>,
 }
 
 /// The prober the probe requests go through.

@@ -92,7 +92,7 @@ pub struct ServiceMonitorSpec {
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(length(min = 1))]
-    pub scrape_class_name: Option<String>,
+    pub scrape_class: Option<String>,
     /// Limit of the uncompressed size of a scrape response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_size_limit: Option<ByteSize>,
@@ -141,14 +141,14 @@ pub struct Endpoint {
         rename = "metricRelabelings",
         skip_serializing_if = "Option::is_none"
     )]
-    pub metric_relabel_configs: Option<Vec<RelabelConfig>>,
+    pub metric_relabelings: Option<Vec<RelabelConfig>>,
     /// Relabeling rules applied to the target's labels.
     #[serde(
         default,
         rename = "relabelings",
         skip_serializing_if = "Option::is_none"
     )]
-    pub relabel_configs: Option<Vec<RelabelConfig>>,
+    pub relabelings: Option<Vec<RelabelConfig>>,
     /// Drop Pods that are not running (default: true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_running: Option<bool>,

@@ -102,7 +102,7 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
             bearer_token_secret: h.http.http.bearer_token_secret.as_ref(),
             tls_config: h.http.tls_config.as_ref(),
             proxy: Some(&h.proxy),
-            proxy_url_override: None,
+            proxy_url: None,
             follow_redirects: h.http.http.follow_redirects,
             enable_http2: h.http.http.enable_http2,
         };

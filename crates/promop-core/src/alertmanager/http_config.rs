@@ -19,7 +19,7 @@ pub struct HttpParts<'a> {
     pub tls_config: Option<&'a SafeTlsConfig>,
     pub proxy: Option<&'a ProxyConfig>,
     /// `proxyURL` (the original field), which wins over `proxyUrl`.
-    pub proxy_url_override: Option<&'a str>,
+    pub proxy_url: Option<&'a str>,
     pub follow_redirects: Option<bool>,
     pub enable_http2: Option<bool>,
 }
@@ -33,7 +33,7 @@ impl<'a> HttpParts<'a> {
             bearer_token_secret: config.bearer_token_secret.as_ref(),
             tls_config: config.tls_config.as_ref(),
             proxy: Some(&config.proxy),
-            proxy_url_override: config.proxy_url_override.as_deref(),
+            proxy_url: config.proxy_url.as_deref(),
             follow_redirects: config.follow_redirects,
             enable_http2: config.enable_http2,
         }
@@ -115,7 +115,7 @@ pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, 
     }
     out.insert_opt("follow_redirects", parts.follow_redirects)
         .insert_opt("enable_http2", parts.enable_http2);
-    append_proxy(&mut out, parts.proxy, parts.proxy_url_override, secrets)?;
+    append_proxy(&mut out, parts.proxy, parts.proxy_url, secrets)?;
     Ok(out)
 }
 

@@ -156,10 +156,10 @@ fn alertmanager(ctx: &Context<'_>, am: &AlertmanagerEndpoints) -> Node {
         )),
         _ => {}
     }
-    rules.extend(relabel::rules(am.relabel_configs.iter().flatten()));
+    rules.extend(relabel::rules(am.relabelings.iter().flatten()));
     cfg.insert("relabel_configs", rules);
 
-    if let Some(alert_rules) = am.alert_relabel_configs.as_ref().filter(|r| !r.is_empty())
+    if let Some(alert_rules) = am.alert_relabelings.as_ref().filter(|r| !r.is_empty())
         && version.supports(Feature::AlertmanagerAlertRelabelConfigs)
     {
         cfg.insert("alert_relabel_configs", relabel::rules(alert_rules));

@@ -75,14 +75,14 @@ pub struct AlertmanagerEndpoints {
         rename = "relabelings",
         skip_serializing_if = "Option::is_none"
     )]
-    pub relabel_configs: Option<Vec<RelabelConfig>>,
+    pub relabelings: Option<Vec<RelabelConfig>>,
     /// Relabelings applied to the alerts sent to these Alertmanagers.
     #[serde(
         default,
         rename = "alertRelabelings",
         skip_serializing_if = "Option::is_none"
     )]
-    pub alert_relabel_configs: Option<Vec<RelabelConfig>>,
+    pub alert_relabelings: Option<Vec<RelabelConfig>>,
 }
 
 /// Settings of the rule engine.

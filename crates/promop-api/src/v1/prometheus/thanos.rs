@@ -70,7 +70,7 @@ pub struct ThanosSpec {
     /// longest scrape or rule interval.
     #[serde(default, rename = "blockSize", skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = "2h"))]
-    pub block_duration: Option<Duration>,
+    pub block_size: Option<Duration>,
     /// Maximum time the sidecar waits for Prometheus to start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_timeout: Option<Duration>,

@@ -27,7 +27,7 @@ pub struct HttpConfig<S = SecretKeySelector> {
     pub tls_config: Option<SafeTlsConfig>,
     /// Proxy URL; wins over `proxyUrl` when both are set.
     #[serde(default, rename = "proxyURL", skip_serializing_if = "Option::is_none")]
-    pub proxy_url_override: Option<String>,
+    pub proxy_url: Option<String>,
     #[serde(flatten)]
     pub proxy: ProxyConfig,
     /// Follow HTTP 3xx redirects.

@@ -261,7 +261,7 @@ pub struct ScrapeConfigSpec {
         rename = "relabelings"
     )]
     #[schemars(length(min = 1))]
-    pub relabel_configs: Option<Vec<RelabelConfig>>,
+    pub relabelings: Option<Vec<RelabelConfig>>,
     /// HTTP path of the metrics; Prometheus' default (`/metrics`) when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
@@ -355,7 +355,7 @@ pub struct ScrapeConfigSpec {
         rename = "metricRelabelings"
     )]
     #[schemars(length(min = 1))]
-    pub metric_relabel_configs: Option<Vec<RelabelConfig>>,
+    pub metric_relabelings: Option<Vec<RelabelConfig>>,
     /// Proxy of the scrape requests.
     #[serde(flatten)]
     pub proxy: ProxyConfig,
@@ -373,7 +373,7 @@ pub struct ScrapeConfigSpec {
         rename = "scrapeClass"
     )]
     #[schemars(length(min = 1))]
-    pub scrape_class_name: Option<String>,
+    pub scrape_class: Option<String>,
 }
 
 /// Name/values pair restricting a discovery to matching resources.

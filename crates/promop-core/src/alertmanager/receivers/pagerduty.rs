@@ -33,8 +33,7 @@ pub fn convert(c: &PagerDutyConfig, ctx: &Ctx<'_>) -> Result<Mapping, String> {
         .flatten()
         .map(|l| {
             let mut m = Mapping::new();
-            m.insert("href", text(&l.href))
-                .insert("text", text(&l.text));
+            m.insert("href", text(&l.href)).insert("text", text(&l.alt));
             Node::Map(m)
         })
         .collect();

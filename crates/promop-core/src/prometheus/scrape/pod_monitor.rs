@@ -27,7 +27,7 @@ fn job(ctx: &Context<'_>, pm: &PodMonitor, ep: &PodMetricsEndpoint, index: usize
     let namespace = pm.metadata.namespace.as_deref().unwrap_or_default();
     let name = pm.metadata.name.as_deref().unwrap_or_default();
     let spec = &pm.spec;
-    let class = ctx.classes.resolve(spec.scrape_class_name.as_deref());
+    let class = ctx.classes.resolve(spec.scrape_class.as_deref());
     let store = ctx.store(namespace);
     let version = &ctx.version;
 
@@ -101,7 +101,7 @@ fn job(ctx: &Context<'_>, pm: &PodMonitor, ep: &PodMetricsEndpoint, index: usize
         ep.target_port.as_ref(),
     ));
     rules.extend(relabel::rules(class.relabelings()));
-    let own = ep.relabel_configs.as_deref().unwrap_or_default();
+    let own = ep.relabelings.as_deref().unwrap_or_default();
     rules.extend(relabel::rules(&enforce(
         &ctx.workload,
         ConfigKind::PodMonitor,
@@ -130,7 +130,7 @@ fn job(ctx: &Context<'_>, pm: &PodMonitor, ep: &PodMetricsEndpoint, index: usize
     }
     .append(&mut cfg, ctx);
     super::append_body_size_limit(&mut cfg, ctx, spec.body_size_limit.as_ref());
-    let own = ep.metric_relabel_configs.as_deref().unwrap_or_default();
+    let own = ep.metric_relabelings.as_deref().unwrap_or_default();
     let own = enforce(&ctx.workload, ConfigKind::PodMonitor, namespace, name, own);
     super::append_metric_relabelings(&mut cfg, &class, &own);
     Node::Map(cfg)

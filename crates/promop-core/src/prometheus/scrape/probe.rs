@@ -17,11 +17,11 @@ pub(crate) fn job(ctx: &Context<'_>, probe: &Probe) -> Node {
     let namespace = probe.metadata.namespace.as_deref().unwrap_or_default();
     let name = probe.metadata.name.as_deref().unwrap_or_default();
     let spec = &probe.spec;
-    let class = ctx.classes.resolve(spec.scrape_class_name.as_deref());
+    let class = ctx.classes.resolve(spec.scrape_class.as_deref());
     let store = ctx.store(namespace);
     let version = &ctx.version;
     let default_prober = ProberSpec::default();
-    let prober = spec.prober_spec.as_ref().unwrap_or(&default_prober);
+    let prober = spec.prober.as_ref().unwrap_or(&default_prober);
 
     let mut cfg = Mapping::new();
     cfg.insert("job_name", format!("probe/{namespace}/{name}"));
@@ -91,7 +91,7 @@ pub(crate) fn job(ctx: &Context<'_>, probe: &Probe) -> Node {
         rules.push(copy("__param_target", "instance"));
         rules.push(set("__address__", prober.url.as_str()));
         rules.extend(relabel::rules(class.relabelings()));
-        rules.extend(own_rules(&static_config.relabel_configs));
+        rules.extend(own_rules(&static_config.relabeling_configs));
     } else if let Some(ingress) = targets.and_then(|t| t.ingress.as_ref()) {
         rules.extend(ingress_rules(ingress, prober, &class));
         KubernetesSd {
@@ -102,7 +102,7 @@ pub(crate) fn job(ctx: &Context<'_>, probe: &Probe) -> Node {
             role_selector: None,
         }
         .append(&mut cfg, ctx, &store);
-        rules.extend(own_rules(&ingress.relabel_configs));
+        rules.extend(own_rules(&ingress.relabeling_configs));
     }
     sharding::append(&mut rules, ctx, "__param_target");
     cfg.insert("relabel_configs", rules);
@@ -112,7 +112,7 @@ pub(crate) fn job(ctx: &Context<'_>, probe: &Probe) -> Node {
     auth::append_oauth2(&mut cfg, &store, version, http.http.oauth2.as_ref());
     let authorization = class.authorization(http.http.authorization.as_ref());
     auth::append_authorization(&mut cfg, &store, version, authorization.as_ref());
-    let own = spec.metric_relabel_configs.as_deref().unwrap_or_default();
+    let own = spec.metric_relabelings.as_deref().unwrap_or_default();
     let own = enforce(&ctx.workload, ConfigKind::Probe, namespace, name, own);
     super::append_metric_relabelings(&mut cfg, &class, &own);
     Node::Map(cfg)
@@ -142,7 +142,7 @@ fn static_targets(config: &ProbeTargetStaticConfig, namespace: &str) -> Node {
         .entry("namespace".to_owned())
         .or_insert_with(|| namespace.to_owned());
     let mut m = Mapping::new();
-    m.insert("targets", config.targets.clone().unwrap_or_default());
+    m.insert("targets", config.static_.clone().unwrap_or_default());
     m.insert("labels", Mapping::sorted(labels));
     Node::Map(m)
 }

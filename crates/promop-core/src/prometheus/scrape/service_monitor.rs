@@ -26,7 +26,7 @@ fn job(ctx: &Context<'_>, sm: &ServiceMonitor, ep: &Endpoint, index: usize) -> N
     let namespace = sm.metadata.namespace.as_deref().unwrap_or_default();
     let name = sm.metadata.name.as_deref().unwrap_or_default();
     let spec = &sm.spec;
-    let class = ctx.classes.resolve(spec.scrape_class_name.as_deref());
+    let class = ctx.classes.resolve(spec.scrape_class.as_deref());
     let store = ctx.store(namespace);
     let version = &ctx.version;
     let role = ctx.endpoint_role(spec.service_discovery_role);
@@ -117,7 +117,7 @@ fn job(ctx: &Context<'_>, sm: &ServiceMonitor, ep: &Endpoint, index: usize) -> N
         ep.target_port.as_ref(),
     ));
     rules.extend(relabel::rules(class.relabelings()));
-    let own = ep.relabel_configs.as_deref().unwrap_or_default();
+    let own = ep.relabelings.as_deref().unwrap_or_default();
     rules.extend(relabel::rules(&enforce(
         &ctx.workload,
         ConfigKind::ServiceMonitor,
@@ -143,7 +143,7 @@ fn job(ctx: &Context<'_>, sm: &ServiceMonitor, ep: &Endpoint, index: usize) -> N
     }
     .append(&mut cfg, ctx);
     super::append_body_size_limit(&mut cfg, ctx, spec.body_size_limit.as_ref());
-    let own = ep.metric_relabel_configs.as_deref().unwrap_or_default();
+    let own = ep.metric_relabelings.as_deref().unwrap_or_default();
     let own = enforce(
         &ctx.workload,
         ConfigKind::ServiceMonitor,

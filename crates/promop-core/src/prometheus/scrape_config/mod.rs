@@ -42,7 +42,7 @@ pub(crate) fn job(ctx: &Context<'_>, sc: &ScrapeConfig) -> Result<Option<Node>, 
     let namespace = sc.metadata.namespace.as_deref().unwrap_or_default();
     let name = sc.metadata.name.as_deref().unwrap_or_default();
     let spec = &sc.spec;
-    let class = ctx.classes.resolve(spec.scrape_class_name.as_deref());
+    let class = ctx.classes.resolve(spec.scrape_class.as_deref());
     let store = ctx.store(namespace);
     let version = &ctx.version;
 
@@ -113,7 +113,7 @@ pub(crate) fn job(ctx: &Context<'_>, sc: &ScrapeConfig) -> Result<Option<Node>, 
     }
     // The reference enforces the namespace label in the relabelings only
     // when the object has some.
-    if let Some(own) = spec.relabel_configs.as_deref().filter(|r| !r.is_empty()) {
+    if let Some(own) = spec.relabelings.as_deref().filter(|r| !r.is_empty()) {
         let own = enforce(
             &ctx.workload,
             ConfigKind::ScrapeConfig,
@@ -133,7 +133,7 @@ pub(crate) fn job(ctx: &Context<'_>, sc: &ScrapeConfig) -> Result<Option<Node>, 
         ConfigKind::ScrapeConfig,
         namespace,
         name,
-        spec.metric_relabel_configs.as_deref().unwrap_or_default(),
+        spec.metric_relabelings.as_deref().unwrap_or_default(),
     );
     scrape::append_metric_relabelings(&mut cfg, &class, &own);
 

@@ -218,7 +218,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
                 let duration = spec
                     .thanos
                     .as_ref()
-                    .and_then(|t| t.block_duration.as_ref())
+                    .and_then(|t| t.block_size.as_ref())
                     .map(|d| d.0.clone())
                     .filter(|d| !d.is_empty())
                     .unwrap_or_else(|| "2h".to_owned());

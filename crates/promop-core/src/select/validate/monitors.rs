@@ -64,17 +64,14 @@ impl Validator<'_> {
                 endpoint.scrape_timeout.as_deref(),
                 &path,
             )?;
+            self.relabelings(endpoint.relabelings.as_ref(), &join(&path, "relabelings"))?;
             self.relabelings(
-                endpoint.relabel_configs.as_ref(),
-                &join(&path, "relabelings"),
-            )?;
-            self.relabelings(
-                endpoint.metric_relabel_configs.as_ref(),
+                endpoint.metric_relabelings.as_ref(),
                 &join(&path, "metricRelabelings"),
             )?;
             self.proxy(ns, &endpoint.http.proxy, &path)?;
         }
-        self.scrape_class(spec.scrape_class_name.as_ref(), "spec.scrapeClass")
+        self.scrape_class(spec.scrape_class.as_ref(), "spec.scrapeClass")
     }
 
     pub fn check_pod_monitor(&self, monitor: &PodMonitor) -> Checked {
@@ -95,12 +92,9 @@ impl Validator<'_> {
                 endpoint.scrape_timeout.as_deref(),
                 &path,
             )?;
+            self.relabelings(endpoint.relabelings.as_ref(), &join(&path, "relabelings"))?;
             self.relabelings(
-                endpoint.relabel_configs.as_ref(),
-                &join(&path, "relabelings"),
-            )?;
-            self.relabelings(
-                endpoint.metric_relabel_configs.as_ref(),
+                endpoint.metric_relabelings.as_ref(),
                 &join(&path, "metricRelabelings"),
             )?;
             let http = &endpoint.http.http.http;
@@ -124,7 +118,7 @@ impl Validator<'_> {
             )?;
             self.proxy(ns, &endpoint.http.proxy, &path)?;
         }
-        self.scrape_class(spec.scrape_class_name.as_ref(), "spec.scrapeClass")
+        self.scrape_class(spec.scrape_class.as_ref(), "spec.scrapeClass")
     }
 
     /// The reference validates a Probe's credentials one by one (no
@@ -132,7 +126,7 @@ impl Validator<'_> {
     pub fn check_probe(&self, probe: &Probe) -> Checked {
         let ns = probe.metadata.namespace.as_deref().unwrap_or_default();
         let spec = &probe.spec;
-        self.scrape_class(spec.scrape_class_name.as_ref(), "spec.scrapeClass")?;
+        self.scrape_class(spec.scrape_class.as_ref(), "spec.scrapeClass")?;
         let targets = spec.targets.clone().unwrap_or_default();
         if targets.static_config.is_none() && targets.ingress.is_none() {
             return Err(Rejection::new(
@@ -153,27 +147,24 @@ impl Validator<'_> {
             spec.scrape_timeout.as_deref(),
             "spec",
         )?;
-        self.relabelings(
-            spec.metric_relabel_configs.as_ref(),
-            "spec.metricRelabelings",
-        )?;
+        self.relabelings(spec.metric_relabelings.as_ref(), "spec.metricRelabelings")?;
         if let Some(static_config) = &targets.static_config {
             self.static_labels(
                 static_config.labels.as_ref(),
                 "spec.targets.staticConfig.labels",
             )?;
             self.relabelings(
-                static_config.relabel_configs.as_ref(),
+                static_config.relabeling_configs.as_ref(),
                 "spec.targets.staticConfig.relabelingConfigs",
             )?;
         }
         if let Some(ingress) = &targets.ingress {
             self.relabelings(
-                ingress.relabel_configs.as_ref(),
+                ingress.relabeling_configs.as_ref(),
                 "spec.targets.ingress.relabelingConfigs",
             )?;
         }
-        let prober = spec.prober_spec.clone().unwrap_or_default();
+        let prober = spec.prober.clone().unwrap_or_default();
         self.proxy(ns, &prober.proxy, "spec.prober")
             .map_err(|e| prefixed(e, "proxy configuration"))?;
         validate_prober_url(&prober.url).map_err(|e| {

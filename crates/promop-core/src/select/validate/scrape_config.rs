@@ -23,8 +23,8 @@ impl Validator<'_> {
             .as_deref()
             .unwrap_or_default();
         let spec = &scrape_config.spec;
-        self.scrape_class(spec.scrape_class_name.as_ref(), "spec.scrapeClass")?;
-        self.relabelings(spec.relabel_configs.as_ref(), "spec.relabelings")?;
+        self.scrape_class(spec.scrape_class.as_ref(), "spec.scrapeClass")?;
+        self.relabelings(spec.relabelings.as_ref(), "spec.relabelings")?;
         self.client_auth(ns, &spec.auth, "spec")?;
         self.safe_tls(ns, spec.tls_config.as_ref(), "spec.tlsConfig")?;
         self.interval_and_timeout(
@@ -33,10 +33,7 @@ impl Validator<'_> {
             "spec",
         )?;
         self.proxy(ns, &spec.proxy, "spec")?;
-        self.relabelings(
-            spec.metric_relabel_configs.as_ref(),
-            "spec.metricRelabelings",
-        )?;
+        self.relabelings(spec.metric_relabelings.as_ref(), "spec.metricRelabelings")?;
         for (i, config) in list(&spec.static_configs) {
             self.static_labels(
                 config.labels.as_ref(),

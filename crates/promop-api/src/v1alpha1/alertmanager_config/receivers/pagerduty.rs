@@ -102,5 +102,5 @@ pub struct PagerDutyLinkConfig {
     /// Text of the link.
     #[serde(default, rename = "alt", skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
-    pub text: Option<String>,
+    pub alt: Option<String>,
 }
