@@ -75,12 +75,13 @@ fn http_config(hc: Option<&HttpConfig>) -> Result<(), String> {
                 "at most one of 'basicAuth', 'oauth2' and 'authorization' must be configured",
             );
         }
-        validate_oauth2(oauth2, "oauth2").map_err(|r| format!("'httpConfig': {}", r.message))?;
+        validate_oauth2(oauth2, "oauth2").map_err(|r| format!("'httpConfig': {}", r.message()))?;
     }
     if let Some(tls) = &hc.tls_config {
-        validate_safe_tls(tls, "tlsConfig").map_err(|r| format!("'httpConfig': {}", r.message))?;
+        validate_safe_tls(tls, "tlsConfig")
+            .map_err(|r| format!("'httpConfig': {}", r.message()))?;
     }
-    validate_proxy(&hc.proxy, "").map_err(|r| format!("'httpConfig': {}", r.message))
+    validate_proxy(&hc.proxy, "").map_err(|r| format!("'httpConfig': {}", r.message()))
 }
 
 /// Semantic checks that do not depend on the version.

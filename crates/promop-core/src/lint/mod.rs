@@ -147,8 +147,8 @@ impl Problem {
     fn error(object: ObjectId, rejection: Rejection, workload: Option<&ObjectId>) -> Self {
         Self {
             object,
+            message: rejection.message().to_owned(),
             field: Some(rejection.path).filter(|p| !p.is_empty()),
-            message: rejection.message,
             severity: Severity::Error,
             workload: workload.cloned(),
         }

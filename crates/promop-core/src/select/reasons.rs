@@ -32,26 +32,186 @@ pub enum Reason {
     Rejected(Rejection),
 }
 
-/// An invalid field of a selected object.
+/// An invalid field of a selected object: where, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
-    /// Field path in the object (`spec.endpoints[1].bearerTokenFile`).
+    /// Field path in the object (`spec.endpoints[1].bearerTokenFile`);
+    /// empty when the problem is the object as a whole.
     pub path: String,
-    pub message: String,
+    pub kind: RejectionKind,
+}
+
+/// What is wrong with a field. Each kind keeps the reference's wording in
+/// its message (Events and conditions quote it) beside the typed facts that
+/// `lint` and `explain` act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// A Secret or ConfigMap the field references, or its key, is missing.
+    Missing {
+        reference: Reference,
+        message: String,
+    },
+    /// The product's version lacks the feature the field needs.
+    TooOld {
+        /// The product's `Feature` variant (`SlackAppToken`).
+        feature: String,
+        min_version: &'static str,
+        message: String,
+    },
+    /// Any other invalid value.
+    Invalid(String),
+}
+
+/// Whether a [`Reference`] names a Secret or a ConfigMap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RefKind {
+    Secret,
+    ConfigMap,
+}
+
+/// A Secret or ConfigMap, or one of its keys, that an object references.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub kind: RefKind,
+    /// `None` for the object's own namespace.
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `None` when the object itself is missing.
+    pub key: Option<String>,
+}
+
+impl Reference {
+    pub fn secret(name: &str, key: Option<&str>) -> Self {
+        Self::new(RefKind::Secret, name, key)
+    }
+
+    pub fn config_map(name: &str, key: Option<&str>) -> Self {
+        Self::new(RefKind::ConfigMap, name, key)
+    }
+
+    fn new(kind: RefKind, name: &str, key: Option<&str>) -> Self {
+        Self {
+            kind,
+            namespace: None,
+            name: name.to_owned(),
+            key: key.map(str::to_owned),
+        }
+    }
+
+    /// The same reference in another namespace than the object's.
+    pub fn in_namespace(mut self, namespace: &str) -> Self {
+        self.namespace = Some(namespace.to_owned());
+        self
+    }
+
+    /// `secret "name"` for messages.
+    pub fn describe(&self) -> String {
+        let kind = match self.kind {
+            RefKind::Secret => "secret",
+            RefKind::ConfigMap => "configmap",
+        };
+        format!("{kind} {:?}", self.name)
+    }
+}
+
+impl RejectionKind {
+    /// The reference's message.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Missing { message, .. } | Self::TooOld { message, .. } => message,
+            Self::Invalid(message) => message,
+        }
+    }
+
+    /// `missing` said in `message`.
+    pub fn missing(reference: Reference, message: impl Into<String>) -> Self {
+        Self::Missing {
+            reference,
+            message: message.into(),
+        }
+    }
+
+    /// A version gate that failed, said in `message`.
+    pub fn too_old<F: fmt::Debug>(
+        too_old: crate::version::TooOld<F>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::TooOld {
+            feature: format!("{:?}", too_old.feature),
+            min_version: too_old.min_version,
+            message: message.into(),
+        }
+    }
+
+    /// The same problem with `context: ` before its message.
+    pub fn context(self, context: &str) -> Self {
+        let prefixed = |message: String| format!("{context}: {message}");
+        match self {
+            Self::Missing { reference, message } => Self::Missing {
+                reference,
+                message: prefixed(message),
+            },
+            Self::TooOld {
+                feature,
+                min_version,
+                message,
+            } => Self::TooOld {
+                feature,
+                min_version,
+                message: prefixed(message),
+            },
+            Self::Invalid(message) => Self::Invalid(prefixed(message)),
+        }
+    }
+
+    /// The missing Secret or ConfigMap, if that is the problem.
+    pub fn reference(&self) -> Option<&Reference> {
+        match self {
+            Self::Missing { reference, .. } => Some(reference),
+            _ => None,
+        }
+    }
+}
+
+impl From<String> for RejectionKind {
+    fn from(message: String) -> Self {
+        Self::Invalid(message)
+    }
+}
+
+impl From<&str> for RejectionKind {
+    fn from(message: &str) -> Self {
+        Self::Invalid(message.to_owned())
+    }
+}
+
+impl fmt::Display for RejectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 impl Rejection {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A field with an invalid value, or any problem given as a kind.
+    pub fn new(path: impl Into<String>, kind: impl Into<RejectionKind>) -> Self {
         Self {
             path: path.into(),
-            message: message.into(),
+            kind: kind.into(),
         }
+    }
+
+    /// The reference's message, without the path.
+    pub fn message(&self) -> &str {
+        self.kind.message()
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        if self.path.is_empty() {
+            return f.write_str(self.message());
+        }
+        write!(f, "{}: {}", self.path, self.message())
     }
 }
 

@@ -279,6 +279,6 @@ fn not_found(kind: &str, resource: &str, name: &str) -> String {
 pub(super) fn prefixed(rejection: Rejection, context: &str) -> Rejection {
     Rejection {
         path: rejection.path,
-        message: format!("{context}: {}", rejection.message),
+        kind: rejection.kind.context(context),
     }
 }

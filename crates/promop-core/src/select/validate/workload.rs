@@ -116,10 +116,10 @@ mod tests {
         let tracing = "{tracingConfig: {endpoint: 'otel:4317', tlsConfig: {ca: {secret: {name: s, key: ca}}}}}";
         let err = check(tracing, "{other: x}").unwrap_err();
         assert_eq!(err.path, "spec.tracingConfig.tlsConfig.ca.secret");
-        assert!(err.message.contains("not found"), "{err}");
+        assert!(err.message().contains("not found"), "{err}");
         let err = check(tracing, "{ca: ''}").unwrap_err();
         assert_eq!(err.path, "spec.tracingConfig.tlsConfig.ca");
-        assert!(err.message.contains("empty"), "{err}");
+        assert!(err.message().contains("empty"), "{err}");
         let remote_write = "{remoteWrite: [{url: 'https://rw', tlsConfig: {ca: {configMap: {name: m, key: ca}}}}]}";
         let err = check(remote_write, "{}").unwrap_err();
         assert_eq!(err.path, "spec.remoteWrite[0].tlsConfig.ca.configMap");
@@ -135,7 +135,7 @@ mod tests {
         let secret = format!("{{ca: {CA:?}}}");
         assert_eq!(check(tracing, &secret), Ok(()));
         let err = check(tracing, "{ca: not a certificate}").unwrap_err();
-        assert!(err.message.contains("PEM"), "{err}");
+        assert!(err.message().contains("PEM"), "{err}");
         assert_eq!(check("{}", "{}"), Ok(()));
         // Files the user names are the user's.
         let files = "{remoteWrite: [{url: 'https://rw', tlsConfig: {caFile: /etc/ca.crt}}]}";
