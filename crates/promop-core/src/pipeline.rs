@@ -3,12 +3,12 @@
 mod alertmanager;
 
 pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
-use crate::prometheus::rules::{RuleConfigMaps, RulesError};
-use crate::prometheus::{self, ConfigInput, GenerateError, Workload};
+use crate::prometheus::rules::RuleConfigMaps;
+use crate::prometheus::{self, ConfigInput, Workload};
 use crate::select::namespaces::WatchedNamespaces;
-use crate::select::reasons::Rejection;
+use crate::select::reasons::RejectedObject;
 use crate::select::validate::validate_workload_tls;
-use crate::select::{self, SelectError, Selection};
+use crate::select::{self, Selection};
 use crate::snapshot::Snapshot;
 use crate::yaml::Node;
 
@@ -22,24 +22,24 @@ pub struct PrometheusOutput<'a> {
     pub rules: RuleConfigMaps,
 }
 
-/// Why a workload got no configuration.
+/// Why a workload got no configuration: the object at fault and the step
+/// that found it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PipelineError {
+    /// The workload's own settings (TLS assets).
     #[error(transparent)]
-    Select(#[from] SelectError),
+    Workload(RejectedObject),
+    /// Its selectors or version.
     #[error(transparent)]
-    Generate(#[from] GenerateError),
+    Select(RejectedObject),
+    /// Its rule files.
+    #[error(transparent)]
+    Rules(RejectedObject),
+    /// Its configuration.
+    #[error(transparent)]
+    Generate(RejectedObject),
     #[error(transparent)]
     Alertmanager(#[from] crate::alertmanager::GenerateError),
-    #[error(transparent)]
-    Rules(#[from] RulesError),
-    #[error("{kind} {namespace}/{name}: {rejection}")]
-    InvalidWorkload {
-        kind: &'static str,
-        namespace: String,
-        name: String,
-        rejection: Rejection,
-    },
 }
 
 /// Selects and generates the configuration of a Prometheus or PrometheusAgent.
@@ -52,18 +52,13 @@ pub fn prometheus_config<'a>(
         Workload::Prometheus(p) => Some(p),
         Workload::Agent(_) => None,
     };
-    validate_workload_tls(snapshot, workload.namespace(), workload.common(), server).map_err(
-        |rejection| PipelineError::InvalidWorkload {
-            kind: workload.kind(),
-            namespace: workload.namespace().to_owned(),
-            name: workload.name().to_owned(),
-            rejection,
-        },
-    )?;
+    validate_workload_tls(snapshot, workload.namespace(), workload.common(), server)
+        .map_err(|rejection| PipelineError::Workload(workload.rejected(rejection)))?;
     let selection = match workload {
-        Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, watched)?,
-        Workload::Agent(a) => select::select_for_agent(snapshot, a, watched)?,
-    };
+        Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, watched),
+        Workload::Agent(a) => select::select_for_agent(snapshot, a, watched),
+    }
+    .map_err(PipelineError::Select)?;
     let service_monitors: Vec<_> = selection
         .service_monitors
         .selected
@@ -83,7 +78,8 @@ pub fn prometheus_config<'a>(
         .iter()
         .map(|s| s.object)
         .collect();
-    let rules = prometheus::rules::config_maps(snapshot, workload, &selection)?;
+    let rules = prometheus::rules::config_maps(snapshot, workload, &selection)
+        .map_err(PipelineError::Rules)?;
     let input = ConfigInput {
         service_monitors: &service_monitors,
         pod_monitors: &pod_monitors,
@@ -92,7 +88,7 @@ pub fn prometheus_config<'a>(
         rule_config_maps: &rules.names,
         ..ConfigInput::new(workload, snapshot)
     };
-    let config = prometheus::generate(&input)?;
+    let config = prometheus::generate(&input).map_err(PipelineError::Generate)?;
     Ok(PrometheusOutput {
         config,
         selection,
@@ -101,24 +97,15 @@ pub fn prometheus_config<'a>(
 }
 
 impl PrometheusOutput<'_> {
-    /// The selected objects that were rejected as invalid
-    /// (`Kind namespace/name: why`), as the operator reports them in events.
-    pub fn rejected(&self) -> Vec<String> {
-        use crate::select::{KindSelection, reasons::Reason};
-        fn of<T>(kind: &str, selection: &KindSelection<'_, T>, out: &mut Vec<String>) {
-            for skipped in &selection.skipped {
-                if let Reason::Rejected(why) = &skipped.reason {
-                    out.push(format!("{kind} {}: {why}", skipped.key));
-                }
-            }
-        }
+    /// The selected objects that were rejected as invalid, as the operator
+    /// reports them in events.
+    pub fn rejected(&self) -> Vec<RejectedObject> {
         let s = &self.selection;
-        let mut out = Vec::new();
-        of("ServiceMonitor", &s.service_monitors, &mut out);
-        of("PodMonitor", &s.pod_monitors, &mut out);
-        of("Probe", &s.probes, &mut out);
-        of("ScrapeConfig", &s.scrape_configs, &mut out);
-        of("PrometheusRule", &s.prometheus_rules, &mut out);
-        out
+        (s.service_monitors.rejected("ServiceMonitor"))
+            .chain(s.pod_monitors.rejected("PodMonitor"))
+            .chain(s.probes.rejected("Probe"))
+            .chain(s.scrape_configs.rejected("ScrapeConfig"))
+            .chain(s.prometheus_rules.rejected("PrometheusRule"))
+            .collect()
     }
 }

@@ -717,7 +717,7 @@ fn check_config_maps(
 ) -> Result<(), TestCaseError> {
     REJECTED.fetch_add(maps.rejected.len() as u64, Relaxed);
     for rejected in &maps.rejected {
-        let _ = rejected.1.to_string();
+        let _ = rejected.to_string();
     }
     for cm in &maps.config_maps {
         for file in cm.data.iter().flat_map(|d| d.values()) {

@@ -137,7 +137,7 @@ spec: {{groups: [{{name: g, rules: [{{alert: A, expr: up == 0}}]}}]}}
             .flat_map(|d| d.keys())
             .collect();
         assert_eq!(files, ["monitoring-good-.yaml"]);
-        let rejected = output.rejected();
+        let rejected: Vec<String> = output.rejected().iter().map(|r| r.to_string()).collect();
         assert_eq!(rejected.len(), 1, "{rejected:?}");
         assert!(
             rejected[0]

@@ -12,9 +12,7 @@ use promop_core::select::label_selector::{Selector, SelectorError};
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::select::reasons::Reason;
 use promop_core::select::validate::{parse_version, validate_relabel_config};
-use promop_core::select::{
-    KindSelection, SelectError, Selection, select_for_agent, select_for_prometheus,
-};
+use promop_core::select::{KindSelection, Selection, select_for_agent, select_for_prometheus};
 use promop_core::snapshot::{ObjectKey, Snapshot};
 use serde_json::{Value, json};
 
@@ -91,10 +89,10 @@ fn select<'a>(snapshot: &'a Snapshot, p: &'a Prometheus) -> Selection<'a> {
 }
 
 /// The rejection message of `key`, failing when it was not rejected.
-fn rejection<T>(kind: &KindSelection<'_, T>, key: &str) -> String {
-    match kind.reason(key) {
+fn rejection<T>(kind: &KindSelection<'_, T>, object: &str) -> String {
+    match kind.reason(&key(object)) {
         Some(Reason::Rejected(r)) => r.to_string(),
-        other => panic!("{key}: expected a rejection, got {other:?}"),
+        other => panic!("{object}: expected a rejection, got {other:?}"),
     }
 }
 
@@ -116,13 +114,13 @@ fn unset_namespace_selector_selects_the_own_namespace_only() {
     let sm = &selection.service_monitors;
     assert_eq!(sm.selected_keys(), ["team/web"]);
     assert!(matches!(
-        sm.reason("other/web"),
+        sm.reason(&key("other/web")),
         Some(Reason::NotOwnNamespace { own, .. }) if own == "team"
     ));
     // Unset podMonitorSelector selects nothing, even in the own namespace.
     assert!(selection.pod_monitors.selected.is_empty());
     assert!(matches!(
-        selection.pod_monitors.reason("team/pods"),
+        selection.pod_monitors.reason(&key("team/pods")),
         Some(Reason::LabelsNotMatched {
             field: "podMonitorSelector",
             ..
@@ -139,12 +137,12 @@ fn empty_namespace_selector_selects_every_known_namespace_sorted_by_key() {
     assert_eq!(sm.selected_keys(), ["other/web", "team-b/web", "team/web"]);
     // Namespaces come from Namespace objects: none for "ghost".
     assert!(matches!(
-        sm.reason("ghost/web"),
+        sm.reason(&key("ghost/web")),
         Some(Reason::NamespaceUnknown { .. })
     ));
-    let reason = sm.reason("team-b/db").unwrap().to_string();
+    let reason = sm.reason(&key("team-b/db")).unwrap().to_string();
     assert_eq!(reason, "labels do not match serviceMonitorSelector app=web");
-    let skipped: Vec<&str> = sm.skipped.iter().map(|s| s.key.as_str()).collect();
+    let skipped: Vec<String> = sm.skipped.iter().map(|s| s.key.to_string()).collect();
     assert_eq!(skipped, ["ghost/web", "team-b/db"]);
 }
 
@@ -160,7 +158,7 @@ fn namespace_label_selector_selects_matching_namespaces() {
     assert_eq!(
         selection
             .service_monitors
-            .reason("team/web")
+            .reason(&key("team/web"))
             .unwrap()
             .to_string(),
         "namespace team does not match serviceMonitorNamespaceSelector team=b"
@@ -179,7 +177,7 @@ fn operator_namespace_restriction_hides_other_namespaces() {
         .service_monitors;
     assert_eq!(sm.selected_keys(), ["team/web"]);
     assert!(matches!(
-        sm.reason("other/web"),
+        sm.reason(&key("other/web")),
         Some(Reason::NamespaceNotWatched { .. })
     ));
     let denied = WatchedNamespaces {
@@ -207,7 +205,7 @@ fn invalid_workload_selector_or_version_fails_the_whole_selection() {
     let mut p = prometheus(&snapshot, "all");
     p.spec.common.version = Some("banana".into());
     let err = select_for_prometheus(&snapshot, &p, &WatchedNamespaces::all()).unwrap_err();
-    assert!(matches!(err, SelectError::InvalidVersion { .. }), "{err}");
+    assert_eq!(err.rejection.path, "spec.version", "{err}");
 }
 
 // ---- label selectors ----------------------------------------------------------
@@ -514,7 +512,9 @@ fn service_monitor_checks() {
         "cannot be set to \"basic\"",
     );
     assert_eq!(
-        sm.reason("mon/unknown-scrape-class").unwrap().to_string(),
+        sm.reason(&key("mon/unknown-scrape-class"))
+            .unwrap()
+            .to_string(),
         "rejected: spec.scrapeClass: scrapeClass \"linkerd\" not found in Prometheus scrapeClasses"
     );
 }
@@ -614,7 +614,12 @@ fn probe_checks() {
         "invalid label \"service.name\"",
     );
     p_with_version(&snapshot, "v3.0.0", |selection| {
-        assert!(selection.probes.selected_keys().contains(&"mon/utf8-label"));
+        assert!(
+            selection
+                .probes
+                .selected_keys()
+                .contains(&"mon/utf8-label".to_owned())
+        );
     });
 }
 
@@ -722,10 +727,16 @@ fn prometheus_rules_are_selected_by_rule_selector() {
         "only one of 'record' and 'alert' must be set",
     );
     assert!(matches!(
-        rules.reason("mon/unlabelled"),
+        rules.reason(&key("mon/unlabelled")),
         Some(Reason::LabelsNotMatched {
             field: "ruleSelector",
             ..
         })
     ));
+}
+
+/// `namespace/name` as the selection keys objects.
+fn key(key: &str) -> ObjectKey {
+    let (namespace, name) = key.split_once('/').expect("namespace/name");
+    ObjectKey::new(namespace, name)
 }

@@ -8,13 +8,14 @@ use std::collections::HashSet;
 use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
 use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
+use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
 use crate::controller::Context;
 use crate::error::Error;
 use crate::objects;
 use crate::reconcile::{generate, read_dependencies};
-use crate::report::{self, Rejected, collect};
+use crate::report;
 use crate::status::Reconciled;
 use crate::stores::Kind;
 use crate::workload::WorkloadId;
@@ -22,7 +23,7 @@ use crate::workload::WorkloadId;
 /// What one generation produced, owned (the snapshot is gone).
 struct Generated {
     objects: AlertmanagerObjects,
-    rejected: Vec<Rejected>,
+    rejected: Vec<RejectedObject>,
     used: HashSet<(Kind, ObjectKey)>,
 }
 
@@ -60,16 +61,10 @@ fn generate_once(
     let watched = ctx.options.namespaces.alertmanager_configs();
     let state = alertmanager_state(snapshot, am, &watched, &ctx.options.operator_options())?;
     let mut used: HashSet<(Kind, ObjectKey)> = read_dependencies(&snapshot.reads.keys()).collect();
-    let mut rejected = Vec::new();
-    collect(
-        Kind::AlertmanagerConfig,
-        &state.output.selection,
-        &mut rejected,
-        &mut used,
-    );
+    report::used(Kind::AlertmanagerConfig, &state.output.selection, &mut used);
     Ok(Generated {
+        rejected: state.output.rejected(),
         objects: state.objects,
-        rejected,
         used,
     })
 }

@@ -102,6 +102,7 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use promop_core::select::reasons::{RejectedObject, Rejection};
 
     fn api(code: u16) -> kube::Error {
         kube::Error::Api(
@@ -136,13 +137,12 @@ mod tests {
                 source: api(500),
             },
             Error::ReferencesUnsettled(4),
-            Error::Generate(StateError::Objects(promop_core::desired::ObjectsError {
-                kind: "Prometheus",
-                namespace: "ns".into(),
-                name: "main".into(),
-                field: "spec.retention".into(),
-                message: "invalid".into(),
-            })),
+            Error::Generate(StateError::Objects(RejectedObject::new(
+                "Prometheus",
+                "ns",
+                "main",
+                Rejection::new("spec.retention", "invalid"),
+            ))),
             Error::Apply {
                 kind: "Secret",
                 name: "ns/s".into(),

@@ -8,13 +8,14 @@ use promop_api::v1::prometheus::WhenScaledRetentionType;
 use promop_core::desired::prometheus_state;
 use promop_core::prometheus::Workload as PrometheusWorkload;
 use promop_core::select::Selection;
+use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
 use crate::controller::Context;
 use crate::error::Error;
 use crate::objects::{self, Desired};
 use crate::reconcile::{generate, read_dependencies};
-use crate::report::{self, Rejected, collect, object_key};
+use crate::report;
 use crate::status::Reconciled;
 use crate::stores::Kind;
 use crate::workload::{Workload, WorkloadId};
@@ -59,7 +60,7 @@ const UNMANAGED_MESSAGE: &str = "the operator doesn't manage the Prometheus conf
 /// What one generation produced, owned (the snapshot is gone).
 struct Generated {
     desired: Desired,
-    rejected: Vec<Rejected>,
+    rejected: Vec<RejectedObject>,
     used: HashSet<(Kind, ObjectKey)>,
     nothing_selected: bool,
 }
@@ -76,44 +77,15 @@ fn generate_once(
         &ctx.options.operator_options(),
     )?;
     let selection = &state.output.selection;
-    let mut rejected = Vec::new();
     let mut used = HashSet::new();
-    collect(
-        Kind::ServiceMonitor,
-        &selection.service_monitors,
-        &mut rejected,
-        &mut used,
-    );
-    collect(
-        Kind::PodMonitor,
-        &selection.pod_monitors,
-        &mut rejected,
-        &mut used,
-    );
-    collect(Kind::Probe, &selection.probes, &mut rejected, &mut used);
-    collect(
-        Kind::ScrapeConfig,
-        &selection.scrape_configs,
-        &mut rejected,
-        &mut used,
-    );
+    report::used(Kind::ServiceMonitor, &selection.service_monitors, &mut used);
+    report::used(Kind::PodMonitor, &selection.pod_monitors, &mut used);
+    report::used(Kind::Probe, &selection.probes, &mut used);
+    report::used(Kind::ScrapeConfig, &selection.scrape_configs, &mut used);
+    report::used(Kind::PrometheusRule, &selection.prometheus_rules, &mut used);
     // The rule generation rejects more than the selection (PromQL,
-    // durations…) and repeats the selection's rejections.
-    collect(
-        Kind::PrometheusRule,
-        &selection.prometheus_rules,
-        &mut Vec::new(),
-        &mut used,
-    );
-    for (key, why) in &state.output.rules.rejected {
-        let key = object_key(key);
-        used.insert((Kind::PrometheusRule, key.clone()));
-        rejected.push(Rejected {
-            kind: Kind::PrometheusRule,
-            key,
-            why: why.to_string(),
-        });
-    }
+    // durations…): those were selected, so they are used already.
+    let rejected = state.rejected();
     used.extend(read_dependencies(&snapshot.reads.keys()));
     let retain_shards = workload
         .server()

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::events::{Event, EventType};
 use promop_core::select::KindSelection;
-use promop_core::select::reasons::Reason;
+use promop_core::select::reasons::{Reason, RejectedObject};
 use promop_core::snapshot::ObjectKey;
 
 use crate::controller::Context;
@@ -17,48 +17,18 @@ use crate::stores::Kind;
 use crate::telemetry;
 use crate::workload::{Workload, WorkloadId};
 
-/// A config object skipped as invalid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Rejected {
-    pub kind: Kind,
-    pub key: ObjectKey,
-    pub why: String,
-}
-
-impl Rejected {
-    fn line(&self) -> String {
-        format!("{} {}: {}", self.kind.as_str(), self.key, self.why)
-    }
-}
-
-/// `namespace/name`, as the core's selection and rule generation key
-/// objects, typed. (The one place such keys are split.)
-pub(crate) fn object_key(key: &str) -> ObjectKey {
-    let (namespace, name) = key.split_once('/').unwrap_or(("", key));
-    ObjectKey::new(namespace, name)
-}
-
-/// The selected and rejected objects of one kind: what the workload uses.
-pub(crate) fn collect<T>(
+/// The selected objects of one kind, valid or rejected: what the workload
+/// uses, so that a change to one of them re-queues it.
+pub(crate) fn used<T>(
     kind: Kind,
     selection: &KindSelection<'_, T>,
-    rejected: &mut Vec<Rejected>,
     used: &mut HashSet<(Kind, ObjectKey)>,
 ) {
-    for s in &selection.selected {
-        used.insert((kind, object_key(&s.key)));
-    }
-    for s in &selection.skipped {
-        if let Reason::Rejected(why) = &s.reason {
-            let key = object_key(&s.key);
-            used.insert((kind, key.clone()));
-            rejected.push(Rejected {
-                kind,
-                key,
-                why: why.to_string(),
-            });
-        }
-    }
+    let selected = selection.selected.iter().map(|s| &s.key);
+    let rejected = (selection.skipped.iter())
+        .filter(|s| matches!(s.reason, Reason::Rejected(_)))
+        .map(|s| &s.key);
+    used.extend(selected.chain(rejected).map(|key| (kind, key.clone())));
 }
 
 /// The rejections last reported per workload: events are published when
@@ -68,8 +38,8 @@ pub(crate) struct Reported(Mutex<HashMap<WorkloadId, BTreeSet<String>>>);
 
 impl Reported {
     /// Records `rejected` as `id`'s; whether they differ from the last ones.
-    fn changed(&self, id: &WorkloadId, rejected: &[Rejected]) -> bool {
-        let now: BTreeSet<String> = rejected.iter().map(Rejected::line).collect();
+    fn changed(&self, id: &WorkloadId, rejected: &[RejectedObject]) -> bool {
+        let now: BTreeSet<String> = rejected.iter().map(ToString::to_string).collect();
         let mut reported = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let changed = reported.get(id) != Some(&now);
         reported.insert(id.clone(), now);
@@ -88,20 +58,21 @@ pub(crate) async fn rejected<K: Workload>(
     object: &K,
     ctx: &Context,
     id: &WorkloadId,
-    rejected: &[Rejected],
+    rejected: &[RejectedObject],
 ) {
     if !ctx.reported.changed(id, rejected) {
         return;
     }
     for r in rejected {
-        let kind = r.kind.as_str();
-        tracing::warn!(object = format!("{kind} {}", r.key), reason = %r.why, "config object skipped");
+        let kind = r.kind;
+        let skipped = format!("{kind} {}/{}", r.namespace, r.name);
+        tracing::warn!(object = skipped, reason = %r.rejection, "config object skipped");
         telemetry::rejected(kind, "invalid_configuration");
         let reference = ObjectReference {
             api_version: Some(api_version(kind).into()),
             kind: Some(kind.into()),
-            namespace: Some(r.key.namespace.clone()),
-            name: Some(r.key.name.clone()),
+            namespace: Some(r.namespace.clone()),
+            name: Some(r.name.clone()),
             ..ObjectReference::default()
         };
         let event = Event {
@@ -109,7 +80,7 @@ pub(crate) async fn rejected<K: Workload>(
             reason: "InvalidConfiguration".into(),
             note: Some(truncate(&format!(
                 "{kind} was rejected due to invalid configuration ({id}): {}",
-                r.why
+                r.rejection
             ))),
             action: "Reconcile".into(),
             secondary: Some(object.object_ref(&())),
@@ -161,19 +132,11 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use promop_core::select::reasons::Rejection;
 
-    fn rejected(name: &str, why: &str) -> Rejected {
-        Rejected {
-            kind: Kind::ServiceMonitor,
-            key: object_key(&format!("ns/{name}")),
-            why: why.into(),
-        }
-    }
-
-    #[test]
-    fn keys_are_typed() {
-        assert_eq!(object_key("ns/a"), ObjectKey::new("ns", "a"));
-        assert_eq!(object_key("a"), ObjectKey::new("", "a"));
+    fn rejected(name: &str, why: &str) -> RejectedObject {
+        let why = Rejection::new("spec.endpoints[0]", why);
+        RejectedObject::new("ServiceMonitor", "ns", name, why)
     }
 
     #[test]

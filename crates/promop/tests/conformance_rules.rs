@@ -306,14 +306,12 @@ fn rule_files_and_config_maps_match_the_reference() {
                 &check.expected_dir,
                 &format!("{}/{}", workload.namespace(), workload.name()),
             );
-            let rejected: BTreeSet<String> = maps.rejected.iter().map(|(k, _)| k.clone()).collect();
+            let rejected: BTreeSet<String> = (maps.rejected.iter())
+                .map(|r| format!("{}/{}", r.namespace, r.name))
+                .collect();
             if reference != rejected {
                 same = false;
-                let reasons: Vec<String> = maps
-                    .rejected
-                    .iter()
-                    .map(|(k, r)| format!("{k}: {r}"))
-                    .collect();
+                let reasons: Vec<String> = maps.rejected.iter().map(|r| r.to_string()).collect();
                 check.outcome(
                     "rejected.txt",
                     Some(format!(

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 use promop_api::v1::Alertmanager;
 use serde_json::Value;
 
-use super::{ObjectsError, OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
+use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::alertmanager::base_config;
 use crate::alertmanager::secrets::TLS_ASSETS_DIR;
 use crate::alertmanager::service::governing_service;
@@ -20,6 +20,7 @@ use crate::alertmanager::statefulset::{self, WEB_CONFIG_DIR, prefixed_name};
 use crate::k8s::metadata::Owner;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
+use crate::select::reasons::{RejectedObject, Rejection};
 use crate::snapshot::Snapshot;
 
 /// The key of the gzipped configuration in the generated Secret.
@@ -57,15 +58,16 @@ pub fn alertmanager_objects(
     am: &Alertmanager,
     config: &str,
     options: &OperatorOptions,
-) -> Result<AlertmanagerObjects, ObjectsError> {
+) -> Result<AlertmanagerObjects, RejectedObject> {
     let name = am.metadata.name.as_deref().unwrap_or_default();
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
-    let error = |field: &str, message: String| ObjectsError {
-        kind: "Alertmanager",
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-        field: field.to_owned(),
-        message,
+    let error = |field: &str, message: String| {
+        RejectedObject::new(
+            "Alertmanager",
+            namespace,
+            name,
+            Rejection::new(field, message),
+        )
     };
     let prefixed = prefixed_name(name);
     let owner = Owner {

@@ -74,17 +74,6 @@ impl Default for OperatorOptions {
     }
 }
 
-/// Why the objects of a workload could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} {namespace}/{name}: {field}: {message}")]
-pub struct ObjectsError {
-    pub kind: &'static str,
-    pub namespace: String,
-    pub name: String,
-    pub field: String,
-    pub message: String,
-}
-
 /// Builds the Secrets a workload controls, with the operator's labels and
 /// annotations.
 struct Secrets<'a> {

@@ -7,7 +7,7 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Secret, Service};
 
-use super::{ObjectsError, OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
+use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::k8s::metadata::Owner;
 use crate::k8s::service::GoverningService;
 use crate::k8s::tls_assets;
@@ -18,6 +18,7 @@ use crate::prometheus::statefulset::{
     workload_metadata,
 };
 use crate::prometheus::{Workload, tls_assets as prometheus_tls_assets};
+use crate::select::reasons::{RejectedObject, Rejection};
 use crate::snapshot::Snapshot;
 
 /// The key of the gzipped configuration in the configuration Secret.
@@ -62,14 +63,8 @@ pub fn prometheus_objects(
     config_tree: Option<&crate::yaml::Node>,
     rule_config_maps: &[String],
     options: &OperatorOptions,
-) -> Result<PrometheusObjects, ObjectsError> {
-    let error = |field: &str, message: String| ObjectsError {
-        kind: workload.kind(),
-        namespace: workload.namespace().to_owned(),
-        name: workload.name().to_owned(),
-        field: field.to_owned(),
-        message,
-    };
+) -> Result<PrometheusObjects, RejectedObject> {
+    let error = |field: &str, message: String| workload.rejected(Rejection::new(field, message));
     if workload.is_daemon_set() {
         // The reference refuses too: its DaemonSet feature gate is off by default.
         return Err(error("spec.mode", "DaemonSet mode is not supported".into()));
@@ -272,8 +267,8 @@ mod tests {
         for missing in ["0_ns_s_empty", "0_ns_other_ca", "1_ns_s_ca"] {
             let path = format!("/etc/prometheus/certs/{missing}");
             let err = build(&format!("a:\n  ca_file: {path}\n")).unwrap_err();
-            assert_eq!(err.field, "configuration");
-            assert!(err.message.contains(&path), "{err}");
+            assert_eq!(err.rejection.path, "configuration");
+            assert!(err.rejection.message().contains(&path), "{err}");
         }
         // A file of the user's own is not an asset.
         assert!(build("a:\n  ca_file: /etc/prometheus/certs/mine.pem\n").is_ok());

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use promop_api::v1::Alertmanager;
 
 use super::{
-    AlertmanagerObjects, ObjectsError, OperatorOptions, PrometheusObjects, alertmanager_objects,
+    AlertmanagerObjects, OperatorOptions, PrometheusObjects, alertmanager_objects,
     prometheus_objects,
 };
 use crate::pipeline::{
@@ -15,6 +15,7 @@ use crate::pipeline::{
 use crate::prometheus::Workload;
 
 use crate::select::namespaces::WatchedNamespaces;
+use crate::select::reasons::RejectedObject;
 use crate::snapshot::Snapshot;
 
 /// The step of a desired state that failed.
@@ -26,7 +27,7 @@ pub enum StateError {
     Pipeline(#[from] PipelineError),
     /// The workload's objects cannot be built (an invalid spec field).
     #[error(transparent)]
-    Objects(#[from] ObjectsError),
+    Objects(#[from] RejectedObject),
 }
 
 /// Everything the operator writes for a Prometheus or PrometheusAgent.
@@ -89,20 +90,15 @@ impl PrometheusState<'_> {
         &self.output.rules.config_maps
     }
 
-    /// Every selected object that was rejected (`Kind namespace/name:
-    /// why`): the selection's, and the PrometheusRules the rule generation
-    /// rejected (which include the selection's PrometheusRules).
-    pub fn rejected(&self) -> Vec<String> {
-        let rules = self
-            .output
-            .rules
-            .rejected
-            .iter()
-            .map(|(key, why)| format!("PrometheusRule {key}: {why}"));
+    /// Every selected object that was rejected: the selection's, and the
+    /// PrometheusRules the rule generation rejected (which include the
+    /// selection's PrometheusRules).
+    pub fn rejected(&self) -> Vec<RejectedObject> {
+        let rules = self.output.rules.rejected.iter().cloned();
         self.output
             .rejected()
             .into_iter()
-            .filter(|r| !r.starts_with("PrometheusRule "))
+            .filter(|r| r.kind != "PrometheusRule")
             .chain(rules)
             .collect()
     }

@@ -35,6 +35,7 @@ fn route_matchers(amc: &AlertmanagerConfig, route: &Route, path: &str, out: &mut
                 ),
                 severity: Severity::Error,
                 workload: None,
+                missing: None,
             });
         }
     }

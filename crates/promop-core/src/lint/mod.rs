@@ -19,19 +19,18 @@ use std::fmt;
 
 use promop_api::v1::{Prometheus, PrometheusSpec};
 
-use self::references::missing_in;
 use crate::alertmanager::secrets::Secrets;
 use crate::alertmanager::version::Version;
 use crate::alertmanager::{merges, validate as am_validate};
 use crate::manifests::{Loaded, Note, ObjectId, Origin, Outcome};
 use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
 use crate::prometheus::Workload;
-use crate::prometheus::rules::{RuleContext, RulesError, rule_file};
+use crate::prometheus::rules::{RuleContext, rule_file};
 use crate::select::namespaces::WatchedNamespaces;
-use crate::select::reasons::{Reason, Rejection};
+use crate::select::reasons::{Reason, Reference, RejectedObject, Rejection};
 use crate::select::validate::{Validator, parse_version};
 use crate::select::{self, HasMeta, KindSelection, select_for_alertmanager};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{ObjectKey, Snapshot};
 use crate::version::{DEFAULT_ALERTMANAGER_VERSION, DEFAULT_PROMETHEUS_VERSION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -141,6 +140,8 @@ pub(crate) struct Problem {
     pub message: String,
     pub severity: Severity,
     pub workload: Option<ObjectId>,
+    /// The Secret or ConfigMap whose absence is the problem.
+    pub missing: Option<Reference>,
 }
 
 impl Problem {
@@ -148,6 +149,7 @@ impl Problem {
         Self {
             object,
             message: rejection.message().to_owned(),
+            missing: rejection.kind.reference().cloned(),
             field: Some(rejection.path).filter(|p| !p.is_empty()),
             severity: Severity::Error,
             workload: workload.cloned(),
@@ -179,6 +181,7 @@ fn merge_workloads(problems: impl Iterator<Item = Problem>) -> Vec<Problem> {
                 message,
                 severity,
                 workload: None,
+                missing: None,
             }
         })
         .collect()
@@ -222,9 +225,9 @@ fn settle(input: &Snapshot, stand_in: &str, check: fn(&Snapshot) -> Vec<Problem>
         let mut changed = false;
         for problem in check(&snapshot) {
             let namespace = problem.object.namespace.clone();
-            match missing_in(&problem.message) {
-                Some(missing) if !missing.present_in(input, &namespace) => {
-                    changed |= missing.stub(&mut snapshot, &namespace, stand_in);
+            match problem.missing.clone() {
+                Some(missing) if !references::present_in(&missing, input, &namespace) => {
+                    changed |= references::stub(&missing, &mut snapshot, &namespace, stand_in);
                     let key = (problem.object.clone(), missing.describe());
                     warnings.entry(key).or_insert_with(|| Problem {
                         severity: Severity::Warning,
@@ -252,10 +255,8 @@ fn id_of<T: HasMeta>(kind: &str, object: &T) -> ObjectId {
     )
 }
 
-/// `namespace/name` keys of a selection, into ids.
-fn key_id(kind: &str, key: &str) -> ObjectId {
-    let (namespace, name) = key.split_once('/').unwrap_or(("", key));
-    ObjectId::new(kind, namespace, name)
+fn key_id(kind: &str, key: &ObjectKey) -> ObjectId {
+    ObjectId::new(kind, &key.namespace, &key.name)
 }
 
 /// Records what one workload selected (valid or not) and its rejections.
@@ -280,35 +281,25 @@ fn selection<T>(
 
 /// Why a workload gets no configuration, on the object at fault.
 fn pipeline_problem(workload: &ObjectId, error: PipelineError) -> Problem {
-    let (object, rejection) = match error {
-        PipelineError::Select(select::SelectError::InvalidSelector { field, source, .. }) => (
-            workload.clone(),
-            Rejection::new(format!("spec.{field}"), source.to_string()),
+    let rejected = match error {
+        PipelineError::Workload(e)
+        | PipelineError::Select(e)
+        | PipelineError::Rules(e)
+        | PipelineError::Generate(e) => e,
+        PipelineError::Alertmanager(e) => RejectedObject::new(
+            "Alertmanager",
+            &e.namespace,
+            &e.name,
+            Rejection::new("", e.message),
         ),
-        PipelineError::Select(select::SelectError::InvalidVersion { message, .. }) => {
-            (workload.clone(), Rejection::new("spec.version", message))
-        }
-        PipelineError::Generate(crate::prometheus::GenerateError::Invalid {
-            kind,
-            namespace,
-            name,
-            field,
-            message,
-        }) => (
-            ObjectId::new(kind, &namespace, &name),
-            Rejection::new(field, message),
-        ),
-        PipelineError::Alertmanager(e) => (workload.clone(), Rejection::new("", e.message)),
-        PipelineError::Rules(RulesError::Select(e)) => {
-            return pipeline_problem(workload, PipelineError::Select(e));
-        }
-        PipelineError::Rules(RulesError::InvalidVersion { message, .. }) => {
-            (workload.clone(), Rejection::new("spec.version", message))
-        }
-        PipelineError::InvalidWorkload { rejection, .. } => (workload.clone(), rejection),
     };
+    let object = ObjectId::new(rejected.kind, &rejected.namespace, &rejected.name);
     let on_itself = object == *workload;
-    Problem::error(object, rejection, (!on_itself).then_some(workload))
+    Problem::error(
+        object,
+        *rejected.rejection,
+        (!on_itself).then_some(workload),
+    )
 }
 
 /// Monitors, ScrapeConfigs and PrometheusRules, and the Prometheus and

@@ -28,6 +28,7 @@ fn warn(out: &mut Vec<Problem>, object: &ObjectId, field: String, message: Strin
         message,
         severity: Severity::Warning,
         workload: None,
+        missing: None,
     });
 }
 

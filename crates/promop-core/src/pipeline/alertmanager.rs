@@ -6,7 +6,7 @@ use promop_api::v1alpha1::AlertmanagerConfig;
 use super::PipelineError;
 use crate::alertmanager;
 use crate::select::namespaces::WatchedNamespaces;
-use crate::select::reasons::Reason;
+use crate::select::reasons::RejectedObject;
 use crate::select::{KindSelection, select_for_alertmanager};
 use crate::snapshot::Snapshot;
 
@@ -19,16 +19,9 @@ pub struct AlertmanagerOutput<'a> {
 }
 
 impl AlertmanagerOutput<'_> {
-    /// The AlertmanagerConfigs rejected as invalid (`Kind namespace/name: why`).
-    pub fn rejected(&self) -> Vec<String> {
-        self.selection
-            .skipped
-            .iter()
-            .filter_map(|s| match &s.reason {
-                Reason::Rejected(why) => Some(format!("AlertmanagerConfig {}: {why}", s.key)),
-                _ => None,
-            })
-            .collect()
+    /// The AlertmanagerConfigs rejected as invalid.
+    pub fn rejected(&self) -> Vec<RejectedObject> {
+        self.selection.rejected("AlertmanagerConfig").collect()
     }
 }
 
@@ -41,7 +34,7 @@ pub fn alertmanager_config<'a>(
     watched: &WatchedNamespaces,
 ) -> Result<AlertmanagerOutput<'a>, PipelineError> {
     let selection = if alertmanager::merges(am) {
-        select_for_alertmanager(snapshot, am, watched)?
+        select_for_alertmanager(snapshot, am, watched).map_err(PipelineError::Select)?
     } else {
         KindSelection::default()
     };

@@ -7,7 +7,7 @@ use promop_api::v1::prometheus::AlertmanagerEndpoints;
 use super::kubernetes_sd::KubernetesSd;
 use super::relabel::{self, filter};
 use super::version::Feature;
-use super::{Context, GenerateError, auth, proxy, secret_yaml, tls};
+use super::{Context, RejectedObject, auth, proxy, secret_yaml, tls};
 use crate::yaml::{Mapping, Node};
 
 /// The default name of the replica external label.
@@ -19,7 +19,7 @@ pub(crate) fn append(
     cfg: &mut Mapping,
     ctx: &Context<'_>,
     spec: &PrometheusSpec,
-) -> Result<(), GenerateError> {
+) -> Result<(), RejectedObject> {
     let extra_relabelings = secret_yaml::load(
         ctx,
         "spec.additionalAlertRelabelConfigs",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use promop_api::common::{NameEscapingScheme, NameValidationScheme};
 
 use super::version::Feature;
-use super::{Context, GenerateError, scrape, sharding};
+use super::{Context, RejectedObject, scrape, sharding};
 use crate::yaml::{Mapping, Node};
 
 const PROMETHEUS_LABEL: &str = "prometheus";
@@ -15,14 +15,14 @@ const ZONE_LABEL: &str = "zone";
 const LOG_DIR: &str = "/var/log/prometheus";
 
 /// Refuses a global scrape timeout longer than the scrape interval.
-pub(crate) fn validate_scrape_timeout(ctx: &Context<'_>) -> Result<(), GenerateError> {
+pub(crate) fn validate_scrape_timeout(ctx: &Context<'_>) -> Result<(), RejectedObject> {
     let cpf = ctx.workload.common();
     let Some(timeout) = cpf.scrape_timeout.as_deref().filter(|t| !t.is_empty()) else {
         return Ok(());
     };
     let interval = cpf.scrape_interval.as_deref().unwrap_or_default();
     let invalid = |m: String| {
-        Err(GenerateError::invalid(
+        Err(RejectedObject::invalid(
             &ctx.workload,
             "spec.scrapeTimeout",
             m,

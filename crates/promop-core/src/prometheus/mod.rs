@@ -34,6 +34,8 @@ use promop_api::common::ServiceDiscoveryRole;
 use promop_api::v1::{PodMonitor, Probe, ServiceMonitor};
 use promop_api::v1alpha1::ScrapeConfig;
 
+pub(crate) use crate::select::reasons::RejectedObject;
+use crate::select::reasons::{Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
 use crate::yaml::{Mapping, Node};
 use assets::{LoadedSecrets, Store};
@@ -104,32 +106,14 @@ impl<'a> ConfigInput<'a> {
     }
 }
 
-/// Why no configuration could be generated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GenerateError {
-    #[error("{kind} {namespace}/{name}: {field}: {message}")]
-    Invalid {
-        kind: String,
-        namespace: String,
-        name: String,
-        field: String,
-        message: String,
-    },
-}
-
-impl GenerateError {
+impl RejectedObject {
+    /// The workload, rejected for `field`: no configuration is generated.
     pub(crate) fn invalid(
         workload: &Workload<'_>,
         field: &str,
-        message: impl Into<String>,
+        kind: impl Into<RejectionKind>,
     ) -> Self {
-        Self::Invalid {
-            kind: workload.kind().to_owned(),
-            namespace: workload.namespace().to_owned(),
-            name: workload.name().to_owned(),
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        workload.rejected(Rejection::new(field, kind))
     }
 }
 
@@ -148,10 +132,10 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(input: &ConfigInput<'a>) -> Result<Self, GenerateError> {
+    fn new(input: &ConfigInput<'a>) -> Result<Self, RejectedObject> {
         let workload = input.workload;
         let version = Version::from_spec(workload.common().version.as_deref())
-            .map_err(|e| GenerateError::invalid(&workload, "spec.version", e.to_string()))?;
+            .map_err(|e| RejectedObject::invalid(&workload, "spec.version", e.to_string()))?;
         if input.shards > MAX_SHARDS {
             // The reference lists every shard number in one regex and runs out
             // of memory on absurd counts; promop refuses them instead.
@@ -159,7 +143,7 @@ impl<'a> Context<'a> {
                 "{} exceeds the supported maximum of {MAX_SHARDS}",
                 input.shards
             );
-            return Err(GenerateError::invalid(&workload, "spec.shards", message));
+            return Err(RejectedObject::invalid(&workload, "spec.shards", message));
         }
         Ok(Self {
             workload,
@@ -233,7 +217,7 @@ fn loaded_secrets(input: &ConfigInput<'_>) -> LoadedSecrets {
 }
 
 /// The configuration of the workload, as an ordered YAML document.
-pub fn generate(input: &ConfigInput<'_>) -> Result<Node, GenerateError> {
+pub fn generate(input: &ConfigInput<'_>) -> Result<Node, RejectedObject> {
     let ctx = Context::new(input)?;
     global::validate_scrape_timeout(&ctx)?;
     let server = ctx.workload.server();

@@ -4,13 +4,13 @@ use promop_api::common::NameValidationScheme;
 use promop_api::v1::prometheus::{OtlpConfig, TranslationStrategyOption};
 
 use super::version::Feature;
-use super::{Context, GenerateError};
+use super::{Context, RejectedObject};
 use crate::version::Gate;
 use crate::yaml::Mapping;
 
 /// Appends `otlp` when the workload configures the receiver; settings the
 /// version ignores are skipped, combinations it rejects are errors.
-pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), GenerateError> {
+pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), RejectedObject> {
     let common = ctx.workload.common();
     let Some(otlp) = &common.otlp else {
         return Ok(());
@@ -83,9 +83,9 @@ fn validate(
     ctx: &Context<'_>,
     otlp: &OtlpConfig,
     scheme: Option<NameValidationScheme>,
-) -> Result<(), GenerateError> {
+) -> Result<(), RejectedObject> {
     let version = &ctx.version;
-    let invalid = |m: String| Err(GenerateError::invalid(&ctx.workload, "spec.otlp", m));
+    let invalid = |m: String| Err(RejectedObject::invalid(&ctx.workload, "spec.otlp", m));
     if !version.supports(Feature::Otlp) {
         return invalid("OTLP configuration is only supported from Prometheus 2.55.0".into());
     }

@@ -4,7 +4,7 @@ use promop_api::v1::prometheus::RemoteReadSpec;
 
 use super::assets::Store;
 use super::version::{Feature, Version};
-use super::{Context, GenerateError, auth, proxy, tls};
+use super::{Context, RejectedObject, auth, proxy, tls};
 use crate::yaml::{Mapping, Node};
 
 /// Appends `remote_read` when the Prometheus has remote read endpoints.
@@ -12,7 +12,7 @@ pub(crate) fn append(
     cfg: &mut Mapping,
     ctx: &Context<'_>,
     spec: &PrometheusSpec,
-) -> Result<(), GenerateError> {
+) -> Result<(), RejectedObject> {
     let specs = spec.remote_read.as_deref().unwrap_or_default();
     if specs.is_empty() {
         return Ok(());

@@ -7,12 +7,12 @@ use promop_api::v1::prometheus::{
 
 use super::assets::Store;
 use super::version::{Feature, Version};
-use super::{Context, GenerateError, auth, proxy, relabel, tls};
+use super::{Context, RejectedObject, auth, proxy, relabel, tls};
 use crate::version::Gate;
 use crate::yaml::{Mapping, Node};
 
 /// Appends `remote_write` when the workload has remote write endpoints.
-pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), GenerateError> {
+pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), RejectedObject> {
     let specs = ctx
         .workload
         .common()
@@ -34,9 +34,9 @@ pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), Generat
 
 /// Refuses endpoints with more than one authentication method, or an
 /// Azure AD config without exactly one way to authenticate.
-fn validate(ctx: &Context<'_>, index: usize, spec: &RemoteWriteSpec) -> Result<(), GenerateError> {
+fn validate(ctx: &Context<'_>, index: usize, spec: &RemoteWriteSpec) -> Result<(), RejectedObject> {
     let field = format!("spec.remoteWrite[{index}]");
-    let invalid = |m: String| Err(GenerateError::invalid(&ctx.workload, &field, m));
+    let invalid = |m: String| Err(RejectedObject::invalid(&ctx.workload, &field, m));
     let set: Vec<&str> = [
         ("basicAuth", spec.basic_auth.is_some()),
         ("oauth2", spec.oauth2.is_some()),

@@ -5,7 +5,7 @@ use promop_api::common::{
 };
 use promop_api::v1::prometheus::ScrapeClass;
 
-use super::GenerateError;
+use super::RejectedObject;
 use super::workload::Workload;
 
 /// The scrape classes of a workload and its default class.
@@ -17,13 +17,13 @@ pub struct ScrapeClasses<'a> {
 
 impl<'a> ScrapeClasses<'a> {
     /// Reads the classes; more than one default class is an error.
-    pub fn of(workload: &Workload<'a>) -> Result<Self, GenerateError> {
+    pub fn of(workload: &Workload<'a>) -> Result<Self, RejectedObject> {
         let classes: Vec<&ScrapeClass> =
             workload.common().scrape_classes.iter().flatten().collect();
         let mut defaults = classes.iter().filter(|c| c.default == Some(true));
         let default = defaults.next().copied();
         if defaults.next().is_some() {
-            return Err(GenerateError::invalid(
+            return Err(RejectedObject::invalid(
                 workload,
                 "spec.scrapeClasses",
                 "multiple default scrape classes defined",

@@ -6,7 +6,7 @@ use std::fmt;
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Context, GenerateError};
+use super::{Context, RejectedObject};
 use crate::yaml::{Mapping, Node};
 
 /// Reads the referenced key of a Secret of the workload's namespace; a
@@ -15,7 +15,7 @@ pub(crate) fn load(
     ctx: &Context<'_>,
     field: &str,
     selector: Option<&SecretKeySelector>,
-) -> Result<Option<String>, GenerateError> {
+) -> Result<Option<String>, RejectedObject> {
     let Some(selector) = selector else {
         return Ok(None);
     };
@@ -26,7 +26,7 @@ pub(crate) fn load(
     {
         Some(bytes) => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
         None if selector.optional == Some(true) => Ok(None),
-        None => Err(GenerateError::invalid(
+        None => Err(RejectedObject::invalid(
             &ctx.workload,
             field,
             format!(
@@ -42,11 +42,11 @@ pub(crate) fn parse_list(
     ctx: &Context<'_>,
     field: &str,
     text: Option<&str>,
-) -> Result<Vec<Mapping>, GenerateError> {
+) -> Result<Vec<Mapping>, RejectedObject> {
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
         return Ok(Vec::new());
     };
-    let invalid = |m: String| GenerateError::invalid(&ctx.workload, field, m);
+    let invalid = |m: String| RejectedObject::invalid(&ctx.workload, field, m);
     let parsed: Parsed = serde_saphyr::from_str(text).map_err(|e| invalid(e.to_string()))?;
     match parsed.0 {
         Node::Null => Ok(Vec::new()),

@@ -4,7 +4,7 @@ use promop_api::v1::PrometheusSpec;
 use promop_api::v1::prometheus::{ChunkEncodingFloats, TsdbSpec};
 
 use super::version::Feature;
-use super::{Context, GenerateError};
+use super::{Context, RejectedObject};
 use crate::yaml::{Mapping, Node};
 
 /// The retention when neither a time nor a size is set.
@@ -15,7 +15,7 @@ pub(crate) fn append(
     cfg: &mut Mapping,
     ctx: &Context<'_>,
     spec: &PrometheusSpec,
-) -> Result<(), GenerateError> {
+) -> Result<(), RejectedObject> {
     let tsdb_spec = validated_tsdb(ctx)?;
     let version = &ctx.version;
     let mut storage = Mapping::new();
@@ -68,7 +68,7 @@ pub(crate) fn append(
 
 /// Appends `storage` of a Prometheus agent. Like the reference, each TSDB
 /// setting gets its own `storage` section (Prometheus keeps the last one).
-pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), GenerateError> {
+pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), RejectedObject> {
     let Some(spec) = validated_tsdb(ctx)? else {
         return Ok(());
     };
@@ -105,7 +105,7 @@ pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), G
 
 /// The TSDB settings, refused when the stale series threshold is not a
 /// fraction or the chunk encoding conflicts with a feature flag.
-fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, GenerateError> {
+fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, RejectedObject> {
     let common = ctx.workload.common();
     let Some(tsdb) = common.tsdb.as_ref() else {
         return Ok(None);
@@ -113,7 +113,7 @@ fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, Generat
     if let Some(threshold) = &tsdb.stale_series_compaction_threshold {
         let value = approximate_float(&threshold.0);
         if !(0.0..=1.0).contains(&value) {
-            return Err(GenerateError::invalid(
+            return Err(RejectedObject::invalid(
                 &ctx.workload,
                 "spec.tsdb.staleSeriesCompactionThreshold",
                 format!("must be between 0 and 1, got {}", threshold.0),
@@ -128,7 +128,7 @@ fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, Generat
         .flatten()
         .any(|f| f == "st-storage");
     if xor && st_storage {
-        return Err(GenerateError::invalid(
+        return Err(RejectedObject::invalid(
             &ctx.workload,
             "spec.tsdb.chunkEncoding.floats",
             "chunk encoding \"Xor\" is incompatible with --enable-feature=st-storage",

@@ -1,10 +1,10 @@
 //! `tracing`: where Prometheus sends its own traces.
 use super::storage::approximate_float;
-use super::{Context, GenerateError, tls};
+use super::{Context, RejectedObject, tls};
 use crate::yaml::Mapping;
 
 /// Appends `tracing` when the workload has a tracing config.
-pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), GenerateError> {
+pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), RejectedObject> {
     let Some(tracing) = &ctx.workload.common().tracing_config else {
         return Ok(());
     };
@@ -13,7 +13,7 @@ pub(crate) fn append(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), Generat
         .as_ref()
         .map(|q| approximate_float(&q.0));
     if fraction.is_some_and(|f| !(0.0..=1.0).contains(&f)) {
-        return Err(GenerateError::invalid(
+        return Err(RejectedObject::invalid(
             &ctx.workload,
             "spec.tracingConfig.samplingFraction",
             "`samplingFraction` must be between 0 and 1",

@@ -1,5 +1,6 @@
 //! The workload a configuration is generated for: a Prometheus server or a
 //! Prometheus agent, seen through the fields they share.
+use crate::select::reasons::{RejectedObject, Rejection};
 use promop_api::v1::Prometheus;
 use promop_api::v1::prometheus::{CommonPrometheusFields, PrometheusSpec};
 use promop_api::v1alpha1::PrometheusAgent;
@@ -50,6 +51,11 @@ impl<'a> Workload<'a> {
             Self::Agent(a) => &a.metadata,
         };
         meta.name.as_deref().unwrap_or_default()
+    }
+
+    /// The workload itself, rejected.
+    pub fn rejected(&self, rejection: Rejection) -> RejectedObject {
+        RejectedObject::new(self.kind(), self.namespace(), self.name(), rejection)
     }
 
     /// An agent in DaemonSet mode: one pod per node, no sharding, only PodMonitors.

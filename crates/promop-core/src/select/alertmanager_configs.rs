@@ -11,11 +11,12 @@ use promop_api::v1::prometheus::CommonPrometheusFields;
 use promop_api::v1alpha1::AlertmanagerConfig;
 
 use super::namespaces::WatchedNamespaces;
+use super::reasons::RejectedObject;
 use super::reasons::Rejection;
-use super::{KindSelection, SelectError, SelectorFields, Workload};
+use super::{KindSelection, SelectorFields, Workload};
 use crate::alertmanager::secrets::Secrets;
 use crate::alertmanager::{validate, version_of};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{ObjectKey, Snapshot};
 
 /// Selection reads only the kind, namespace and name of the workload.
 static NO_PROMETHEUS_FIELDS: LazyLock<CommonPrometheusFields> =
@@ -25,21 +26,17 @@ pub fn select_for_alertmanager<'a>(
     snapshot: &'a Snapshot,
     am: &'a Alertmanager,
     watched: &WatchedNamespaces,
-) -> Result<KindSelection<'a, AlertmanagerConfig>, SelectError> {
+) -> Result<KindSelection<'a, AlertmanagerConfig>, RejectedObject> {
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
     let name = am.metadata.name.as_deref().unwrap_or_default();
-    let version = version_of(am).map_err(|message| SelectError::InvalidVersion {
-        kind: "Alertmanager",
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-        message,
-    })?;
     let workload = Workload {
         kind: "Alertmanager",
         namespace,
         name,
         common: &NO_PROMETHEUS_FIELDS,
     };
+    let version = version_of(am)
+        .map_err(|message| workload.rejected(Rejection::new("spec.version", message)))?;
     let fields = SelectorFields {
         field: "alertmanagerConfigSelector",
         selector: am.spec.alertmanager_config_selector.as_ref(),
@@ -65,7 +62,7 @@ pub fn select_for_alertmanager<'a>(
         .as_ref()
         .and_then(|c| c.name.as_deref())
     {
-        let key = format!("{namespace}/{base}");
+        let key = ObjectKey::new(namespace, base);
         selection.selected.retain(|s| s.key != key);
         selection.skipped.retain(|s| s.key != key);
     }

@@ -23,9 +23,9 @@ use promop_api::v1alpha1::{PrometheusAgent, ScrapeConfig};
 pub use self::alertmanager_configs::select_for_alertmanager;
 use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
-use self::reasons::{Reason, Rejection};
+use self::reasons::{Reason, RejectedObject, Rejection};
 use self::validate::Validator;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{ObjectKey, Snapshot};
 
 /// The config resources of one workload.
 #[derive(Debug)]
@@ -58,51 +58,43 @@ impl<T> Default for KindSelection<'_, T> {
 
 #[derive(Debug)]
 pub struct Selected<'a, T> {
-    /// `namespace/name`.
-    pub key: String,
+    pub key: ObjectKey,
     pub object: &'a T,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
-    /// `namespace/name`.
-    pub key: String,
+    pub key: ObjectKey,
     pub reason: Reason,
 }
 
 impl<T> KindSelection<'_, T> {
-    /// Keys of the selected objects.
-    pub fn selected_keys(&self) -> Vec<&str> {
-        self.selected.iter().map(|s| s.key.as_str()).collect()
+    /// `namespace/name` of the selected objects.
+    pub fn selected_keys(&self) -> Vec<String> {
+        self.selected.iter().map(|s| s.key.to_string()).collect()
     }
 
     /// The reason an object was skipped, if it was.
-    pub fn reason(&self, key: &str) -> Option<&Reason> {
+    pub fn reason(&self, key: &ObjectKey) -> Option<&Reason> {
         self.skipped
             .iter()
-            .find(|s| s.key == key)
+            .find(|s| &s.key == key)
             .map(|s| &s.reason)
     }
-}
 
-/// Why no selection could be made at all (the reference fails the reconcile).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SelectError {
-    #[error("{kind} {namespace}/{name}: spec.{field}: {source}")]
-    InvalidSelector {
-        kind: &'static str,
-        namespace: String,
-        name: String,
-        field: &'static str,
-        source: SelectorError,
-    },
-    #[error("{kind} {namespace}/{name}: spec.version: {message}")]
-    InvalidVersion {
-        kind: &'static str,
-        namespace: String,
-        name: String,
-        message: String,
-    },
+    /// The selected objects that were rejected as invalid, as the operator
+    /// reports them in events.
+    pub fn rejected(&self, kind: &'static str) -> impl Iterator<Item = RejectedObject> + '_ {
+        self.skipped.iter().filter_map(move |s| match &s.reason {
+            Reason::Rejected(why) => Some(RejectedObject::new(
+                kind,
+                &s.key.namespace,
+                &s.key.name,
+                why.clone(),
+            )),
+            _ => None,
+        })
+    }
 }
 
 /// Selects the config resources of a Prometheus, PrometheusRules included.
@@ -110,7 +102,7 @@ pub fn select_for_prometheus<'a>(
     snapshot: &'a Snapshot,
     prometheus: &'a Prometheus,
     watched: &WatchedNamespaces,
-) -> Result<Selection<'a>, SelectError> {
+) -> Result<Selection<'a>, RejectedObject> {
     let workload = Workload::new("Prometheus", &prometheus.metadata, &prometheus.spec.common);
     let mut selection = workload.select_scrape_resources(snapshot, watched)?;
     selection.prometheus_rules = rules::select_rules(&workload, prometheus, snapshot, watched)?;
@@ -122,7 +114,7 @@ pub fn select_for_agent<'a>(
     snapshot: &'a Snapshot,
     agent: &'a PrometheusAgent,
     watched: &WatchedNamespaces,
-) -> Result<Selection<'a>, SelectError> {
+) -> Result<Selection<'a>, RejectedObject> {
     Workload::new("PrometheusAgent", &agent.metadata, &agent.spec.common)
         .select_scrape_resources(snapshot, watched)
 }
@@ -157,15 +149,9 @@ impl<'a> Workload<'a> {
         &self,
         snapshot: &'a Snapshot,
         watched: &WatchedNamespaces,
-    ) -> Result<Selection<'a>, SelectError> {
-        let version = validate::prometheus_version(self.common).map_err(|message| {
-            SelectError::InvalidVersion {
-                kind: self.kind,
-                namespace: self.namespace.to_owned(),
-                name: self.name.to_owned(),
-                message,
-            }
-        })?;
+    ) -> Result<Selection<'a>, RejectedObject> {
+        let version = validate::prometheus_version(self.common)
+            .map_err(|message| self.rejected(Rejection::new("spec.version", message)))?;
         let validator = Validator {
             snapshot,
             workload: self.common,
@@ -232,14 +218,13 @@ impl<'a> Workload<'a> {
         })
     }
 
-    fn invalid_selector(&self, field: &'static str, source: SelectorError) -> SelectError {
-        SelectError::InvalidSelector {
-            kind: self.kind,
-            namespace: self.namespace.to_owned(),
-            name: self.name.to_owned(),
-            field,
-            source,
-        }
+    fn invalid_selector(&self, field: &'static str, source: SelectorError) -> RejectedObject {
+        self.rejected(Rejection::new(format!("spec.{field}"), source.to_string()))
+    }
+
+    /// The workload itself, rejected.
+    pub(crate) fn rejected(&self, rejection: Rejection) -> RejectedObject {
+        RejectedObject::new(self.kind, self.namespace, self.name, rejection)
     }
 
     /// Selection of one kind: namespaces, then labels, then validation.
@@ -250,13 +235,14 @@ impl<'a> Workload<'a> {
         objects: &'a [T],
         fields: SelectorFields<'_>,
         check: impl Fn(&T) -> Result<(), Rejection>,
-    ) -> Result<KindSelection<'a, T>, SelectError> {
+    ) -> Result<KindSelection<'a, T>, RejectedObject> {
         let namespaces = NamespaceSelection::new(self.namespace, fields.namespace_selector)
             .map_err(|e| self.invalid_selector(fields.namespace_field, e))?;
         let selector = Selector::from_optional(fields.selector)
             .map_err(|e| self.invalid_selector(fields.field, e))?;
-        // Keyed like the reference; a later duplicate replaces an earlier one.
-        let mut outcomes: BTreeMap<String, Result<&'a T, Reason>> = BTreeMap::new();
+        // Ordered like the reference, by `namespace/name` as a string; a
+        // later duplicate replaces an earlier one.
+        let mut outcomes: BTreeMap<String, (ObjectKey, Result<&'a T, Reason>)> = BTreeMap::new();
         for object in objects {
             let meta = object.meta();
             let namespace = meta.namespace.as_deref().unwrap_or_default();
@@ -284,10 +270,10 @@ impl<'a> Workload<'a> {
                     Reason::Rejected(rejection)
                 })
             };
-            outcomes.insert(key, outcome);
+            outcomes.insert(key, (ObjectKey::new(namespace, name), outcome));
         }
         let mut result = KindSelection::default();
-        for (key, outcome) in outcomes {
+        for (key, outcome) in outcomes.into_values() {
             match outcome {
                 Ok(object) => result.selected.push(Selected { key, object }),
                 Err(reason) => result.skipped.push(Skipped { key, reason }),

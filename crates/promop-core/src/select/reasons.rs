@@ -48,7 +48,8 @@ pub struct Rejection {
 pub enum RejectionKind {
     /// A Secret or ConfigMap the field references, or its key, is missing.
     Missing {
-        reference: Reference,
+        /// Boxed to keep rejections small (they travel in `Result`s).
+        reference: Box<Reference>,
         message: String,
     },
     /// The product's version lacks the feature the field needs.
@@ -70,7 +71,7 @@ pub enum RefKind {
 }
 
 /// A Secret or ConfigMap, or one of its keys, that an object references.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference {
     pub kind: RefKind,
     /// `None` for the object's own namespace.
@@ -126,7 +127,7 @@ impl RejectionKind {
     /// `missing` said in `message`.
     pub fn missing(reference: Reference, message: impl Into<String>) -> Self {
         Self::Missing {
-            reference,
+            reference: Box::new(reference),
             message: message.into(),
         }
     }
@@ -242,6 +243,31 @@ impl fmt::Display for Reason {
                 write!(f, "labels do not match {field} {selector}")
             }
             Reason::Rejected(rejection) => write!(f, "rejected: {rejection}"),
+        }
+    }
+}
+
+/// An object the core cannot build from — a workload whose own settings are
+/// invalid, or a config object that breaks its configuration — and why.
+/// Printed `{kind} {namespace}/{name}: {path}: {message}`, the form the
+/// operator's status conditions and the CLI's errors use.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} {namespace}/{name}: {rejection}")]
+pub struct RejectedObject {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    /// Boxed: errors travel in `Result`s, which should stay small.
+    pub rejection: Box<Rejection>,
+}
+
+impl RejectedObject {
+    pub fn new(kind: &'static str, namespace: &str, name: &str, rejection: Rejection) -> Self {
+        Self {
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            rejection: Box::new(rejection),
         }
     }
 }

@@ -7,7 +7,8 @@
 use promop_api::v1::{Prometheus, PrometheusRule};
 
 use super::namespaces::WatchedNamespaces;
-use super::{KindSelection, SelectError, SelectorFields, Workload};
+use super::reasons::RejectedObject;
+use super::{KindSelection, SelectorFields, Workload};
 use crate::prometheus::rules::{RuleContext, rule_file};
 use crate::snapshot::Snapshot;
 
@@ -16,7 +17,7 @@ pub(super) fn select_rules<'a>(
     prometheus: &'a Prometheus,
     snapshot: &'a Snapshot,
     watched: &WatchedNamespaces,
-) -> Result<KindSelection<'a, PrometheusRule>, SelectError> {
+) -> Result<KindSelection<'a, PrometheusRule>, RejectedObject> {
     // An invalid version fails the whole selection before rules are reached.
     let ctx = RuleContext::for_prometheus(prometheus).ok();
     let fields = SelectorFields {

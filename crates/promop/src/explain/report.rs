@@ -44,12 +44,12 @@ fn verdicts<T>(selection: &KindSelection<'_, T>) -> Verdicts {
     let mut out: Verdicts = selection
         .selected
         .iter()
-        .map(|s| (s.key.clone(), None))
+        .map(|s| (s.key.to_string(), None))
         .chain(
             selection
                 .skipped
                 .iter()
-                .map(|s| (s.key.clone(), Some(s.reason.to_string()))),
+                .map(|s| (s.key.to_string(), Some(s.reason.to_string()))),
         )
         .collect();
     out.sort();

@@ -9,8 +9,8 @@ use promop_api::v1::PrometheusRule;
 use super::{RuleContext, file_name, rule_file};
 use crate::k8s::metadata::{Labels, Owner, controlled};
 use crate::prometheus::Workload;
-use crate::select::reasons::{Reason, Rejection};
-use crate::select::{KindSelection, SelectError, Selection};
+use crate::select::Selection;
+use crate::select::reasons::{RejectedObject, Rejection};
 use crate::snapshot::Snapshot;
 
 /// Data one rule ConfigMap may hold: half of Kubernetes' 1 MiB object limit,
@@ -31,22 +31,8 @@ pub struct RuleConfigMaps {
     /// The ConfigMaps to mount and list in `rule_files`: those written, then
     /// for a Prometheus placeholders up to three.
     pub names: Vec<String>,
-    /// Selected PrometheusRules that were rejected (`namespace/name`, why).
-    pub rejected: Vec<(String, Rejection)>,
-}
-
-/// Why no rule ConfigMaps could be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RulesError {
-    #[error(transparent)]
-    Select(#[from] SelectError),
-    #[error("{kind} {namespace}/{name}: spec.version: {message}")]
-    InvalidVersion {
-        kind: &'static str,
-        namespace: String,
-        name: String,
-        message: String,
-    },
+    /// Selected PrometheusRules that were rejected, by `namespace/name`.
+    pub rejected: Vec<RejectedObject>,
 }
 
 /// The rule ConfigMaps of a Prometheus (none for a PrometheusAgent) from
@@ -56,17 +42,19 @@ pub fn config_maps(
     _snapshot: &Snapshot,
     workload: Workload<'_>,
     selection: &Selection<'_>,
-) -> Result<RuleConfigMaps, RulesError> {
+) -> Result<RuleConfigMaps, RejectedObject> {
     let Workload::Prometheus(prometheus) = workload else {
         return Ok(RuleConfigMaps::default());
     };
-    let ctx =
-        RuleContext::for_prometheus(prometheus).map_err(|message| RulesError::InvalidVersion {
-            kind: workload.kind(),
-            namespace: workload.namespace().to_owned(),
-            name: workload.name().to_owned(),
-            message,
-        })?;
+    let ctx = RuleContext::for_prometheus(prometheus).map_err(|message| {
+        let rejection = Rejection::new("spec.version", message);
+        RejectedObject::new(
+            workload.kind(),
+            workload.namespace(),
+            workload.name(),
+            rejection,
+        )
+    })?;
     let rules = &selection.prometheus_rules;
     let mut out = build(
         rules.selected.iter().map(|s| s.object),
@@ -83,8 +71,8 @@ pub fn config_maps(
             },
         },
     );
-    out.rejected.extend(rejected_in_selection(rules));
-    out.rejected.sort_by(|a, b| a.0.cmp(&b.0));
+    out.rejected.extend(rules.rejected(PROMETHEUS_RULE));
+    sort_rejected(&mut out.rejected);
     let extra = MIN_PROMETHEUS_MOUNTS.saturating_sub(out.names.len());
     let first = out.names.len();
     out.names.extend(
@@ -115,7 +103,12 @@ pub(super) fn build<'r>(
             Ok(content) => {
                 files.insert(file_name(rule), content);
             }
-            Err(why) => rejected.push((key(rule), why)),
+            Err(why) => {
+                let meta = &rule.metadata;
+                let namespace = meta.namespace.as_deref().unwrap_or_default();
+                let name = meta.name.as_deref().unwrap_or_default();
+                rejected.push(RejectedObject::new(PROMETHEUS_RULE, namespace, name, why));
+            }
         }
     }
     let labels: Labels = [(
@@ -172,21 +165,11 @@ pub fn pack(files: BTreeMap<String, String>) -> Vec<BTreeMap<String, String>> {
     buckets
 }
 
-fn key(rule: &PrometheusRule) -> String {
-    format!(
-        "{}/{}",
-        rule.metadata.namespace.as_deref().unwrap_or_default(),
-        rule.metadata.name.as_deref().unwrap_or_default()
-    )
-}
+const PROMETHEUS_RULE: &str = "PrometheusRule";
 
-pub(super) fn rejected_in_selection<'s>(
-    rules: &'s KindSelection<'_, PrometheusRule>,
-) -> impl Iterator<Item = (String, Rejection)> + 's {
-    rules.skipped.iter().filter_map(|s| match &s.reason {
-        Reason::Rejected(why) => Some((s.key.clone(), why.clone())),
-        _ => None,
-    })
+/// In `namespace/name` order, as the reference lists them.
+pub(super) fn sort_rejected(rejected: &mut [RejectedObject]) {
+    rejected.sort_by_cached_key(|r| format!("{}/{}", r.namespace, r.name));
 }
 
 #[cfg(test)]

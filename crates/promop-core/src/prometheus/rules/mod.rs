@@ -17,7 +17,7 @@ pub mod validate;
 
 use promop_api::v1::{Prometheus, PrometheusRule, ThanosRuler};
 
-pub use config_maps::{MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, RulesError, config_maps};
+pub use config_maps::{MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, config_maps};
 pub use enforce::Enforcement;
 pub use thanos_ruler::thanos_ruler_config_maps;
 

@@ -8,11 +8,12 @@ use std::sync::LazyLock;
 use promop_api::v1::prometheus::CommonPrometheusFields;
 use promop_api::v1::{PrometheusRule, ThanosRuler};
 
-use super::config_maps::{RuleConfigMaps, RulesError, Target, build, rejected_in_selection};
+use super::config_maps::{RuleConfigMaps, Target, build, sort_rejected};
 use super::{RuleContext, rule_file};
 use crate::k8s::metadata::Owner;
 use crate::select::namespaces::WatchedNamespaces;
-use crate::select::{KindSelection, SelectError, SelectorFields, Workload};
+use crate::select::reasons::{RejectedObject, Rejection};
+use crate::select::{KindSelection, SelectorFields, Workload};
 use crate::snapshot::Snapshot;
 
 /// Selection only needs a workload's kind, namespace and name; a Thanos
@@ -24,7 +25,7 @@ pub fn select_rules<'a>(
     snapshot: &'a Snapshot,
     ruler: &'a ThanosRuler,
     watched: &WatchedNamespaces,
-) -> Result<KindSelection<'a, PrometheusRule>, RulesError> {
+) -> Result<KindSelection<'a, PrometheusRule>, RejectedObject> {
     let ctx = context(ruler)?;
     let workload = Workload {
         kind: "ThanosRuler",
@@ -38,14 +39,13 @@ pub fn select_rules<'a>(
         namespace_field: "ruleNamespaceSelector",
         namespace_selector: ruler.spec.rule_namespace_selector.as_ref(),
     };
-    let selection: Result<_, SelectError> = workload.select(
+    workload.select(
         snapshot,
         watched,
         &snapshot.prometheus_rules,
         fields,
         |rule| rule_file(rule, &ctx).map(drop),
-    );
-    Ok(selection?)
+    )
 }
 
 /// The rule ConfigMaps of a Thanos Ruler.
@@ -53,7 +53,7 @@ pub fn thanos_ruler_config_maps(
     snapshot: &Snapshot,
     ruler: &ThanosRuler,
     watched: &WatchedNamespaces,
-) -> Result<RuleConfigMaps, RulesError> {
+) -> Result<RuleConfigMaps, RejectedObject> {
     let ctx = context(ruler)?;
     let rules = select_rules(snapshot, ruler, watched)?;
     let name = ruler.metadata.name.as_deref().unwrap_or_default();
@@ -72,16 +72,19 @@ pub fn thanos_ruler_config_maps(
             },
         },
     );
-    out.rejected.extend(rejected_in_selection(&rules));
-    out.rejected.sort_by(|a, b| a.0.cmp(&b.0));
+    out.rejected.extend(rules.rejected("PrometheusRule"));
+    sort_rejected(&mut out.rejected);
     Ok(out)
 }
 
-fn context(ruler: &ThanosRuler) -> Result<RuleContext, RulesError> {
-    RuleContext::for_thanos_ruler(ruler).map_err(|message| RulesError::InvalidVersion {
-        kind: "ThanosRuler",
-        namespace: ruler.metadata.namespace.clone().unwrap_or_default(),
-        name: ruler.metadata.name.clone().unwrap_or_default(),
-        message,
+fn context(ruler: &ThanosRuler) -> Result<RuleContext, RejectedObject> {
+    RuleContext::for_thanos_ruler(ruler).map_err(|message| {
+        let meta = &ruler.metadata;
+        RejectedObject::new(
+            "ThanosRuler",
+            meta.namespace.as_deref().unwrap_or_default(),
+            meta.name.as_deref().unwrap_or_default(),
+            Rejection::new("spec.version", message),
+        )
     })
 }

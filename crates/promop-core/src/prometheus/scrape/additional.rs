@@ -1,12 +1,12 @@
 //! `additionalScrapeConfigs`: jobs written by the user in a Secret, appended
 //! as they are; with several shards, their targets are sharded too unless
 //! their own rules already hash them.
-use super::super::{Context, GenerateError, secret_yaml, sharding};
+use super::super::{Context, RejectedObject, secret_yaml, sharding};
 use crate::yaml::{Mapping, Node};
 
 const FIELD: &str = "spec.additionalScrapeConfigs";
 
-pub(crate) fn jobs(ctx: &Context<'_>) -> Result<Vec<Node>, GenerateError> {
+pub(crate) fn jobs(ctx: &Context<'_>) -> Result<Vec<Node>, RejectedObject> {
     let text = secret_yaml::load(
         ctx,
         FIELD,
@@ -20,7 +20,7 @@ pub(crate) fn jobs(ctx: &Context<'_>) -> Result<Vec<Node>, GenerateError> {
 }
 
 /// The job with `relabelings` moved last and the sharding rules added.
-fn sharded(ctx: &Context<'_>, job: Mapping) -> Result<Node, GenerateError> {
+fn sharded(ctx: &Context<'_>, job: Mapping) -> Result<Node, RejectedObject> {
     let mut out = Mapping::new();
     let mut relabelings = Vec::new();
     for (key, value) in job.iter() {
@@ -33,7 +33,7 @@ fn sharded(ctx: &Context<'_>, job: Mapping) -> Result<Node, GenerateError> {
                 relabelings.extend(rules.iter().cloned());
             }
             _ => {
-                return Err(GenerateError::invalid(
+                return Err(RejectedObject::invalid(
                     &ctx.workload,
                     FIELD,
                     "error parsing relabel configs",

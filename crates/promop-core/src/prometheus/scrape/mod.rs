@@ -9,13 +9,16 @@ pub mod service_monitor;
 use promop_api::common::{ByteSize, NativeHistogramConfig, ScrapeProtocol};
 
 use super::version::{Feature, Version};
-use super::{ConfigInput, Context, GenerateError, scrape_config};
+use super::{ConfigInput, Context, RejectedObject, scrape_config};
 use crate::yaml::{Mapping, Node};
 
 /// All scrape jobs, in the reference's order. An agent in DaemonSet mode
 /// only scrapes PodMonitors and additional configs; agents list PodMonitors
 /// and additional configs first.
-pub(crate) fn jobs(ctx: &Context<'_>, input: &ConfigInput<'_>) -> Result<Vec<Node>, GenerateError> {
+pub(crate) fn jobs(
+    ctx: &Context<'_>,
+    input: &ConfigInput<'_>,
+) -> Result<Vec<Node>, RejectedObject> {
     let mut jobs = Vec::new();
     let service_monitors = |jobs: &mut Vec<Node>| {
         for sm in input.service_monitors {
@@ -32,7 +35,7 @@ pub(crate) fn jobs(ctx: &Context<'_>, input: &ConfigInput<'_>) -> Result<Vec<Nod
             jobs.push(probe::job(ctx, probe));
         }
     };
-    let scrape_configs = |jobs: &mut Vec<Node>| -> Result<(), GenerateError> {
+    let scrape_configs = |jobs: &mut Vec<Node>| -> Result<(), RejectedObject> {
         for sc in input.scrape_configs {
             jobs.extend(scrape_config::job(ctx, sc)?);
         }

@@ -1,11 +1,11 @@
 //! `azure_sd_configs`: Azure virtual machines.
 use promop_api::v1alpha1::scrape_config::AzureSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::{SdConfig, api_name};
 use crate::yaml::Mapping;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &AzureSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &AzureSdConfig) -> Result<(), RejectedObject> {
     sd.http_auth(&c.auth).proxy(&c.http_client.proxy);
     if let Some(environment) = &c.environment {
         // The reference starts the config over here: with an environment,

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::super::assets::Store;
 use super::super::version::{Feature, Version};
-use super::super::{GenerateError, auth, proxy, tls};
+use super::super::{RejectedObject, auth, proxy, tls};
+use crate::select::reasons::{Reference, Rejection, RejectionKind};
 use crate::yaml::{Mapping, Node};
 
 /// One service discovery config being built for a ScrapeConfig.
@@ -117,16 +118,16 @@ impl<'a> SdConfig<'a> {
         &self,
         key: &str,
         selector: &SecretKeySelector,
-    ) -> Result<String, GenerateError> {
-        self.store
-            .secret(selector)
-            .ok_or_else(|| GenerateError::Invalid {
-                kind: "ScrapeConfig".to_owned(),
-                namespace: self.object.0.to_owned(),
-                name: self.object.1.to_owned(),
-                field: format!("{}.{key}", self.field),
-                message: format!("key {} not found in secret {}", selector.key, selector.name),
-            })
+    ) -> Result<String, RejectedObject> {
+        self.store.secret(selector).ok_or_else(|| {
+            let missing = Reference::secret(&selector.name, Some(&selector.key));
+            let message = format!("key {} not found in secret {}", selector.key, selector.name);
+            let rejection = Rejection::new(
+                format!("{}.{key}", self.field),
+                RejectionKind::missing(missing.in_namespace(self.object.0), message),
+            );
+            RejectedObject::new("ScrapeConfig", self.object.0, self.object.1, rejection)
+        })
     }
 
     /// The value of a Secret key, empty when missing (the reference ignores

@@ -1,10 +1,10 @@
 //! `digitalocean_sd_configs`: DigitalOcean droplets.
 use promop_api::v1alpha1::scrape_config::DigitalOceanSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &DigitalOceanSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &DigitalOceanSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.authorization(c.authorization.as_ref())
         .oauth2(c.oauth2.as_ref())

@@ -1,11 +1,11 @@
 //! `dns_sd_configs`: targets from DNS records.
 use promop_api::v1alpha1::scrape_config::{DnsRecordType, DnsSdConfig};
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::{SdConfig, api_name};
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &DnsSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &DnsSdConfig) -> Result<(), RejectedObject> {
     sd.set("names", c.names.clone())
         .opt("refresh_interval", c.refresh_interval.as_deref());
     if let Some(record) = &c.type_ {

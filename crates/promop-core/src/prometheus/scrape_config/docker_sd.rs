@@ -1,11 +1,11 @@
 //! `docker_sd_configs`: containers of a Docker host.
 use promop_api::v1alpha1::scrape_config::DockerSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.authorization(c.auth.authorization.as_ref())
         .oauth2(c.auth.oauth2.as_ref())

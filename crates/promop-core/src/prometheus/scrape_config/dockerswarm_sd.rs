@@ -1,10 +1,10 @@
 //! `dockerswarm_sd_configs`: services, tasks or nodes of a Docker Swarm.
 use promop_api::v1alpha1::scrape_config::DockerSwarmSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::{SdConfig, api_name};
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSwarmSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSwarmSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

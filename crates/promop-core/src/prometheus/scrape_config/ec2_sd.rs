@@ -1,11 +1,11 @@
 //! `ec2_sd_configs`: AWS EC2 instances.
 use promop_api::v1alpha1::scrape_config::Ec2SdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &Ec2SdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &Ec2SdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.proxy(&http.proxy).opt("region", c.region.as_deref());
     if let (Some(access), Some(secret)) = (&c.access_key, &c.secret_key) {

@@ -1,10 +1,10 @@
 //! `eureka_sd_configs`: applications registered in Eureka.
 use promop_api::v1alpha1::scrape_config::EurekaSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &EurekaSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &EurekaSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

@@ -1,10 +1,10 @@
 //! `gce_sd_configs`: Google Compute Engine instances.
 use promop_api::v1alpha1::scrape_config::GceSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &GceSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &GceSdConfig) -> Result<(), RejectedObject> {
     sd.set("project", c.project.as_str())
         .set("zone", c.zone.as_str())
         .opt("filter", c.filter.as_deref())

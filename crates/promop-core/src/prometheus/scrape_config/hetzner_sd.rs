@@ -1,11 +1,11 @@
 //! `hetzner_sd_configs`: Hetzner Cloud and Robot servers.
 use promop_api::v1alpha1::scrape_config::HetznerSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &HetznerSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &HetznerSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

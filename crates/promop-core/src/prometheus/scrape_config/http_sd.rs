@@ -1,10 +1,10 @@
 //! `http_sd_configs`: targets fetched from an HTTP endpoint.
 use promop_api::v1alpha1::scrape_config::HttpSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &HttpSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &HttpSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.basic_auth(c.auth.basic_auth.as_ref())
         .authorization(c.auth.authorization.as_ref())

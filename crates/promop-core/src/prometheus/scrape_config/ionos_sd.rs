@@ -1,10 +1,10 @@
 //! `ionos_sd_configs`: IONOS Cloud servers.
 use promop_api::v1alpha1::scrape_config::IonosSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &IonosSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &IonosSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     // The authorization is required unless OAuth2 replaces it.
     if c.oauth2.is_none() {

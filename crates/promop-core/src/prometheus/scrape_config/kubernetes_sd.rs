@@ -2,12 +2,12 @@
 //! discovery (role, namespaces, selectors, API server access).
 use promop_api::v1alpha1::scrape_config::{KubernetesRole, KubernetesSdConfig};
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::{SdConfig, api_name};
 use crate::yaml::{Mapping, Node};
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &KubernetesSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &KubernetesSdConfig) -> Result<(), RejectedObject> {
     let role = api_name(&c.role).to_lowercase();
     sd.opt("api_server", c.api_server.as_deref());
     if c.role != KubernetesRole::EndpointSlice || sd.version.supports(Feature::EndpointSliceRole) {

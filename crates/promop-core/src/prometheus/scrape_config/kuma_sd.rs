@@ -1,10 +1,10 @@
 //! `kuma_sd_configs`: Kuma service mesh dataplanes.
 use promop_api::v1alpha1::scrape_config::KumaSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &KumaSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &KumaSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

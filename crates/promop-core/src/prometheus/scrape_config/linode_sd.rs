@@ -1,10 +1,10 @@
 //! `linode_sd_configs`: Linode instances.
 use promop_api::v1alpha1::scrape_config::LinodeSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &LinodeSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &LinodeSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.authorization(c.authorization.as_ref())
         .oauth2(c.oauth2.as_ref())

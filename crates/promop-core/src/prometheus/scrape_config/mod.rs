@@ -33,12 +33,12 @@ use promop_api::v1alpha1::scrape_config::ScrapeConfigSpec;
 use super::enforced_namespace_label::{ConfigKind, enforce};
 use super::scrape::{self, Limits};
 use super::version::Feature;
-use super::{Context, GenerateError, auth, proxy, relabel, sharding, tls};
+use super::{Context, RejectedObject, auth, proxy, relabel, sharding, tls};
 use crate::yaml::{Mapping, Node};
 use client::SdConfig;
 
 /// The scrape job of a ScrapeConfig.
-pub(crate) fn job(ctx: &Context<'_>, sc: &ScrapeConfig) -> Result<Option<Node>, GenerateError> {
+pub(crate) fn job(ctx: &Context<'_>, sc: &ScrapeConfig) -> Result<Option<Node>, RejectedObject> {
     let namespace = sc.metadata.namespace.as_deref().unwrap_or_default();
     let name = sc.metadata.name.as_deref().unwrap_or_default();
     let spec = &sc.spec;
@@ -174,8 +174,8 @@ impl<'a> SdBuilder<'_, 'a> {
         key: &str,
         field: &str,
         items: Option<&[T]>,
-        build: impl Fn(&mut SdConfig<'_>, &T) -> Result<(), GenerateError>,
-    ) -> Result<(), GenerateError> {
+        build: impl Fn(&mut SdConfig<'_>, &T) -> Result<(), RejectedObject>,
+    ) -> Result<(), RejectedObject> {
         let Some(items) = items.filter(|i| !i.is_empty()) else {
             return Ok(());
         };
@@ -195,7 +195,7 @@ impl<'a> SdBuilder<'_, 'a> {
     }
 
     /// Every service discovery, in the reference's order.
-    fn append_all(&self, cfg: &mut Mapping, spec: &ScrapeConfigSpec) -> Result<(), GenerateError> {
+    fn append_all(&self, cfg: &mut Mapping, spec: &ScrapeConfigSpec) -> Result<(), RejectedObject> {
         self.append(
             cfg,
             "static_configs",

@@ -1,10 +1,10 @@
 //! `nomad_sd_configs`: services registered in Nomad.
 use promop_api::v1alpha1::scrape_config::NomadSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &NomadSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &NomadSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

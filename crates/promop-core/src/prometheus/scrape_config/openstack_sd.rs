@@ -1,10 +1,10 @@
 //! `openstack_sd_configs`: OpenStack instances, hypervisors and load balancers.
 use promop_api::v1alpha1::scrape_config::OpenStackSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::{SdConfig, api_name};
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &OpenStackSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &OpenStackSdConfig) -> Result<(), RejectedObject> {
     sd.set("role", api_name(&c.role).to_lowercase())
         .set("region", c.region.as_str())
         .opt("identity_endpoint", c.identity_endpoint.as_deref())

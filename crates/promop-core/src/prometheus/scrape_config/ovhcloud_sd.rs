@@ -1,10 +1,10 @@
 //! `ovhcloud_sd_configs`: OVHcloud VPS and dedicated servers.
 use promop_api::v1alpha1::scrape_config::{OvhCloudSdConfig, OvhService};
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &OvhCloudSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &OvhCloudSdConfig) -> Result<(), RejectedObject> {
     let secret = sd.secret_or_empty(&c.application_secret);
     let consumer = sd.secret_or_empty(&c.consumer_key);
     sd.set("application_key", c.application_key.as_str())

@@ -1,10 +1,10 @@
 //! `puppetdb_sd_configs`: resources returned by a PuppetDB query.
 use promop_api::v1alpha1::scrape_config::PuppetDbSdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::SdConfig;
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &PuppetDbSdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &PuppetDbSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     sd.http_auth(&c.auth)
         .proxy(&http.proxy)

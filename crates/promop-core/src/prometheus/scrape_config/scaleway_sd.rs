@@ -1,10 +1,10 @@
 //! `scaleway_sd_configs`: Scaleway instances and bare metal servers.
 use promop_api::v1alpha1::scrape_config::ScalewaySdConfig;
 
-use super::super::GenerateError;
+use super::super::RejectedObject;
 use super::client::{SdConfig, api_name};
 
-pub(super) fn build(sd: &mut SdConfig<'_>, c: &ScalewaySdConfig) -> Result<(), GenerateError> {
+pub(super) fn build(sd: &mut SdConfig<'_>, c: &ScalewaySdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
     let secret = sd.secret_or_empty(&c.secret_key);
     sd.set("access_key", c.access_key.as_str())

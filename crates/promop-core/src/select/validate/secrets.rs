@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::{ConfigMapKeySelector, SecretKeySelector};
 use promop_api::common::{BasicAuth, OAuth2, ProxyConfig, SafeAuthorization, SecretOrConfigMap};
 
 use super::{Checked, Validator, join};
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Reference, Rejection, RejectionKind};
 
 impl Validator<'_> {
     /// The value of a Secret key (the reference reads `data` only; `stringData`
@@ -17,7 +17,12 @@ impl Validator<'_> {
     ) -> Result<String, Rejection> {
         let name = &selector.name;
         let Some(secret) = self.snapshot.secret(namespace, name) else {
-            return Err(Rejection::new(path, not_found("secret", "secrets", name)));
+            let missing = Reference::secret(name, None).in_namespace(namespace);
+            let message = not_found("secret", "secrets", name);
+            return Err(Rejection::new(
+                path,
+                RejectionKind::missing(missing, message),
+            ));
         };
         let data = secret.data.as_ref().and_then(|d| d.get(&selector.key));
         let string_data = secret
@@ -29,7 +34,10 @@ impl Validator<'_> {
             (None, Some(value)) => Ok(value.clone()),
             (None, None) => Err(Rejection::new(
                 path,
-                format!("key {:?} in secret {name:?} not found", selector.key),
+                RejectionKind::missing(
+                    Reference::secret(name, Some(&selector.key)).in_namespace(namespace),
+                    format!("key {:?} in secret {name:?} not found", selector.key),
+                ),
             )),
         }
     }
@@ -42,9 +50,11 @@ impl Validator<'_> {
     ) -> Result<String, Rejection> {
         let name = &selector.name;
         let Some(map) = self.snapshot.config_map(namespace, name) else {
+            let missing = Reference::config_map(name, None).in_namespace(namespace);
+            let message = not_found("configmap", "configmaps", name);
             return Err(Rejection::new(
                 path,
-                not_found("configmap", "configmaps", name),
+                RejectionKind::missing(missing, message),
             ));
         };
         map.data
@@ -54,7 +64,10 @@ impl Validator<'_> {
             .ok_or_else(|| {
                 Rejection::new(
                     path,
-                    format!("key {:?} in configmap {name:?} not found", selector.key),
+                    RejectionKind::missing(
+                        Reference::config_map(name, Some(&selector.key)).in_namespace(namespace),
+                        format!("key {:?} in configmap {name:?} not found", selector.key),
+                    ),
                 )
             })
     }
