@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
 use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
+use promop_core::select::dereference::alertmanager_references;
 use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
@@ -33,7 +34,12 @@ pub(crate) async fn generate_and_apply(
     ctx: &Context,
     id: &WorkloadId,
 ) -> Result<Reconciled, Error> {
-    let generated = generate(ctx, id, |snapshot| generate_once(am, ctx, snapshot)).await?;
+    let watched = ctx.options.namespaces.alertmanager_configs();
+    let dereference = |snapshot: &Snapshot| alertmanager_references(snapshot, am, &watched);
+    let generated = generate(ctx, id, dereference, |snapshot| {
+        generate_once(am, ctx, snapshot)
+    })
+    .await?;
     report::rejected(am, ctx, id, &generated.rejected).await;
     ctx.triggers.record(id.clone(), generated.used);
     let uid = am

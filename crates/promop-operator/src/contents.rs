@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::PartialObjectMeta;
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -15,6 +16,10 @@ use promop_core::snapshot::ObjectKey;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+
+/// GETs in flight at once: a workload's references are fetched together,
+/// within the client's default rate limits.
+const PARALLEL_GETS: usize = 8;
 
 /// Fetched contents by `namespace/name`, with the resourceVersion they had.
 pub struct Contents<K> {
@@ -69,18 +74,20 @@ where
                 .cloned()
                 .collect()
         };
-        let mut fetched = 0;
-        for key in missing {
+        let gets = missing.into_iter().map(|key| async move {
             let api: Api<K> = Api::namespaced(client.clone(), &key.namespace);
+            let found = api.get_opt(&key.name).await;
+            (key, found)
+        });
+        let mut answers = futures::stream::iter(gets).buffer_unordered(PARALLEL_GETS);
+        let mut fetched = 0;
+        while let Some((key, found)) = answers.next().await {
+            let found = found.map_err(|source| Error::Fetch {
+                kind: <K as k8s_openapi::Resource>::KIND,
+                name: key.to_string(),
+                source,
+            })?;
             // Deleted since the metadata said otherwise: nothing to cache.
-            let found = api
-                .get_opt(&key.name)
-                .await
-                .map_err(|source| Error::Fetch {
-                    kind: <K as k8s_openapi::Resource>::KIND,
-                    name: key.to_string(),
-                    source,
-                })?;
             if let Some(mut object) = found {
                 object.meta_mut().managed_fields = None;
                 self.cache

@@ -8,6 +8,7 @@ use promop_api::v1::prometheus::WhenScaledRetentionType;
 use promop_core::desired::prometheus_state;
 use promop_core::prometheus::Workload as PrometheusWorkload;
 use promop_core::select::Selection;
+use promop_core::select::dereference::prometheus_references;
 use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
@@ -28,7 +29,12 @@ pub(crate) async fn generate_and_apply<K: Workload>(
     ctx: &Context,
     id: &WorkloadId,
 ) -> Result<Reconciled, Error> {
-    let generated = generate(ctx, id, |snapshot| generate_once(workload, ctx, snapshot)).await?;
+    let watched = ctx.options.namespaces.watched();
+    let dereference = |snapshot: &Snapshot| prometheus_references(snapshot, workload, &watched);
+    let generated = generate(ctx, id, dereference, |snapshot| {
+        generate_once(workload, ctx, snapshot)
+    })
+    .await?;
     report::rejected(object, ctx, id, &generated.rejected).await;
     ctx.triggers.record(id.clone(), generated.used);
     let uid = object

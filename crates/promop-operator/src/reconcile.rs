@@ -84,17 +84,26 @@ async fn steps<K: Workload>(object: &K, ctx: &Context, id: &WorkloadId) -> Resul
     Ok(Action::requeue(RESYNC))
 }
 
-/// Dereference and generate: runs `generate` on snapshots of the caches,
-/// fetching the Secrets and ConfigMaps each run looked up, until a run
-/// reads nothing new. A run that fails may fail for want of a Secret not
-/// fetched yet: what it read is fetched before giving up.
+/// Dereference, then generate: the Secrets and ConfigMaps that `dereference`
+/// names (everything the workload's spec and selected objects reference)
+/// are fetched at once, then `generate` runs on a snapshot of the caches.
+/// Should a run read one more (a miss of the dereference step, counted), it
+/// is fetched and the run repeated, until a run reads nothing new. A run
+/// that fails may fail for want of a Secret not fetched yet: what it read is
+/// fetched before giving up.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn generate<T>(
     ctx: &Context,
     id: &WorkloadId,
+    dereference: impl Fn(&Snapshot) -> ReadKeys,
     generate: impl Fn(&Snapshot) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    for _ in 0..MAX_ROUNDS {
+    let named = {
+        let _permit = ctx.generations.acquire().await;
+        cpu_bound(|| dereference(&snapshot::from_stores(&ctx.stores, &ctx.fetched)))
+    };
+    fetch(ctx, id, &named).await?;
+    for round in 0..MAX_ROUNDS {
         let (generated, reads) = {
             let _permit = ctx.generations.acquire().await;
             cpu_bound(|| {
@@ -103,24 +112,32 @@ pub(crate) async fn generate<T>(
                 (generated, snapshot.reads.keys())
             })
         };
-        // Recorded before fetching: a Secret created after this point
-        // re-queues the workload; one created before is fetched now.
-        ctx.triggers.add(id, read_dependencies(&reads));
-        let fetched_secrets = ctx
-            .fetched
-            .secrets
-            .fetch(&ctx.client, &ctx.stores.secrets, &reads.secrets)
-            .await?;
-        let fetched_maps = ctx
-            .fetched
-            .config_maps
-            .fetch(&ctx.client, &ctx.stores.config_maps, &reads.config_maps)
-            .await?;
-        if fetched_secrets + fetched_maps == 0 {
+        if fetch(ctx, id, &reads).await? == 0 {
             return generated;
+        }
+        if round == 0 {
+            tracing::warn!("generation read a reference the dereference step missed");
+            telemetry::dereference_missed();
         }
     }
     Err(Error::ReferencesUnsettled(MAX_ROUNDS))
+}
+
+/// Fetches what is not cached yet of `keys`, recorded as dependencies of
+/// `id` first: a Secret created after this point re-queues the workload,
+/// one created before is fetched now. Returns how many were fetched.
+async fn fetch(ctx: &Context, id: &WorkloadId, keys: &ReadKeys) -> Result<usize, Error> {
+    ctx.triggers.add(id, read_dependencies(keys));
+    let fetched = &ctx.fetched;
+    let (secrets, maps) = futures::try_join!(
+        fetched
+            .secrets
+            .fetch(&ctx.client, &ctx.stores.secrets, &keys.secrets),
+        fetched
+            .config_maps
+            .fetch(&ctx.client, &ctx.stores.config_maps, &keys.config_maps),
+    )?;
+    Ok(secrets + maps)
 }
 
 /// Runs CPU-bound work (a generation can take a second for thousands of

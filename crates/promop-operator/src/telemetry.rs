@@ -32,6 +32,9 @@ pub const WRITES_REFUSED: &str = "promop_leader_writes_refused_total";
 pub const WATCH_DEGRADED: &str = "promop_watch_degraded";
 /// 1 once the caches are synced (the controllers can act).
 pub const CACHES_SYNCED: &str = "promop_caches_synced";
+/// Generations that read a Secret or ConfigMap the dereference step had not
+/// named (then fetched in another round): 0 unless dereferencing misses one.
+pub const DEREFERENCE_MISSES: &str = "promop_dereference_misses_total";
 /// AlertmanagerConfigs converted by the webhook, by `result`.
 pub const CONVERSIONS: &str = "promop_conversions_total";
 /// Always 1, with the `version` label.
@@ -104,6 +107,10 @@ fn describe() {
         "Config objects skipped as invalid, by kind and reason."
     );
     describe_counter!(WRITES, "Objects created or changed, by kind.");
+    describe_counter!(
+        DEREFERENCE_MISSES,
+        "Generations that read a Secret or ConfigMap not named by the dereference step."
+    );
     describe_gauge!(
         LEADER,
         "1 while this replica is the leader (always 1 without --leader-elect)."
@@ -161,6 +168,10 @@ pub fn watch_degraded(kind: &str, degraded: bool) {
         tracing::warn!(kind, "the API refuses this watch; working without it");
     }
     gauge!(WATCH_DEGRADED, "kind" => kind.to_owned()).set(if degraded { 1.0 } else { 0.0 });
+}
+
+pub fn dereference_missed() {
+    counter!(DEREFERENCE_MISSES).increment(1);
 }
 
 pub fn write_refused() {

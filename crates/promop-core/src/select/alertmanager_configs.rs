@@ -27,6 +27,16 @@ pub fn select_for_alertmanager<'a>(
     am: &'a Alertmanager,
     watched: &WatchedNamespaces,
 ) -> Result<KindSelection<'a, AlertmanagerConfig>, RejectedObject> {
+    select_configs(snapshot, am, watched, false)
+}
+
+/// The selection, or with `dereference` what the matched objects reference.
+pub(super) fn select_configs<'a>(
+    snapshot: &'a Snapshot,
+    am: &'a Alertmanager,
+    watched: &WatchedNamespaces,
+    dereference: bool,
+) -> Result<KindSelection<'a, AlertmanagerConfig>, RejectedObject> {
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
     let name = am.metadata.name.as_deref().unwrap_or_default();
     let workload = Workload {
@@ -34,6 +44,7 @@ pub fn select_for_alertmanager<'a>(
         namespace,
         name,
         common: &NO_PROMETHEUS_FIELDS,
+        dereference,
     };
     let version = version_of(am)
         .map_err(|message| workload.rejected(Rejection::new("spec.version", message)))?;

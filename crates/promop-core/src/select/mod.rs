@@ -7,6 +7,7 @@
 //! validated; an invalid one is rejected with a reason, the others stay.
 //! Results are sorted by `namespace/name`, the key the reference uses.
 mod alertmanager_configs;
+pub mod dereference;
 pub mod label_selector;
 pub mod namespaces;
 pub mod reasons;
@@ -125,6 +126,9 @@ pub(crate) struct Workload<'a> {
     pub namespace: &'a str,
     pub name: &'a str,
     pub common: &'a CommonPrometheusFields,
+    /// Dereferencing ([`dereference`]): the objects the selectors match
+    /// note what they reference instead of being validated.
+    pub dereference: bool,
 }
 
 /// The selector fields of one kind, named as in the workload's spec.
@@ -136,16 +140,21 @@ pub(crate) struct SelectorFields<'a> {
 }
 
 impl<'a> Workload<'a> {
-    fn new(kind: &'static str, meta: &'a ObjectMeta, common: &'a CommonPrometheusFields) -> Self {
+    pub(crate) fn new(
+        kind: &'static str,
+        meta: &'a ObjectMeta,
+        common: &'a CommonPrometheusFields,
+    ) -> Self {
         Self {
             kind,
             namespace: meta.namespace.as_deref().unwrap_or_default(),
             name: meta.name.as_deref().unwrap_or_default(),
             common,
+            dereference: false,
         }
     }
 
-    fn select_scrape_resources(
+    pub(crate) fn select_scrape_resources(
         &self,
         snapshot: &'a Snapshot,
         watched: &WatchedNamespaces,
@@ -261,6 +270,9 @@ impl<'a> Workload<'a> {
                     field: fields.field,
                     selector: selector.to_string(),
                 })
+            } else if self.dereference {
+                snapshot.note_references(namespace, object);
+                Ok(object)
             } else {
                 check(object).map(|()| object).map_err(|rejection| {
                     // Rejected maybe for a Secret a cold cache lacks: name

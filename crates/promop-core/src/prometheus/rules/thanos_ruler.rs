@@ -32,6 +32,7 @@ pub fn select_rules<'a>(
         namespace: ruler.metadata.namespace.as_deref().unwrap_or_default(),
         name: ruler.metadata.name.as_deref().unwrap_or_default(),
         common: &NO_PROMETHEUS_FIELDS,
+        dereference: false,
     };
     let fields = SelectorFields {
         field: "ruleSelector",
