@@ -28,11 +28,11 @@ pub fn select_for_alertmanager<'a>(
 ) -> Result<KindSelection<'a, AlertmanagerConfig>, SelectError> {
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
     let name = am.metadata.name.as_deref().unwrap_or_default();
-    let version = version_of(am).map_err(|message| SelectError::InvalidVersion {
+    let version = version_of(am).map_err(|e| SelectError::InvalidVersion {
         kind: "Alertmanager",
         namespace: namespace.to_owned(),
         name: name.to_owned(),
-        message,
+        message: e.to_string(),
     })?;
     let workload = Workload {
         kind: "Alertmanager",
