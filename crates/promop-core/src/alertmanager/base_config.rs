@@ -8,6 +8,7 @@ use promop_api::v1::Alertmanager;
 
 use super::types::{self, CONFIG};
 use crate::prometheus::secret_yaml::Parsed;
+use crate::select::reasons::RejectionKind;
 use crate::snapshot::Snapshot;
 use crate::yaml::{Mapping, Node};
 
@@ -39,7 +40,7 @@ pub fn raw(snapshot: &Snapshot, am: &Alertmanager) -> String {
 
 /// Parses the user's configuration into the reference's types and runs
 /// the checks of Alertmanager's loader that matter for routing.
-pub fn parse(text: &str) -> Result<Mapping, String> {
+pub fn parse(text: &str) -> Result<Mapping, RejectionKind> {
     let Parsed(node) = serde_saphyr::from_str(text).map_err(|e| format!("yaml: {e}"))?;
     let node = match node {
         Node::Null => Node::Map(Mapping::new()),
@@ -48,10 +49,10 @@ pub fn parse(text: &str) -> Result<Mapping, String> {
     let shaped =
         types::shape(&node, &CONFIG).map_err(|e| format!("yaml: unmarshal errors: {e}"))?;
     let Node::Map(config) = shaped else {
-        return Err("yaml: not a mapping".to_owned());
+        return Err("yaml: not a mapping".into());
     };
     load_checks(&config)?;
-    root_route(&config).map_err(|e| format!("check AlertmanagerConfig root route failed: {e}"))?;
+    root_route(&config).map_err(|e| e.context("check AlertmanagerConfig root route failed"))?;
     Ok(config)
 }
 
@@ -72,44 +73,44 @@ fn names<'a>(config: &'a Mapping, key: &str) -> Vec<&'a str> {
 }
 
 /// A subset of Alertmanager's `config.Load` validation.
-fn load_checks(config: &Mapping) -> Result<(), String> {
+fn load_checks(config: &Mapping) -> Result<(), RejectionKind> {
     let mut receivers = BTreeSet::new();
     for name in names(config, "receivers") {
         if name.is_empty() {
-            return Err("missing name in receiver".to_owned());
+            return Err("missing name in receiver".into());
         }
         if !receivers.insert(name) {
-            return Err(format!("notification config name {name:?} is not unique"));
+            return Err(format!("notification config name {name:?} is not unique").into());
         }
     }
     let mut intervals = BTreeSet::new();
     for key in ["mute_time_intervals", "time_intervals"] {
         for name in names(config, key) {
             if name.is_empty() {
-                return Err(format!("missing name in {}", key.trim_end_matches('s')));
+                return Err(format!("missing name in {}", key.trim_end_matches('s')).into());
             }
             if !intervals.insert(name) {
-                return Err(format!("time interval {name:?} is not unique"));
+                return Err(format!("time interval {name:?} is not unique").into());
             }
         }
     }
     let Some(Node::Map(route)) = config.get("route") else {
-        return Err("no routes provided".to_owned());
+        return Err("no routes provided".into());
     };
     if matches!(route.get("receiver"), None | Some(Node::Str(_)) if text(route, "receiver").is_empty())
     {
-        return Err("root route must specify a default receiver".to_owned());
+        return Err("root route must specify a default receiver".into());
     }
     for key in ["match", "match_re", "matchers"] {
         if non_empty(route, key) {
-            return Err("root route must not have any matchers".to_owned());
+            return Err("root route must not have any matchers".into());
         }
     }
     if non_empty(route, "mute_time_intervals") {
-        return Err("root route must not have any mute time intervals".to_owned());
+        return Err("root route must not have any mute time intervals".into());
     }
     if non_empty(route, "active_time_intervals") {
-        return Err("root route must not have any active time intervals".to_owned());
+        return Err("root route must not have any active time intervals".into());
     }
     check_route(route, &receivers, &intervals)
 }
@@ -135,10 +136,10 @@ fn check_route(
     route: &Mapping,
     receivers: &BTreeSet<&str>,
     intervals: &BTreeSet<&str>,
-) -> Result<(), String> {
+) -> Result<(), RejectionKind> {
     let receiver = text(route, "receiver");
     if !receiver.is_empty() && !receivers.contains(receiver) {
-        return Err(format!("undefined receiver {receiver:?} used in route"));
+        return Err(format!("undefined receiver {receiver:?} used in route").into());
     }
     for key in ["mute_time_intervals", "active_time_intervals"] {
         if let Some(Node::Seq(items)) = route.get(key) {
@@ -146,7 +147,7 @@ fn check_route(
                 if let Node::Str(name) = item
                     && !intervals.contains(name.as_str())
                 {
-                    return Err(format!("undefined time interval {name:?} used in route"));
+                    return Err(format!("undefined time interval {name:?} used in route").into());
                 }
             }
         }
@@ -162,27 +163,27 @@ fn check_route(
 }
 
 /// `checkAlertmanagerConfigRootRoute`.
-pub fn root_route(config: &Mapping) -> Result<(), String> {
+pub fn root_route(config: &Mapping) -> Result<(), RejectionKind> {
     let Some(Node::Map(route)) = config.get("route") else {
-        return Err("root route must exist".to_owned());
+        return Err("root route must exist".into());
     };
     if non_empty(route, "continue") {
-        return Err("cannot have continue in root route".to_owned());
+        return Err("cannot have continue in root route".into());
     }
     if text(route, "receiver").is_empty() {
-        return Err("root route's receiver must exist".to_owned());
+        return Err("root route's receiver must exist".into());
     }
     if ["matchers", "match", "match_re"]
         .iter()
         .any(|k| non_empty(route, k))
     {
-        return Err("'matchers' not permitted on root route".to_owned());
+        return Err("'matchers' not permitted on root route".into());
     }
     if non_empty(route, "mute_time_intervals") {
-        return Err("'mute_time_intervals' not permitted on root route".to_owned());
+        return Err("'mute_time_intervals' not permitted on root route".into());
     }
     if non_empty(route, "active_time_intervals") {
-        return Err("'active_time_intervals' not permitted on root route".to_owned());
+        return Err("'active_time_intervals' not permitted on root route".into());
     }
     Ok(())
 }

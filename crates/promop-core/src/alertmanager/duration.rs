@@ -1,11 +1,12 @@
 //! `model.Duration` of prometheus/common: the reference parses the
 //! durations of receivers and of the global section and prints them in the
 //! canonical form (`90s` becomes `1m30s`).
+use crate::select::reasons::RejectionKind;
 use crate::select::validate::duration::parse_duration as parse_ms;
 
 /// Parses a duration (milliseconds).
-pub fn parse(text: &str) -> Result<u128, String> {
-    parse_ms(text)
+pub fn parse(text: &str) -> Result<u128, RejectionKind> {
+    parse_ms(text).map_err(RejectionKind::Invalid)
 }
 
 /// The canonical text: years and weeks only when they divide exactly.
@@ -38,7 +39,7 @@ pub fn format(ms: u128) -> String {
 }
 
 /// Parses and prints a duration the way `model.Duration` round-trips it.
-pub fn canonical(text: &str) -> Result<String, String> {
+pub fn canonical(text: &str) -> Result<String, RejectionKind> {
     parse(text).map(format)
 }
 
@@ -48,11 +49,15 @@ mod tests {
 
     #[test]
     fn canonical_forms() {
-        assert_eq!(canonical("90s").as_deref(), Ok("1m30s"));
-        assert_eq!(canonical("0").as_deref(), Ok("0s"));
-        assert_eq!(canonical("14d").as_deref(), Ok("2w"));
-        assert_eq!(canonical("15d").as_deref(), Ok("15d"));
-        assert_eq!(canonical("1500ms").as_deref(), Ok("1s500ms"));
+        for (text, printed) in [
+            ("90s", "1m30s"),
+            ("0", "0s"),
+            ("14d", "2w"),
+            ("15d", "15d"),
+            ("1500ms", "1s500ms"),
+        ] {
+            assert_eq!(canonical(text), Ok(printed.to_owned()));
+        }
         assert!(canonical("5x").is_err());
     }
 }

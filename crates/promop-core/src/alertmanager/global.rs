@@ -4,7 +4,8 @@ use promop_api::v1::alertmanager::AlertmanagerGlobalConfig;
 
 use super::http_config::{self, HttpParts};
 use super::secrets::Secrets;
-use super::version::{Feature, Version};
+use super::version::{Feature, Version, needs};
+use crate::select::reasons::RejectionKind;
 use crate::yaml::Mapping;
 
 /// The reference's version checks of the global section.
@@ -12,13 +13,10 @@ pub fn check(
     g: &AlertmanagerGlobalConfig,
     secrets: &Secrets<'_>,
     version: &Version,
-) -> Result<(), String> {
-    let requires = |what: &str, feature: Feature, wording: &str| -> Result<(), String> {
-        version.requires(feature).map_err(|too_old| {
-            format!(
-                "'{what}' {wording} Alertmanager >= {} - current {version}",
-                too_old.min_version
-            )
+) -> Result<(), RejectionKind> {
+    let requires = |what: &str, feature: Feature, wording: &str| {
+        needs(version, feature, |min| {
+            format!("'{what}' {wording} Alertmanager >= {min} - current {version}")
         })
     };
     if g.smtp
@@ -61,14 +59,17 @@ pub fn check(
         if let Some(sel) = &mm.webhook_url {
             secrets
                 .get(sel)
-                .map_err(|e| format!("failed to retrieve Mattermost Webhook URL: {e}"))?;
+                .map_err(|e| e.context("failed to retrieve Mattermost Webhook URL"))?;
         }
     }
     Ok(())
 }
 
 /// Converts the global section (Secrets read inline).
-pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Mapping, String> {
+pub fn convert(
+    g: &AlertmanagerGlobalConfig,
+    secrets: &Secrets<'_>,
+) -> Result<Mapping, RejectionKind> {
     let mut out = Mapping::new();
     if let Some(smtp) = &g.smtp {
         out.insert_opt("smtp_from", smtp.from.as_deref())
@@ -86,7 +87,7 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
         if let Some(tls) = &smtp.tls_config {
             out.insert("smtp_tls_config", http_config::tls_config(tls, secrets));
         }
-        let invalid = |e: String| format!("invalid global smtpConfig: {e}");
+        let invalid = |e: RejectionKind| e.context("invalid global smtpConfig");
         if let Some(sel) = &smtp.auth_password {
             out.insert("smtp_auth_password", secrets.get(sel).map_err(invalid)?);
         }
@@ -107,12 +108,12 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
             enable_http2: h.http.http.enable_http2,
         };
         let http = http_config::convert(&parts, secrets)
-            .map_err(|e| format!("invalid global httpConfig: {e}"))?;
+            .map_err(|e| e.context("invalid global httpConfig"))?;
         out.insert("http_config", http);
     }
     if let Some(t) = &g.resolve_timeout {
         let canonical =
-            super::duration::canonical(&t.0).map_err(|e| format!("parse resolve timeout: {e}"))?;
+            super::duration::canonical(&t.0).map_err(|e| e.context("parse resolve timeout"))?;
         out.insert("resolve_timeout", canonical);
     }
     if let Some(sel) = &g.slack_api_url {
@@ -120,7 +121,7 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
             "slack_api_url",
             secrets
                 .get(sel)
-                .map_err(|e| format!("failed to get Slack API URL: {e}"))?,
+                .map_err(|e| e.context("failed to get Slack API URL"))?,
         );
     }
     if let Some(sel) = &g.ops_genie_api_url {
@@ -128,7 +129,7 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
             "opsgenie_api_url",
             secrets
                 .get(sel)
-                .map_err(|e| format!("failed to get OpsGenie API URL: {e}"))?,
+                .map_err(|e| e.context("failed to get OpsGenie API URL"))?,
         );
     }
     if let Some(sel) = &g.ops_genie_api_key {
@@ -136,7 +137,7 @@ pub fn convert(g: &AlertmanagerGlobalConfig, secrets: &Secrets<'_>) -> Result<Ma
             "opsgenie_api_key",
             secrets
                 .get(sel)
-                .map_err(|e| format!("failed to get OpsGenie API KEY: {e}"))?,
+                .map_err(|e| e.context("failed to get OpsGenie API KEY"))?,
         );
     }
     out.insert_opt(

@@ -7,6 +7,7 @@ use promop_api::common::{
 use promop_api::v1alpha1::alertmanager_config::HttpConfig;
 
 use super::secrets::Secrets;
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{Mapping, Node};
 
 /// The parts of an HTTP client configuration, whichever CRD type holds them.
@@ -41,20 +42,23 @@ impl<'a> HttpParts<'a> {
 }
 
 /// Converts an optional `httpConfig` of a receiver.
-pub fn convert_opt(config: Option<&HttpConfig>, secrets: &Secrets<'_>) -> Result<Node, String> {
+pub fn convert_opt(
+    config: Option<&HttpConfig>,
+    secrets: &Secrets<'_>,
+) -> Result<Node, RejectionKind> {
     match config {
         None => Ok(Node::Null),
         Some(c) => convert(&HttpParts::of(c), secrets).map(Node::Map),
     }
 }
 
-pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, String> {
+pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, RejectionKind> {
     let mut out = Mapping::new();
     if let Some(auth) = parts.authorization {
         let credentials = match &auth.credentials {
             Some(sel) => secrets
                 .get(sel)
-                .map_err(|e| format!("failed to get Authorization credentials: {e}"))?,
+                .map_err(|e| e.context("failed to get Authorization credentials"))?,
             None => String::new(),
         };
         if !credentials.is_empty() {
@@ -66,12 +70,12 @@ pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, 
         }
     }
     if let Some(basic) = parts.basic_auth {
-        let get = |sel: &Option<SecretKeySelector>, what: &str| -> Result<String, String> {
+        let get = |sel: &Option<SecretKeySelector>, what: &str| -> Result<String, RejectionKind> {
             match sel {
                 Some(sel) => secrets
                     .get(sel)
-                    .map_err(|e| format!("failed to get BasicAuth {what}: {e}")),
-                None => Err(format!("failed to get BasicAuth {what}: no selector")),
+                    .map_err(|e| e.context(&format!("failed to get BasicAuth {what}"))),
+                None => Err(format!("failed to get BasicAuth {what}: no selector").into()),
             }
         };
         let username = get(&basic.username, "username")?;
@@ -85,10 +89,10 @@ pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, 
     if let Some(oauth2) = parts.oauth2 {
         let client_id = secrets
             .get_either(&oauth2.client_id)
-            .map_err(|e| format!("failed to get clientID: {e}"))?;
+            .map_err(|e| e.context("failed to get clientID"))?;
         let client_secret = secrets
             .get(&oauth2.client_secret)
-            .map_err(|e| format!("failed to get client secret: {e}"))?;
+            .map_err(|e| e.context("failed to get client secret"))?;
         let mut m = Mapping::new();
         m.insert("client_id", client_id)
             .insert("client_secret", client_secret)
@@ -107,7 +111,7 @@ pub fn convert(parts: &HttpParts<'_>, secrets: &Secrets<'_>) -> Result<Mapping, 
     if let Some(sel) = parts.bearer_token_secret {
         let token = secrets
             .get(sel)
-            .map_err(|e| format!("failed to get bearer token: {e}"))?;
+            .map_err(|e| e.context("failed to get bearer token"))?;
         out.insert("bearer_token", token);
     }
     if let Some(tls) = parts.tls_config {
@@ -124,7 +128,7 @@ fn append_proxy(
     proxy: Option<&ProxyConfig>,
     url_override: Option<&str>,
     secrets: &Secrets<'_>,
-) -> Result<(), String> {
+) -> Result<(), RejectionKind> {
     let url = url_override
         .filter(|u| !u.is_empty())
         .or_else(|| proxy.and_then(|p| p.proxy_url.as_deref()));
@@ -144,7 +148,7 @@ fn append_proxy(
             let mut resolved = Vec::new();
             for sel in values {
                 resolved.push(Node::Str(secrets.get(sel).map_err(|e| {
-                    format!("failed to get proxyConnectHeader secretKey: {e}")
+                    e.context("failed to get proxyConnectHeader secretKey")
                 })?));
             }
             entries.push((name.clone(), Node::Seq(resolved)));

@@ -3,7 +3,7 @@ use promop_api::v1alpha1::alertmanager_config::InhibitRule;
 
 use super::matchers;
 use super::version::{Feature, Version};
-use crate::version::Gate;
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{Mapping, Node};
 
 /// Converts a rule; the matcher strategy is applied by the caller.
@@ -22,29 +22,34 @@ pub fn convert(rule: &InhibitRule, version: &Version) -> Mapping {
 }
 
 /// The reference's version check of an object's inhibition rules.
-pub fn check(rules: &[InhibitRule], name: &str, version: &Version) -> Result<(), String> {
+pub fn check(rules: &[InhibitRule], name: &str, version: &Version) -> Result<(), RejectionKind> {
     for (i, rule) in rules.iter().enumerate() {
         let source = rule.source_match.as_deref().unwrap_or_default();
         let target = rule.target_match.as_deref().unwrap_or_default();
-        if !version.supports(Feature::MatchersV2) {
+        if let Err(too_old) = version.requires(Feature::MatchersV2) {
             if matchers::any_v2(source) || matchers::any_v2(target) {
-                return Err(format!(
+                let message = format!(
                     "'sourceMatch' and/or 'targetMatch' are using matching syntax which is supported in Alertmanager >= {} only (sourceMatch={}, targetMatch={})",
-                    Feature::MatchersV2.minimum(),
+                    too_old.min_version,
                     matchers::go_list(source),
                     matchers::go_list(target)
-                ));
+                );
+                return Err(RejectionKind::too_old(too_old, message));
             }
             continue;
         }
         for (j, m) in target.iter().enumerate() {
             matchers::validate(m).map_err(|e| {
-                format!("invalid targetMatchers[{j}] in inhibitRule[{i}] in config {name}: {e}")
+                e.context(&format!(
+                    "invalid targetMatchers[{j}] in inhibitRule[{i}] in config {name}"
+                ))
             })?;
         }
         for (j, m) in source.iter().enumerate() {
             matchers::validate(m).map_err(|e| {
-                format!("invalid sourceMatchers[{j}] in inhibitRule[{i}] in config {name}: {e}")
+                e.context(&format!(
+                    "invalid sourceMatchers[{j}] in inhibitRule[{i}] in config {name}"
+                ))
             })?;
         }
     }

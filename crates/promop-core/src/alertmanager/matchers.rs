@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use promop_api::v1alpha1::alertmanager_config::{MatchType, Matcher};
 
 use super::version::{Feature, Version};
+use crate::select::reasons::RejectionKind;
 
 /// The matchers of a route or one side of an inhibition rule.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -56,9 +57,9 @@ pub fn any_v2(matchers: &[Matcher]) -> bool {
 }
 
 /// The reference's `Matcher.Validate`: only new-syntax matchers are checked.
-pub fn validate(m: &Matcher) -> Result<(), String> {
+pub fn validate(m: &Matcher) -> Result<(), RejectionKind> {
     if m.match_type.is_some() && m.name.trim().is_empty() {
-        return Err("matcher 'name' is required".to_owned());
+        return Err("matcher 'name' is required".into());
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ use promop_api::v1alpha1::AlertmanagerConfig;
 use self::route::Enforcer;
 use self::secrets::{Secrets, TEMPLATES_DIR};
 use self::version::{Feature, Version};
+use crate::select::reasons::RejectionKind;
 use crate::snapshot::Snapshot;
 use crate::yaml::{self, Mapping, Node};
 
@@ -40,7 +41,7 @@ pub struct GenerateError {
 }
 
 /// `spec.version` (or the reference's default), refused below 0.15.
-pub fn version_of(am: &Alertmanager) -> Result<Version, String> {
+pub fn version_of(am: &Alertmanager) -> Result<Version, RejectionKind> {
     let text = am
         .spec
         .version
@@ -49,8 +50,10 @@ pub fn version_of(am: &Alertmanager) -> Result<Version, String> {
         .unwrap_or(version::DEFAULT_ALERTMANAGER_VERSION);
     let v =
         Version::parse(text).map_err(|e| format!("failed to parse alertmanager version: {e}"))?;
-    if !v.supports(Feature::Managed) || v.major() > 0 {
-        return Err(format!("unsupported Alertmanager version {text:?}"));
+    let unsupported = || format!("unsupported Alertmanager version {text:?}");
+    version::needs(&v, Feature::Managed, |_| unsupported())?;
+    if v.major() > 0 {
+        return Err(unsupported().into());
     }
     Ok(v)
 }
@@ -74,7 +77,7 @@ pub fn generate(
         name: am.metadata.name.as_deref().unwrap_or_default().to_owned(),
         message,
     };
-    let version = version_of(am).map_err(&fail)?;
+    let version = version_of(am).map_err(|e| fail(e.to_string()))?;
     if !merges(am) {
         return Ok(base_config::raw(snapshot, am));
     }
@@ -142,7 +145,7 @@ pub fn generate(
     Ok(yaml::to_string(&Node::Map(config)))
 }
 
-fn shape(config: Mapping) -> Result<Mapping, String> {
+fn shape(config: Mapping) -> Result<Mapping, RejectionKind> {
     match types::shape(&Node::Map(config), &types::CONFIG).map_err(|e| e.0)? {
         Node::Map(m) => Ok(m),
         _ => Ok(Mapping::new()),
@@ -177,7 +180,7 @@ fn from_alertmanager_config(
     global: Option<&promop_api::v1::alertmanager::AlertmanagerGlobalConfig>,
     amc: &AlertmanagerConfig,
     version: &Version,
-) -> Result<Mapping, String> {
+) -> Result<Mapping, RejectionKind> {
     let namespace = amc.metadata.namespace.as_deref().unwrap_or_default();
     let cr = amc.metadata.name.as_deref().unwrap_or_default();
     let secrets = Secrets {
@@ -231,7 +234,7 @@ fn add_alertmanager_configs(
     config: &mut Mapping,
     selected: &[&AlertmanagerConfig],
     enforcer: &Enforcer<'_>,
-) -> Result<(), String> {
+) -> Result<(), RejectionKind> {
     let version = &enforcer.version;
     let global_smtp = global_smtp(config);
     let mut sub_routes = Vec::new();
@@ -258,12 +261,12 @@ fn add_alertmanager_configs(
         };
         for r in amc.spec.receivers.iter().flatten() {
             let converted = receivers::convert(r, &ctx)
-                .map_err(|e| format!("AlertmanagerConfig {key}: {e}"))?;
+                .map_err(|e| e.context(&format!("AlertmanagerConfig {key}")))?;
             push(config, "receivers", Node::Map(converted));
         }
         for mti in amc.spec.mute_time_intervals.iter().flatten() {
             let converted = time_intervals::convert(mti, namespace, cr)
-                .map_err(|e| format!("AlertmanagerConfig {key}: {e}"))?;
+                .map_err(|e| e.context(&format!("AlertmanagerConfig {key}")))?;
             push(config, "mute_time_intervals", converted);
         }
     }
@@ -292,7 +295,8 @@ mod tests {
         let err = base_config::parse("route:\n  receiver: a\n  foo: 1\nreceivers:\n- name: a\n")
             .expect_err("strict decoding");
         assert!(
-            err.contains("field foo not found in type alertmanager.route"),
+            err.message()
+                .contains("field foo not found in type alertmanager.route"),
             "{err}"
         );
     }
@@ -319,6 +323,6 @@ mod tests {
         );
         let err =
             sanitize::config(&mut config, &Version::parse("0.28.0").unwrap()).expect_err("refused");
-        assert!(err.contains("'no_proxy'"), "{err}");
+        assert!(err.message().contains("'no_proxy'"), "{err}");
     }
 }

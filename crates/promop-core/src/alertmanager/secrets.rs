@@ -4,6 +4,7 @@
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use promop_api::common::SecretOrConfigMap;
 
+use crate::select::reasons::{RefKind, Reference, RejectionKind};
 use crate::snapshot::Snapshot;
 
 /// Where the TLS assets Secret is mounted in the Alertmanager container.
@@ -18,40 +19,28 @@ pub struct Secrets<'a> {
 }
 
 impl Secrets<'_> {
-    /// The value of a Secret key; a missing Secret or key is an error.
-    pub fn get(&self, selector: &SecretKeySelector) -> Result<String, String> {
-        let name = &selector.name;
-        self.snapshot
-            .secret(self.namespace, name)
-            .ok_or_else(|| format!("unable to get secret {name:?}: secrets {name:?} not found"))?;
-        self.snapshot
-            .secret_value(self.namespace, name, &selector.key)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .ok_or_else(|| format!("key {:?} in secret {name:?} not found", selector.key))
+    /// The value of a Secret key; a missing Secret or key is
+    /// [`RejectionKind::Missing`] (in the object's own namespace).
+    pub fn get(&self, selector: &SecretKeySelector) -> Result<String, RejectionKind> {
+        let (name, key) = (&selector.name, &selector.key);
+        let exists = self.snapshot.secret(self.namespace, name).is_some();
+        let value = self.snapshot.secret_value(self.namespace, name, key);
+        let value = found(Reference::secret(name, Some(key)), exists, value)?;
+        Ok(String::from_utf8_lossy(value).into_owned())
     }
 
     /// The value of a Secret or ConfigMap key.
-    pub fn get_either(&self, selector: &SecretOrConfigMap) -> Result<String, String> {
+    pub fn get_either(&self, selector: &SecretOrConfigMap) -> Result<String, RejectionKind> {
         if let Some(secret) = &selector.secret {
             return self.get(secret);
         }
         let Some(map) = &selector.config_map else {
-            return Err("neither secret nor configmap set".to_owned());
+            return Err("neither secret nor configmap set".into());
         };
-        if self
-            .snapshot
-            .config_map(self.namespace, &map.name)
-            .is_none()
-        {
-            return Err(format!(
-                "unable to get configmap {:?}: configmaps {:?} not found",
-                map.name, map.name
-            ));
-        }
-        self.snapshot
-            .config_map_value(self.namespace, &map.name, &map.key)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("key {:?} in configmap {:?} not found", map.key, map.name))
+        let (name, key) = (&map.name, &map.key);
+        let exists = self.snapshot.config_map(self.namespace, name).is_some();
+        let value = self.snapshot.config_map_value(self.namespace, name, key);
+        found(Reference::config_map(name, Some(key)), exists, value).map(str::to_owned)
     }
 
     /// The mounted path of a TLS asset (`<dir>/<0|1>_<ns>_<name>_<key>`).
@@ -74,4 +63,30 @@ impl Secrets<'_> {
             self.namespace, selector.name, selector.key
         )
     }
+}
+
+/// The value of a referenced key, or which of the object and its key is
+/// missing, in the reference's words.
+fn found<T>(reference: Reference, exists: bool, value: Option<T>) -> Result<T, RejectionKind> {
+    let name = &reference.name;
+    let plural = match reference.kind {
+        RefKind::Secret => "secrets",
+        RefKind::ConfigMap => "configmaps",
+    };
+    if !exists {
+        let message = format!(
+            "unable to get {}: {plural} {name:?} not found",
+            reference.describe()
+        );
+        let object = Reference {
+            key: None,
+            ..reference
+        };
+        return Err(RejectionKind::missing(object, message));
+    }
+    value.ok_or_else(|| {
+        let key = reference.key.as_deref().unwrap_or_default();
+        let message = format!("key {key:?} in {} not found", reference.describe());
+        RejectionKind::missing(reference, message)
+    })
 }

@@ -1,18 +1,22 @@
 //! Checks the reference makes on an AlertmanagerConfig before using it
 //! (semantic validation, then version gates and references to Secrets). A
-//! failing object is skipped; the others stay.
-use promop_api::v1alpha1::AlertmanagerConfig;
-use promop_api::v1alpha1::alertmanager_config::{HttpConfig, Receiver, Route};
+//! failing object is skipped; the others stay. Each receiver's own checks
+//! are in its module under `receivers/`; the helpers they share (URLs,
+//! `httpConfig`, the gates' wording) are here.
+use std::collections::BTreeSet;
 
-use super::receivers::RESERVED_VICTOROPS_FIELDS;
+use promop_api::common::SafeTlsConfig;
+use promop_api::v1alpha1::AlertmanagerConfig;
+use promop_api::v1alpha1::alertmanager_config::{HttpConfig, Route};
+
 use super::secrets::Secrets;
-use super::version::{Feature, Version};
-use super::{inhibit_rules, matchers, time_intervals};
+use super::version::{Feature, Version, needs};
+use super::{inhibit_rules, matchers, receivers, time_intervals};
+use crate::select::reasons::{Rejection, RejectionKind};
 use crate::select::validate::{validate_oauth2, validate_proxy, validate_safe_tls};
-use crate::version::Gate;
 
 /// `http(s)://host…`, what Alertmanager's URL type accepts.
-pub fn url(text: &str) -> Result<(), String> {
+pub fn url(text: &str) -> Result<(), RejectionKind> {
     let rest = text
         .strip_prefix("http://")
         .or_else(|| text.strip_prefix("https://"));
@@ -20,7 +24,8 @@ pub fn url(text: &str) -> Result<(), String> {
     match rest {
         None => Err(format!(
             "validate url from string failed for {text}: unsupported scheme {scheme:?} for URL"
-        )),
+        )
+        .into()),
         Some(r)
             if r.split(['/', '?', '#'])
                 .next()
@@ -29,31 +34,34 @@ pub fn url(text: &str) -> Result<(), String> {
         {
             Err(format!(
                 "validate url from string failed for {text}: host for URL must not be empty"
-            ))
+            )
+            .into())
         }
         Some(_) => Ok(()),
     }
 }
 
 /// A URL that may be a Go template (then it is not checked further).
-pub fn template_url(text: &str) -> Result<(), String> {
+pub fn template_url(text: &str) -> Result<(), RejectionKind> {
     if text.contains("{{") {
         return Ok(());
     }
     url(text)
 }
 
-fn opt_url(text: Option<&str>, field: &str) -> Result<(), String> {
+/// An optional URL, named `field` in the message.
+pub(super) fn opt_url(text: Option<&str>, field: &str) -> Result<(), RejectionKind> {
     match text.filter(|t| !t.is_empty()) {
-        Some(t) => url(t).map_err(|e| format!("invalid '{field}': {e}")),
+        Some(t) => url(t).map_err(|e| e.context(&format!("invalid '{field}'"))),
         None => Ok(()),
     }
 }
 
-fn http_config(hc: Option<&HttpConfig>) -> Result<(), String> {
+/// The combinations of an `httpConfig` the reference refuses.
+pub(super) fn http_config(hc: Option<&HttpConfig>) -> Result<(), RejectionKind> {
     let Some(hc) = hc else { return Ok(()) };
     let bearer = hc.bearer_token_secret.is_some();
-    let err = |m: &str| Err(format!("'httpConfig': {m}"));
+    let err = |m: &str| Err(RejectionKind::from(m).context("'httpConfig'"));
     if (hc.basic_auth.is_some() || hc.oauth2.is_some()) && bearer {
         return err(
             "at most one of 'basicAuth', 'oauth2' and 'bearerTokenSecret' must be configured",
@@ -75,28 +83,33 @@ fn http_config(hc: Option<&HttpConfig>) -> Result<(), String> {
                 "at most one of 'basicAuth', 'oauth2' and 'authorization' must be configured",
             );
         }
-        validate_oauth2(oauth2, "oauth2").map_err(|r| format!("'httpConfig': {}", r.message()))?;
+        validate_oauth2(oauth2, "oauth2").map_err(in_http_config)?;
     }
     if let Some(tls) = &hc.tls_config {
-        validate_safe_tls(tls, "tlsConfig")
-            .map_err(|r| format!("'httpConfig': {}", r.message()))?;
+        validate_safe_tls(tls, "tlsConfig").map_err(in_http_config)?;
     }
-    validate_proxy(&hc.proxy, "").map_err(|r| format!("'httpConfig': {}", r.message()))
+    validate_proxy(&hc.proxy, "").map_err(in_http_config)
+}
+
+/// A problem of a shared endpoint setting, said of the `httpConfig`.
+fn in_http_config(rejection: Rejection) -> RejectionKind {
+    rejection.kind.context("'httpConfig'")
 }
 
 /// Semantic checks that do not depend on the version.
-fn semantic(amc: &AlertmanagerConfig) -> Result<(), String> {
-    let mut names = std::collections::BTreeSet::new();
+fn semantic(amc: &AlertmanagerConfig) -> Result<(), RejectionKind> {
+    let mut names = BTreeSet::new();
     for r in amc.spec.receivers.iter().flatten() {
         if !names.insert(r.name.as_str()) {
-            return Err(format!("{:?} receiver is not unique", r.name));
+            return Err(format!("{:?} receiver is not unique", r.name).into());
         }
-        receiver(r).map_err(|e| format!("failed to validate receiver {:?}: {e}", r.name))?;
+        receivers::validate(r)
+            .map_err(|e| e.context(&format!("failed to validate receiver {:?}", r.name)))?;
     }
-    let mut intervals = std::collections::BTreeSet::new();
+    let mut intervals = BTreeSet::new();
     for (i, mti) in amc.spec.mute_time_intervals.iter().flatten().enumerate() {
         time_intervals::validate(mti)
-            .map_err(|e| format!("mute time interval[{i}] is invalid: {e}"))?;
+            .map_err(|e| e.context(&format!("mute time interval[{i}] is invalid")))?;
         intervals.insert(mti.name.as_str());
     }
     if let Some(route) = &amc.spec.route {
@@ -105,226 +118,85 @@ fn semantic(amc: &AlertmanagerConfig) -> Result<(), String> {
     Ok(())
 }
 
-fn each<T>(
-    items: &Option<Vec<T>>,
-    label: &str,
-    f: impl Fn(&T) -> Result<(), String>,
-) -> Result<(), String> {
-    for (i, item) in items.iter().flatten().enumerate() {
-        f(item).map_err(|e| format!("'{label}'[{i}]: {e}"))?;
-    }
-    Ok(())
-}
-
-fn receiver(r: &Receiver) -> Result<(), String> {
-    each(&r.opsgenie_configs, "opsgenieConfigs", |c| {
-        for resp in c.responders.iter().flatten() {
-            let empty = |v: &Option<String>| v.as_deref().unwrap_or_default().is_empty();
-            if empty(&resp.id) && empty(&resp.name) && empty(&resp.username) {
-                return Err(
-                    "responder must have at least an ID, a Name or an Username defined".to_owned(),
-                );
-            }
-        }
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.pagerduty_configs, "pagerdutyConfigs", |c| {
-        opt_url(c.url.as_deref(), "url")?;
-        if let Some(u) = c.client_url.as_deref().filter(|u| !u.is_empty()) {
-            template_url(u).map_err(|e| format!("invalid 'clientURL': {e}"))?;
-        }
-        if c.routing_key.is_none() && c.service_key.is_none() {
-            return Err("one of 'routingKey' or 'serviceKey' is required".to_owned());
-        }
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.discord_configs, "discordConfigs", |c| {
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.rocketchat_configs, "rocketchatConfigs", |c| {
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.slack_configs, "slackConfigs", |c| {
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.webhook_configs, "webhookConfigs", |c| {
-        if c.url.is_none() && c.url_secret.is_none() {
-            return Err("one of 'url' or 'urlSecret' must be specified".to_owned());
-        }
-        if let Some(u) = c.url.as_deref().filter(|u| !u.is_empty()) {
-            template_url(u).map_err(|e| format!("invalid 'url': {e}"))?;
-        }
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.wechat_configs, "wechatConfigs", |c| {
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.email_configs, "emailConfigs", |c| {
-        if c.to.as_deref().unwrap_or_default().is_empty() {
-            return Err("missing 'to' address".to_owned());
-        }
-        if let Some(h) = c.smarthost.as_deref().filter(|h| !h.is_empty()) {
-            super::types::split_host_port(h)
-                .map_err(|e| format!("invalid 'smarthost' {h:?}: {e}"))?;
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for h in c.headers.iter().flatten() {
-            let lower = h.key.to_lowercase();
-            if !seen.insert(lower.clone()) {
-                return Err(format!("duplicate header {lower:?}"));
-            }
-        }
-        Ok(())
-    })?;
-    each(&r.victorops_configs, "victoropsConfigs", |c| {
-        for f in c.custom_fields.iter().flatten() {
-            if RESERVED_VICTOROPS_FIELDS.contains(&f.key.as_str()) {
-                return Err(format!(
-                    "usage of reserved word {:?} is not allowed in custom fields",
-                    f.key
-                ));
-            }
-        }
-        if c.routing_key.is_empty() {
-            return Err("missing 'routingKey' key".to_owned());
-        }
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.pushover_configs, "pushoverConfigs", |c| {
-        if c.user_key.is_none() && c.user_key_file.is_none() {
-            return Err("one of 'userKey' or 'userKeyFile' must be configured".to_owned());
-        }
-        if c.token.is_none() && c.token_file.is_none() {
-            return Err("one of 'token' or 'tokenFile' must be configured".to_owned());
-        }
-        if c.html == Some(true) && c.monospace == Some(true) {
-            return Err("'html' and 'monospace' options are mutually exclusive".to_owned());
-        }
-        if let Some(u) = c.url.as_deref().filter(|u| !u.is_empty()) {
-            template_url(u).map_err(|e| format!("invalid 'url': {e}"))?;
-        }
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.sns_configs, "snsConfigs", |c| {
-        let empty = |v: &Option<String>| v.as_deref().unwrap_or_default().is_empty();
-        // Go's `a != b != c` on booleans: an odd number of them set.
-        if (empty(&c.target_arn) != empty(&c.topic_arn)) != empty(&c.phone_number) {
-            return Err("must provide one of 'targetARN', 'topicARN', or 'phoneNumber'".to_owned());
-        }
-        if let Some(u) = c.api_url.as_deref() {
-            template_url(u).map_err(|e| format!("invalid 'apiURL': {e}"))?;
-        }
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.telegram_configs, "telegramConfigs", |c| {
-        match (&c.bot_token, &c.bot_token_file) {
-            (None, None) => {
-                return Err("mandatory field botToken or botTokenfile is empty".to_owned());
-            }
-            (Some(_), Some(_)) => {
-                return Err(
-                    "only one of 'botToken' or 'botTokenfile' must be configured".to_owned(),
-                );
-            }
-            _ => {}
-        }
-        if c.chat_id == 0 {
-            return Err("mandatory field 'chatID' is empty".to_owned());
-        }
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.webex_configs, "webexConfigs", |c| {
-        opt_url(c.api_url.as_deref(), "apiURL")?;
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.msteams_configs, "msteamsConfigs", |c| {
-        http_config(c.http_config.as_ref())
-    })?;
-    each(&r.msteamsv2_configs, "msteamsv2Configs", |c| {
-        http_config(c.http_config.as_ref())
-    })?;
-    Ok(())
-}
-
 fn validate_route(
     r: &Route,
-    receivers: &std::collections::BTreeSet<&str>,
-    intervals: &std::collections::BTreeSet<&str>,
+    receivers: &BTreeSet<&str>,
+    intervals: &BTreeSet<&str>,
     top: bool,
-) -> Result<(), String> {
+) -> Result<(), RejectionKind> {
     match r.receiver.as_deref().unwrap_or_default() {
-        "" if top => return Err("root route must define a receiver".to_owned()),
+        "" if top => return Err("root route must define a receiver".into()),
         "" => {}
-        name if !receivers.contains(name) => return Err(format!("receiver {name:?} not found")),
+        name if !receivers.contains(name) => {
+            return Err(format!("receiver {name:?} not found").into());
+        }
         _ => {}
     }
     let group_by = r.group_by.as_deref().unwrap_or_default();
-    let unique: std::collections::BTreeSet<&String> = group_by.iter().collect();
+    let unique: BTreeSet<&String> = group_by.iter().collect();
     if unique.len() != group_by.len() {
         return Err(format!(
             "duplicate values not permitted in route 'groupBy': [{}]",
             group_by.join(" ")
-        ));
+        )
+        .into());
     }
     if group_by.len() > 1 && group_by.iter().any(|g| g == "...") {
         return Err(format!(
             "'...' must be a sole value in route 'groupBy': [{}]",
             group_by.join(" ")
-        ));
+        )
+        .into());
     }
     for name in r.mute_time_intervals.iter().flatten() {
         if !intervals.contains(name.as_str()) {
-            return Err(format!("mute time interval {name:?} not found"));
+            return Err(format!("mute time interval {name:?} not found").into());
         }
     }
     for name in r.active_time_intervals.iter().flatten() {
         if !intervals.contains(name.as_str()) {
-            return Err(format!("time interval {name:?} not found"));
+            return Err(format!("time interval {name:?} not found").into());
         }
     }
     for (i, m) in r.matchers.iter().flatten().enumerate() {
-        matchers::validate(m).map_err(|e| format!("matcher[{i}]: {e}"))?;
+        matchers::validate(m).map_err(|e| e.context(&format!("matcher[{i}]")))?;
     }
     let children = r.child_routes().map_err(|e| e.to_string())?;
     for (i, child) in children.iter().enumerate() {
         validate_route(child, receivers, intervals, false)
-            .map_err(|e| format!("route[{i}]: {e}"))?;
+            .map_err(|e| e.context(&format!("route[{i}]")))?;
     }
     Ok(())
 }
 
-fn http_version(hc: Option<&HttpConfig>, v: &Version) -> Result<(), String> {
+/// The version gates of an `httpConfig`.
+pub(super) fn http_version(hc: Option<&HttpConfig>, v: &Version) -> Result<(), RejectionKind> {
     let Some(hc) = hc else { return Ok(()) };
-    let unsupported = |what: &str, feature: Feature| {
-        format!(
-            "'{what}' config set in 'httpConfig' but supported in Alertmanager >= {} only - current {v}",
-            feature.minimum()
-        )
+    let gate = |what: &str, feature: Feature| {
+        needs(v, feature, |min| {
+            format!(
+                "'{what}' config set in 'httpConfig' but supported in Alertmanager >= {min} only - current {v}"
+            )
+        })
     };
-    if hc.authorization.is_some() && !v.supports(Feature::Authorization) {
-        return Err(unsupported("authorization", Feature::Authorization));
+    if hc.authorization.is_some() {
+        gate("authorization", Feature::Authorization)?;
     }
-    if hc.oauth2.is_some() && !v.supports(Feature::OAuth2) {
-        return Err(unsupported("oauth2", Feature::OAuth2));
+    if hc.oauth2.is_some() {
+        gate("oauth2", Feature::OAuth2)?;
     }
     let p = &hc.proxy;
-    if (p.no_proxy.is_some()
+    if p.no_proxy.is_some()
         || p.proxy_from_environment.is_some()
-        || p.proxy_connect_header.is_some())
-        && !v.supports(Feature::ProxyConfig)
+        || p.proxy_connect_header.is_some()
     {
-        return Err(unsupported("ProxyConfig", Feature::ProxyConfig));
+        gate("ProxyConfig", Feature::ProxyConfig)?;
     }
     Ok(())
 }
 
 /// The Secrets an HTTP config references must exist.
-fn http_secrets(hc: Option<&HttpConfig>, s: &Secrets<'_>) -> Result<(), String> {
+pub(super) fn http_secrets(hc: Option<&HttpConfig>, s: &Secrets<'_>) -> Result<(), RejectionKind> {
     let Some(hc) = hc else { return Ok(()) };
     if let Some(sel) = &hc.bearer_token_secret {
         s.get(sel)?;
@@ -354,11 +226,12 @@ fn http_secrets(hc: Option<&HttpConfig>, s: &Secrets<'_>) -> Result<(), String> 
 /// The CA, certificate and key must exist, and (unlike the reference, which
 /// names their files in the configuration but writes no empty asset, so
 /// that Alertmanager refuses the whole configuration) not be empty.
-fn tls_secrets(tls: &promop_api::common::SafeTlsConfig, s: &Secrets<'_>) -> Result<(), String> {
+pub(super) fn tls_secrets(tls: &SafeTlsConfig, s: &Secrets<'_>) -> Result<(), RejectionKind> {
     let empty = |what: &str| {
-        Err(format!(
-            "'tlsConfig': {what}: the value is empty: no file would be written for it"
-        ))
+        Err(
+            format!("'tlsConfig': {what}: the value is empty: no file would be written for it")
+                .into(),
+        )
     };
     for (field, sel) in [("ca", &tls.ca), ("cert", &tls.cert)] {
         let Some(sel) = sel else { continue };
@@ -374,233 +247,34 @@ fn tls_secrets(tls: &promop_api::common::SafeTlsConfig, s: &Secrets<'_>) -> Resu
     Ok(())
 }
 
-fn requires(v: &Version, feature: Feature, what: &str) -> Result<(), String> {
-    v.requires(feature).map_err(|too_old| {
-        format!(
-            "{what}' is available in Alertmanager >= {} only - current {v}",
-            too_old.min_version
-        )
+/// The reference's message for a CRD field (`what`, quoted on its right
+/// only, as the reference does) the version lacks.
+pub(super) fn requires(v: &Version, feature: Feature, what: &str) -> Result<(), RejectionKind> {
+    needs(v, feature, |min| {
+        format!("{what}' is available in Alertmanager >= {min} only - current {v}")
     })
 }
 
 /// The message of the reference's `checkReceivers` for an integration the
 /// version lacks.
-pub(super) fn integration(v: &Version, feature: Feature, name: &str) -> Result<(), String> {
-    v.requires(feature).map_err(|too_old| {
+pub(super) fn integration(v: &Version, feature: Feature, name: &str) -> Result<(), RejectionKind> {
+    needs(v, feature, |min| {
         format!(
-            "invalid syntax in receivers config; {name} integration is only available in Alertmanager >= {}",
-            too_old.min_version
+            "invalid syntax in receivers config; {name} integration is only available in Alertmanager >= {min}"
         )
     })
 }
 
-/// Version gates and references of the receivers (`checkReceivers`).
-fn receivers(amc: &AlertmanagerConfig, s: &Secrets<'_>, v: &Version) -> Result<(), String> {
-    let present = |n: usize| n > 0;
-    for r in amc.spec.receivers.iter().flatten() {
-        for c in r.pagerduty_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            for sel in [&c.routing_key, &c.service_key].into_iter().flatten() {
-                s.get(sel)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.opsgenie_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            if !v.supports(Feature::OpsgenieTeamsResponder)
-                && c.responders.iter().flatten().any(|r| {
-                    serde_json::to_value(r.type_)
-                        .ok()
-                        .and_then(|x| x.as_str().map(str::to_owned))
-                        .as_deref()
-                        == Some("teams")
-                })
-            {
-                return Err(format!(
-                    "'teams' set in 'opsgenieResponder' but supported in Alertmanager >= {} only",
-                    Feature::OpsgenieTeamsResponder.minimum()
-                ));
-            }
-            if let Some(sel) = &c.api_key {
-                s.get(sel)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.discord_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, Feature::Discord, "discordConfigs")?;
-        }
-        for c in r.discord_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            http_secrets(c.http_config.as_ref(), s)?;
-            let u = s
-                .get(&c.api_url)
-                .map_err(|e| format!("failed to retrieve API URL: {e}"))?;
-            url(u.trim()).map_err(|e| format!("failed to validate API URL: {e}"))?;
-        }
-        for c in r.slack_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            let mut api = String::new();
-            if let Some(sel) = &c.api_url {
-                api = s.get(sel)?;
-                url(api.trim()).map_err(|e| format!("failed to validate API URL: {e}"))?;
-            }
-            if c.message_text.is_some() {
-                requires(v, Feature::SlackMessageText, "messageText")?;
-            }
-            if let Some(update) = c.update_message {
-                requires(v, Feature::SlackUpdateMessage, "updateMessage")?;
-                if update && !api.is_empty() && api != "https://slack.com/api/chat.postMessage" {
-                    return Err("updateMessage' can only be used with bot tokens. API URL must be set to https://slack.com/api/chat.postMessage".to_owned());
-                }
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.webhook_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            let mut url = c.url.clone().unwrap_or_default();
-            if let Some(sel) = &c.url_secret {
-                url = s.get(sel)?.trim().to_owned();
-                template_url(&url).map_err(|e| format!("failed to validate URL: {e}"))?;
-            }
-            // The reference accepts a templated URL for any version, but
-            // Alertmanager parses it as a plain URL before 0.31 and refuses
-            // the whole configuration; promop skips this object instead.
-            if url.contains("{{") {
-                requires(v, Feature::WebhookTemplatedUrl, "a templated 'url")?;
-            }
-            if c.payload.is_some() {
-                requires(v, Feature::WebhookPayload, "payload")?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.wechat_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            if let Some(sel) = &c.api_secret {
-                s.get(sel)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.webex_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, Feature::Webex, "webexConfigs")?;
-        }
-        for c in r.webex_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.email_configs.iter().flatten() {
-            for sel in [&c.auth_password, &c.auth_secret].into_iter().flatten() {
-                s.get(sel)?;
-            }
-            if let Some(tls) = &c.tls_config {
-                tls_secrets(tls, s)?;
-            }
-            if c.force_implicit_tls.is_some() {
-                requires(v, Feature::SmtpForceImplicitTls, "forceImplicitTLS")?;
-            }
-            if c.threading.is_some() {
-                requires(v, Feature::EmailThreading, "threading")?;
-            }
-        }
-        for c in r.victorops_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            if let Some(sel) = &c.api_key {
-                s.get(sel)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.pushover_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            for (sel, name) in [(&c.user_key, "userKey"), (&c.token, "token")] {
-                let sel = sel
-                    .as_ref()
-                    .ok_or_else(|| format!("mandatory field {name} is empty"))?;
-                if s.get(sel)?.is_empty() {
-                    return Err("mandatory field userKey is empty".to_owned());
-                }
-            }
-            if c.html == Some(true) && c.monospace == Some(true) {
-                return Err("html and monospace options are mutually exclusive".to_owned());
-            }
-            for d in [&c.expire, &c.retry]
-                .into_iter()
-                .flatten()
-                .filter(|d| !d.is_empty())
-            {
-                super::duration::parse(d)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        for c in r.sns_configs.iter().flatten() {
-            if c.use_aws_http_client.is_some() {
-                requires(
-                    v,
-                    Feature::SnsAwsHttpClientAndExternalId,
-                    "useAWSHTTPClient",
-                )?;
-            }
-            http_version(c.http_config.as_ref(), v)?;
-            if let Some(sig) = &c.sigv4 {
-                for sel in [&sig.access_key, &sig.secret_key].into_iter().flatten() {
-                    s.get(sel)?;
-                }
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.telegram_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, Feature::Telegram, "telegramConfigs")?;
-        }
-        for c in r.telegram_configs.iter().flatten() {
-            if c.bot_token_file.is_some() {
-                requires(v, Feature::TelegramFiles, "botTokenFile")?;
-            }
-            http_version(c.http_config.as_ref(), v)?;
-            if let Some(sel) = &c.bot_token {
-                s.get(sel)?;
-            }
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.msteams_configs.as_ref().map_or(0, Vec::len)) {
-            integration(v, Feature::Msteams, "msteams")?;
-        }
-        for c in r.msteams_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            s.get(&c.webhook_url)?;
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.msteamsv2_configs.as_ref().map_or(0, Vec::len)) {
-            integration(v, Feature::MsteamsV2, "msteamsv2")?;
-        }
-        for c in r.msteamsv2_configs.iter().flatten() {
-            if let Some(sel) = &c.webhook_url {
-                s.get(sel)?;
-            }
-            http_version(c.http_config.as_ref(), v)?;
-            http_secrets(c.http_config.as_ref(), s)?;
-        }
-        if present(r.rocketchat_configs.as_ref().map_or(0, Vec::len)) {
-            requires(v, Feature::RocketChat, "rocketChatConfigs")?;
-        }
-        for c in r.rocketchat_configs.iter().flatten() {
-            http_version(c.http_config.as_ref(), v)?;
-            http_secrets(c.http_config.as_ref(), s)?;
-            s.get(&c.token)
-                .map_err(|e| format!("failed to retrieve RocketChat token: {e}"))?;
-            s.get(&c.token_id)
-                .map_err(|e| format!("failed to retrieve RocketChat token ID: {e}"))?;
-        }
-    }
-    Ok(())
-}
-
-fn route_version(r: &Route, v: &Version) -> Result<(), String> {
+fn route_version(r: &Route, v: &Version) -> Result<(), RejectionKind> {
     let ms = r.matchers.as_deref().unwrap_or_default();
-    if !v.supports(Feature::MatchersV2) && matchers::any_v2(ms) {
-        return Err(format!(
-            "invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= {} only (matchers={}) (receiver={})",
-            Feature::MatchersV2.minimum(),
-            matchers::go_list(ms),
-            r.receiver.as_deref().unwrap_or_default()
-        ));
+    if matchers::any_v2(ms) {
+        needs(v, Feature::MatchersV2, |min| {
+            format!(
+                "invalid syntax in route config for 'matchers' comparison based matching is supported in Alertmanager >= {min} only (matchers={}) (receiver={})",
+                matchers::go_list(ms),
+                r.receiver.as_deref().unwrap_or_default()
+            )
+        })?;
     }
     for child in r.child_routes().map_err(|e| e.to_string())? {
         route_version(&child, v)?;
@@ -609,9 +283,15 @@ fn route_version(r: &Route, v: &Version) -> Result<(), String> {
 }
 
 /// `checkAlertmanagerConfigResource`.
-pub fn check(amc: &AlertmanagerConfig, secrets: &Secrets<'_>, v: &Version) -> Result<(), String> {
+pub fn check(
+    amc: &AlertmanagerConfig,
+    secrets: &Secrets<'_>,
+    v: &Version,
+) -> Result<(), RejectionKind> {
     semantic(amc)?;
-    receivers(amc, secrets, v)?;
+    for r in amc.spec.receivers.iter().flatten() {
+        receivers::check(r, secrets, v)?;
+    }
     if let Some(route) = &amc.spec.route {
         route_version(route, v)?;
     }
@@ -620,4 +300,75 @@ pub fn check(amc: &AlertmanagerConfig, secrets: &Secrets<'_>, v: &Version) -> Re
         amc.metadata.name.as_deref().unwrap_or_default(),
         v,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{Loaded, Strictness};
+    use crate::select::reasons::Reference;
+
+    /// `check` of the one AlertmanagerConfig in `spec`, with a Secret `s`
+    /// holding the key `url`.
+    fn check_spec(spec: &str, version: &str) -> Result<(), RejectionKind> {
+        let manifests = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ns}}\n\
+             stringData: {{url: 'https://hooks.example.com/x'}}\n---\n\
+             apiVersion: monitoring.coreos.com/v1alpha1\nkind: AlertmanagerConfig\n\
+             metadata: {{name: amc, namespace: ns}}\nspec: {spec}\n"
+        );
+        let mut loaded = Loaded::default();
+        loaded
+            .add_yaml("t", &manifests, "ns", Strictness::ObjectsOnly)
+            .expect("manifests");
+        let snapshot = &loaded.snapshot;
+        let secrets = Secrets {
+            snapshot,
+            namespace: "ns",
+        };
+        let version = Version::parse(version).expect("version");
+        check(&snapshot.alertmanager_configs[0], &secrets, &version)
+    }
+
+    #[test]
+    fn a_missing_secret_or_key_names_its_reference() {
+        let slack = |name: &str, key: &str| {
+            format!(
+                "{{route: {{receiver: r}}, receivers: [{{name: r, slackConfigs: [{{apiURL: {{name: {name}, key: {key}}}}}]}}]}}"
+            )
+        };
+        assert_eq!(check_spec(&slack("s", "url"), "0.28.0"), Ok(()));
+        let err = check_spec(&slack("other", "url"), "0.28.0").unwrap_err();
+        assert_eq!(err.reference(), Some(&Reference::secret("other", None)));
+        assert_eq!(
+            err.message(),
+            r#"unable to get secret "other": secrets "other" not found"#
+        );
+        let err = check_spec(&slack("s", "token"), "0.28.0").unwrap_err();
+        assert_eq!(
+            err.reference(),
+            Some(&Reference::secret("s", Some("token")))
+        );
+        assert_eq!(err.message(), r#"key "token" in secret "s" not found"#);
+    }
+
+    #[test]
+    fn a_failed_gate_is_too_old_and_keeps_its_wording() {
+        let spec = "{route: {receiver: r}, receivers: [{name: r, telegramConfigs: [{chatID: 1, botToken: {name: s, key: url}}]}]}";
+        let err = check_spec(spec, "0.23.0").unwrap_err();
+        let RejectionKind::TooOld {
+            feature,
+            min_version,
+            ..
+        } = &err
+        else {
+            panic!("not a version gate: {err:?}");
+        };
+        assert_eq!((feature.as_str(), *min_version), ("Telegram", "0.24.0"));
+        assert_eq!(
+            err.message(),
+            "telegramConfigs' is available in Alertmanager >= 0.24.0 only - current 0.23.0"
+        );
+        assert_eq!(check_spec(spec, "0.24.0"), Ok(()));
+    }
 }

@@ -1,7 +1,18 @@
-//! Receivers of AlertmanagerConfigs: one module per integration, each
-//! converting the CRD's fields to Alertmanager's (values of Secrets inline).
+//! Receivers of AlertmanagerConfigs: one module per integration holding all
+//! of it — the checks of the CRD's fields (semantic, then version gates and
+//! references), their conversion to Alertmanager's fields (Secret values
+//! inline), and the sanitizing of Alertmanager's fields for a version (which
+//! also serves a user's base configuration). This module dispatches to them
+//! in the reference's orders, which decide the problem reported first.
+//!
+//! To add a receiver: its CRD type in `promop-api`, a module here
+//! implementing [`Integration`] and [`Sanitize`], one line in each
+//! dispatching function below, and its gates in `version/alertmanager.rs`.
 mod discord;
 mod email;
+mod incidentio;
+mod jira;
+mod mattermost;
 mod msteams;
 mod opsgenie;
 mod pagerduty;
@@ -11,17 +22,23 @@ mod slack;
 mod sns;
 mod telegram;
 mod victorops;
-
-pub use victorops::RESERVED_FIELDS as RESERVED_VICTOROPS_FIELDS;
 mod webex;
 mod webhook;
 mod wechat;
 
-use promop_api::v1alpha1::alertmanager_config::Receiver;
+use std::collections::BTreeMap;
+
+use promop_api::v1alpha1::alertmanager_config::{
+    DiscordConfig, EmailConfig, KeyValue, MsTeamsConfig, MsTeamsV2Config, OpsGenieConfig,
+    PagerDutyConfig, PushoverConfig, Receiver, RocketChatConfig, SlackConfig, SnsConfig,
+    TelegramConfig, VictorOpsConfig, WeChatConfig, WebexConfig, WebhookConfig,
+};
 
 use super::route::namespaced;
+use super::sanitize::maps_mut;
 use super::secrets::Secrets;
 use super::version::Version;
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{Mapping, Node};
 
 /// What converting a receiver needs besides the receiver.
@@ -34,127 +51,165 @@ pub struct Ctx<'a> {
     pub global_smtp: (bool, bool),
 }
 
-/// Converts every integration of a list, naming the failing one.
-fn each<T>(
-    items: &Option<Vec<T>>,
-    label: &str,
-    ctx: &Ctx<'_>,
-    convert: fn(&T, &Ctx<'_>) -> Result<Mapping, String>,
-) -> Result<Node, String> {
-    let mut out = Vec::new();
-    for (i, item) in items.iter().flatten().enumerate() {
-        out.push(Node::Map(
-            convert(item, ctx).map_err(|e| format!("{label}[{i}]: {e}"))?,
-        ));
+/// An integration of an AlertmanagerConfig receiver: one CRD `*Config`.
+trait Integration: Sanitize + Sized {
+    /// The CRD field of the list (`slackConfigs`), as semantic checks name it.
+    const FIELD: &'static str;
+    /// The reference's Go type (`SlackConfig`), as conversion errors name it.
+    const TYPE: &'static str;
+
+    /// Checks that do not depend on the version.
+    fn validate(&self) -> Result<(), RejectionKind>;
+
+    /// The version gate of the integration itself, checked once for a
+    /// non-empty list.
+    fn available(_version: &Version) -> Result<(), RejectionKind> {
+        Ok(())
     }
-    Ok(Node::Seq(out))
+
+    /// Version gates of the fields and the Secrets they reference.
+    fn check(&self, secrets: &Secrets<'_>, version: &Version) -> Result<(), RejectionKind>;
+
+    /// Alertmanager's fields, Secret values inline.
+    fn convert(&self, ctx: &Ctx<'_>) -> Result<Mapping, RejectionKind>;
+}
+
+/// An integration as Alertmanager's configuration holds it, from an
+/// AlertmanagerConfig or from a user's base configuration.
+trait Sanitize {
+    /// Alertmanager's key of the list (`slack_configs`).
+    const KEY: &'static str;
+
+    /// Drops the fields the version lacks and refuses what it would refuse.
+    fn sanitize(config: &mut Mapping, version: &Version) -> Result<(), RejectionKind>;
+}
+
+/// The semantic checks of a receiver's integrations.
+pub fn validate(r: &Receiver) -> Result<(), RejectionKind> {
+    validate_each(&r.opsgenie_configs)?;
+    validate_each(&r.pagerduty_configs)?;
+    validate_each(&r.discord_configs)?;
+    validate_each(&r.rocketchat_configs)?;
+    validate_each(&r.slack_configs)?;
+    validate_each(&r.webhook_configs)?;
+    validate_each(&r.wechat_configs)?;
+    validate_each(&r.email_configs)?;
+    validate_each(&r.victorops_configs)?;
+    validate_each(&r.pushover_configs)?;
+    validate_each(&r.sns_configs)?;
+    validate_each(&r.telegram_configs)?;
+    validate_each(&r.webex_configs)?;
+    validate_each(&r.msteams_configs)?;
+    validate_each(&r.msteamsv2_configs)
+}
+
+fn validate_each<I: Integration>(items: &Option<Vec<I>>) -> Result<(), RejectionKind> {
+    for (i, item) in items.iter().flatten().enumerate() {
+        item.validate()
+            .map_err(|e| e.context(&format!("'{}'[{i}]", I::FIELD)))?;
+    }
+    Ok(())
+}
+
+/// The version gates and references of a receiver (`checkReceivers`).
+pub fn check(r: &Receiver, secrets: &Secrets<'_>, version: &Version) -> Result<(), RejectionKind> {
+    check_each(&r.pagerduty_configs, secrets, version)?;
+    check_each(&r.opsgenie_configs, secrets, version)?;
+    check_each(&r.discord_configs, secrets, version)?;
+    check_each(&r.slack_configs, secrets, version)?;
+    check_each(&r.webhook_configs, secrets, version)?;
+    check_each(&r.wechat_configs, secrets, version)?;
+    check_each(&r.webex_configs, secrets, version)?;
+    check_each(&r.email_configs, secrets, version)?;
+    check_each(&r.victorops_configs, secrets, version)?;
+    check_each(&r.pushover_configs, secrets, version)?;
+    check_each(&r.sns_configs, secrets, version)?;
+    check_each(&r.telegram_configs, secrets, version)?;
+    check_each(&r.msteams_configs, secrets, version)?;
+    check_each(&r.msteamsv2_configs, secrets, version)?;
+    check_each(&r.rocketchat_configs, secrets, version)
+}
+
+fn check_each<I: Integration>(
+    items: &Option<Vec<I>>,
+    secrets: &Secrets<'_>,
+    version: &Version,
+) -> Result<(), RejectionKind> {
+    let items = items.as_deref().unwrap_or_default();
+    if !items.is_empty() {
+        I::available(version)?;
+    }
+    items
+        .iter()
+        .try_for_each(|item| item.check(secrets, version))
 }
 
 /// Converts a receiver; its name gets the object's `namespace/name/` prefix.
-pub fn convert(r: &Receiver, ctx: &Ctx<'_>) -> Result<Mapping, String> {
+pub fn convert(r: &Receiver, ctx: &Ctx<'_>) -> Result<Mapping, RejectionKind> {
     let mut out = Mapping::new();
-    out.insert("name", namespaced(&r.name, ctx.secrets.namespace, ctx.cr))
-        .insert(
-            "pagerduty_configs",
-            each(
-                &r.pagerduty_configs,
-                "PagerDutyConfig",
-                ctx,
-                pagerduty::convert,
-            )?,
-        )
-        .insert(
-            "discord_configs",
-            each(&r.discord_configs, "DiscordConfig", ctx, discord::convert)?,
-        )
-        .insert(
-            "slack_configs",
-            each(&r.slack_configs, "SlackConfig", ctx, slack::convert)?,
-        )
-        .insert(
-            "webhook_configs",
-            each(&r.webhook_configs, "WebhookConfig", ctx, webhook::convert)?,
-        )
-        .insert(
-            "opsgenie_configs",
-            each(
-                &r.opsgenie_configs,
-                "OpsGenieConfigs",
-                ctx,
-                opsgenie::convert,
-            )?,
-        )
-        .insert(
-            "wechat_configs",
-            each(&r.wechat_configs, "WeChatConfig", ctx, wechat::convert)?,
-        )
-        .insert(
-            "email_configs",
-            each(&r.email_configs, "EmailConfig", ctx, email::convert)?,
-        )
-        .insert(
-            "victorops_configs",
-            each(
-                &r.victorops_configs,
-                "VictorOpsConfig",
-                ctx,
-                victorops::convert,
-            )?,
-        )
-        .insert(
-            "pushover_configs",
-            each(
-                &r.pushover_configs,
-                "PushoverConfig",
-                ctx,
-                pushover::convert,
-            )?,
-        )
-        .insert(
-            "sns_configs",
-            each(&r.sns_configs, "SNSConfig", ctx, sns::convert)?,
-        )
-        .insert(
-            "telegram_configs",
-            each(
-                &r.telegram_configs,
-                "TelegramConfig",
-                ctx,
-                telegram::convert,
-            )?,
-        )
-        .insert(
-            "msteams_configs",
-            each(
-                &r.msteams_configs,
-                "MSTeamsConfig",
-                ctx,
-                msteams::convert_v1,
-            )?,
-        )
-        .insert(
-            "msteamsv2_configs",
-            each(
-                &r.msteamsv2_configs,
-                "MSTeamsConfigV2",
-                ctx,
-                msteams::convert_v2,
-            )?,
-        )
-        .insert(
-            "webex_configs",
-            each(&r.webex_configs, "WebexConfig", ctx, webex::convert)?,
-        )
-        .insert(
-            "rocketchat_configs",
-            each(
-                &r.rocketchat_configs,
-                "RocketChatConfig",
-                ctx,
-                rocketchat::convert,
-            )?,
-        );
+    out.insert("name", namespaced(&r.name, ctx.secrets.namespace, ctx.cr));
+    convert_each(&mut out, &r.pagerduty_configs, ctx)?;
+    convert_each(&mut out, &r.discord_configs, ctx)?;
+    convert_each(&mut out, &r.slack_configs, ctx)?;
+    convert_each(&mut out, &r.webhook_configs, ctx)?;
+    convert_each(&mut out, &r.opsgenie_configs, ctx)?;
+    convert_each(&mut out, &r.wechat_configs, ctx)?;
+    convert_each(&mut out, &r.email_configs, ctx)?;
+    convert_each(&mut out, &r.victorops_configs, ctx)?;
+    convert_each(&mut out, &r.pushover_configs, ctx)?;
+    convert_each(&mut out, &r.sns_configs, ctx)?;
+    convert_each(&mut out, &r.telegram_configs, ctx)?;
+    convert_each(&mut out, &r.msteams_configs, ctx)?;
+    convert_each(&mut out, &r.msteamsv2_configs, ctx)?;
+    convert_each(&mut out, &r.webex_configs, ctx)?;
+    convert_each(&mut out, &r.rocketchat_configs, ctx)?;
     Ok(out)
+}
+
+/// Converts every integration of a list, naming the failing one.
+fn convert_each<I: Integration>(
+    out: &mut Mapping,
+    items: &Option<Vec<I>>,
+    ctx: &Ctx<'_>,
+) -> Result<(), RejectionKind> {
+    let mut list = Vec::new();
+    for (i, item) in items.iter().flatten().enumerate() {
+        let converted = item
+            .convert(ctx)
+            .map_err(|e| e.context(&format!("{}[{i}]", I::TYPE)))?;
+        list.push(Node::Map(converted));
+    }
+    out.insert(I::KEY, Node::Seq(list));
+    Ok(())
+}
+
+/// Sanitizes the integrations of a receiver of the merged configuration.
+pub fn sanitize(r: &mut Mapping, version: &Version) -> Result<(), RejectionKind> {
+    sanitize_each::<EmailConfig>(r, version)?;
+    sanitize_each::<OpsGenieConfig>(r, version)?;
+    sanitize_each::<PagerDutyConfig>(r, version)?;
+    sanitize_each::<PushoverConfig>(r, version)?;
+    sanitize_each::<SlackConfig>(r, version)?;
+    sanitize_each::<VictorOpsConfig>(r, version)?;
+    sanitize_each::<WebhookConfig>(r, version)?;
+    sanitize_each::<MsTeamsConfig>(r, version)?;
+    sanitize_each::<MsTeamsV2Config>(r, version)?;
+    sanitize_each::<WeChatConfig>(r, version)?;
+    sanitize_each::<SnsConfig>(r, version)?;
+    sanitize_each::<TelegramConfig>(r, version)?;
+    sanitize_each::<DiscordConfig>(r, version)?;
+    sanitize_each::<WebexConfig>(r, version)?;
+    sanitize_each::<jira::Jira>(r, version)?;
+    sanitize_each::<RocketChatConfig>(r, version)?;
+    sanitize_each::<mattermost::Mattermost>(r, version)?;
+    sanitize_each::<incidentio::IncidentIo>(r, version)
+}
+
+fn sanitize_each<I: Sanitize>(r: &mut Mapping, version: &Version) -> Result<(), RejectionKind> {
+    for config in maps_mut(r, I::KEY) {
+        I::sanitize(config, version)?;
+    }
+    Ok(())
 }
 
 /// A required Secret value with the reference's wording.
@@ -162,14 +217,14 @@ fn required(
     ctx: &Ctx<'_>,
     selector: &k8s_openapi::api::core::v1::SecretKeySelector,
     what: &str,
-) -> Result<String, String> {
+) -> Result<String, RejectionKind> {
     ctx.secrets
         .get(selector)
-        .map_err(|e| format!("failed to get {what}: {e}"))
+        .map_err(|e| e.context(&format!("failed to get {what}")))
 }
 
 /// A duration printed as `model.Duration` does.
-fn duration(text: Option<&str>) -> Result<Option<String>, String> {
+fn duration(text: Option<&str>) -> Result<Option<String>, RejectionKind> {
     match text.filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => super::duration::canonical(t).map(Some),
@@ -179,8 +234,19 @@ fn duration(text: Option<&str>) -> Result<Option<String>, String> {
 fn http(
     config: Option<&promop_api::v1alpha1::alertmanager_config::HttpConfig>,
     ctx: &Ctx<'_>,
-) -> Result<Node, String> {
+) -> Result<Node, RejectionKind> {
     super::http_config::convert_opt(config, &ctx.secrets)
+}
+
+/// Key-value pairs as the reference's Go map: a later duplicate wins, keys
+/// print sorted.
+fn go_map(pairs: &Option<Vec<KeyValue>>) -> Mapping {
+    let map: BTreeMap<&str, &str> = pairs
+        .iter()
+        .flatten()
+        .map(|p| (p.key.as_str(), p.value.as_str()))
+        .collect();
+    Mapping::sorted(map)
 }
 
 /// An optional CRD string as the reference's Go string (`ptr.Deref(x, "")`).

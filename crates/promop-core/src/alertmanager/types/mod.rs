@@ -5,6 +5,7 @@
 //! in that order, drops what yaml.v2 would omit and refuses unknown fields,
 //! like `yaml.UnmarshalStrict` followed by `yaml.Marshal`.
 use super::duration;
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{Mapping, Node};
 
 /// How a field is typed in the reference's struct.
@@ -293,6 +294,13 @@ pub static OAUTH2: Struct = Struct {
 #[error("{0}")]
 pub struct ShapeError(pub String);
 
+impl ShapeError {
+    /// A value the type refuses, in the parser's words.
+    fn of(kind: RejectionKind) -> Self {
+        Self(kind.to_string())
+    }
+}
+
 /// `node` as the struct `def` prints it.
 pub fn shape(node: &Node, def: &Struct) -> Result<Node, ShapeError> {
     shape_struct(node, def).map(|m| Node::Map(m.unwrap_or_default()))
@@ -352,7 +360,7 @@ fn shape_value(node: &Node, ty: &Ty) -> Result<Option<Node>, ShapeError> {
         },
         Ty::Duration => {
             let text = scalar_text(node)?;
-            let parsed = duration::parse(&text).map_err(ShapeError)?;
+            let parsed = duration::parse(&text).map_err(ShapeError::of)?;
             Node::Str(duration::format(parsed))
         }
         Ty::HostPort => {
@@ -360,7 +368,7 @@ fn shape_value(node: &Node, ty: &Ty) -> Result<Option<Node>, ShapeError> {
             if text.is_empty() {
                 Node::Str(String::new())
             } else {
-                let (host, port) = split_host_port(&text).map_err(ShapeError)?;
+                let (host, port) = split_host_port(&text).map_err(ShapeError::of)?;
                 Node::Str(join_host_port(&host, &port))
             }
         }
@@ -485,8 +493,8 @@ fn zero(ty: &Ty) -> Node {
 
 /// Go's `net.SplitHostPort`, with the port required as `config.HostPort`
 /// requires it.
-pub fn split_host_port(text: &str) -> Result<(String, String), String> {
-    let missing = || format!("address {text}: missing port in address");
+pub fn split_host_port(text: &str) -> Result<(String, String), RejectionKind> {
+    let missing = || RejectionKind::from(format!("address {text}: missing port in address"));
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')
@@ -496,12 +504,12 @@ pub fn split_host_port(text: &str) -> Result<(String, String), String> {
     } else {
         let (host, port) = text.rsplit_once(':').ok_or_else(missing)?;
         if host.contains(':') {
-            return Err(format!("address {text}: too many colons in address"));
+            return Err(format!("address {text}: too many colons in address").into());
         }
         (host, port)
     };
     if port.is_empty() {
-        return Err(format!("address {text}: port cannot be empty"));
+        return Err(format!("address {text}: port cannot be empty").into());
     }
     Ok((host.to_owned(), port.to_owned()))
 }
