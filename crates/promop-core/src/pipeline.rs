@@ -38,8 +38,9 @@ pub enum PipelineError {
     /// Its configuration.
     #[error(transparent)]
     Generate(RejectedObject),
+    /// An Alertmanager's configuration.
     #[error(transparent)]
-    Alertmanager(#[from] crate::alertmanager::GenerateError),
+    Alertmanager(RejectedObject),
 }
 
 /// Selects and generates the configuration of a Prometheus or PrometheusAgent.

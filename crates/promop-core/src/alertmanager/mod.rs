@@ -27,18 +27,9 @@ use promop_api::v1alpha1::AlertmanagerConfig;
 use self::route::Enforcer;
 use self::secrets::{Secrets, TEMPLATES_DIR};
 use self::version::{Feature, Version};
-use crate::select::reasons::RejectionKind;
+use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
 use crate::yaml::{self, Mapping, Node};
-
-/// Why the reference writes no configuration for an Alertmanager.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Alertmanager {namespace}/{name}: {message}")]
-pub struct GenerateError {
-    pub namespace: String,
-    pub name: String,
-    pub message: String,
-}
 
 /// `spec.version` (or the reference's default), refused below 0.15.
 pub fn version_of(am: &Alertmanager) -> Result<Version, RejectionKind> {
@@ -65,19 +56,19 @@ pub fn merges(am: &Alertmanager) -> bool {
 }
 
 /// The configuration text for an Alertmanager and its selected (already
-/// validated) AlertmanagerConfigs, in `namespace/name` order.
+/// validated) AlertmanagerConfigs, in `namespace/name` order; the error is
+/// why the reference writes none (about the Alertmanager as a whole).
 pub fn generate(
     snapshot: &Snapshot,
     am: &Alertmanager,
     selected: &[&AlertmanagerConfig],
-) -> Result<String, GenerateError> {
+) -> Result<String, RejectedObject> {
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
-    let fail = |message: String| GenerateError {
-        namespace: namespace.to_owned(),
-        name: am.metadata.name.as_deref().unwrap_or_default().to_owned(),
-        message,
+    let name = am.metadata.name.as_deref().unwrap_or_default();
+    let fail = |kind: RejectionKind| {
+        RejectedObject::new("Alertmanager", namespace, name, Rejection::new("", kind))
     };
-    let version = version_of(am).map_err(|e| fail(e.to_string()))?;
+    let version = version_of(am).map_err(fail)?;
     if !merges(am) {
         return Ok(base_config::raw(snapshot, am));
     }
@@ -94,14 +85,12 @@ pub fn generate(
                 .ok_or_else(|| {
                     fail(format!(
                         "failed to get global AlertmanagerConfig: alertmanagerconfigs.monitoring.coreos.com {name:?} not found"
-                    ))
+                    ).into())
                 })?;
             let mut config =
                 from_alertmanager_config(snapshot, configuration.global.as_ref(), amc, &version)
                     .map_err(|e| {
-                        fail(format!(
-                            "failed to initialize from global AlertmanagerConfig: {e}"
-                        ))
+                        fail(e.context("failed to initialize from global AlertmanagerConfig"))
                     })?;
             let templates: Vec<Node> = configuration
                 .templates
@@ -124,7 +113,7 @@ pub fn generate(
             config
         }
         None => base_config::parse(&base_config::raw(snapshot, am))
-            .map_err(|e| fail(format!("failed to initialize from secret: {e}")))?,
+            .map_err(|e| fail(e.context("failed to initialize from secret")))?,
     };
     let strategy = am
         .spec
@@ -137,11 +126,8 @@ pub fn generate(
         alertmanager_namespace: namespace,
         version,
     };
-    add_alertmanager_configs(snapshot, &mut config, selected, &enforcer).map_err(|e| {
-        fail(format!(
-            "failed to generate Alertmanager configuration: {e}"
-        ))
-    })?;
+    add_alertmanager_configs(snapshot, &mut config, selected, &enforcer)
+        .map_err(|e| fail(e.context("failed to generate Alertmanager configuration")))?;
     Ok(yaml::to_string(&Node::Map(config)))
 }
 

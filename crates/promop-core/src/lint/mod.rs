@@ -27,7 +27,7 @@ use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
 use crate::prometheus::Workload;
 use crate::prometheus::rules::{RuleContext, rule_file};
 use crate::select::namespaces::WatchedNamespaces;
-use crate::select::reasons::{Reason, Reference, RejectedObject, Rejection};
+use crate::select::reasons::{Reason, Reference, Rejection};
 use crate::select::validate::{Validator, parse_version};
 use crate::select::{self, HasMeta, KindSelection, select_for_alertmanager};
 use crate::snapshot::{ObjectKey, Snapshot};
@@ -285,13 +285,8 @@ fn pipeline_problem(workload: &ObjectId, error: PipelineError) -> Problem {
         PipelineError::Workload(e)
         | PipelineError::Select(e)
         | PipelineError::Rules(e)
-        | PipelineError::Generate(e) => e,
-        PipelineError::Alertmanager(e) => RejectedObject::new(
-            "Alertmanager",
-            &e.namespace,
-            &e.name,
-            Rejection::new("", e.message),
-        ),
+        | PipelineError::Generate(e)
+        | PipelineError::Alertmanager(e) => e,
     };
     let object = ObjectId::new(rejected.kind, &rejected.namespace, &rejected.name);
     let on_itself = object == *workload;

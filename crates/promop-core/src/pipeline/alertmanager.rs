@@ -39,6 +39,7 @@ pub fn alertmanager_config<'a>(
         KindSelection::default()
     };
     let selected: Vec<&AlertmanagerConfig> = selection.selected.iter().map(|s| s.object).collect();
-    let config = alertmanager::generate(snapshot, am, &selected)?;
+    let config =
+        alertmanager::generate(snapshot, am, &selected).map_err(PipelineError::Alertmanager)?;
     Ok(AlertmanagerOutput { config, selection })
 }
