@@ -3,7 +3,6 @@
 //! StatefulSet per shard) applied in the reference's order — Secrets and
 //! ConfigMaps before the StatefulSets that mount them — and the numbered
 //! objects no longer needed removed.
-use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
@@ -11,6 +10,7 @@ use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
 use promop_core::desired::{AlertmanagerObjects, PrometheusObjects};
+use promop_core::k8s::service::merge_owner_references;
 
 use crate::apply::{self, Outcome};
 use crate::error::Error;
@@ -186,15 +186,9 @@ fn with_other_owners(
     let mut service = service.clone();
     let key = ObjectRef::new(&service.name_any()).within(&service.namespace().unwrap_or_default());
     if let Some(existing) = cache.get(&key) {
-        let mut owners: BTreeMap<String, _> = existing
-            .owner_references()
-            .iter()
-            .map(|o| (o.uid.clone(), o.clone()))
-            .collect();
-        for o in service.owner_references() {
-            owners.insert(o.uid.clone(), o.clone());
-        }
-        service.metadata.owner_references = Some(owners.into_values().collect());
+        let mut owners = existing.owner_references().to_vec();
+        merge_owner_references(&mut owners, service.owner_references());
+        service.metadata.owner_references = Some(owners);
     }
     service
 }
