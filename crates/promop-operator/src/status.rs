@@ -133,3 +133,115 @@ pub async fn write<K: Workload>(client: &Client, object: &K, status: Value) -> R
     .map_err(Error::Status)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use promop_api::v1::{Alertmanager, Prometheus};
+    use serde::de::DeserializeOwned;
+
+    use super::*;
+
+    fn from_yaml<T: DeserializeOwned>(text: &str) -> T {
+        serde_saphyr::from_str(text).expect("fixture parses")
+    }
+
+    const PROMETHEUS: &str = "
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: main, namespace: monitoring, generation: 3}
+spec: {replicas: 2}
+status:
+  conditions:
+  - {type: Available, status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z'}
+  - {type: Reconciled, status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z'}
+";
+
+    fn stateful_set(replicas: i32, available: i32) -> StatefulSet {
+        from_yaml(&format!(
+            "metadata: {{name: prometheus-main}}
+status: {{replicas: {replicas}, updatedReplicas: {replicas}, availableReplicas: {available}}}"
+        ))
+    }
+
+    fn ok() -> Reconciled {
+        Reconciled {
+            ok: true,
+            reason: String::new(),
+            message: String::new(),
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-12-07T10:00:00Z".parse().expect("timestamp")
+    }
+
+    fn condition<'a>(status: &'a Value, type_: &str) -> &'a Value {
+        let conditions = status["conditions"].as_array().expect("conditions");
+        conditions.iter().find(|c| c["type"] == type_).expect(type_)
+    }
+
+    #[test]
+    fn ready_shards_are_summed_and_keep_the_transition_time() {
+        let p: Prometheus = from_yaml(PROMETHEUS);
+        let (a, b) = (stateful_set(2, 2), stateful_set(2, 2));
+        let status = desired(&p, &[Some(&a), Some(&b)], 2, &ok(), now());
+        assert_eq!(status["replicas"], 4);
+        assert_eq!(status["availableReplicas"], 4);
+        assert_eq!(status["shards"], 2);
+        assert_eq!(status["shardStatuses"][1]["shardID"], "1");
+        let available = condition(&status, "Available");
+        assert_eq!(available["status"], "True");
+        assert_eq!(available["observedGeneration"], 3);
+        assert_eq!(available["lastTransitionTime"], "2026-01-01T00:00:00Z");
+        assert!(available.get("reason").is_none(), "{available}");
+    }
+
+    #[test]
+    fn missing_and_unready_pods_say_why() {
+        let p: Prometheus = from_yaml(PROMETHEUS);
+        let status = desired(&p, &[None], 2, &ok(), now());
+        let available = condition(&status, "Available");
+        assert_eq!(available["reason"], "StatefulSetNotFound");
+        // A new status starts a new transition.
+        assert_eq!(available["lastTransitionTime"], "2026-12-07T10:00:00Z");
+        let none = stateful_set(2, 0);
+        let status = desired(&p, &[Some(&none)], 2, &ok(), now());
+        assert_eq!(condition(&status, "Available")["reason"], "NoPodReady");
+        let some = stateful_set(2, 1);
+        let status = desired(&p, &[Some(&some)], 2, &ok(), now());
+        let available = condition(&status, "Available");
+        assert_eq!(
+            (&available["status"], &available["reason"]),
+            (&json!("Degraded"), &json!("SomePodsNotReady"))
+        );
+    }
+
+    #[test]
+    fn a_failed_reconcile_carries_its_reason_and_message() {
+        let p: Prometheus = from_yaml(PROMETHEUS);
+        let set = stateful_set(2, 2);
+        let failed = Reconciled {
+            ok: false,
+            reason: "ReconciliationFailed".into(),
+            message: "Prometheus monitoring/main: spec.retention: invalid".into(),
+        };
+        let status = desired(&p, &[Some(&set)], 2, &failed, now());
+        let reconciled = condition(&status, "Reconciled");
+        assert_eq!(reconciled["status"], "False");
+        assert_eq!(reconciled["reason"], "ReconciliationFailed");
+        assert_eq!(reconciled["message"], failed.message);
+        assert_eq!(reconciled["lastTransitionTime"], "2026-12-07T10:00:00Z");
+    }
+
+    #[test]
+    fn an_alertmanager_status_has_no_shards() {
+        let am: Alertmanager = from_yaml(
+            "metadata: {name: main, namespace: monitoring}
+spec: {replicas: 1}",
+        );
+        let set = stateful_set(1, 1);
+        let status = desired(&am, &[Some(&set)], 1, &ok(), now());
+        assert_eq!(status["availableReplicas"], 1);
+        assert!(status.get("shards").is_none() && status.get("shardStatuses").is_none());
+    }
+}
