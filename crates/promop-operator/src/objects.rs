@@ -10,6 +10,7 @@ use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
 use promop_core::desired::{AlertmanagerObjects, PrometheusObjects};
+use promop_core::k8s::numbered::Numbered;
 use promop_core::k8s::service::merge_owner_references;
 
 use crate::apply::{self, Outcome};
@@ -44,6 +45,7 @@ pub async fn write(
         thanos_http_client,
         service,
         stateful_sets,
+        numbered,
     } = &desired.objects;
     if desired.unmanaged_config {
         count(apply::create_if_absent(client, &owned.secrets, config).await?);
@@ -68,11 +70,8 @@ pub async fn write(
         count(apply_stateful_set(client, owned, set).await?);
     }
 
-    let Some(first) = stateful_sets.first() else {
-        return Ok(changed);
-    };
     let kept = Kept {
-        first_stateful_set: first.name_any(),
+        numbered,
         shards: (!desired.retain_shards).then_some(stateful_sets),
         rule_files: Some(&desired.rule_config_maps),
         tls_assets,
@@ -98,6 +97,7 @@ pub async fn write_alertmanager(
         cluster_tls_config,
         service,
         stateful_set,
+        numbered,
     } = objects;
     let secrets = [config]
         .into_iter()
@@ -112,7 +112,7 @@ pub async fn write_alertmanager(
     }
     count(apply_stateful_set(client, owned, stateful_set).await?);
     let kept = Kept {
-        first_stateful_set: stateful_set.name_any(),
+        numbered,
         shards: None,
         rule_files: None,
         tls_assets,
@@ -123,7 +123,7 @@ pub async fn write_alertmanager(
 /// The numbered objects a workload keeps; `None` for a kind whose objects
 /// stay (an Alertmanager has no rule files, retained shards stay).
 struct Kept<'a> {
-    first_stateful_set: String,
+    numbered: &'a Numbered,
     shards: Option<&'a [StatefulSet]>,
     rule_files: Option<&'a [ConfigMap]>,
     tls_assets: &'a [Secret],
@@ -137,7 +137,7 @@ async fn prune(
     owner_uid: &str,
     kept: Kept<'_>,
 ) -> Result<usize, Error> {
-    let numbered = Numbered::of(&kept.first_stateful_set);
+    let numbered = kept.numbered;
     let mut deleted = 0;
     if let Some(sets) = kept.shards {
         let (cache, prefix) = (&owned.stateful_sets, &numbered.shards);
@@ -154,27 +154,6 @@ async fn prune(
 
 fn names<K: ResourceExt>(objects: &[K]) -> Vec<String> {
     objects.iter().map(ResourceExt::name_any).collect()
-}
-
-/// The prefixes of a workload's numbered objects (`<prefix>-<n>`), which
-/// the core names after the workload's first StatefulSet: the other
-/// shards' StatefulSets, the rule ConfigMaps and the TLS-asset Secrets.
-/// Pruning needs them even when no such object is desired any more.
-#[derive(Debug, PartialEq, Eq)]
-struct Numbered {
-    shards: String,
-    rule_files: String,
-    tls_assets: String,
-}
-
-impl Numbered {
-    fn of(first_stateful_set: &str) -> Self {
-        Self {
-            shards: format!("{first_stateful_set}-shard"),
-            rule_files: format!("{first_stateful_set}-rulefiles"),
-            tls_assets: format!("{first_stateful_set}-tls-assets"),
-        }
-    }
 }
 
 /// The governing Service is shared by the workloads of a namespace: each
@@ -260,14 +239,6 @@ mod tests {
     }
 
     const SPEC_UPDATE: &str = "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
-
-    #[test]
-    fn numbered_objects_are_named_after_the_first_stateful_set() {
-        let numbered = Numbered::of("prom-agent-main");
-        assert_eq!(numbered.shards, "prom-agent-main-shard");
-        assert_eq!(numbered.rule_files, "prom-agent-main-rulefiles");
-        assert_eq!(numbered.tls_assets, "prom-agent-main-tls-assets");
-    }
 
     #[test]
     fn only_immutable_field_changes_recreate() {

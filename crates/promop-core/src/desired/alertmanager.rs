@@ -18,6 +18,7 @@ use crate::alertmanager::service::governing_service;
 use crate::alertmanager::statefulset::cluster_tls::{self, ClusterTls};
 use crate::alertmanager::statefulset::{self, WEB_CONFIG_DIR, prefixed_name};
 use crate::k8s::metadata::Owner;
+use crate::k8s::numbered::Numbered;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
 use crate::select::reasons::{RejectedObject, Rejection};
@@ -41,6 +42,9 @@ pub struct AlertmanagerObjects {
     /// `alertmanager-operated`, unless the Alertmanager names its own.
     pub service: Option<Service>,
     pub stateful_set: StatefulSet,
+    /// The prefixes of the numbered objects (TLS assets), which the
+    /// operator prunes.
+    pub numbered: Numbered,
 }
 
 impl AlertmanagerObjects {
@@ -143,6 +147,7 @@ pub fn alertmanager_objects(
         cluster_tls_config,
         service,
         stateful_set,
+        numbered: Numbered::of(&prefixed),
     })
 }
 

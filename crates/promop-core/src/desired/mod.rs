@@ -23,6 +23,7 @@ pub use self::state::{
     prometheus_state,
 };
 use crate::k8s::metadata::{INPUT_HASH_KEY, Labels, Owner, controlled};
+use crate::k8s::numbered::Numbered;
 use crate::k8s::reloader::ReloaderConfig;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
@@ -108,7 +109,7 @@ impl Secrets<'_> {
     /// `<prefixed>-tls-assets-<n>`: the files split over as many Secrets
     /// as their size needs.
     fn tls_assets(&self, prefixed: &str, files: BTreeMap<String, Vec<u8>>) -> Vec<Secret> {
-        let base = format!("{prefixed}-tls-assets");
+        let base = Numbered::of(prefixed).tls_assets;
         tls_assets::shard(files)
             .into_iter()
             .enumerate()

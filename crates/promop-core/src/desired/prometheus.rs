@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 
 use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::k8s::metadata::Owner;
+use crate::k8s::numbered::Numbered;
 use crate::k8s::service::GoverningService;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::WebConfig;
@@ -40,6 +41,9 @@ pub struct PrometheusObjects {
     pub service: Option<Service>,
     /// One per shard, in shard order.
     pub stateful_sets: Vec<StatefulSet>,
+    /// The prefixes of the numbered objects among these and the rule
+    /// ConfigMaps, which the operator prunes.
+    pub numbered: Numbered,
 }
 
 impl PrometheusObjects {
@@ -155,6 +159,7 @@ pub fn prometheus_objects(
         thanos_http_client,
         service,
         stateful_sets,
+        numbered: Numbered::of(&prefixed),
     })
 }
 

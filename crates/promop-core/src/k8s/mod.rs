@@ -8,6 +8,7 @@ pub mod container_merge;
 pub mod image;
 pub mod metadata;
 pub mod names;
+pub mod numbered;
 pub mod pod;
 pub mod probe;
 pub mod reloader;

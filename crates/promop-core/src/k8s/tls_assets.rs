@@ -223,7 +223,7 @@ pub fn shard(files: BTreeMap<String, Vec<u8>>) -> Vec<BTreeMap<String, ByteStrin
 
 /// `<base>-<n>`.
 pub fn secret_name(base: &str, index: usize) -> String {
-    format!("{base}-{index}")
+    super::numbered::numbered(base, index)
 }
 
 /// The `tls-assets` volume projecting every assets Secret.

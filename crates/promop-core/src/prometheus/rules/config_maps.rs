@@ -8,6 +8,7 @@ use promop_api::v1::PrometheusRule;
 
 use super::{RuleContext, file_name, rule_file};
 use crate::k8s::metadata::{Labels, Owner, controlled};
+use crate::k8s::numbered::{Numbered, numbered};
 use crate::prometheus::Workload;
 use crate::select::Selection;
 use crate::select::reasons::{RejectedObject, Rejection};
@@ -143,7 +144,7 @@ pub(super) fn build<'r>(
 }
 
 fn config_map_name(prefix: &str, index: usize) -> String {
-    format!("{prefix}-rulefiles-{index}")
+    numbered(&Numbered::of(prefix).rule_files, index)
 }
 
 /// Splits the files, in key order, into buckets: a file that does not fit

@@ -28,6 +28,7 @@ use crate::k8s::metadata::{
     MANAGED_BY_VALUE, NAME_KEY, Owner, VERSION_KEY, merged, non_empty, non_empty_vec,
     without_kubectl_annotations,
 };
+use crate::k8s::numbered::{Numbered, numbered};
 use crate::k8s::pod::{self, string_of};
 use crate::k8s::probe::{clean_path, url};
 use crate::k8s::reloader::{Reload, Reloader, ReloaderConfig};
@@ -114,7 +115,7 @@ pub fn prefixed_name(workload: Workload<'_>) -> String {
 pub fn shard_name(workload: Workload<'_>, shard: i32) -> String {
     match shard {
         0 => prefixed_name(workload),
-        n => format!("{}-shard-{n}", prefixed_name(workload)),
+        n => numbered(&Numbered::of(&prefixed_name(workload)).shards, n as usize),
     }
 }
 
