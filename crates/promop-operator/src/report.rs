@@ -13,6 +13,7 @@ use promop_core::snapshot::ObjectKey;
 
 use crate::controller::Context;
 use crate::error::Error;
+use crate::status::capped;
 use crate::stores::Kind;
 use crate::telemetry;
 use crate::workload::{Workload, WorkloadId};
@@ -78,7 +79,7 @@ pub(crate) async fn rejected<K: Workload>(
         let event = Event {
             type_: EventType::Warning,
             reason: "InvalidConfiguration".into(),
-            note: Some(truncate(&format!(
+            note: Some(capped(&format!(
                 "{kind} was rejected due to invalid configuration ({id}): {}",
                 r.rejection
             ))),
@@ -100,7 +101,7 @@ pub(crate) async fn failed<K: Workload>(object: &K, ctx: &Context, error: &Error
     let event = Event {
         type_: EventType::Warning,
         reason: "StatefulSetRefused".into(),
-        note: Some(truncate(&error.to_string())),
+        note: Some(capped(&error.to_string())),
         action: "Reconcile".into(),
         secondary: None,
     };
@@ -114,19 +115,6 @@ fn api_version(kind: &str) -> &'static str {
         "ScrapeConfig" | "AlertmanagerConfig" => "monitoring.coreos.com/v1alpha1",
         _ => "monitoring.coreos.com/v1",
     }
-}
-
-/// Events' notes are limited to 1 kB.
-fn truncate(text: &str) -> String {
-    const MAX: usize = 1000;
-    if text.len() <= MAX {
-        return text.to_owned();
-    }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
@@ -162,9 +150,9 @@ mod tests {
 
     #[test]
     fn notes_are_cut_at_a_character_boundary() {
-        assert_eq!(truncate("short"), "short");
+        assert_eq!(capped("short"), "short");
         let long = "é".repeat(600);
-        let cut = truncate(&long);
+        let cut = capped(&long);
         assert!(cut.ends_with('…'));
         assert!(cut.len() <= 1000 + '…'.len_utf8());
     }

@@ -92,7 +92,7 @@ pub fn desired<K: Workload>(
             c["reason"] = json!(reason);
         }
         if !message.is_empty() {
-            c["message"] = json!(message);
+            c["message"] = json!(capped(message));
         }
         c
     };
@@ -115,6 +115,21 @@ pub fn desired<K: Workload>(
         status["shardStatuses"] = json!(shard_statuses);
     }
     status
+}
+
+/// Messages of conditions and Events' notes are cut at 1 kB (the API limits
+/// notes to that; a long configuration error would otherwise fill the
+/// object's status).
+pub(crate) fn capped(text: &str) -> String {
+    const MAX: usize = 1000;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// Writes `status` unless the object already has it.
@@ -231,6 +246,19 @@ status: {{replicas: {replicas}, updatedReplicas: {replicas}, availableReplicas: 
         assert_eq!(reconciled["reason"], "ReconciliationFailed");
         assert_eq!(reconciled["message"], failed.message);
         assert_eq!(reconciled["lastTransitionTime"], "2026-12-07T10:00:00Z");
+        let long = Reconciled {
+            message: "x".repeat(5000),
+            ..failed
+        };
+        let status = desired(&p, &[Some(&set)], 2, &long, now());
+        let message = condition(&status, "Reconciled")["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.len() < 1010 && message.ends_with('…'),
+            "{}",
+            message.len()
+        );
     }
 
     #[test]

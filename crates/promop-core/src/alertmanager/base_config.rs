@@ -41,7 +41,8 @@ pub fn raw(snapshot: &Snapshot, am: &Alertmanager) -> String {
 /// Parses the user's configuration into the reference's types and runs
 /// the checks of Alertmanager's loader that matter for routing.
 pub fn parse(text: &str) -> Result<Mapping, RejectionKind> {
-    let Parsed(node) = serde_saphyr::from_str(text).map_err(|e| format!("yaml: {e}"))?;
+    let Parsed(node) = serde_saphyr::from_str(text)
+        .map_err(|e| format!("yaml: {}", crate::yaml::parse_error(&e)))?;
     let node = match node {
         Node::Null => Node::Map(Mapping::new()),
         other => other,

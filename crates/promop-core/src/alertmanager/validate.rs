@@ -15,30 +15,61 @@ use super::{inhibit_rules, matchers, receivers, time_intervals};
 use crate::select::reasons::{Rejection, RejectionKind};
 use crate::select::validate::{validate_oauth2, validate_proxy, validate_safe_tls};
 
+/// What Alertmanager's URL type refuses in a URL.
+enum UrlProblem<'a> {
+    UnsupportedScheme(&'a str),
+    EmptyHost,
+}
+
 /// `http(s)://host…`, what Alertmanager's URL type accepts.
-pub fn url(text: &str) -> Result<(), RejectionKind> {
+fn url_problem(text: &str) -> Option<UrlProblem<'_>> {
     let rest = text
         .strip_prefix("http://")
         .or_else(|| text.strip_prefix("https://"));
-    let scheme = text.split(':').next().unwrap_or_default();
     match rest {
-        None => Err(format!(
-            "validate url from string failed for {text}: unsupported scheme {scheme:?} for URL"
-        )
-        .into()),
+        None => Some(UrlProblem::UnsupportedScheme(
+            text.split(':').next().unwrap_or_default(),
+        )),
         Some(r)
             if r.split(['/', '?', '#'])
                 .next()
                 .unwrap_or_default()
                 .is_empty() =>
         {
-            Err(format!(
-                "validate url from string failed for {text}: host for URL must not be empty"
-            )
-            .into())
+            Some(UrlProblem::EmptyHost)
         }
-        Some(_) => Ok(()),
+        Some(_) => None,
     }
+}
+
+/// A URL of the object's spec, quoted in the message as the reference does.
+pub fn url(text: &str) -> Result<(), RejectionKind> {
+    match url_problem(text) {
+        None => Ok(()),
+        Some(UrlProblem::UnsupportedScheme(scheme)) => Err(format!(
+            "validate url from string failed for {text}: unsupported scheme {scheme:?} for URL"
+        )
+        .into()),
+        Some(UrlProblem::EmptyHost) => Err(format!(
+            "validate url from string failed for {text}: host for URL must not be empty"
+        )
+        .into()),
+    }
+}
+
+/// A URL read from a Secret (a Slack or Discord webhook URL is the
+/// credential itself): unlike the reference, the message never quotes it,
+/// nor its scheme (without `://` that is the whole text).
+pub fn secret_url(text: &str) -> Result<(), RejectionKind> {
+    let problem = match url_problem(text) {
+        None => return Ok(()),
+        Some(UrlProblem::UnsupportedScheme(_)) => "unsupported scheme for URL",
+        Some(UrlProblem::EmptyHost) => "host for URL must not be empty",
+    };
+    Err(
+        format!("validate url from string failed for the URL read from the Secret: {problem}")
+            .into(),
+    )
 }
 
 /// A URL that may be a Go template (then it is not checked further).
@@ -47,6 +78,14 @@ pub fn template_url(text: &str) -> Result<(), RejectionKind> {
         return Ok(());
     }
     url(text)
+}
+
+/// [`template_url`] for a URL read from a Secret ([`secret_url`]).
+pub fn secret_template_url(text: &str) -> Result<(), RejectionKind> {
+    if text.contains("{{") {
+        return Ok(());
+    }
+    secret_url(text)
 }
 
 /// An optional URL, named `field` in the message.

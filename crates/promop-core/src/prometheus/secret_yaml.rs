@@ -47,7 +47,8 @@ pub(crate) fn parse_list(
         return Ok(Vec::new());
     };
     let invalid = |m: String| RejectedObject::invalid(&ctx.workload, field, m);
-    let parsed: Parsed = serde_saphyr::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let parsed: Parsed =
+        serde_saphyr::from_str(text).map_err(|e| invalid(crate::yaml::parse_error(&e)))?;
     match parsed.0 {
         Node::Null => Ok(Vec::new()),
         Node::Seq(items) => items
@@ -55,10 +56,10 @@ pub(crate) fn parse_list(
             .map(|item| match item {
                 Node::Map(m) => Ok(m),
                 Node::Null => Ok(Mapping::new()),
-                other => Err(invalid(format!("expected a mapping, got {other:?}"))),
+                other => Err(invalid(format!("expected a mapping, got {}", other.tag()))),
             })
             .collect(),
-        other => Err(invalid(format!("expected a list, got {other:?}"))),
+        other => Err(invalid(format!("expected a list, got {}", other.tag()))),
     }
 }
 

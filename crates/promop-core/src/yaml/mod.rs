@@ -10,6 +10,19 @@ mod resolve;
 
 pub use emit::to_string;
 
+/// A parse error of YAML read from a Secret, safe to show: where and what,
+/// without the source snippet the parser adds (it would quote the
+/// credentials next to the error) and with quoted values elided (serde's
+/// type errors quote the value).
+pub fn parse_error(error: &serde_saphyr::Error) -> String {
+    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid regex")
+    });
+    let text = error.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    QUOTED.replace_all(first, "\"…\"").into_owned()
+}
+
 /// A YAML value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
@@ -145,6 +158,21 @@ impl<T: Into<Node>> From<Vec<T>> for Node {
 }
 
 impl Node {
+    /// The value's YAML tag as Go's yaml packages name it in errors
+    /// (`!!map`; `null` for a null). Messages about user input name the
+    /// tag, never the value: the input may come from a Secret.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "!!bool",
+            Node::Int(_) => "!!int",
+            Node::Float(_) => "!!float",
+            Node::Str(_) => "!!str",
+            Node::Seq(_) | Node::FlowSeq(_) => "!!seq",
+            Node::Map(_) => "!!map",
+        }
+    }
+
     /// The same value as JSON (`promop render -o json`); floats that JSON
     /// cannot hold (NaN, infinities) become null.
     pub fn to_json(&self) -> serde_json::Value {

@@ -26,7 +26,7 @@ impl Integration for DiscordConfig {
         let u = s
             .get(&self.api_url)
             .map_err(|e| e.context("failed to retrieve API URL"))?;
-        validate::url(u.trim()).map_err(|e| e.context("failed to validate API URL"))
+        validate::secret_url(u.trim()).map_err(|e| e.context("failed to validate API URL"))
     }
 
     fn convert(&self, ctx: &Ctx<'_>) -> Result<Mapping, RejectionKind> {

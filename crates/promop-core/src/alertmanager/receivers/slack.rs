@@ -25,7 +25,8 @@ impl Integration for SlackConfig {
         let mut api = String::new();
         if let Some(sel) = &self.api_url {
             api = s.get(sel)?;
-            validate::url(api.trim()).map_err(|e| e.context("failed to validate API URL"))?;
+            validate::secret_url(api.trim())
+                .map_err(|e| e.context("failed to validate API URL"))?;
         }
         if self.message_text.is_some() {
             requires(v, Feature::SlackMessageText, "messageText")?;

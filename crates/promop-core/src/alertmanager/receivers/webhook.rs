@@ -5,7 +5,7 @@ use super::{Ctx, Integration, Sanitize, duration, http};
 use crate::alertmanager::sanitize::{exclusive, gate, http_of};
 use crate::alertmanager::secrets::Secrets;
 use crate::alertmanager::validate::{
-    http_config, http_secrets, http_version, requires, template_url,
+    http_config, http_secrets, http_version, requires, secret_template_url, template_url,
 };
 use crate::alertmanager::version::{Feature, Version};
 use crate::select::reasons::RejectionKind;
@@ -30,7 +30,7 @@ impl Integration for WebhookConfig {
         let mut url = self.url.clone().unwrap_or_default();
         if let Some(sel) = &self.url_secret {
             url = s.get(sel)?.trim().to_owned();
-            template_url(&url).map_err(|e| e.context("failed to validate URL"))?;
+            secret_template_url(&url).map_err(|e| e.context("failed to validate URL"))?;
         }
         // The reference accepts a templated URL for any version, but
         // Alertmanager parses it as a plain URL before 0.31 and refuses

@@ -314,7 +314,7 @@ fn shape_struct(node: &Node, def: &Struct) -> Result<Option<Mapping>, ShapeError
         other => {
             return Err(ShapeError(format!(
                 "cannot unmarshal {} into {}",
-                kind(other),
+                other.tag(),
                 def.name
             )));
         }
@@ -441,19 +441,7 @@ fn scalar_text(node: &Node) -> Result<String, ShapeError> {
 }
 
 fn unmarshal(node: &Node, into: &str) -> ShapeError {
-    ShapeError(format!("cannot unmarshal {} into {into}", kind(node)))
-}
-
-fn kind(node: &Node) -> &'static str {
-    match node {
-        Node::Null => "null",
-        Node::Bool(_) => "!!bool",
-        Node::Int(_) => "!!int",
-        Node::Float(_) => "!!float",
-        Node::Str(_) => "!!str",
-        Node::Seq(_) | Node::FlowSeq(_) => "!!seq",
-        Node::Map(_) => "!!map",
-    }
+    ShapeError(format!("cannot unmarshal {} into {into}", node.tag()))
 }
 
 /// yaml.v2 prints decoded maps (`map[interface{}]interface{}`) sorted.
