@@ -43,9 +43,6 @@ pub fn version_of(am: &Alertmanager) -> Result<Version, RejectionKind> {
         Version::parse(text).map_err(|e| format!("failed to parse alertmanager version: {e}"))?;
     let unsupported = || format!("unsupported Alertmanager version {text:?}");
     version::needs(&v, Feature::Managed, |_| unsupported())?;
-    if v.major() > 0 {
-        return Err(unsupported().into());
-    }
     Ok(v)
 }
 

@@ -123,9 +123,8 @@ fn alertmanager(ctx: &Context<'_>, am: &AlertmanagerEndpoints) -> Node {
     if let Some(api) = &am.api_version
         && version.supports(Feature::AlertmanagerApiVersion)
     {
-        // Prometheus 3 only speaks the v2 API.
         match api.0.to_uppercase().as_str() {
-            "V1" if version.major() <= 2 => {
+            "V1" if version.supports(Feature::AlertmanagerApiV1) => {
                 cfg.insert("api_version", api.0.to_lowercase());
             }
             "V2" => {

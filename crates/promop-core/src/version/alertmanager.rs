@@ -6,8 +6,8 @@
 super::gates! {
     /// A setting that only some Alertmanager versions accept.
     pub enum Feature {
-        /// The oldest Alertmanager the reference manages.
-        Managed => "0.15.0",
+        /// The Alertmanagers the reference manages (0.x from 0.15).
+        Managed => "0.15.0".."1.0.0-0",
         // Receivers (integrations).
         Telegram => "0.24.0",
         Discord => "0.25.0",

@@ -56,6 +56,8 @@ super::gates! {
         GlobalScrapeNativeHistograms => "3.8.0",
         // Alerting (generator part 2).
         AlertmanagerApiVersion => "2.11.0",
+        /// Alertmanager's v1 API (`apiVersion: V1`); Prometheus 3 speaks v2 only.
+        AlertmanagerApiV1 => "0.0.0".."3.0.0-0",
         AlertmanagerBasicAuth => "2.26.0",
         AlertmanagerSigv4 => "2.48.0",
         AlertmanagerAlertRelabelConfigs => "2.51.0",
