@@ -132,11 +132,14 @@ impl Loaded {
         namespace: &str,
         strictness: Strictness,
     ) -> Result<(), UnusableInput> {
-        let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| UnusableInput {
-            source_name: source_name.to_owned(),
-            index: 0,
-            message: format!("not valid YAML: {e}"),
-        })?;
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).map_err(
+                |e| UnusableInput {
+                    source_name: source_name.to_owned(),
+                    index: 0,
+                    message: yaml_error(&e, text.len()),
+                },
+            )?;
         for (index, doc) in docs.into_iter().enumerate() {
             let origin = Origin {
                 source: source_name.to_owned(),
@@ -167,6 +170,99 @@ impl Loaded {
         self.warnings.push(note.to_string());
         self.notes.push(note);
     }
+}
+
+/// How deeply mappings and sequences may nest in the input (the parser's
+/// default): twice what Kubernetes objects need (the deepest CRD schemas
+/// nest about 30 levels), and little enough for the parser's recursion to
+/// fit a 2 MiB thread stack even in a debug build.
+pub const MAX_DEPTH: usize = 64;
+
+/// The parser's limits for a text of `len` bytes. The parser's defaults
+/// (250,000 nodes, 1,024 documents, 64 MiB of scalars, 1,000,000 alias
+/// events) are raised in proportion to the text, so that every text
+/// without aliases passes, whatever its size (the caller bounds the size):
+/// a node, an event or a document needs at least a byte of text, or a few.
+/// Aliases can add at most as much again, which stops alias bombs ("billion
+/// laughs") before they take memory or time.
+fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_nodes = budget.max_nodes.max(len);
+    budget.max_events = budget.max_events.max(len.saturating_mul(4));
+    budget.max_documents = budget.max_documents.max(len / 4);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len.saturating_mul(2));
+    // The limits above bound the work; the ratio of aliases to anchors
+    // would also refuse a file that merges one `&defaults` a hundred times.
+    budget.enforce_alias_anchor_ratio = false;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+/// Why a text of `len` bytes was refused: a limit of [`yaml_options`] in
+/// words (without the parser's snippet: it would quote the whole line of
+/// an alias bomb), or the parser's own message.
+fn yaml_error(error: &serde_saphyr::Error, len: usize) -> String {
+    match limit_breached(error, len) {
+        Some(what) => {
+            let at = error
+                .location()
+                .filter(|l| l.line() > 0)
+                .map(|l| format!("line {} column {}: ", l.line(), l.column()))
+                .unwrap_or_default();
+            format!("not valid YAML: {at}{what}")
+        }
+        None => format!("not valid YAML: {error}"),
+    }
+}
+
+/// The limit of [`yaml_options`] that `error` reports, in words.
+fn limit_breached(error: &serde_saphyr::Error, len: usize) -> Option<String> {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    use serde_saphyr::granit_parser::ErrorKind;
+    let expanded = "once its aliases are expanded (an alias bomb?)";
+    let deep = || format!("nested deeper than {MAX_DEPTH} levels");
+    let limits = yaml_options(len).budget.unwrap_or_default();
+    Some(match error {
+        E::WithSnippet { error, .. } | E::AliasError { error, .. } => {
+            return limit_breached(error, len);
+        }
+        E::Budget { breach, .. } => match breach {
+            B::Depth { .. } => deep(),
+            B::Nodes { .. } => format!("more than {} nodes {expanded}", limits.max_nodes),
+            B::Events { .. } => format!("more than {} events {expanded}", limits.max_events),
+            B::ScalarBytes { .. } => format!(
+                "more than {} bytes of text {expanded}",
+                limits.max_total_scalar_bytes
+            ),
+            B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => {
+                format!("too large {expanded}")
+            }
+            B::Aliases { .. } => format!("more than {} aliases", limits.max_aliases),
+            B::Anchors { .. } => format!("more than {} anchors", limits.max_anchors),
+            B::Documents { .. } => format!("more than {} documents", limits.max_documents),
+            other => format!("over a limit of the YAML parser ({other:?})"),
+        },
+        E::AliasReplayLimitExceeded {
+            max_total_replayed_events,
+            ..
+        } => format!("more than {max_total_replayed_events} events {expanded}"),
+        E::AliasExpansionLimitExceeded { .. } | E::AliasReplayStackDepthExceeded { .. } => {
+            format!("too many alias expansions {expanded}")
+        }
+        E::ExternalMessage { source, .. } => match source.as_ref() {
+            serde_saphyr::ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded) =>
+            {
+                deep()
+            }
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// Notes about one object read from one document.
@@ -380,5 +476,94 @@ fn upsert<K: kube_core::Resource>(objects: &mut Vec<K>, object: K) -> bool {
             objects.push(object);
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Loaded, UnusableInput> {
+        let mut loaded = Loaded::default();
+        loaded.add_yaml("in.yaml", text, "default", Strictness::ObjectsOnly)?;
+        Ok(loaded)
+    }
+
+    fn refusal(text: &str) -> String {
+        read(text).expect_err("refused").message
+    }
+
+    /// `name: &a [x, x, ...]` and nine more levels, each nine aliases of
+    /// the one before: 10^9 nodes once expanded.
+    fn billion_laughs() -> String {
+        let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (prev, name) in ('a'..='i').zip('b'..='j') {
+            let aliases = vec![format!("*{prev}"); 9].join(", ");
+            text.push_str(&format!("{name}: &{name} [{aliases}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_by_name() {
+        let message = refusal(&billion_laughs());
+        assert!(message.starts_with("not valid YAML: line "), "{message}");
+        assert!(
+            message.ends_with("once its aliases are expanded (an alias bomb?)"),
+            "{message}"
+        );
+        // No snippet of the source.
+        assert!(
+            !message.contains("lol") && !message.contains('\n'),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_block_or_flow() {
+        let flow = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        let mut block = String::new();
+        for depth in 0..10_000 {
+            block.push_str(&format!("{}k:\n", " ".repeat(depth)));
+        }
+        for text in [flow, block] {
+            let message = refusal(&text);
+            assert!(message.starts_with("not valid YAML: line "), "{message}");
+            assert!(
+                message.ends_with(&format!("nested deeper than {MAX_DEPTH} levels")),
+                "{message}"
+            );
+        }
+        // Up to the limit is fine.
+        let deepest = MAX_DEPTH - 1;
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\nx: {}{}\n",
+            "[".repeat(deepest),
+            "]".repeat(deepest)
+        );
+        read(&text).expect("nesting within the limit");
+    }
+
+    #[test]
+    fn large_inputs_without_aliases_pass_the_parser_limits() {
+        // More documents (1,024) and nodes (250,000) than the parser's
+        // defaults allow.
+        let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: NAME}\ndata: {a: b, c: d}\n";
+        let text: Vec<String> = (0..50_000)
+            .map(|i| doc.replace("NAME", &format!("m{i}")))
+            .collect();
+        let loaded = read(&text.join("---\n")).expect("read");
+        assert_eq!(loaded.snapshot.config_maps.len(), 50_000);
+    }
+
+    #[test]
+    fn a_file_merging_one_anchor_many_times_is_read() {
+        let mut text = String::from(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  base: &base {x: y}\n",
+        );
+        for i in 0..300 {
+            text.push_str(&format!("  k{i}: *base\n"));
+        }
+        read(&text).expect("read");
     }
 }

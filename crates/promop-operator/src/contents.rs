@@ -2,7 +2,9 @@
 //! fetched by name when first read and kept while their resourceVersion
 //! (known from the metadata-only caches) does not change. A cluster's other
 //! Secrets are never loaded: the reference caches every Secret in full,
-//! which dominates its memory on large clusters.
+//! which dominates its memory on large clusters. What is kept has neither
+//! managedFields nor the last-applied copy of its data
+//! ([`crate::stores::strip_data_copies`]).
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -89,7 +91,7 @@ where
             })?;
             // Deleted since the metadata said otherwise: nothing to cache.
             if let Some(mut object) = found {
-                object.meta_mut().managed_fields = None;
+                crate::stores::strip_data_copies(object.meta_mut());
                 self.cache
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

@@ -24,6 +24,9 @@ use regex::Regex;
 pub const DEFAULT_CONFIG_RELOADER_IMAGE: &str =
     "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
 
+/// The Secrets not watched by default: Helm's release Secrets.
+pub const DEFAULT_SECRET_FIELD_SELECTOR: &str = "type!=helm.sh/release.v1";
+
 #[derive(Clone, Debug, clap::Args)]
 pub struct Options {
     #[command(flatten)]
@@ -138,8 +141,17 @@ pub struct Selectors {
     /// Label selector to filter ThanosRuler resources.
     #[arg(long = "thanos-ruler-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
     pub thanos_ruler_instance_labels: Option<String>,
-    /// Field selector to filter the Secrets to watch.
-    #[arg(long = "secret-field-selector", value_name = "SELECTOR", value_parser = field_selector)]
+    /// Field selector to filter the Secrets to watch. The default leaves
+    /// out Helm's release Secrets (a whole chart and its values each,
+    /// possibly with credentials); `--secret-field-selector=` watches every
+    /// Secret, as the reference does by default. A Secret left out cannot
+    /// be referenced by a monitoring object.
+    #[arg(
+        long = "secret-field-selector",
+        value_name = "SELECTOR",
+        value_parser = field_selector,
+        default_value = DEFAULT_SECRET_FIELD_SELECTOR
+    )]
     pub secret_fields: Option<String>,
     /// Label selector to filter the Secrets to watch.
     #[arg(long = "secret-label-selector", value_name = "SELECTOR", value_parser = label_selector)]
@@ -633,6 +645,33 @@ mod tests {
         for bad in ["app in a", "a b"] {
             assert!(label_selector(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Helm's release Secrets are left out unless the flag says otherwise;
+    /// an empty selector (every Secret) is the reference's default.
+    #[test]
+    fn secrets_watched_by_default_are_all_but_helm_releases() {
+        #[derive(Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: Options,
+        }
+        let parse = |args: &[&str]| {
+            let args = std::iter::once("promop").chain(args.iter().copied());
+            Flags::try_parse_from(args).map(|f| f.options.selectors.secret_fields)
+        };
+        assert_eq!(
+            Options::default().selectors.secret_fields.as_deref(),
+            Some("type!=helm.sh/release.v1")
+        );
+        assert_eq!(
+            parse(&["--secret-field-selector="]).expect("parses"),
+            Some(String::new())
+        );
+        assert_eq!(
+            parse(&["--secret-field-selector=type!=kubernetes.io/dockercfg"]).expect("parses"),
+            Some("type!=kubernetes.io/dockercfg".to_owned())
+        );
     }
 
     #[test]

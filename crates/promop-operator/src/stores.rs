@@ -5,6 +5,11 @@
 //!
 //! Secrets and ConfigMaps are cached as metadata only: the content of the few
 //! that generations reference is fetched on demand ([`crate::contents`]).
+//! Every cached Secret and ConfigMap (metadata, written or fetched) loses its
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation, a copy of
+//! the object with its data ([`strip_data_copies`]). Secrets are watched
+//! with `--secret-field-selector` (default: not Helm's release Secrets, which
+//! hold whole charts and their values).
 //! The objects promop writes (StatefulSets, Services, Secrets, ConfigMaps
 //! labelled `app.kubernetes.io/managed-by=prometheus-operator`) are cached in
 //! full, to write only what changed.
@@ -18,7 +23,7 @@ use futures::{StreamExt, future};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use kube::api::{ListParams, PartialObjectMeta};
+use kube::api::{ListParams, ObjectMeta, PartialObjectMeta};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -390,6 +395,32 @@ fn strip_managed_fields<K: Resource>(object: &mut K) {
     object.meta_mut().managed_fields = None;
 }
 
+/// The annotation in which `kubectl apply` keeps the whole object it
+/// applied: a Secret's data, base64-encoded but in clear.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Removes what repeats a Secret's or ConfigMap's data (or just weighs)
+/// from metadata before it is cached: the [`LAST_APPLIED`] annotation and
+/// managedFields.
+pub fn strip_data_copies(metadata: &mut ObjectMeta) {
+    metadata.managed_fields = None;
+    strip_last_applied(metadata);
+}
+
+fn strip_last_applied(metadata: &mut ObjectMeta) {
+    if let Some(annotations) = &mut metadata.annotations {
+        annotations.remove(LAST_APPLIED);
+    }
+}
+
+/// What the caches of written objects keep: promop's and the reference's
+/// managedFields entries (field paths such as `f:data/f:key`, no values:
+/// [`keep_own_managed_fields`]), and no [`LAST_APPLIED`] copy.
+fn trim_written<K: Resource>(object: &mut K) {
+    keep_own_managed_fields(object);
+    strip_last_applied(object.meta_mut());
+}
+
 /// Keeps only the fields our own applies claimed (a field promop no longer
 /// wants is found there, [`crate::apply::owns_only_desired`]) and those the
 /// reference operator wrote (taken over when stale).
@@ -427,24 +458,19 @@ async fn owned<K>(
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (store, stream) = cached(
-        client,
-        waits,
-        Some(MANAGED_BY_SELECTOR),
-        keep_own_managed_fields,
-    )
-    .await;
+    let (store, stream) = cached(client, waits, Some(MANAGED_BY_SELECTOR), trim_written).await;
     changes.push(touched(stream, |_| Kind::Owned));
     store
 }
 
-/// A watch limited by `--secret-label-selector` and the like.
+/// A watch limited by `--secret-label-selector` and the like (an empty
+/// selector selects everything).
 fn filtered(labels: &Option<String>, fields: &Option<String>) -> watcher::Config {
     let mut config = watcher::Config::default();
-    if let Some(labels) = labels {
+    if let Some(labels) = labels.as_deref().filter(|l| !l.is_empty()) {
         config = config.labels(labels);
     }
-    if let Some(fields) = fields {
+    if let Some(fields) = fields.as_deref().filter(|f| !f.is_empty()) {
         config = config.fields(fields);
     }
     config
@@ -463,7 +489,7 @@ where
 {
     let (reader, writer) = reflector::store();
     let api = Api::<PartialObjectMeta<K>>::all(client.clone());
-    let strip = |object: &mut PartialObjectMeta<K>| object.metadata.managed_fields = None;
+    let strip = |object: &mut PartialObjectMeta<K>| strip_data_copies(&mut object.metadata);
     let stream = reflected(api, config, strip, reader.clone(), writer, waits);
     changes.push(touched(stream, move |_| kind));
     reader
@@ -552,7 +578,7 @@ where
 mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::ConfigMap;
-    use kube::api::ObjectMeta;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 
     fn map(name: &str) -> ConfigMap {
         ConfigMap {
@@ -563,6 +589,77 @@ mod tests {
             },
             ..ConfigMap::default()
         }
+    }
+
+    /// A Secret as `kubectl apply` leaves it: its data repeated in the
+    /// last-applied annotation, managedFields of kubectl and of promop.
+    fn applied_secret() -> Secret {
+        let entry = |manager: &str| ManagedFieldsEntry {
+            manager: Some(manager.into()),
+            operation: Some("Apply".into()),
+            ..ManagedFieldsEntry::default()
+        };
+        Secret {
+            metadata: ObjectMeta {
+                name: Some("creds".into()),
+                namespace: Some("ns".into()),
+                annotations: Some(BTreeMap::from([
+                    (
+                        LAST_APPLIED.to_owned(),
+                        r#"{"apiVersion":"v1","data":{"password":"aHVudGVyMg=="},"kind":"Secret"}"#
+                            .to_owned(),
+                    ),
+                    ("team".to_owned(), "orders".to_owned()),
+                ])),
+                managed_fields: Some(vec![
+                    entry("kubectl-client-side-apply"),
+                    entry(crate::apply::FIELD_MANAGER),
+                ]),
+                ..ObjectMeta::default()
+            },
+            ..Secret::default()
+        }
+    }
+
+    fn managers(meta: &ObjectMeta) -> Vec<&str> {
+        meta.managed_fields
+            .iter()
+            .flatten()
+            .filter_map(|e| e.manager.as_deref())
+            .collect()
+    }
+
+    /// The metadata cache of every Secret and the fetched contents keep
+    /// neither the last-applied copy of the data nor managedFields; other
+    /// annotations stay.
+    #[test]
+    fn cached_secrets_lose_the_last_applied_copy_and_managed_fields() {
+        let mut metadata = applied_secret().metadata;
+        strip_data_copies(&mut metadata);
+        let annotations = metadata.annotations.as_ref().expect("annotations");
+        assert!(!annotations.contains_key(LAST_APPLIED));
+        assert_eq!(annotations.get("team").map(String::as_str), Some("orders"));
+        assert!(metadata.managed_fields.is_none());
+        assert!(!format!("{metadata:?}").contains("aHVudGVyMg"));
+
+        // The cache of written Secrets keeps promop's field paths only.
+        let mut written = applied_secret();
+        trim_written(&mut written);
+        assert!(!written.annotations().contains_key(LAST_APPLIED));
+        assert_eq!(managers(&written.metadata), [crate::apply::FIELD_MANAGER]);
+        assert!(!format!("{written:?}").contains("aHVudGVyMg"));
+    }
+
+    #[test]
+    fn empty_selectors_select_everything() {
+        let config = filtered(&Some(String::new()), &Some(String::new()));
+        assert_eq!(config.label_selector, None);
+        assert_eq!(config.field_selector, None);
+        let config = filtered(&None, &Some("type!=helm.sh/release.v1".into()));
+        assert_eq!(
+            config.field_selector.as_deref(),
+            Some("type!=helm.sh/release.v1")
+        );
     }
 
     #[test]

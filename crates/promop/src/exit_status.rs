@@ -2,7 +2,7 @@
 //! its `--help` ("Exit status:", see [`documented`]) and in its man page
 //! ("EXIT STATUS"). The
 //! tables follow the code: `main` maps an error to 1 and unusable input
-//! ([`crate::manifests::UnusableInput`]) to 2; clap exits with 2 on a usage
+//! ([`crate::manifests::is_unusable`]) to 2; clap exits with 2 on a usage
 //! error; `render`, `explain` and `lint` return their own 0 or 1.
 use std::fmt::Write as _;
 
@@ -22,9 +22,11 @@ pub const TOP: &[Code] = &[
     ),
     (
         2,
-        "a usage error, or input that cannot be used at all: YAML that does not parse, \
-         an unknown kind of monitoring.coreos.com, a named file that is not made of \
-         Kubernetes objects",
+        "a usage error, or input that cannot be used at all: YAML that does not parse \
+         (or nests too deep, or whose aliases expand beyond the limits), a file over \
+         --max-file-size, a symlink loop, text that is not UTF-8, an unknown kind of \
+         monitoring.coreos.com, a named file that is not made of Kubernetes objects; \
+         render: a name that would write outside --out-dir",
     ),
 ];
 
@@ -50,8 +52,11 @@ pub const RENDER: &[Code] = &[
     ),
     (
         2,
-        "input that cannot be used: YAML that does not parse, an unknown kind of \
-         monitoring.coreos.com, a named file that is not made of Kubernetes objects; \
+        "input that cannot be used: YAML that does not parse (or nests deeper than \
+         64 levels, or whose aliases expand beyond the limits), a file over \
+         --max-file-size, a symlink loop, text that is not UTF-8, an unknown kind of \
+         monitoring.coreos.com, a named file that is not made of Kubernetes objects, \
+         a namespace or name that would write outside --out-dir (nothing is written); \
          or a usage error",
     ),
 ];
@@ -66,9 +71,10 @@ pub const EXPLAIN: &[Code] = &[
     ),
     (
         2,
-        "input that cannot be used (YAML that does not parse, an unknown kind of \
-         monitoring.coreos.com, a named file that is not made of Kubernetes objects), \
-         or a usage error",
+        "input that cannot be used (YAML that does not parse or is beyond the \
+         limits, a file over --max-file-size, a symlink loop, text that is not \
+         UTF-8, an unknown kind of monitoring.coreos.com, a named file that is not \
+         made of Kubernetes objects), or a usage error",
     ),
 ];
 
@@ -77,7 +83,8 @@ pub const LINT: &[Code] = &[
     (1, "errors were found (or warnings, with --strict)"),
     (
         2,
-        "some input cannot be used: not YAML, not Kubernetes objects, unreadable \
+        "some input cannot be used: not YAML (or beyond the limits), not Kubernetes \
+         objects, unreadable, over --max-file-size, a symlink loop, not UTF-8 \
          (reported as findings; the rest is still checked); or a usage error",
     ),
 ];

@@ -31,6 +31,8 @@ pub struct Args {
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
     #[command(flatten)]
+    limits: manifests::Limits,
+    #[command(flatten)]
     cluster: cluster::Connection,
     /// The namespace of OBJECT when it names none; with -f also of the
     /// objects that have none. Default: with -f `default`, on a cluster the
@@ -214,7 +216,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     } else {
         let namespace = args.namespace.as_deref().unwrap_or("default");
         Input {
-            loaded: manifests::load(&args.files, namespace)?,
+            loaded: manifests::load(&args.files, namespace, &args.limits)?,
             source: Source::Manifests,
             unreadable: Vec::new(),
             namespace: namespace.to_owned(),

@@ -60,10 +60,10 @@ pub fn run(args: &Args, colored: bool) -> anyhow::Result<u8> {
     // Input that cannot be read is reported like a finding, and the rest
     // is still checked.
     let mut unusable = Vec::new();
-    for (file, strictness) in manifests::inputs(&args.input.files)? {
-        let name = file.display().to_string();
-        let added = manifests::read(&file).map_err(|e| (None, format!("{e:#}")));
-        let added = added.and_then(|text| {
+    for entry in manifests::inputs(&args.input.files)? {
+        let added = entry.map_err(refused).and_then(|(file, strictness)| {
+            let name = file.display().to_string();
+            let text = manifests::read(&file, &args.input.limits).map_err(unreadable)?;
             loaded
                 .add_yaml(&name, &text, &args.input.namespace, strictness)
                 .map_err(|e| {
@@ -119,6 +119,24 @@ pub fn run(args: &Args, colored: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// A file refused before parsing, as the origin and message of a finding:
+/// `FILE:0: error: PROBLEM`, like a file that is not YAML.
+fn refused(file: manifests::RefusedFile) -> (Option<Origin>, String) {
+    let origin = Origin {
+        source: file.path.display().to_string(),
+        index: 0,
+    };
+    (Some(origin), file.problem.to_string())
+}
+
+/// A file that could not be read, as the origin and message of a finding.
+fn unreadable(error: anyhow::Error) -> (Option<Origin>, String) {
+    match error.downcast::<manifests::RefusedFile>() {
+        Ok(file) => refused(file),
+        Err(error) => (None, format!("{error:#}")),
+    }
 }
 
 /// The text line of a finding; `colored`: its severity in red (error) or

@@ -73,8 +73,7 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("promop: {err:#}");
             // Input that cannot be used at all is told apart for CI gates.
-            let unusable = err.downcast_ref::<manifests::UnusableInput>().is_some();
-            ExitCode::from(if unusable { 2 } else { 1 })
+            ExitCode::from(if manifests::is_unusable(&err) { 2 } else { 1 })
         }
     }
 }

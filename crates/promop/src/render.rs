@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use promop_api::v1::Alertmanager;
 use promop_core::desired::manifests::{Manifests, name as object_name};
 use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
+use promop_core::manifests::{ObjectId, Origin};
 use promop_core::prometheus::Workload;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
@@ -26,7 +27,9 @@ pub struct Args {
     /// Write files instead of printing: `<namespace>/<name>/prometheus.yaml`
     /// or `alertmanager.yaml` per workload (`.json` with `-o json`), the
     /// rule files under `<namespace>/<name>/rules/<ConfigMap>/`, and with
-    /// --objects one file per object, `<namespace>/<kind>-<name>.yaml`.
+    /// --objects one file per object, `<namespace>/<kind>-<name>.yaml`. A
+    /// namespace or name that is not a plain file name (`..`, `a/b`) is
+    /// refused (exit 2) before anything is written.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
     /// Also print each Prometheus' rule files, one per PrometheusRule, in
@@ -139,6 +142,9 @@ struct Output {
     rules: Vec<(String, String, Rendered)>,
 }
 
+/// Where each object of the input was read.
+type Origins = std::collections::BTreeMap<ObjectId, Origin>;
+
 /// What a run produced: 0 when every workload rendered, 1 otherwise.
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     if args.output == Format::Name && !args.objects {
@@ -171,7 +177,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         let values = rendered.manifests.into_values(args.show_secrets)?;
         print_objects(&values, args.output, args.out_dir.as_deref())?;
     } else {
-        print_configs(&rendered.outputs, args)?;
+        print_configs(&rendered.outputs, args, &loaded.origins)?;
     }
     Ok(u8::from(rendered.failed))
 }
@@ -272,19 +278,34 @@ impl<'a> Rendering<'a> {
 }
 
 /// The configurations (and with --rules the rule files), printed or written.
-fn print_configs(outputs: &[Output], args: &Args) -> anyhow::Result<()> {
+fn print_configs(outputs: &[Output], args: &Args, origins: &Origins) -> anyhow::Result<()> {
     let extension = args.output.extension();
     if let Some(dir) = &args.out_dir {
+        let mut files = Vec::new();
         for output in outputs {
-            let folder = dir.join(&output.namespace).join(&output.name);
-            let file = folder.join(format!("{}.{extension}", output.file));
-            write(&file, &output.config.format(args.output)?)?;
+            let object = format!("{} {}/{}", output.kind, output.namespace, output.name);
+            let object =
+                match origins.get(&ObjectId::new(output.kind, &output.namespace, &output.name)) {
+                    Some(origin) => {
+                        format!("{object} ({}, document {})", origin.source, origin.index)
+                    }
+                    None => object,
+                };
+            let folder = [
+                ("namespace", output.namespace.as_str()),
+                ("name", output.name.as_str()),
+            ];
+            let config = format!("{}.{extension}", output.file);
+            let path = out_path(dir, &object, &folder, ("file", &config))?;
+            files.push((path, output.config.format(args.output)?));
             for (map, name, content) in output.rules.iter().filter(|_| args.rules) {
-                let file = folder.join("rules").join(map).join(name);
-                write(&file, &content.format(args.output)?)?;
+                let mut folder = folder.to_vec();
+                folder.extend([("rules", "rules"), ("ConfigMap", map.as_str())]);
+                let path = out_path(dir, &object, &folder, ("rule file", name))?;
+                files.push((path, content.format(args.output)?));
             }
         }
-        return Ok(());
+        return write_all(&files);
     }
     let several = outputs.len() > 1 || args.rules;
     for output in outputs {
@@ -317,16 +338,17 @@ fn print_objects(values: &[Value], format: Format, out_dir: Option<&Path>) -> an
         })
     };
     if let Some(dir) = out_dir {
+        let mut files = Vec::new();
         for value in values {
             let namespace = value["metadata"]["namespace"].as_str().unwrap_or_default();
-            let kind = value["kind"].as_str().unwrap_or_default().to_lowercase();
+            let kind = value["kind"].as_str().unwrap_or_default();
             let name = value["metadata"]["name"].as_str().unwrap_or_default();
-            let file = dir
-                .join(namespace)
-                .join(format!("{kind}-{name}.{}", format.extension()));
-            write(&file, &text(value)?)?;
+            let object = format!("{kind} {namespace}/{name}");
+            let file = format!("{}-{name}.{}", kind.to_lowercase(), format.extension());
+            let path = out_path(dir, &object, &[("namespace", namespace)], ("name", &file))?;
+            files.push((path, text(value)?));
         }
-        return Ok(());
+        return write_all(&files);
     }
     match format {
         Format::Name => values
@@ -345,12 +367,61 @@ fn print_objects(values: &[Value], format: Format, out_dir: Option<&Path>) -> an
     Ok(())
 }
 
-fn write(file: &Path, content: &str) -> anyhow::Result<()> {
-    if let Some(folder) = file.parent() {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("creating {}", folder.display()))?;
+/// A path `render --out-dir` would write outside its directory: a
+/// namespace, a name or a file name that is not one plain path component
+/// (`..`, `a/b`, `/etc`, empty). The API server refuses such names; a
+/// manifest may hold them.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{object}: {field} {value:?} is not a plain file name: it would write outside --out-dir {}; nothing written",
+    dir.display()
+)]
+pub struct OutsideOutDir {
+    /// The object written (kind namespace/name, with the file and document
+    /// of its manifest when known).
+    object: String,
+    field: String,
+    value: String,
+    dir: PathBuf,
+}
+
+/// `dir/folder…/file`, each component checked to stay inside `dir`;
+/// `object` names the object in the error, each component with its field.
+fn out_path(
+    dir: &Path,
+    object: &str,
+    folders: &[(&str, &str)],
+    file: (&str, &str),
+) -> Result<PathBuf, OutsideOutDir> {
+    let mut path = dir.to_owned();
+    for (field, value) in folders.iter().chain([&file]) {
+        let mut components = Path::new(value).components();
+        let plain = matches!(components.next(), Some(std::path::Component::Normal(c)) if c == *value)
+            && components.next().is_none()
+            && !value.contains(['/', '\0']);
+        if !plain {
+            return Err(OutsideOutDir {
+                object: object.to_owned(),
+                field: (*field).to_owned(),
+                value: (*value).to_owned(),
+                dir: dir.to_owned(),
+            });
+        }
+        path.push(value);
     }
-    std::fs::write(file, content).with_context(|| format!("writing {}", file.display()))
+    Ok(path)
+}
+
+/// Writes every file, once all paths are known to be inside `--out-dir`.
+fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    for (file, content) in files {
+        if let Some(folder) = file.parent() {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("creating {}", folder.display()))?;
+        }
+        std::fs::write(file, content).with_context(|| format!("writing {}", file.display()))?;
+    }
+    Ok(())
 }
 
 /// The Alertmanagers to render, sorted by namespace/name.

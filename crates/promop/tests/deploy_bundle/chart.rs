@@ -175,65 +175,339 @@ fn the_kubelet_controller_gets_its_flags_and_rules_when_enabled() {
     );
 }
 
-/// The ClusterRole grants what promop calls and nothing of the reference's
-/// wildcards: no `*`, no update of Secrets/ConfigMaps, no pods or nodes.
-#[test]
-fn cluster_role_is_narrower_than_the_reference() {
-    let objects = template(&[]);
-    let role = of_kind(&objects, "ClusterRole")[0];
-    let mut grants: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for rule in role["rules"].as_array().expect("rules") {
-        let strings = |key: &str| -> Vec<String> {
-            rule[key]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default()
+/// One grant: the role (`ClusterRole NAME` or `Role NS/NAME`), API group,
+/// resource, resource name (empty: any) and verb.
+type Grant = (String, String, String, String, String);
+
+/// Every grant of every ClusterRole and Role of the rendered chart.
+fn grants(objects: &[Value]) -> BTreeSet<Grant> {
+    let mut grants = BTreeSet::new();
+    for role in objects
+        .iter()
+        .filter(|o| kind(o) == "ClusterRole" || kind(o) == "Role")
+    {
+        let namespace = role["metadata"]["namespace"].as_str();
+        let role_name = role["metadata"]["name"].as_str().unwrap_or_default();
+        let role_id = match namespace {
+            Some(ns) => format!("Role {ns}/{role_name}"),
+            None => format!("ClusterRole {role_name}"),
         };
-        for group in strings("apiGroups") {
-            for resource in strings("resources") {
-                grants
-                    .entry((group.clone(), resource))
-                    .or_default()
-                    .extend(strings("verbs"));
+        for rule in role["rules"].as_array().expect("rules") {
+            let strings = |key: &str| -> Vec<String> {
+                rule[key]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let mut names = strings("resourceNames");
+            if names.is_empty() {
+                names.push(String::new());
+            }
+            for group in strings("apiGroups") {
+                for resource in strings("resources") {
+                    for name in &names {
+                        for verb in strings("verbs") {
+                            grants.insert((
+                                role_id.clone(),
+                                group.clone(),
+                                resource.clone(),
+                                name.clone(),
+                                verb,
+                            ));
+                        }
+                    }
+                }
             }
         }
     }
-    for ((group, resource), verbs) in &grants {
-        assert!(!verbs.contains("*"), "{group}/{resource}: *");
-        assert!(!verbs.contains("deletecollection"), "{group}/{resource}");
-        assert_ne!(resource, "*", "{group}: every resource");
+    grants
+}
+
+/// The ClusterRole grants what promop calls and nothing of the reference's
+/// wildcards: no `*`, no deletecollection, no update but of finalizers and
+/// the Lease, no pods, and nothing on ThanosRulers (no controller yet).
+#[test]
+fn cluster_role_is_narrower_than_the_reference() {
+    let mut values = KUBELET_VALUES.to_vec();
+    values.extend(["--set", "replicaCount=2"]);
+    for objects in [template(&[]), template(&values)] {
+        for (role, group, resource, _, verb) in grants(&objects) {
+            let grant = format!("{role}: {group}/{resource} {verb}");
+            assert_ne!(verb, "*", "{grant}");
+            assert_ne!(verb, "deletecollection", "{grant}");
+            assert_ne!(resource, "*", "{grant}");
+            assert!(
+                verb != "update" || resource.ends_with("/finalizers") || resource == "leases",
+                "{grant}"
+            );
+            assert!(!resource.starts_with("thanosrulers"), "{grant}");
+            assert!(!["pods", "ingresses", "storageclasses"].contains(&resource.as_str()));
+        }
     }
-    let verbs = |group: &str, resource: &str| -> BTreeSet<&str> {
-        grants
-            .get(&(group.to_owned(), resource.to_owned()))
-            .map(|v| v.iter().map(String::as_str).collect())
-            .unwrap_or_default()
-    };
-    let set = |v: &[&'static str]| v.iter().copied().collect::<BTreeSet<_>>();
-    let rw = set(&["get", "list", "watch", "create", "patch", "delete"]);
-    assert_eq!(verbs("", "secrets"), rw);
-    assert_eq!(verbs("", "configmaps"), rw);
-    assert_eq!(
-        verbs("apps", "statefulsets"),
-        set(&["list", "watch", "create", "patch", "delete"])
-    );
-    assert_eq!(verbs("", "namespaces"), set(&["list", "watch"]));
-    assert_eq!(verbs("events.k8s.io", "events"), set(&["create", "patch"]));
-    assert_eq!(
-        verbs("monitoring.coreos.com", "servicemonitors"),
-        set(&["list", "watch"])
-    );
-    assert_eq!(
-        verbs("monitoring.coreos.com", "prometheuses/status"),
-        set(&["patch"])
-    );
-    for absent in ["pods", "nodes", "endpoints"] {
-        assert!(verbs("", absent).is_empty(), "{absent} granted");
+}
+
+/// When a rule is rendered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum When {
+    Always,
+    /// `kubelet.service` set (`kubelet.endpointSlice` too, for slices).
+    Kubelet,
+    /// `replicaCount` above 1.
+    LeaderElection,
+}
+
+/// What a controller of promop calls, and why: one row per rule.
+struct Need {
+    role: &'static str,
+    group: &'static str,
+    resources: &'static [&'static str],
+    names: &'static [&'static str],
+    verbs: &'static [&'static str],
+    when: When,
+    /// The code that calls it (crates/promop-operator/src) and what for.
+    why: &'static str,
+}
+
+const CLUSTER_ROLE: &str = "ClusterRole promop";
+
+/// Every call of promop's controllers, with its reason. ThanosRuler is in
+/// no row: promop has no ThanosRuler controller yet.
+const NEEDS: &[Need] = &[
+    Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &[
+            "prometheuses",
+            "prometheusagents",
+            "alertmanagers",
+            "servicemonitors",
+            "podmonitors",
+            "probes",
+            "scrapeconfigs",
+            "prometheusrules",
+            "alertmanagerconfigs",
+        ],
+        names: &[],
+        verbs: &["list", "watch"],
+        when: When::Always,
+        why: "stores.rs: reflector caches of the three controllers' workloads and of the \
+              configuration objects they select (a missing CRD is probed with a list)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &[
+            "prometheuses/status",
+            "prometheusagents/status",
+            "alertmanagers/status",
+        ],
+        names: &[],
+        verbs: &["patch"],
+        when: When::Always,
+        why: "status.rs: the Available and Reconciled conditions (merge patch of /status)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &[
+            "prometheuses/finalizers",
+            "prometheusagents/finalizers",
+            "alertmanagers/finalizers",
+        ],
+        names: &[],
+        verbs: &["update"],
+        when: When::Always,
+        why: "objects.rs: written objects are owned with blockOwnerDeletion, which the \
+              OwnerReferencesPermissionEnforcement admission plugin checks this way",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "",
+        resources: &["secrets", "configmaps"],
+        names: &[],
+        verbs: &["get", "list", "watch", "create", "patch", "delete"],
+        when: When::Always,
+        why: "stores.rs: metadata cache of all, full cache of those written; contents.rs: \
+              content fetched by name when referenced; apply/: server-side apply (patch, \
+              create when new), an unmanaged config's Secret created, TLS assets and rule \
+              files pruned (delete), the reference's managedFields read on takeover (get)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "apps",
+        resources: &["statefulsets"],
+        names: &[],
+        verbs: &["get", "list", "watch", "create", "patch", "delete"],
+        when: When::Always,
+        why: "stores.rs: cache of those written; objects.rs: applied, deleted to be \
+              recreated on an immutable change or when a shard goes away; \
+              apply/takeover.rs: live managedFields read on takeover (get)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "",
+        resources: &["services"],
+        names: &[],
+        verbs: &["list", "watch", "create", "patch"],
+        when: When::Always,
+        why: "stores.rs, objects.rs: the governing Services, cached and applied; never \
+              deleted (the garbage collector removes them with their last owner)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "",
+        resources: &["namespaces"],
+        names: &[],
+        verbs: &["list", "watch"],
+        when: When::Always,
+        why: "stores.rs: Namespace labels for the namespace selectors",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "events.k8s.io",
+        resources: &["events"],
+        names: &[],
+        verbs: &["create", "patch"],
+        when: When::Always,
+        why: "report.rs: Events about rejected objects (kube-runtime's Recorder creates \
+              them and patches their series)",
+    },
+    Need {
+        role: "ClusterRole promop-kubelet",
+        group: "",
+        resources: &["nodes"],
+        names: &[],
+        verbs: &["list"],
+        when: When::Kubelet,
+        why: "kubelet.rs: the nodes' addresses, every --kubelet-sync-period",
+    },
+    Need {
+        role: "Role kube-system/promop-kubelet",
+        group: "",
+        resources: &["services", "endpoints"],
+        names: &[],
+        verbs: &["create", "patch"],
+        when: When::Kubelet,
+        why: "kubelet.rs: the kubelet Service and its Endpoints, applied",
+    },
+    Need {
+        role: "Role kube-system/promop-kubelet",
+        group: "discovery.k8s.io",
+        resources: &["endpointslices"],
+        names: &[],
+        verbs: &["list", "create", "patch", "delete"],
+        when: When::Kubelet,
+        why: "kubelet.rs: EndpointSlices found by label, created with a generated name, \
+              applied, deleted when empty",
+    },
+    Need {
+        role: "Role promop-system/promop-leader-election",
+        group: "coordination.k8s.io",
+        resources: &["leases"],
+        names: &[],
+        verbs: &["create"],
+        when: When::LeaderElection,
+        why: "leader/mod.rs: the first replica creates the Lease (a create cannot be \
+              limited to a name)",
+    },
+    Need {
+        role: "Role promop-system/promop-leader-election",
+        group: "coordination.k8s.io",
+        resources: &["leases"],
+        names: &["promop"],
+        verbs: &["get", "update"],
+        when: When::LeaderElection,
+        why: "leader/mod.rs: read, renew, take over and release this Lease",
+    },
+];
+
+/// The grants [`NEEDS`] asks for under `when`, each with its reason.
+fn needed(when: &[When]) -> BTreeMap<Grant, &'static str> {
+    let mut needed = BTreeMap::new();
+    for need in NEEDS.iter().filter(|n| when.contains(&n.when)) {
+        let names: &[&str] = if need.names.is_empty() {
+            &[""]
+        } else {
+            need.names
+        };
+        for resource in need.resources {
+            for name in names {
+                for verb in need.verbs {
+                    let grant = (
+                        need.role.to_owned(),
+                        need.group.to_owned(),
+                        (*resource).to_owned(),
+                        (*name).to_owned(),
+                        (*verb).to_owned(),
+                    );
+                    needed.insert(grant, need.why);
+                }
+            }
+        }
     }
-    // Leases are not in the ClusterRole (a Role in one namespace).
-    assert!(verbs("coordination.k8s.io", "leases").is_empty());
+    needed
+}
+
+/// The rendered chart grants exactly what the table of controller needs
+/// asks for, with every optional controller off and on: nothing a
+/// controller does not call, nothing missing that one calls.
+#[test]
+fn every_rule_is_what_a_controller_needs() {
+    let mut all_on = KUBELET_VALUES.to_vec();
+    all_on.extend(["--set", "replicaCount=2"]);
+    let renders: [(&[&str], &[When]); 2] = [
+        (&[], &[When::Always]),
+        (
+            &all_on,
+            &[When::Always, When::Kubelet, When::LeaderElection],
+        ),
+    ];
+    for (values, when) in renders {
+        let granted = grants(&template(values));
+        let needed = needed(when);
+        let show = |g: &Grant| {
+            let name = if g.3.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", g.3)
+            };
+            format!("{}: {}/{}{name} {}", g.0, g.1, g.2, g.4)
+        };
+        let extra: Vec<String> = granted
+            .iter()
+            .filter(|g| !needed.contains_key(*g))
+            .map(show)
+            .collect();
+        let missing: Vec<String> = needed
+            .iter()
+            .filter(|(g, _)| !granted.contains(*g))
+            .map(|(g, why)| format!("{} — {why}", show(g)))
+            .collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "values {values:?}:\ngranted, but no controller needs it:\n  {}\nneeded, not granted:\n  {}",
+            extra.join("\n  "),
+            missing.join("\n  ")
+        );
+    }
+}
+
+/// Helm's release Secrets are not watched unless asked for; an empty value
+/// restores the reference's watch of every Secret.
+#[test]
+fn helm_release_secrets_are_not_watched_by_default() {
+    let args = args(&template(&[]));
+    assert!(
+        args.contains(&"--secret-field-selector=type!=helm.sh/release.v1".to_owned()),
+        "{args:?}"
+    );
+    let all = super::args(&template(&["--set", "operator.secretFieldSelector="]));
+    assert!(
+        all.contains(&"--secret-field-selector=".to_owned()),
+        "{all:?}"
+    );
 }
