@@ -214,7 +214,8 @@ fn yaml_error(error: &serde_saphyr::Error, len: usize) -> String {
                 .unwrap_or_default();
             format!("not valid YAML: {at}{what}")
         }
-        None => format!("not valid YAML: {error}"),
+        // Without the snippet either: a manifest may be a Secret.
+        None => format!("not valid YAML: {}", crate::yaml::parse_error(error)),
     }
 }
 

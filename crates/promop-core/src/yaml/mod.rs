@@ -10,17 +10,25 @@ mod resolve;
 
 pub use emit::to_string;
 
-/// A parse error of YAML read from a Secret, safe to show: where and what,
-/// without the source snippet the parser adds (it would quote the
-/// credentials next to the error) and with quoted values elided (serde's
-/// type errors quote the value).
+/// A YAML parse error safe to show when the text may come from a Secret:
+/// `line L column C: reason`, without the source snippet the parser adds
+/// (it would quote the credentials next to the error) and with quoted
+/// values elided (serde's type errors quote the value).
 pub fn parse_error(error: &serde_saphyr::Error) -> String {
-    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid regex")
-    });
+    use std::sync::LazyLock;
+    static QUOTED: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid regex"));
+    static AT: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r" at line \d+, column \d+$").expect("valid regex"));
     let text = error.without_snippet().to_string();
     let first = text.lines().next().unwrap_or_default();
-    QUOTED.replace_all(first, "\"…\"").into_owned()
+    let reason = QUOTED
+        .replace_all(&AT.replace(first, ""), "\"…\"")
+        .into_owned();
+    match error.location().filter(|l| l.line() > 0) {
+        Some(l) => format!("line {} column {}: {reason}", l.line(), l.column()),
+        None => reason,
+    }
 }
 
 /// A YAML value.
