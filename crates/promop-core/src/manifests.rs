@@ -311,6 +311,8 @@ fn flatten_lists(doc: Value) -> Vec<Value> {
     }
 }
 
+// A plain reason: it becomes an `UnusableInput` of the input file (the CLI
+// exits), never the rejection of an object.
 fn add(
     loaded: &mut Loaded,
     mut object: Value,
@@ -384,6 +386,7 @@ fn add(
     Ok(())
 }
 
+/// The decoded object; the error is an [`add`] reason (`UnusableInput`).
 fn typed<T: DeserializeOwned>(object: Value, name: &str) -> Result<T, String> {
     serde_path_to_error::deserialize(object)
         .map_err(|e| format!("{name}: {}: {}", e.path(), e.inner()))

@@ -10,7 +10,7 @@ use promop_api::object::{MonitoringObject, decode_object};
 use promop_api::v1::Prometheus;
 use promop_core::select::label_selector::{Selector, SelectorError};
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_core::select::reasons::Reason;
+use promop_core::select::reasons::{Reason, RejectionKind};
 use promop_core::select::validate::{parse_version, validate_relabel_config};
 use promop_core::select::{KindSelection, Selection, select_for_agent, select_for_prometheus};
 use promop_core::snapshot::{ObjectKey, Snapshot};
@@ -310,8 +310,10 @@ fn relabel(value: Value) -> RelabelConfig {
     serde_json::from_value(value).unwrap()
 }
 
+/// The message of a refused rule.
 fn check_relabel(version: &str, value: Value) -> Result<(), String> {
     validate_relabel_config(&relabel(value), &parse_version(version).unwrap())
+        .map_err(|kind| kind.message().to_owned())
 }
 
 #[test]
@@ -322,7 +324,18 @@ fn relabel_actions_need_their_prometheus_version() {
         check_relabel("v2.35.0", lower.clone()).unwrap_err(),
         "Lowercase relabel action is only supported from Prometheus version 2.36.0"
     );
-    assert!(check_relabel("v2.36.0", lower).is_ok());
+    assert!(check_relabel("v2.36.0", lower.clone()).is_ok());
+    let kind = validate_relabel_config(&relabel(lower), &parse_version("v2.35.0").unwrap());
+    assert!(
+        matches!(
+            kind,
+            Err(RejectionKind::TooOld {
+                min_version: "2.36.0",
+                ..
+            })
+        ),
+        "{kind:?}"
+    );
     let equal = json!({"action": "dropequal", "sourceLabels": ["a"], "targetLabel": "b"});
     assert!(check_relabel("v2.40.0", equal.clone()).is_err());
     assert!(check_relabel("2.41", equal).is_ok());

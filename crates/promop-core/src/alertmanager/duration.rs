@@ -6,7 +6,7 @@ use crate::select::validate::duration::parse_duration as parse_ms;
 
 /// Parses a duration (milliseconds).
 pub fn parse(text: &str) -> Result<u128, RejectionKind> {
-    parse_ms(text).map_err(RejectionKind::Invalid)
+    parse_ms(text)
 }
 
 /// The canonical text: years and weeks only when they divide exactly.

@@ -21,7 +21,7 @@ use crate::k8s::metadata::Owner;
 use crate::k8s::numbered::Numbered;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
-use crate::select::reasons::{RejectedObject, Rejection};
+use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
 
 /// The key of the gzipped configuration in the generated Secret.
@@ -65,13 +65,8 @@ pub fn alertmanager_objects(
 ) -> Result<AlertmanagerObjects, RejectedObject> {
     let name = am.metadata.name.as_deref().unwrap_or_default();
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
-    let error = |field: &str, message: String| {
-        RejectedObject::new(
-            "Alertmanager",
-            namespace,
-            name,
-            Rejection::new(field, message),
-        )
+    let error = |field: &str, kind: RejectionKind| {
+        RejectedObject::new("Alertmanager", namespace, name, Rejection::new(field, kind))
     };
     let prefixed = prefixed_name(name);
     let owner = Owner {
@@ -99,7 +94,7 @@ pub fn alertmanager_objects(
         Err(_) => (BTreeMap::new(), Vec::new()),
     };
     if let Some(path) = unwritten.first() {
-        return Err(error("configuration", unwritten_asset(path)));
+        return Err(error("configuration", unwritten_asset(path).into()));
     }
     let tls_assets = secrets.tls_assets(&prefixed, files);
 
@@ -109,7 +104,7 @@ pub fn alertmanager_objects(
         web_config::validate(tls).map_err(|e| {
             error(
                 "spec.web.tlsConfig",
-                format!("failed to initialize web config: {e}"),
+                e.context("failed to initialize web config"),
             )
         })?;
     }
@@ -120,8 +115,8 @@ pub fn alertmanager_objects(
     };
     let web_config = secrets.web_config(&web);
 
-    let cluster = ClusterTls::new(name, am.spec.cluster_tls.as_ref())
-        .map_err(|e| error(&e.field, e.message))?;
+    let cluster =
+        ClusterTls::new(name, am.spec.cluster_tls.as_ref()).map_err(|e| error(&e.field, e.kind))?;
     let cluster_tls_config = secrets.single(
         cluster.secret_name(),
         cluster_tls::SECRET_KEY,
@@ -139,7 +134,7 @@ pub fn alertmanager_objects(
     });
     let stateful_set = statefulset::build(am, options, &owner, &tls_assets::volume(&tls_assets))
         .map(with_input_hash)
-        .map_err(|e| error(&e.field, e.message))?;
+        .map_err(|e| error(&e.field, e.kind))?;
     Ok(AlertmanagerObjects {
         config: config_secret,
         tls_assets,

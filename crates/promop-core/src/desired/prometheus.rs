@@ -19,7 +19,7 @@ use crate::prometheus::statefulset::{
     workload_metadata,
 };
 use crate::prometheus::{Workload, tls_assets as prometheus_tls_assets};
-use crate::select::reasons::{RejectedObject, Rejection};
+use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
 
 /// The key of the gzipped configuration in the configuration Secret.
@@ -68,7 +68,7 @@ pub fn prometheus_objects(
     rule_config_maps: &[String],
     options: &OperatorOptions,
 ) -> Result<PrometheusObjects, RejectedObject> {
-    let error = |field: &str, message: String| workload.rejected(Rejection::new(field, message));
+    let error = |field: &str, kind: RejectionKind| workload.rejected(Rejection::new(field, kind));
     if workload.is_daemon_set() {
         // The reference refuses too: its DaemonSet feature gate is off by default.
         return Err(error("spec.mode", "DaemonSet mode is not supported".into()));
@@ -85,7 +85,7 @@ pub fn prometheus_objects(
     let (files, unwritten) =
         prometheus_tls_assets::collect(config, config_tree, workload, snapshot);
     if let Some(path) = unwritten.first() {
-        return Err(error("configuration", unwritten_asset(path)));
+        return Err(error("configuration", unwritten_asset(path).into()));
     }
     let tls_assets = secrets.tls_assets(&prefixed, files);
     let web_secret_name = format!("{prefixed}-web-config");
@@ -150,7 +150,7 @@ pub fn prometheus_objects(
     let stateful_sets = (0..workload.shards())
         .map(|shard| statefulset::build(&inputs, shard).map(with_input_hash))
         .collect::<Result<Vec<_>, StatefulSetError>>()
-        .map_err(|e| error(&e.field, e.message))?;
+        .map_err(|e| error(&e.field, e.kind))?;
 
     Ok(PrometheusObjects {
         config: config_secret,

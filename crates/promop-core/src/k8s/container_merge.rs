@@ -6,12 +6,23 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, Probe};
 use serde_json::{Map, Value};
 
+use crate::select::reasons::RejectionKind;
+
 /// A container that could not be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("failed to merge container {name}: {message}")]
+#[error("failed to merge container {name}: {kind}")]
 pub struct MergeError {
     pub name: String,
-    pub message: String,
+    pub kind: RejectionKind,
+}
+
+impl From<MergeError> for RejectionKind {
+    /// The problem with the message `failed to merge container <name>: …`.
+    fn from(error: MergeError) -> Self {
+        error
+            .kind
+            .context(&format!("failed to merge container {}", error.name))
+    }
 }
 
 /// The lists of a Container that strategic merge merges item by item, and
@@ -56,18 +67,18 @@ pub fn merge(
 }
 
 fn merge_one(base: &Container, patch: &Container) -> Result<Container, MergeError> {
-    let error = |message: String| MergeError {
+    let error = |kind: RejectionKind| MergeError {
         name: base.name.clone(),
-        message,
+        kind,
     };
-    let to_json = |c: &Container| serde_json::to_value(c).map_err(|e| error(e.to_string()));
+    let to_json = |c: &Container| serde_json::to_value(c).map_err(|e| error(e.to_string().into()));
     let (Value::Object(mut original), Value::Object(patch_map)) = (to_json(base)?, to_json(patch)?)
     else {
         return Err(error("not an object".into()));
     };
     merge_map(&mut original, patch_map, true).map_err(error)?;
     let mut merged: Container =
-        serde_json::from_value(Value::Object(original)).map_err(|e| error(e.to_string()))?;
+        serde_json::from_value(Value::Object(original)).map_err(|e| error(e.to_string().into()))?;
     // Two handlers on one probe are invalid: the patch's handler wins.
     for (merged_probe, patch_probe) in [
         (&mut merged.startup_probe, &patch.startup_probe),
@@ -105,7 +116,7 @@ fn merge_map(
     original: &mut Map<String, Value>,
     patch: Map<String, Value>,
     top: bool,
-) -> Result<(), String> {
+) -> Result<(), RejectionKind> {
     for (key, value) in patch {
         match value {
             Value::Null => {
@@ -138,11 +149,15 @@ fn merge_map(
 /// merged in place, new ones added; the result lists the patch's items in
 /// the patch's order with the original-only items interleaved where they
 /// stood before an item of the patch.
-fn merge_list(original: Vec<Value>, patch: Vec<Value>, id: &str) -> Result<Vec<Value>, String> {
+fn merge_list(
+    original: Vec<Value>,
+    patch: Vec<Value>,
+    id: &str,
+) -> Result<Vec<Value>, RejectionKind> {
     let key_of = |v: &Value| {
         v.get(id)
             .cloned()
-            .ok_or_else(|| format!("item without {id}: {v}"))
+            .ok_or_else(|| RejectionKind::from(format!("item without {id}: {v}")))
     };
     let original_keys = original.iter().map(key_of).collect::<Result<Vec<_>, _>>()?;
     let patch_keys = patch.iter().map(key_of).collect::<Result<Vec<_>, _>>()?;

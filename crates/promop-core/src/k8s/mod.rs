@@ -19,6 +19,8 @@ pub mod web_config;
 
 use k8s_openapi::api::core::v1::{Capabilities, SecurityContext};
 
+use crate::select::reasons::RejectionKind;
+
 /// The hardened security context of every generated container: read-only
 /// root file system, no privilege escalation, no capability.
 pub fn security_context() -> SecurityContext {
@@ -35,17 +37,17 @@ pub fn security_context() -> SecurityContext {
 
 /// A setting the StatefulSet cannot be built from (the field path and why).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{field}: {kind}")]
 pub struct StatefulSetError {
     pub field: String,
-    pub message: String,
+    pub kind: RejectionKind,
 }
 
 impl StatefulSetError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, kind: impl Into<RejectionKind>) -> Self {
         Self {
             field: field.to_owned(),
-            message: message.into(),
+            kind: kind.into(),
         }
     }
 }

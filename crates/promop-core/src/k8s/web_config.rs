@@ -13,6 +13,7 @@ use promop_api::v1::workload::{
 
 use crate::k8s::names::{InvalidLabel, unique_label};
 use crate::k8s::probe::clean_path;
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{self, Mapping, Node};
 
 const FILE: &str = "web-config.yaml";
@@ -212,7 +213,7 @@ pub fn server_references<'a>(mount_dir: &str, tls: &'a WebTlsConfig) -> TlsRefer
 }
 
 /// The reference's checks of a TLS server configuration.
-pub fn validate(tls: &WebTlsConfig) -> Result<(), String> {
+pub fn validate(tls: &WebTlsConfig) -> Result<(), RejectionKind> {
     let given = |s: &Option<SecretOrConfigMap>| {
         s.as_ref()
             .is_some_and(|s| s.secret.is_some() || s.config_map.is_some())

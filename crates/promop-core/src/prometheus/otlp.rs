@@ -3,9 +3,8 @@
 use promop_api::common::NameValidationScheme;
 use promop_api::v1::prometheus::{OtlpConfig, TranslationStrategyOption};
 
-use super::version::Feature;
+use super::version::{Feature, needs};
 use super::{Context, RejectedObject};
-use crate::version::Gate;
 use crate::yaml::Mapping;
 
 /// Appends `otlp` when the workload configures the receiver; settings the
@@ -86,9 +85,11 @@ fn validate(
 ) -> Result<(), RejectedObject> {
     let version = &ctx.version;
     let invalid = |m: String| Err(RejectedObject::invalid(&ctx.workload, "spec.otlp", m));
-    if !version.supports(Feature::Otlp) {
-        return invalid("OTLP configuration is only supported from Prometheus 2.55.0".into());
-    }
+    let too_old = |kind| RejectedObject::invalid(&ctx.workload, "spec.otlp", kind);
+    needs(version, Feature::Otlp, |min| {
+        format!("OTLP configuration is only supported from Prometheus {min}")
+    })
+    .map_err(too_old)?;
     let strategy = otlp.translation_strategy;
     if strategy == Some(TranslationStrategyOption::NoUtf8EscapingWithSuffixes)
         && scheme == Some(NameValidationScheme::Legacy)
@@ -107,12 +108,14 @@ fn validate(
             Feature::OtlpUnderscoreEscapingWithoutSuffixes,
         ),
     ] {
-        if strategy == Some(option) && !version.supports(feature) {
-            return invalid(format!(
-                "translation strategy {:?} is only supported from Prometheus {}",
-                strategy_name(option),
-                feature.minimum()
-            ));
+        if strategy == Some(option) {
+            needs(version, feature, |min| {
+                format!(
+                    "translation strategy {:?} is only supported from Prometheus {min}",
+                    strategy_name(option)
+                )
+            })
+            .map_err(too_old)?;
         }
     }
     // The reference checks the attribute options only from 3.5.

@@ -6,9 +6,8 @@ use promop_api::v1::prometheus::{
 };
 
 use super::assets::Store;
-use super::version::{Feature, Version};
+use super::version::{Feature, Version, needs};
 use super::{Context, RejectedObject, auth, proxy, relabel, tls};
-use crate::version::Gate;
 use crate::yaml::{Mapping, Node};
 
 /// Appends `remote_write` when the workload has remote write endpoints.
@@ -78,11 +77,11 @@ fn validate(ctx: &Context<'_>, index: usize, spec: &RemoteWriteSpec) -> Result<(
                 "workloadIdentity",
             ),
         ] {
-            if present && !ctx.version.supports(feature) {
-                return invalid(format!(
-                    "azureAD.{name} requires Prometheus >= v{}",
-                    feature.minimum()
-                ));
+            if present {
+                needs(&ctx.version, feature, |min| {
+                    format!("azureAD.{name} requires Prometheus >= v{min}")
+                })
+                .map_err(|kind| RejectedObject::invalid(&ctx.workload, &field, kind))?;
             }
         }
     }

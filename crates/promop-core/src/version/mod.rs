@@ -91,7 +91,8 @@ pub struct TooOld<F> {
 
 impl<F: Gate> Version<F> {
     /// Parses like the reference's `semver.ParseTolerant`; the error is the
-    /// parser's reason.
+    /// parser's reason (a plain one: each caller words its own message,
+    /// often without it, e.g. `failed to parse Prometheus version …`).
     pub fn parse(raw: &str) -> Result<Self, String> {
         parse_tolerant(raw).map(Self::from)
     }
@@ -154,7 +155,8 @@ impl<F> fmt::Display for Version<F> {
 /// The one version parser, blang/semver's `ParseTolerant`: spaces and a
 /// leading `v` are dropped, leading zeros removed (`v2.045` is 2.45.0) and
 /// missing minor or patch numbers taken as 0 (`v2.45` is 2.45.0); a short
-/// version cannot carry a pre-release or build suffix.
+/// version cannot carry a pre-release or build suffix. The error is the
+/// parser's plain reason, which [`Version::parse`]'s callers word.
 pub fn parse_tolerant(input: &str) -> Result<semver::Version, String> {
     let trimmed = input.trim();
     let trimmed = trimmed.strip_prefix('v').unwrap_or(trimmed);

@@ -12,6 +12,7 @@ use crate::k8s::args::flag;
 use crate::k8s::volumes::secret_volume;
 use crate::k8s::web_config;
 use crate::k8s::web_config::{TlsReferences, server_references, set, tls_server_options};
+use crate::select::reasons::RejectionKind;
 use crate::yaml::{self, Mapping, Node};
 
 /// The key of the file in the Secret.
@@ -44,9 +45,9 @@ impl<'a> ClusterTls<'a> {
                 config: None,
             });
         };
-        let invalid = |message: String| StatefulSetError::new("spec.clusterTLS", message);
+        let invalid = |kind: RejectionKind| StatefulSetError::new("spec.clusterTLS", kind);
         web_config::validate(&config.server)
-            .map_err(|e| invalid(format!("invalid server TLS configuration: {e}")))?;
+            .map_err(|e| invalid(e.context("invalid server TLS configuration")))?;
         let client = &config.client;
         let has = |s: &Option<promop_api::common::SecretOrConfigMap>| {
             s.as_ref()
@@ -59,9 +60,9 @@ impl<'a> ClusterTls<'a> {
             (true, true) => None,
         };
         if let Some(message) = message {
-            return Err(invalid(format!(
-                "invalid client TLS configuration: {message}"
-            )));
+            return Err(invalid(
+                format!("invalid client TLS configuration: {message}").into(),
+            ));
         }
         let server = server_references(&format!("{DIR}/server_tls"), &config.server);
         let client = TlsReferences {
@@ -188,7 +189,7 @@ mod tests {
         let c = config("server: {keySecret: {name: s, key: k}, certFile: /c}\nclient: {}\n");
         let err = ClusterTls::new("main", Some(&c)).err().unwrap();
         assert_eq!(
-            err.message,
+            err.kind.message(),
             "invalid client TLS configuration: certificate is required"
         );
         let none = ClusterTls::new("main", None).unwrap();

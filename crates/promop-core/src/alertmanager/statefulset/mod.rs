@@ -155,12 +155,12 @@ pub fn build(
     let generated = vec![alertmanager, containers::reloader(&ctx, &vols, false)];
     let containers =
         container_merge::merge(generated, spec.containers.as_deref().unwrap_or_default())
-            .map_err(|e| StatefulSetError::new("spec.containers", e.to_string()))?;
+            .map_err(|e| StatefulSetError::new("spec.containers", e))?;
     let init = container_merge::merge(
         vec![containers::reloader(&ctx, &vols, true)],
         spec.init_containers.as_deref().unwrap_or_default(),
     )
-    .map_err(|e| StatefulSetError::new("spec.initContainers", e.to_string()))?;
+    .map_err(|e| StatefulSetError::new("spec.initContainers", e))?;
 
     // Selector labels cannot change on an existing StatefulSet: keep them
     // exactly as the reference sets them.

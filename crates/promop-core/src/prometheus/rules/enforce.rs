@@ -9,6 +9,7 @@ use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{Expr, VectorSelector};
 
 use super::promql;
+use crate::select::reasons::RejectionKind;
 
 /// The namespace label to enforce and the rules exempt from it.
 #[derive(Clone, Debug, Default)]
@@ -62,11 +63,11 @@ impl Enforcement {
 
 /// The expression with `label="namespace"` on every selector, printed like
 /// the reference prints it.
-pub fn enforce_expr(expr: &str, label: &str, namespace: &str) -> Result<String, String> {
+pub fn enforce_expr(expr: &str, label: &str, namespace: &str) -> Result<String, RejectionKind> {
     // The reference parses with no feature enabled here, whatever the
     // workload enables.
     let mut parsed = promql::parse(expr, promql::Features::default())
-        .map_err(|e| format!("failed to parse promql expression: {e}"))?;
+        .map_err(|e| e.context("failed to parse promql expression"))?;
     inject(&mut parsed, label, namespace);
     Ok(promql::print(&parsed))
 }

@@ -21,7 +21,7 @@ pub use config_maps::{MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, config_maps};
 pub use enforce::Enforcement;
 pub use thanos_ruler::thanos_ruler_config_maps;
 
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Rejection, RejectionKind};
 use crate::select::validate::parse_version;
 use crate::version::{
     self, DEFAULT_PROMETHEUS_VERSION, DEFAULT_THANOS_VERSION, prometheus, thanos,
@@ -82,7 +82,7 @@ pub struct RuleContext {
 
 impl RuleContext {
     /// The context of a Prometheus; the error is the version's.
-    pub fn for_prometheus(prometheus: &Prometheus) -> Result<Self, String> {
+    pub fn for_prometheus(prometheus: &Prometheus) -> Result<Self, RejectionKind> {
         let common = &prometheus.spec.common;
         let version = common
             .version
@@ -112,7 +112,7 @@ impl RuleContext {
     }
 
     /// The context of a Thanos Ruler (its PromQL parser has no feature flags).
-    pub fn for_thanos_ruler(ruler: &ThanosRuler) -> Result<Self, String> {
+    pub fn for_thanos_ruler(ruler: &ThanosRuler) -> Result<Self, RejectionKind> {
         let spec = &ruler.spec;
         let version = spec
             .version
@@ -142,7 +142,7 @@ impl RuleContext {
 
 /// The version of a Prometheus or a Thanos Ruler (the reference's message
 /// names Prometheus for both).
-fn parse(input: &str) -> Result<semver::Version, String> {
+fn parse(input: &str) -> Result<semver::Version, RejectionKind> {
     parse_version(input).map(|v| v.semver().clone())
 }
 

@@ -30,6 +30,8 @@ use promql_parser::parser::{
 };
 use promql_parser::util::display_duration;
 
+use crate::select::reasons::RejectionKind;
+
 /// The parser's feature flags (Prometheus' `--enable-feature=promql-…`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Features {
@@ -50,11 +52,12 @@ pub const MAX_DEPTH: usize = 512;
 /// error is the parser's message (or its panic's). What promql-parser
 /// accepts beyond Prometheus (`or` in label matchers) is refused, and so is
 /// an expression nested deeper than [`MAX_DEPTH`].
-pub fn parse(expr: &str, features: Features) -> Result<Expr, String> {
+pub fn parse(expr: &str, features: Features) -> Result<Expr, RejectionKind> {
     if depth_bound(expr) > MAX_DEPTH {
         return Err(format!(
             "expression nested too deeply (more than {MAX_DEPTH} levels of parentheses and operators)"
-        ));
+        )
+        .into());
     }
     // promql-parser panics on some input (a number out of range where a
     // duration goes: `x offset 1e309`, `x offset NaN`): an error like any other.
@@ -68,7 +71,7 @@ pub fn parse(expr: &str, features: Features) -> Result<Expr, String> {
             format!("invalid expression: {why}")
         })??;
     match refused(&parsed, features) {
-        Some(why) => Err(why),
+        Some(why) => Err(why.into()),
         None => Ok(parsed),
     }
 }
@@ -476,7 +479,8 @@ mod tests {
         ] {
             let err = parse(expr, Features::default()).expect_err(expr);
             assert!(
-                err.starts_with("invalid expression: cannot convert float seconds"),
+                err.message()
+                    .starts_with("invalid expression: cannot convert float seconds"),
                 "{expr}: {err}"
             );
             assert!(super::super::enforce::enforce_expr(expr, "namespace", "ns1").is_err());
@@ -504,7 +508,7 @@ mod tests {
         ];
         for expr in deep {
             let err = parse(&expr, Features::default()).expect_err("too deep");
-            assert!(err.contains("nested too deeply"), "{err}");
+            assert!(err.message().contains("nested too deeply"), "{err}");
             let enforced = super::super::enforce::enforce_expr(&expr, "namespace", "ns1");
             assert!(enforced.is_err());
         }

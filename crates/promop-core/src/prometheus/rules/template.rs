@@ -4,6 +4,7 @@
 //! actions, comments and strings, unknown functions, undeclared variables,
 //! unbalanced `if`/`range`/`with`/`define`/`block` … `end`, a control
 //! keyword without a value. Errors read like Go's (`<line>: <message>`).
+use crate::select::reasons::RejectionKind;
 
 /// Functions of Prometheus' template expander and of Go's text/template.
 const FUNCTIONS: &[&str] = &[
@@ -79,7 +80,7 @@ struct Checker<'a> {
 }
 
 /// Checks one template text.
-pub fn check(text: &str) -> Result<(), String> {
+pub fn check(text: &str) -> Result<(), RejectionKind> {
     let mut checker = Checker {
         blocks: Vec::new(),
         vars: PREDECLARED.to_vec(),
@@ -90,22 +91,24 @@ pub fn check(text: &str) -> Result<(), String> {
         line += rest[..start].matches('\n').count();
         let inner = &rest[start + 2..];
         let inner = inner.strip_prefix("- ").unwrap_or(inner);
-        let (body, after) = split_action(inner).map_err(|e| format!("{line}: {e}"))?;
+        let (body, after) = split_action(inner).map_err(|e| e.context(&line.to_string()))?;
         if let Some(body) = body {
-            checker.action(body).map_err(|e| format!("{line}: {e}"))?;
+            checker
+                .action(body)
+                .map_err(|e| e.context(&line.to_string()))?;
             line += body.matches('\n').count();
         }
         rest = after;
     }
     match checker.blocks.last() {
-        Some(_) => Err(format!("{line}: unexpected EOF")),
+        Some(_) => Err(format!("{line}: unexpected EOF").into()),
         None => Ok(()),
     }
 }
 
 /// The action's text up to its closing `}}` (quotes respected; `None` for
 /// a comment), and what follows it.
-fn split_action(s: &str) -> Result<(Option<&str>, &str), String> {
+fn split_action(s: &str) -> Result<(Option<&str>, &str), RejectionKind> {
     let trimmed = s.trim_start();
     if let Some(comment) = trimmed.strip_prefix("/*") {
         let end = comment.find("*/").ok_or("unclosed comment")?;
@@ -157,7 +160,7 @@ fn split_action(s: &str) -> Result<(Option<&str>, &str), String> {
 }
 
 impl<'a> Checker<'a> {
-    fn action(&mut self, body: &'a str) -> Result<(), String> {
+    fn action(&mut self, body: &'a str) -> Result<(), RejectionKind> {
         let words = tokens(body)?;
         let Some(&first) = words.first() else {
             return Err("missing value for command".into());
@@ -173,7 +176,7 @@ impl<'a> Checker<'a> {
         };
         if let Some((kind, _)) = block {
             if words.len() < 2 {
-                return Err(format!("missing value for {first}"));
+                return Err(format!("missing value for {first}").into());
             }
             self.blocks.push((kind, self.vars.len()));
             return self.pipeline(&words[1..]);
@@ -192,7 +195,9 @@ impl<'a> Checker<'a> {
                 self.vars.truncate(vars);
                 match words.get(1) {
                     Some(&"if") | Some(&"with") if words.len() > 2 => self.pipeline(&words[2..]),
-                    Some(&"if") | Some(&"with") => Err(format!("missing value for {}", words[1])),
+                    Some(&"if") | Some(&"with") => {
+                        Err(format!("missing value for {}", words[1]).into())
+                    }
                     Some(_) => Err("unexpected token in else".into()),
                     None => Ok(()),
                 }
@@ -201,7 +206,7 @@ impl<'a> Checker<'a> {
                 if self.blocks.iter().any(|(k, _)| *k == Control::Range) {
                     Ok(())
                 } else {
-                    Err(format!("{{{{{first}}}}} outside {{{{range}}}}"))
+                    Err(format!("{{{{{first}}}}} outside {{{{range}}}}").into())
                 }
             }
             "template" => self.pipeline(&words[1..]),
@@ -210,7 +215,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Declarations (`$x :=`), then every function and variable used.
-    fn pipeline(&mut self, words: &[&'a str]) -> Result<(), String> {
+    fn pipeline(&mut self, words: &[&'a str]) -> Result<(), RejectionKind> {
         let declared = match words.iter().position(|w| *w == ":=") {
             Some(i) => {
                 let names: Vec<&str> = words[..i].iter().copied().filter(|w| *w != ",").collect();
@@ -229,18 +234,18 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn use_words(&self, words: &[&str]) -> Result<(), String> {
+    fn use_words(&self, words: &[&str]) -> Result<(), RejectionKind> {
         for word in words {
             let first = word.chars().next().unwrap_or(' ');
             if first == '$' {
                 let name = word.split('.').next().unwrap_or(word);
                 if !self.vars.contains(&name) {
-                    return Err(format!("undefined variable {name:?}"));
+                    return Err(format!("undefined variable {name:?}").into());
                 }
             } else if first.is_alphabetic() || first == '_' {
                 let name = word.split('.').next().unwrap_or(word);
                 if !matches!(name, "true" | "false" | "nil") && !FUNCTIONS.contains(&name) {
-                    return Err(format!("function {name:?} not defined"));
+                    return Err(format!("function {name:?} not defined").into());
                 }
             }
         }
@@ -250,7 +255,7 @@ impl<'a> Checker<'a> {
 
 /// The words of an action: quoted strings, `|`, `(`, `)`, `,`, `:=`, `=`
 /// and runs of anything else.
-fn tokens(body: &str) -> Result<Vec<&str>, String> {
+fn tokens(body: &str) -> Result<Vec<&str>, RejectionKind> {
     let mut out = Vec::new();
     let bytes = body.as_bytes();
     let mut i = 0;
@@ -339,7 +344,7 @@ mod tests {
                 "1: undefined variable \"$x\"",
             ),
         ] {
-            assert_eq!(check(text), Err(error.to_owned()), "{text}");
+            assert_eq!(check(text), Err(error.into()), "{text}");
         }
     }
 }

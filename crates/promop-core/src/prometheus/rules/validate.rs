@@ -7,7 +7,7 @@ use promop_api::v1::prometheus_rule::{Rule, RuleGroup};
 
 use super::rule_file::{expr_text, to_yaml};
 use super::{RuleContext, RuleFeature, promql, template};
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Rejection, RejectionKind};
 use crate::select::validate::duration::parse_duration;
 use crate::select::validate::is_valid_label_name;
 
@@ -64,21 +64,15 @@ pub fn validate(groups: &[RuleGroup], ctx: &RuleContext) -> Result<(), Rejection
             }
         }
         for (r, rule) in group.rules.iter().flatten().enumerate() {
-            check_rule(rule, ctx, utf8).map_err(|(field, message)| {
+            check_rule(rule, ctx, utf8).map_err(|(field, kind)| {
                 let name = rule
                     .alert
                     .as_deref()
                     .filter(|a| !a.is_empty())
                     .or(rule.record.as_deref())
                     .unwrap_or_default();
-                Rejection::new(
-                    format!("{path}.rules[{r}]{field}"),
-                    format!(
-                        "group {:?}, rule {}, {name:?}: {message}",
-                        group.name,
-                        r + 1
-                    ),
-                )
+                let context = format!("group {:?}, rule {}, {name:?}", group.name, r + 1);
+                Rejection::new(format!("{path}.rules[{r}]{field}"), kind.context(&context))
             })?;
         }
     }
@@ -89,19 +83,19 @@ fn duration(value: &str, path: &str) -> Result<u128, Rejection> {
     parse_duration(value).map_err(|message| Rejection::new(path, message))
 }
 
-/// The field (relative to the rule) and the message.
-type RuleError = (&'static str, String);
+/// The field (relative to the rule) and the problem.
+type RuleError = (&'static str, RejectionKind);
 
 fn fail(field: &'static str, message: String) -> Result<(), RuleError> {
-    Err((field, message))
+    Err((field, message.into()))
 }
 
 fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleError> {
     let record = rule.record.as_deref().unwrap_or_default();
     let alert = rule.alert.as_deref().unwrap_or_default();
     match (record.is_empty(), alert.is_empty()) {
-        (false, false) => return Err(("", "only one of 'record' and 'alert' must be set".into())),
-        (true, true) => return Err(("", "one of 'record' or 'alert' must be set".into())),
+        (false, false) => return fail("", "only one of 'record' and 'alert' must be set".into()),
+        (true, true) => return fail("", "one of 'record' or 'alert' must be set".into()),
         _ => {}
     }
     let for_ms = match &rule.r#for {
@@ -117,7 +111,7 @@ fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleErro
         return fail(".expr", "field 'expr' must be set in rule".into());
     }
     promql::parse(&expr, ctx.features)
-        .map_err(|e| (".expr", format!("could not parse expression: {e}")))?;
+        .map_err(|e| (".expr", e.context("could not parse expression")))?;
     if !record.is_empty() {
         if rule.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
             return fail(
@@ -162,11 +156,10 @@ fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleErro
             ("annotation", ".annotations", &rule.annotations),
         ] {
             for (key, text) in map.iter().flatten() {
+                // Go's wording has no space after the template's name.
                 template::check(text).map_err(|e| {
-                    (
-                        field,
-                        format!("{kind} {key:?}: template: __alert_{alert}:{e}"),
-                    )
+                    let message = format!("{kind} {key:?}: template: __alert_{alert}:{e}");
+                    (field, message.into())
                 })?;
             }
         }

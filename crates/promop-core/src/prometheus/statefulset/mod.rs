@@ -278,7 +278,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         vec![reloader(true).container()],
         cpf.init_containers.as_deref().unwrap_or_default(),
     )
-    .map_err(|e| StatefulSetError::new("spec.initContainers", e.to_string()))?;
+    .map_err(|e| StatefulSetError::new("spec.initContainers", e))?;
 
     let prometheus_args = cli::build(
         &flags.list,
@@ -336,7 +336,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
     generated.extend(extra_containers);
     let containers =
         container_merge::merge(generated, cpf.containers.as_deref().unwrap_or_default())
-            .map_err(|e| StatefulSetError::new("spec.containers", e.to_string()))?;
+            .map_err(|e| StatefulSetError::new("spec.containers", e))?;
 
     // Selector labels cannot change on an existing StatefulSet: keep them
     // exactly as the reference sets them.

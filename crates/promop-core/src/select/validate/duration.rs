@@ -4,6 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::select::reasons::RejectionKind;
+
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$")
         .expect("static regex")
@@ -21,7 +23,7 @@ const UNIT_MS: [u128; 7] = [
 ];
 
 /// The duration in milliseconds.
-pub fn parse_duration(input: &str) -> Result<u128, String> {
+pub fn parse_duration(input: &str) -> Result<u128, RejectionKind> {
     match input {
         "" => return Err("empty duration string".into()),
         "0" => return Ok(0),
@@ -38,21 +40,21 @@ pub fn parse_duration(input: &str) -> Result<u128, String> {
     }
     // Go's time.Duration overflows beyond ~292 years.
     if total > i64::MAX as u128 / 1_000_000 {
-        return Err(format!("duration out of range: {input:?}"));
+        return Err(format!("duration out of range: {input:?}").into());
     }
     Ok(total)
 }
 
 /// The reference's `CompareScrapeTimeoutToScrapeInterval`.
-pub fn compare_timeout_to_interval(timeout: &str, interval: &str) -> Result<(), String> {
+pub fn compare_timeout_to_interval(timeout: &str, interval: &str) -> Result<(), RejectionKind> {
     let interval_ms = parse_duration(interval)
-        .map_err(|e| format!("invalid scrapeInterval {interval:?}: {e}"))?;
-    let timeout_ms =
-        parse_duration(timeout).map_err(|e| format!("invalid scrapeTimeout: {timeout:?}: {e}"))?;
+        .map_err(|e| e.context(&format!("invalid scrapeInterval {interval:?}")))?;
+    let timeout_ms = parse_duration(timeout)
+        .map_err(|e| e.context(&format!("invalid scrapeTimeout: {timeout:?}")))?;
     if timeout_ms > interval_ms {
-        return Err(format!(
-            "scrapeTimeout {timeout:?} greater than scrapeInterval {interval:?}"
-        ));
+        return Err(
+            format!("scrapeTimeout {timeout:?} greater than scrapeInterval {interval:?}").into(),
+        );
     }
     Ok(())
 }

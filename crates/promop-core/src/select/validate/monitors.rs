@@ -14,9 +14,9 @@ use super::secrets::{prefixed, validate_proxy};
 use super::tls::validate_tls_with_files;
 use super::{Checked, Validator, join};
 use crate::prometheus::Feature;
+use crate::prometheus::version::needs;
 use crate::select::label_selector::Selector;
-use crate::select::reasons::Rejection;
-use crate::version::Gate;
+use crate::select::reasons::{Rejection, RejectionKind};
 
 impl Validator<'_> {
     pub fn check_service_monitor(&self, monitor: &ServiceMonitor) -> Checked {
@@ -168,13 +168,11 @@ impl Validator<'_> {
         self.proxy(ns, &prober.proxy, "spec.prober")
             .map_err(|e| prefixed(e, "proxy configuration"))?;
         validate_prober_url(&prober.url).map_err(|e| {
-            Rejection::new(
-                "spec.prober.url",
-                format!(
-                    "{:?} url specified in proberSpec is invalid, it should be of the format `hostname` or `hostname:port`: {e}",
-                    prober.url
-                ),
-            )
+            let context = format!(
+                "{:?} url specified in proberSpec is invalid, it should be of the format `hostname` or `hostname:port`",
+                prober.url
+            );
+            Rejection::new("spec.prober.url", e.context(&context))
         })
     }
 
@@ -202,18 +200,15 @@ impl Validator<'_> {
     }
 
     fn selector_mechanism(&self, mechanism: Option<SelectorMechanism>) -> Checked {
-        if mechanism == Some(SelectorMechanism::RoleSelector)
-            && !self.version.supports(Feature::RoleSelector)
-        {
-            return Err(Rejection::new(
-                "spec.selectorMechanism",
-                format!(
-                    "RoleSelector selectorMechanism is only supported in Prometheus {} and newer",
-                    Feature::RoleSelector.minimum()
-                ),
-            ));
+        if mechanism != Some(SelectorMechanism::RoleSelector) {
+            return Ok(());
         }
-        Ok(())
+        needs(&self.version, Feature::RoleSelector, |min| {
+            format!(
+                "RoleSelector selectorMechanism is only supported in Prometheus {min} and newer"
+            )
+        })
+        .map_err(|kind| Rejection::new("spec.selectorMechanism", kind))
     }
 
     /// With `arbitraryFSAccessThroughSMs.deny`, endpoints may not read files
@@ -268,19 +263,19 @@ fn is_host(host: &str) -> bool {
 }
 
 /// The prober URL is `host` or `host:port` (IPv6 in brackets with a port).
-fn validate_prober_url(url: &str) -> Result<(), String> {
+fn validate_prober_url(url: &str) -> Result<(), RejectionKind> {
     let Some((host, port)) = split_host_port(url) else {
         return if is_host(url) {
             Ok(())
         } else {
-            Err(format!("invalid host: {url:?}"))
+            Err(format!("invalid host: {url:?}").into())
         };
     };
     if !is_host(host) {
-        return Err(format!("invalid host: {host:?}"));
+        return Err(format!("invalid host: {host:?}").into());
     }
     if !port.parse::<u32>().is_ok_and(|p| (1..65536).contains(&p)) {
-        return Err(format!("invalid port: {port:?}"));
+        return Err(format!("invalid port: {port:?}").into());
     }
     Ok(())
 }

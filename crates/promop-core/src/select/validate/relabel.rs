@@ -8,8 +8,9 @@ use std::sync::{LazyLock, Mutex};
 use promop_api::common::RelabelConfig;
 use regex::Regex;
 
+use crate::prometheus::version::needs;
 use crate::prometheus::{Feature, Version};
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Rejection, RejectionKind};
 
 // Prometheus' defaults: a field equal to one counts as unset.
 const DEFAULT_REGEX: &str = "(.*)";
@@ -26,19 +27,19 @@ static LEGACY_TARGET_WITH_VARS: LazyLock<Regex> = LazyLock::new(|| {
 /// every reconcile validates every relabeling of every selected monitor,
 /// and compiling them again was a large part of a reconcile's CPU time.
 /// Cleared when full, so that users' patterns cannot grow it without bound.
-static CHECKED: LazyLock<Mutex<HashMap<String, Result<(), String>>>> =
+static CHECKED: LazyLock<Mutex<HashMap<String, Result<(), RejectionKind>>>> =
     LazyLock::new(Mutex::default);
 const CHECKED_MAX: usize = 10_000;
 
 /// Whether `regex` compiles as Prometheus anchors it; the error on one line.
-fn check_regex(regex: &str) -> Result<(), String> {
+fn check_regex(regex: &str) -> Result<(), RejectionKind> {
     let cache = || CHECKED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(result) = cache().get(regex) {
         return result.clone();
     }
     let result = Regex::new(&format!("^(?s:{regex})$"))
         .map(drop)
-        .map_err(|e| e.to_string().replace('\n', " "));
+        .map_err(|e| e.to_string().replace('\n', " ").into());
     let mut checked = cache();
     if checked.len() >= CHECKED_MAX {
         checked.clear();
@@ -74,7 +75,10 @@ pub(super) fn validate_relabel_configs(
 }
 
 /// Checks one rule; the error is the reference's message.
-pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Result<(), String> {
+pub fn validate_relabel_config(
+    config: &RelabelConfig,
+    version: &Version,
+) -> Result<(), RejectionKind> {
     let shown = config
         .action
         .as_deref()
@@ -94,17 +98,13 @@ pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Res
         "keepequal" | "dropequal" => Some(Feature::RelabelKeepEqualDropEqual),
         _ => None,
     };
-    if let Some(Err(too_old)) = gate.map(|feature| version.requires(feature)) {
-        return Err(format!(
-            "{shown} relabel action is only supported from Prometheus version {}",
-            too_old.min_version
-        ));
+    if let Some(feature) = gate {
+        needs(version, feature, |min| {
+            format!("{shown} relabel action is only supported from Prometheus version {min}")
+        })?;
     }
-    if let Err(detail) = check_regex(regex) {
-        return Err(format!(
-            "invalid regex {regex} for relabel configuration: {detail}"
-        ));
-    }
+    check_regex(regex)
+        .map_err(|e| e.context(&format!("invalid regex {regex} for relabel configuration")))?;
     if modulus == 0 && action == "hashmod" {
         return Err("relabel configuration for hashmod requires non-zero modulus".into());
     }
@@ -113,17 +113,15 @@ pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Res
         "replace" | "hashmod" | "lowercase" | "uppercase" | "keepequal" | "dropequal"
     );
     if writes_target && target.is_empty() {
-        return Err(format!(
-            "relabel configuration for {shown} action needs targetLabel value"
-        ));
+        return Err(
+            format!("relabel configuration for {shown} action needs targetLabel value").into(),
+        );
     }
     // The reference checks replace's target label against the plain naming
     // scheme even when it holds `$1`-style variables (so Prometheus 2 refuses
     // them), and so does it for hashmod and the case/equality actions.
     if writes_target && !valid_name(target) {
-        return Err(format!(
-            "{target:?} is invalid 'target_label' for {shown} action"
-        ));
+        return Err(format!("{target:?} is invalid 'target_label' for {shown} action").into());
     }
     let replacement_set = replacement.is_some_and(|r| r != DEFAULT_REPLACEMENT);
     let case_or_equal = matches!(
@@ -131,7 +129,7 @@ pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Res
         "lowercase" | "uppercase" | "keepequal" | "dropequal"
     );
     if case_or_equal && replacement_set {
-        return Err(format!("'replacement' can not be set for {shown} action"));
+        return Err(format!("'replacement' can not be set for {shown} action").into());
     }
     if action == "labelmap"
         && let Some(replacement) = replacement
@@ -142,9 +140,9 @@ pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Res
             LEGACY_TARGET_WITH_VARS.is_match(replacement)
         };
         if !valid {
-            return Err(format!(
-                "{replacement:?} is invalid 'replacement' for {shown} action"
-            ));
+            return Err(
+                format!("{replacement:?} is invalid 'replacement' for {shown} action").into(),
+            );
         }
     }
     let modulus_set = modulus != 0;
@@ -157,15 +155,14 @@ pub fn validate_relabel_config(config: &RelabelConfig, version: &Version) -> Res
     {
         return Err(format!(
             "{shown} action requires only 'source_labels' and `target_label`, and no other fields"
-        ));
+        )
+        .into());
     }
     let has_sources = config.source_labels.as_ref().is_some_and(|s| !s.is_empty());
     if matches!(action, "labeldrop" | "labelkeep")
         && (has_sources || !target.is_empty() || modulus_set || separator_set || replacement_set)
     {
-        return Err(format!(
-            "{shown} action requires only 'regex', and no other fields"
-        ));
+        return Err(format!("{shown} action requires only 'regex', and no other fields").into());
     }
     Ok(())
 }

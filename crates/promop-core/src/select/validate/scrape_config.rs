@@ -12,8 +12,9 @@ use promop_api::v1alpha1::scrape_config::{
 
 use super::{Checked, Validator, join};
 use crate::prometheus::Feature;
+use crate::prometheus::version::needs;
 use crate::select::label_selector::{label_key_error, label_value_error};
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Rejection, RejectionKind};
 
 impl Validator<'_> {
     pub fn check_scrape_config(&self, scrape_config: &ScrapeConfig) -> Checked {
@@ -457,9 +458,8 @@ impl Validator<'_> {
     /// A set field that needs a minimum Prometheus version: the message is
     /// `what` followed by the version.
     fn field_gate(&self, feature: Feature, path: String, what: &str) -> Checked {
-        self.version
-            .requires(feature)
-            .map_err(|too_old| Rejection::new(path, format!("{what} {}", too_old.min_version)))
+        needs(&self.version, feature, |min| format!("{what} {min}"))
+            .map_err(|kind| Rejection::new(path, kind))
     }
 }
 
@@ -503,18 +503,16 @@ fn dns_type_name(kind: DnsRecordType) -> &'static str {
 
 /// What Go's `url.Parse` rejects (control characters, bad `%` escapes, an
 /// unclosed IPv6 bracket), returning the scheme and host otherwise.
-fn go_url_parse(url: &str) -> Result<(String, String), String> {
+fn go_url_parse(url: &str) -> Result<(String, String), RejectionKind> {
     if url.chars().any(|c| c.is_ascii_control()) {
-        return Err(format!(
-            "parse {url:?}: net/url: invalid control character in URL"
-        ));
+        return Err(format!("parse {url:?}: net/url: invalid control character in URL").into());
     }
     let bytes = url.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         if *b == b'%' {
             let hex = bytes.get(i + 1..i + 3);
             if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                return Err(format!("parse {url:?}: invalid URL escape"));
+                return Err(format!("parse {url:?}: invalid URL escape").into());
             }
         }
     }
@@ -528,7 +526,7 @@ fn go_url_parse(url: &str) -> Result<(String, String), String> {
             (scheme.to_lowercase(), rest)
         }
         Some(("", _)) => {
-            return Err(format!("parse {url:?}: missing protocol scheme"));
+            return Err(format!("parse {url:?}: missing protocol scheme").into());
         }
         _ => (String::new(), url),
     };
@@ -538,7 +536,7 @@ fn go_url_parse(url: &str) -> Result<(String, String), String> {
             let authority = &authority[..end];
             let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
             if host.starts_with('[') && !host.contains(']') {
-                return Err(format!("parse {url:?}: missing ']' in host"));
+                return Err(format!("parse {url:?}: missing ']' in host").into());
             }
             host.to_owned()
         }
@@ -548,23 +546,23 @@ fn go_url_parse(url: &str) -> Result<(String, String), String> {
 }
 
 /// The reference's `validateServer`: a URL with a scheme and a host.
-fn validate_server(server: &str) -> Result<(), String> {
-    let (scheme, host) = go_url_parse(server).map_err(|e| format!("cannot parse server: {e}"))?;
+fn validate_server(server: &str) -> Result<(), RejectionKind> {
+    let (scheme, host) = go_url_parse(server).map_err(|e| e.context("cannot parse server"))?;
     if scheme.is_empty() || host.is_empty() {
-        return Err(format!("must not be empty and have a scheme: {server}"));
+        return Err(format!("must not be empty and have a scheme: {server}").into());
     }
     Ok(())
 }
 
 /// A field selector (`fields.ParseSelector`): `key=value`, `key==value` or
 /// `key!=value` terms separated by commas.
-fn check_field_selector(selector: &str) -> Result<(), String> {
+fn check_field_selector(selector: &str) -> Result<(), RejectionKind> {
     for term in selector.split(',').filter(|t| !t.is_empty()) {
         let key = term.split(['=', '!']).next().unwrap_or_default();
         if !term.contains('=') || key.is_empty() {
-            return Err(format!(
-                "invalid selector: '{selector}'; can't understand '{term}'"
-            ));
+            return Err(
+                format!("invalid selector: '{selector}'; can't understand '{term}'").into(),
+            );
         }
     }
     Ok(())
@@ -572,11 +570,11 @@ fn check_field_selector(selector: &str) -> Result<(), String> {
 
 /// A label selector in string form (`labels.Parse`): `key`, `!key`,
 /// `key=value`, `key==value`, `key!=value`, `key in (a,b)`, `key notin (a,b)`.
-fn check_label_selector_string(selector: &str) -> Result<(), String> {
+fn check_label_selector_string(selector: &str) -> Result<(), RejectionKind> {
     for term in split_terms(selector) {
         let term = term.trim();
         if term.is_empty() {
-            return Err(format!("found '', expected: identifier in {selector:?}"));
+            return Err(format!("found '', expected: identifier in {selector:?}").into());
         }
         let (key, values): (&str, Vec<&str>) = if let Some(key) = term.strip_prefix('!') {
             (key.trim(), Vec::new())
@@ -595,11 +593,11 @@ fn check_label_selector_string(selector: &str) -> Result<(), String> {
             (term, Vec::new())
         };
         if let Some(e) = label_key_error(key) {
-            return Err(format!("key: Invalid value: {key:?}: {e}"));
+            return Err(format!("key: Invalid value: {key:?}: {e}").into());
         }
         for value in values {
             if let Some(e) = label_value_error(value) {
-                return Err(format!("values[0][{key}]: Invalid value: {value:?}: {e}"));
+                return Err(format!("values[0][{key}]: Invalid value: {value:?}: {e}").into());
             }
         }
     }

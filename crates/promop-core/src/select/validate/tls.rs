@@ -4,7 +4,7 @@ use promop_api::common::{SafeTlsConfig, SecretOrConfigMap, TlsConfig};
 
 use super::secrets::prefixed;
 use super::{Checked, Validator, join};
-use crate::select::reasons::Rejection;
+use crate::select::reasons::{Rejection, RejectionKind};
 
 impl Validator<'_> {
     /// The reference's `AddSafeTLSConfig`.
@@ -58,17 +58,15 @@ impl Validator<'_> {
             None => String::new(),
         };
         if !ca.is_empty() {
-            parse_certificate(&ca).map_err(|message| {
-                Rejection::new(&ca_path, format!("ca {}: {message}", describe(&tls.ca)))
+            parse_certificate(&ca).map_err(|kind| {
+                Rejection::new(&ca_path, kind.context(&format!("ca {}", describe(&tls.ca))))
             })?;
         }
         empty_assets(tls, &ca, &cert, &key, path)?;
         if !cert.is_empty() && !key.is_empty() {
-            check_key_pair(&cert, &key).map_err(|message| {
-                Rejection::new(
-                    &cert_path,
-                    format!("cert {}: {message}", describe(&tls.cert)),
-                )
+            check_key_pair(&cert, &key).map_err(|kind| {
+                let context = format!("cert {}", describe(&tls.cert));
+                Rejection::new(&cert_path, kind.context(&context))
             })?;
         }
         Ok(())
@@ -203,19 +201,19 @@ pub(crate) fn validate_tls_with_files(tls: &TlsConfig, path: &str) -> Checked {
 
 /// The first PEM block must be an X.509 certificate (the reference decodes
 /// one block and parses it).
-fn parse_certificate(pem_text: &str) -> Result<(), String> {
+fn parse_certificate(pem_text: &str) -> Result<(), RejectionKind> {
     let block = pem_blocks(pem_text)
         .into_iter()
         .next()
         .ok_or("failed to decode PEM block")?;
     x509_parser::parse_x509_certificate(block.contents())
         .map(|_| ())
-        .map_err(|e| format!("failed to parse certificate: {e}"))
+        .map_err(|e| format!("failed to parse certificate: {e}").into())
 }
 
 /// Go's `tls.X509KeyPair`: a CERTIFICATE block that parses and a private
 /// key block. (Whether the key matches the certificate is not checked here.)
-fn check_key_pair(cert: &str, key: &str) -> Result<(), String> {
+fn check_key_pair(cert: &str, key: &str) -> Result<(), RejectionKind> {
     let certs: Vec<_> = pem_blocks(cert)
         .into_iter()
         .filter(|b| b.tag() == "CERTIFICATE")
