@@ -1,26 +1,13 @@
 //! The Alertmanager version of `spec.version`. Its gates are in
 //! [`crate::version::alertmanager`]: callers ask [`Version::supports`] with
 //! a [`Feature`] instead of comparing versions.
-use crate::select::reasons::RejectionKind;
 pub use crate::version::DEFAULT_ALERTMANAGER_VERSION;
 pub use crate::version::alertmanager::Feature;
 
 /// A parsed `spec.version`.
 pub type Version = crate::version::Version<Feature>;
 
-/// [`Version::requires`] as a rejection: when the version lacks `feature`,
-/// a [`RejectionKind::TooOld`] worded by `message` from the first version
-/// with it.
-pub fn needs(
-    version: &Version,
-    feature: Feature,
-    message: impl FnOnce(&'static str) -> String,
-) -> Result<(), RejectionKind> {
-    version.requires(feature).map_err(|too_old| {
-        let message = message(too_old.min_version);
-        RejectionKind::too_old(too_old, message)
-    })
-}
+pub use crate::version::needs;
 
 #[cfg(test)]
 mod tests {

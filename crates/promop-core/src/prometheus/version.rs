@@ -1,26 +1,13 @@
 //! The Prometheus version a configuration is generated for. Its gates are
 //! in [`crate::version::prometheus`]: generators ask
 //! [`Version::supports`] with a [`Feature`] instead of comparing versions.
-use crate::select::reasons::RejectionKind;
 pub use crate::version::DEFAULT_PROMETHEUS_VERSION;
 pub use crate::version::prometheus::Feature;
 
 /// A parsed `spec.version`.
 pub type Version = crate::version::Version<Feature>;
 
-/// [`Version::requires`] as a rejection: when the version lacks `feature`,
-/// a [`RejectionKind::TooOld`] worded by `message` from the first version
-/// with it.
-pub fn needs(
-    version: &Version,
-    feature: Feature,
-    message: impl FnOnce(&'static str) -> String,
-) -> Result<(), RejectionKind> {
-    version.requires(feature).map_err(|too_old| {
-        let message = message(too_old.min_version);
-        RejectionKind::too_old(too_old, message)
-    })
-}
+pub use crate::version::needs;
 
 /// Why `spec.version` is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -124,6 +124,20 @@ impl<F: Gate> Version<F> {
     }
 }
 
+/// [`Version::requires`] as a rejection: when the version lacks `feature`,
+/// a [`RejectionKind::TooOld`](crate::select::reasons::RejectionKind) worded
+/// by `message` from the first version with it.
+pub fn needs<F: Gate + std::fmt::Debug>(
+    version: &Version<F>,
+    feature: F,
+    message: impl FnOnce(&'static str) -> String,
+) -> Result<(), crate::select::reasons::RejectionKind> {
+    version.requires(feature).map_err(|too_old| {
+        let message = message(too_old.min_version);
+        crate::select::reasons::RejectionKind::too_old(too_old, message)
+    })
+}
+
 /// Whether `version` of a product understands its `feature`, for callers
 /// that hold a version of either of two products (rule files).
 pub fn supports<F: Gate>(version: &semver::Version, feature: F) -> bool {
