@@ -2,7 +2,9 @@
 use promop_api::v1alpha1::scrape_config::ConsulSdConfig;
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::SdConfig;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &ConsulSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -37,4 +39,35 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &ConsulSdConfig) -> Result<(), Rej
         .opt("follow_redirects", http.follow_redirects)
         .opt("enable_http2", http.enable_http2);
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &ConsulSdConfig, path: &str) -> Checked {
+    for (set, field, feature) in [
+        (
+            c.path_prefix.is_some(),
+            "pathPrefix",
+            Feature::ConsulPathPrefix,
+        ),
+        (c.namespace.is_some(), "namespace", Feature::ConsulNamespace),
+        (c.filter.is_some(), "filter", Feature::ConsulFilter),
+        (
+            c.health_filter.is_some(),
+            "healthFilter",
+            Feature::ConsulHealthFilter,
+        ),
+    ] {
+        if set {
+            v.field_gate(
+                feature,
+                join(path, field),
+                &format!("field `{field}` is only supported for Prometheus version >="),
+            )?;
+        }
+    }
+    v.client_auth(ns, &c.auth, path)?;
+    v.client_tls(ns, &c.http_client, path)?;
+    if let Some(token) = &c.token_ref {
+        v.secret_key(ns, token, &join(path, "tokenRef"))?;
+    }
+    v.proxy(ns, &c.http_client.proxy, path)
 }

@@ -4,6 +4,8 @@ use promop_api::v1alpha1::scrape_config::{DnsRecordType, DnsSdConfig};
 use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::{SdConfig, api_name};
+use crate::select::reasons::Rejection;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &DnsSdConfig) -> Result<(), RejectedObject> {
     sd.set("names", c.names.clone())
@@ -20,4 +22,27 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &DnsSdConfig) -> Result<(), Reject
     }
     sd.opt("port", c.port);
     Ok(())
+}
+
+pub(super) fn check(_: &Validator<'_>, _: &str, c: &DnsSdConfig, path: &str) -> Checked {
+    if let Some(kind) = c.type_
+        && kind != DnsRecordType::Srv
+        && c.port.is_none()
+    {
+        return Err(Rejection::new(
+            join(path, "port"),
+            format!("port required for record type {:?}", dns_type_name(kind)),
+        ));
+    }
+    Ok(())
+}
+
+fn dns_type_name(kind: DnsRecordType) -> &'static str {
+    match kind {
+        DnsRecordType::A => "A",
+        DnsRecordType::Aaaa => "AAAA",
+        DnsRecordType::Mx => "MX",
+        DnsRecordType::Ns => "NS",
+        DnsRecordType::Srv => "SRV",
+    }
 }

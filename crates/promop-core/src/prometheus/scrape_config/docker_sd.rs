@@ -4,6 +4,9 @@ use promop_api::v1alpha1::scrape_config::DockerSdConfig;
 use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
+use super::go_url_parse;
+use crate::select::reasons::Rejection;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -25,4 +28,18 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &DockerSdConfig) -> Result<(), Rej
         .opt("follow_redirects", http.follow_redirects)
         .opt("enable_http2", http.enable_http2);
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &DockerSdConfig, path: &str) -> Checked {
+    if c.match_first_network.is_some() {
+        v.field_gate(
+            Feature::DockerMatchFirstNetwork,
+            join(path, "matchFirstNetwork"),
+            "field `matchFirstNetwork` is only supported for Prometheus version >=",
+        )?;
+    }
+    v.client_auth(ns, &c.auth, path)?;
+    v.client_tls(ns, &c.http_client, path)?;
+    go_url_parse(&c.host).map_err(|e| Rejection::new(join(path, "host"), e))?;
+    v.proxy(ns, &c.http_client.proxy, path)
 }

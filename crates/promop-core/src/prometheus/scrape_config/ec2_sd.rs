@@ -4,6 +4,7 @@ use promop_api::v1alpha1::scrape_config::Ec2SdConfig;
 use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &Ec2SdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -26,4 +27,14 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &Ec2SdConfig) -> Result<(), Reject
             .tls(http.tls_config.as_ref());
     }
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &Ec2SdConfig, path: &str) -> Checked {
+    if let Some(key) = &c.access_key {
+        v.secret_key(ns, key, &join(path, "accessKey"))?;
+    }
+    if let Some(key) = &c.secret_key {
+        v.secret_key(ns, key, &join(path, "secretKey"))?;
+    }
+    v.client_transport(ns, &c.http_client, path)
 }

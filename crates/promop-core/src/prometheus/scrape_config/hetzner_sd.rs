@@ -4,6 +4,7 @@ use promop_api::v1alpha1::scrape_config::HetznerSdConfig;
 use super::super::RejectedObject;
 use super::super::version::Feature;
 use super::client::SdConfig;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &HetznerSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -21,4 +22,15 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &HetznerSdConfig) -> Result<(), Re
             c.label_selector.as_deref().filter(|s| !s.is_empty()),
         );
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &HetznerSdConfig, path: &str) -> Checked {
+    if c.label_selector.is_some() {
+        v.field_gate(
+            Feature::HetznerLabelSelector,
+            join(path, "labelSelector"),
+            "field `labelSelector` is only supported for Prometheus version >=",
+        )?;
+    }
+    v.sd_client(ns, &c.auth, &c.http_client, path)
 }

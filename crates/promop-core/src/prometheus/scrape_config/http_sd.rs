@@ -2,7 +2,11 @@
 use promop_api::v1alpha1::scrape_config::HttpSdConfig;
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::SdConfig;
+use super::go_url_parse;
+use crate::select::reasons::Rejection;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &HttpSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -16,4 +20,12 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &HttpSdConfig) -> Result<(), Rejec
         .opt("follow_redirects", http.follow_redirects)
         .opt("enable_http2", http.enable_http2);
     Ok(())
+}
+
+/// Needed by every ScrapeConfig, whether it uses HTTP SD or not.
+pub(super) const GATE: (Feature, &str) = (Feature::HttpSd, "HTTP SD configuration");
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &HttpSdConfig, path: &str) -> Checked {
+    go_url_parse(&c.url).map_err(|e| Rejection::new(join(path, "url"), e))?;
+    v.sd_client(ns, &c.auth, &c.http_client, path)
 }

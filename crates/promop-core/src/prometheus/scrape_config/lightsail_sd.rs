@@ -2,7 +2,9 @@
 use promop_api::v1alpha1::scrape_config::LightSailSdConfig;
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::SdConfig;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &LightSailSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -25,4 +27,17 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &LightSailSdConfig) -> Result<(), 
         .opt("follow_redirects", http.follow_redirects)
         .opt("enable_http2", http.enable_http2);
     Ok(())
+}
+
+/// Needed by every ScrapeConfig, whether it uses Lightsail SD or not.
+pub(super) const GATE: (Feature, &str) = (Feature::LightSailSd, "lightSail SD configuration");
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &LightSailSdConfig, path: &str) -> Checked {
+    if let Some(key) = &c.access_key {
+        v.secret_key(ns, key, &join(path, "accessKey"))?;
+    }
+    if let Some(key) = &c.secret_key {
+        v.secret_key(ns, key, &join(path, "secretKey"))?;
+    }
+    v.sd_client(ns, &c.auth, &c.http_client, path)
 }

@@ -2,7 +2,10 @@
 use promop_api::v1alpha1::scrape_config::LinodeSdConfig;
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::SdConfig;
+use super::token_auth;
+use crate::select::validate::{Checked, Validator};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &LinodeSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -17,4 +20,12 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &LinodeSdConfig) -> Result<(), Rej
         .opt("refresh_interval", c.refresh_interval.as_deref())
         .opt("follow_redirects", http.follow_redirects);
     Ok(())
+}
+
+/// Needed by every ScrapeConfig, whether it uses Linode SD or not.
+pub(super) const GATE: (Feature, &str) = (Feature::LinodeSd, "linode SD configuration");
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &LinodeSdConfig, path: &str) -> Checked {
+    let auth = token_auth(c.authorization.as_ref(), c.oauth2.as_ref());
+    v.sd_client(ns, &auth, &c.http_client, path)
 }

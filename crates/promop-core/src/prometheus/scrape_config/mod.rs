@@ -1,6 +1,7 @@
 //! Scrape jobs of ScrapeConfig objects: one job per object, named
 //! `scrapeConfig/<namespace>/<name>`, with the object's service discoveries
-//! (one module each) in the reference's order.
+//! (one module each: `build` writes it, `check` validates it) in the
+//! reference's order.
 mod azure_sd;
 mod client;
 mod consul_sd;
@@ -27,13 +28,16 @@ mod scaleway_sd;
 mod static_config;
 
 use promop_api::common::{NameEscapingScheme, NameValidationScheme};
+use promop_api::common::{OAuth2, SafeAuthorization};
 use promop_api::v1alpha1::ScrapeConfig;
-use promop_api::v1alpha1::scrape_config::ScrapeConfigSpec;
+use promop_api::v1alpha1::scrape_config::{HttpClientAuth, ScrapeConfigSpec};
 
 use super::enforced_namespace_label::{ConfigKind, enforce};
 use super::scrape::{self, Limits};
 use super::version::Feature;
 use super::{Context, RejectedObject, auth, proxy, relabel, sharding, tls};
+use crate::select::reasons::RejectionKind;
+use crate::select::validate::{Checked, Validator};
 use crate::yaml::{Mapping, Node};
 use client::SdConfig;
 
@@ -359,4 +363,207 @@ impl<'a> SdBuilder<'_, 'a> {
         )?;
         Ok(())
     }
+}
+
+/// Checks every service discovery of a ScrapeConfig, in the reference's
+/// order. Like the reference, some discoveries gate on the Prometheus version
+/// even when unused (their `GATE`): with an older Prometheus every
+/// ScrapeConfig is rejected.
+pub(crate) fn check_all(v: &Validator<'_>, ns: &str, spec: &ScrapeConfigSpec) -> Checked {
+    let sds = Sds { v, ns };
+    sds.check(
+        Some(http_sd::GATE),
+        "httpSDConfigs",
+        &spec.http_sd_configs,
+        http_sd::check,
+    )?;
+    sds.check(
+        None,
+        "kubernetesSDConfigs",
+        &spec.kubernetes_sd_configs,
+        kubernetes_sd::check,
+    )?;
+    sds.check(
+        None,
+        "consulSDConfigs",
+        &spec.consul_sd_configs,
+        consul_sd::check,
+    )?;
+    sds.check(None, "dnsSDConfigs", &spec.dns_sd_configs, dns_sd::check)?;
+    sds.check(None, "ec2SDConfigs", &spec.ec2_sd_configs, ec2_sd::check)?;
+    sds.check(
+        None,
+        "azureSDConfigs",
+        &spec.azure_sd_configs,
+        azure_sd::check,
+    )?;
+    sds.check(
+        None,
+        "openstackSDConfigs",
+        &spec.openstack_sd_configs,
+        openstack_sd::check,
+    )?;
+    sds.check(
+        Some(digitalocean_sd::GATE),
+        "digitalOceanSDConfigs",
+        &spec.digital_ocean_sd_configs,
+        digitalocean_sd::check,
+    )?;
+    sds.check(None, "kumaSDConfigs", &spec.kuma_sd_configs, kuma_sd::check)?;
+    sds.check(
+        None,
+        "eurekaSDConfigs",
+        &spec.eureka_sd_configs,
+        eureka_sd::check,
+    )?;
+    sds.check(
+        None,
+        "dockerSDConfigs",
+        &spec.docker_sd_configs,
+        docker_sd::check,
+    )?;
+    sds.check(
+        Some(linode_sd::GATE),
+        "linodeSDConfigs",
+        &spec.linode_sd_configs,
+        linode_sd::check,
+    )?;
+    sds.check(
+        None,
+        "hetznerSDConfigs",
+        &spec.hetzner_sd_configs,
+        hetzner_sd::check,
+    )?;
+    sds.check(
+        None,
+        "nomadSDConfigs",
+        &spec.nomad_sd_configs,
+        nomad_sd::check,
+    )?;
+    sds.check(
+        Some(dockerswarm_sd::GATE),
+        "dockerSwarmSDConfigs",
+        &spec.docker_swarm_sd_configs,
+        dockerswarm_sd::check,
+    )?;
+    sds.check(
+        Some(puppetdb_sd::GATE),
+        "puppetDBSDConfigs",
+        &spec.puppet_db_sd_configs,
+        puppetdb_sd::check,
+    )?;
+    sds.check(
+        Some(lightsail_sd::GATE),
+        "lightSailSDConfigs",
+        &spec.light_sail_sd_configs,
+        lightsail_sd::check,
+    )?;
+    sds.check(
+        Some(ovhcloud_sd::GATE),
+        "ovhcloudSDConfigs",
+        &spec.ovhcloud_sd_configs,
+        ovhcloud_sd::check,
+    )?;
+    sds.check(
+        Some(scaleway_sd::GATE),
+        "scalewaySDConfigs",
+        &spec.scaleway_sd_configs,
+        scaleway_sd::check,
+    )?;
+    sds.check(
+        Some(ionos_sd::GATE),
+        "ionosSDConfigs",
+        &spec.ionos_sd_configs,
+        ionos_sd::check,
+    )
+}
+
+/// Checks the service discoveries of one ScrapeConfig.
+struct Sds<'v, 'a> {
+    v: &'v Validator<'a>,
+    ns: &'v str,
+}
+
+impl Sds<'_, '_> {
+    /// The discovery's gate, if any, then each item at `spec.<field>[i]`.
+    fn check<T>(
+        &self,
+        gate: Option<(Feature, &str)>,
+        field: &str,
+        items: &Option<Vec<T>>,
+        check: fn(&Validator<'_>, &str, &T, &str) -> Checked,
+    ) -> Checked {
+        if let Some((feature, what)) = gate {
+            self.v.gate(feature, &format!("spec.{field}"), what)?;
+        }
+        for (i, item) in items.iter().flatten().enumerate() {
+            check(self.v, self.ns, item, &format!("spec.{field}[{i}]"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The credentials of a discovery that takes only `authorization` and `oauth2`.
+fn token_auth(
+    authorization: Option<&SafeAuthorization>,
+    oauth2: Option<&OAuth2>,
+) -> HttpClientAuth {
+    HttpClientAuth {
+        authorization: authorization.cloned(),
+        oauth2: oauth2.cloned(),
+        basic_auth: None,
+    }
+}
+
+/// What Go's `url.Parse` rejects (control characters, bad `%` escapes, an
+/// unclosed IPv6 bracket), returning the scheme and host otherwise.
+fn go_url_parse(url: &str) -> Result<(String, String), RejectionKind> {
+    if url.chars().any(|c| c.is_ascii_control()) {
+        return Err(format!("parse {url:?}: net/url: invalid control character in URL").into());
+    }
+    let bytes = url.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%' {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return Err(format!("parse {url:?}: invalid URL escape").into());
+            }
+        }
+    }
+    let (scheme, rest) = match url.split_once(':') {
+        Some((scheme, rest))
+            if scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (scheme.to_lowercase(), rest)
+        }
+        Some(("", _)) => {
+            return Err(format!("parse {url:?}: missing protocol scheme").into());
+        }
+        _ => (String::new(), url),
+    };
+    let host = match rest.strip_prefix("//") {
+        Some(authority) => {
+            let end = authority.find(['/', '?', '#']).unwrap_or(authority.len());
+            let authority = &authority[..end];
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if host.starts_with('[') && !host.contains(']') {
+                return Err(format!("parse {url:?}: missing ']' in host").into());
+            }
+            host.to_owned()
+        }
+        None => String::new(),
+    };
+    Ok((scheme, host))
+}
+
+/// The reference's `validateServer`: a URL with a scheme and a host.
+fn validate_server(server: &str) -> Result<(), RejectionKind> {
+    let (scheme, host) = go_url_parse(server).map_err(|e| e.context("cannot parse server"))?;
+    if scheme.is_empty() || host.is_empty() {
+        return Err(format!("must not be empty and have a scheme: {server}").into());
+    }
+    Ok(())
 }

@@ -3,6 +3,9 @@ use promop_api::v1alpha1::scrape_config::NomadSdConfig;
 
 use super::super::RejectedObject;
 use super::client::SdConfig;
+use super::validate_server;
+use crate::select::reasons::Rejection;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &NomadSdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -18,4 +21,9 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &NomadSdConfig) -> Result<(), Reje
         .opt("enable_http2", http.enable_http2)
         .tls(http.tls_config.as_ref());
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &NomadSdConfig, path: &str) -> Checked {
+    validate_server(&c.server).map_err(|e| Rejection::new(join(path, "server"), e))?;
+    v.sd_client(ns, &c.auth, &c.http_client, path)
 }

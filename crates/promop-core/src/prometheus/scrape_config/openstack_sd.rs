@@ -1,8 +1,10 @@
 //! `openstack_sd_configs`: OpenStack instances, hypervisors and load balancers.
-use promop_api::v1alpha1::scrape_config::OpenStackSdConfig;
+use promop_api::v1alpha1::scrape_config::{OpenStackRole, OpenStackSdConfig};
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::{SdConfig, api_name};
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &OpenStackSdConfig) -> Result<(), RejectedObject> {
     sd.set("role", api_name(&c.role).to_lowercase())
@@ -36,4 +38,21 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &OpenStackSdConfig) -> Result<(), 
         .opt("availability", c.availability.as_deref())
         .tls(c.tls_config.as_ref());
     Ok(())
+}
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &OpenStackSdConfig, path: &str) -> Checked {
+    if c.role == OpenStackRole::LoadBalancer {
+        v.field_gate(
+            Feature::OpenStackLoadBalancerRole,
+            join(path, "role"),
+            "The LoadBalancer role is only supported from Prometheus version",
+        )?;
+    }
+    if let Some(secret) = &c.password {
+        v.secret_key(ns, secret, &join(path, "password"))?;
+    }
+    if let Some(secret) = &c.application_credential_secret {
+        v.secret_key(ns, secret, &join(path, "applicationCredentialSecret"))?;
+    }
+    v.safe_tls(ns, c.tls_config.as_ref(), &join(path, "tlsConfig"))
 }

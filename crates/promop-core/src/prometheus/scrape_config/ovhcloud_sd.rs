@@ -2,7 +2,9 @@
 use promop_api::v1alpha1::scrape_config::{OvhCloudSdConfig, OvhService};
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::SdConfig;
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &OvhCloudSdConfig) -> Result<(), RejectedObject> {
     let secret = sd.secret_or_empty(&c.application_secret);
@@ -19,5 +21,14 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &OvhCloudSdConfig) -> Result<(), R
         )
         .opt("endpoint", c.endpoint.as_deref())
         .opt("refresh_interval", c.refresh_interval.as_deref());
+    Ok(())
+}
+
+/// Needed by every ScrapeConfig, whether it uses OVHcloud SD or not.
+pub(super) const GATE: (Feature, &str) = (Feature::OvhCloudSd, "OVHCloud SD configuration");
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &OvhCloudSdConfig, path: &str) -> Checked {
+    v.secret_key(ns, &c.application_secret, &join(path, "applicationSecret"))?;
+    v.secret_key(ns, &c.consumer_key, &join(path, "consumerKey"))?;
     Ok(())
 }

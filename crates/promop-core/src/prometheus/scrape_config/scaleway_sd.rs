@@ -2,7 +2,9 @@
 use promop_api::v1alpha1::scrape_config::ScalewaySdConfig;
 
 use super::super::RejectedObject;
+use super::super::version::Feature;
 use super::client::{SdConfig, api_name};
+use crate::select::validate::{Checked, Validator, join};
 
 pub(super) fn build(sd: &mut SdConfig<'_>, c: &ScalewaySdConfig) -> Result<(), RejectedObject> {
     let http = &c.http_client;
@@ -25,4 +27,13 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &ScalewaySdConfig) -> Result<(), R
         .opt("follow_redirects", http.follow_redirects)
         .opt("enable_http2", http.enable_http2);
     Ok(())
+}
+
+/// Needed by every ScrapeConfig, whether it uses Scaleway SD or not.
+pub(super) const GATE: (Feature, &str) = (Feature::ScalewaySd, "ScaleWay SD configuration");
+
+pub(super) fn check(v: &Validator<'_>, ns: &str, c: &ScalewaySdConfig, path: &str) -> Checked {
+    v.secret_key(ns, &c.secret_key, &join(path, "secretKey"))?;
+    v.proxy(ns, &c.http_client.proxy, path)?;
+    v.client_tls(ns, &c.http_client, path)
 }

@@ -48,7 +48,7 @@ pub(super) fn validate_http(
 
 impl Validator<'_> {
     /// The Secrets behind `basicAuth`, `authorization` and `oauth2`.
-    pub(super) fn client_auth(
+    pub(crate) fn client_auth(
         &self,
         namespace: &str,
         auth: &HttpClientAuth,
@@ -67,8 +67,8 @@ impl Validator<'_> {
         self.oauth2(namespace, auth.oauth2.as_ref(), &join(path, "oauth2"))
     }
 
-    /// The TLS assets and proxy of a service discovery's HTTP client.
-    pub(super) fn client_transport(
+    /// The TLS assets of a service discovery's HTTP client.
+    pub(crate) fn client_tls(
         &self,
         namespace: &str,
         client: &HttpClientConfig,
@@ -78,7 +78,29 @@ impl Validator<'_> {
             namespace,
             client.tls_config.as_ref(),
             &join(path, "tlsConfig"),
-        )?;
+        )
+    }
+
+    /// The TLS assets and proxy of a service discovery's HTTP client.
+    pub(crate) fn client_transport(
+        &self,
+        namespace: &str,
+        client: &HttpClientConfig,
+        path: &str,
+    ) -> Checked {
+        self.client_tls(namespace, client, path)?;
         self.proxy(namespace, &client.proxy, path)
+    }
+
+    /// The common tail of most service discoveries: credentials, TLS and proxy.
+    pub(crate) fn sd_client(
+        &self,
+        namespace: &str,
+        auth: &HttpClientAuth,
+        client: &HttpClientConfig,
+        path: &str,
+    ) -> Checked {
+        self.client_auth(namespace, auth, path)?;
+        self.client_transport(namespace, client, path)
     }
 }

@@ -31,7 +31,7 @@ pub struct Validator<'a> {
     pub version: Version,
 }
 
-type Checked = Result<(), Rejection>;
+pub(crate) type Checked = Result<(), Rejection>;
 
 impl Validator<'_> {
     /// `scrapeClass` must name one of the workload's scrape classes.
@@ -71,7 +71,7 @@ impl Validator<'_> {
 }
 
 /// `path.field`, or `field` at the top.
-fn join(path: &str, field: &str) -> String {
+pub(crate) fn join(path: &str, field: &str) -> String {
     if path.is_empty() {
         field.to_owned()
     } else {

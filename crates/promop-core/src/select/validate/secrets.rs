@@ -9,7 +9,7 @@ use crate::select::reasons::{Reference, Rejection, RejectionKind};
 impl Validator<'_> {
     /// The value of a Secret key (the reference reads `data` only; `stringData`
     /// of manifests is accepted as the API server would have merged it).
-    pub(super) fn secret_key(
+    pub(crate) fn secret_key(
         &self,
         namespace: &str,
         selector: &SecretKeySelector,
@@ -93,7 +93,7 @@ impl Validator<'_> {
     }
 
     /// Both keys must exist; an unset one refers to a Secret without a name.
-    pub(super) fn basic_auth(
+    pub(crate) fn basic_auth(
         &self,
         namespace: &str,
         basic_auth: Option<&BasicAuth>,
@@ -115,7 +115,7 @@ impl Validator<'_> {
     }
 
     /// The reference's `AddSafeAuthorizationCredentials`.
-    pub(super) fn safe_authorization(
+    pub(crate) fn safe_authorization(
         &self,
         namespace: &str,
         authorization: Option<&SafeAuthorization>,
@@ -142,7 +142,7 @@ impl Validator<'_> {
     }
 
     /// The reference's `AddOAuth2`: validation, then every referenced key.
-    pub(super) fn oauth2(&self, namespace: &str, oauth2: Option<&OAuth2>, path: &str) -> Checked {
+    pub(crate) fn oauth2(&self, namespace: &str, oauth2: Option<&OAuth2>, path: &str) -> Checked {
         let Some(oauth2) = oauth2 else {
             return Ok(());
         };
@@ -166,7 +166,7 @@ impl Validator<'_> {
     }
 
     /// The reference's `addProxyConfigToStore`: rules, then header Secrets.
-    pub(super) fn proxy(&self, namespace: &str, proxy: &ProxyConfig, path: &str) -> Checked {
+    pub(crate) fn proxy(&self, namespace: &str, proxy: &ProxyConfig, path: &str) -> Checked {
         validate_proxy(proxy, path)?;
         self.proxy_connect_header(namespace, proxy, path)
     }

@@ -8,7 +8,7 @@ use crate::select::reasons::{Rejection, RejectionKind};
 
 impl Validator<'_> {
     /// The reference's `AddSafeTLSConfig`.
-    pub(super) fn safe_tls(
+    pub(crate) fn safe_tls(
         &self,
         namespace: &str,
         tls: Option<&SafeTlsConfig>,

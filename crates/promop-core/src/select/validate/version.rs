@@ -1,8 +1,10 @@
-//! The Prometheus version that version-dependent checks use.
+//! The Prometheus version that version-dependent checks use, and their gates.
 use promop_api::v1::prometheus::CommonPrometheusFields;
 
-use crate::prometheus::Version;
-use crate::select::reasons::RejectionKind;
+use super::{Checked, Validator};
+use crate::prometheus::version::needs;
+use crate::prometheus::{Feature, Version};
+use crate::select::reasons::{Rejection, RejectionKind};
 use crate::version::DEFAULT_PROMETHEUS_VERSION;
 
 /// The workload's `spec.version`, or the default, parsed.
@@ -20,4 +22,23 @@ pub fn prometheus_version(workload: &CommonPrometheusFields) -> Result<Version, 
 pub fn parse_version(input: &str) -> Result<Version, RejectionKind> {
     Version::parse(input)
         .map_err(|e| format!("failed to parse Prometheus version {input:?}: {e}").into())
+}
+
+impl Validator<'_> {
+    /// A feature needed whether used or not (e.g. a service discovery the
+    /// reference gates for every ScrapeConfig).
+    pub(crate) fn gate(&self, feature: Feature, path: &str, what: &str) -> Checked {
+        self.field_gate(
+            feature,
+            path.to_owned(),
+            &format!("{what} is only supported for Prometheus version >="),
+        )
+    }
+
+    /// A set field that needs a minimum Prometheus version: the message is
+    /// `what` followed by the version.
+    pub(crate) fn field_gate(&self, feature: Feature, path: String, what: &str) -> Checked {
+        needs(&self.version, feature, |min| format!("{what} {min}"))
+            .map_err(|kind| Rejection::new(path, kind))
+    }
 }
