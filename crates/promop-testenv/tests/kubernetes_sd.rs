@@ -60,7 +60,7 @@ scrape_configs:
     tls_config: {{ca_file: {ca}}}
     authorization: {{credentials_file: {token}}}
     namespaces: {{names: [{NS}]}}
-  relabelings:
+  relabel_configs:
   - {{source_labels: [__meta_kubernetes_service_name], regex: app, action: keep}}
   - {{source_labels: [__meta_kubernetes_endpointslice_port_name], regex: web, action: keep}}
 - job_name: ep
@@ -68,7 +68,7 @@ scrape_configs:
   - role: endpoints
     kubeconfig_file: {kubeconfig}
     namespaces: {{names: [{NS}]}}
-  relabelings:
+  relabel_configs:
   - {{source_labels: [__meta_kubernetes_service_name], regex: app, action: keep}}
   - {{source_labels: [__meta_kubernetes_endpoint_port_name], regex: web, action: keep}}
   - {{source_labels: [__address__], regex: '192\.0\.2\.10:(\d+)', target_label: __address__, replacement: '127.0.0.1:$1'}}

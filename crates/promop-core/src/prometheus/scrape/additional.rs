@@ -19,7 +19,7 @@ pub(crate) fn jobs(ctx: &Context<'_>) -> Result<Vec<Node>, RejectedObject> {
     jobs.into_iter().map(|job| sharded(ctx, job)).collect()
 }
 
-/// The job with `relabelings` moved last and the sharding rules added.
+/// The job with `relabel_configs` moved last and the sharding rules added.
 fn sharded(ctx: &Context<'_>, job: Mapping) -> Result<Node, RejectedObject> {
     let mut out = Mapping::new();
     let mut relabelings = Vec::new();

@@ -354,7 +354,7 @@ fn quantity_f64(q: &str) -> f64 {
     if exponent == 0 { base } else { base * power }
 }
 
-/// The job-level settings that follow `relabelings` in every monitor
+/// The job-level settings that follow `relabel_configs` in every monitor
 /// job: limits, native histograms, protocols and the body size limit.
 pub(crate) struct JobSettings<'a> {
     pub limits: Limits,
@@ -390,7 +390,7 @@ pub(crate) fn attach_node_metadata(
     node.filter(|_| ctx.version.supports(feature))
 }
 
-/// `metric_relabelings`: the class's rules, then the object's with the
+/// `metric_relabel_configs`: the class's rules, then the object's with the
 /// namespace enforcement rule; absent when empty.
 pub(crate) fn append_metric_relabelings(
     cfg: &mut Mapping,
