@@ -21,7 +21,8 @@ mod fuzz;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use fuzz::{Mode, NAMES, NAMESPACES, any_string, from_schema_with, mutated, pick};
+use fuzz::mutate::mutated;
+use fuzz::{Mode, NAMES, NAMESPACES, any_string, from_schema_with, pick};
 use promop_core::alertmanager::types::{self, Struct, Ty};
 use promop_core::alertmanager::version::Version;
 use promop_core::alertmanager::{base_config, merges, sanitize, version_of};

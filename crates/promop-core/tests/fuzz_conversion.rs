@@ -23,7 +23,8 @@ mod fuzz;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use fuzz::{Mode, NAMES, NAMESPACES, any_string, from_schema_with, mutated, pick};
+use fuzz::mutate::mutated;
+use fuzz::{Mode, NAMES, NAMESPACES, any_string, from_schema_with, pick};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use promop_api::object::decode_object;
 use promop_api::v1beta1::alertmanager_config::conversion::{V1ALPHA1, V1BETA1, convert};
@@ -268,7 +269,7 @@ fn deep(depth: usize, object: bool) -> String {
     if object {
         format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))
     } else {
-        fuzz::nested("1", "[", "]", depth)
+        fuzz::mutate::nested("1", "[", "]", depth)
     }
 }
 
