@@ -281,6 +281,13 @@ pub fn load_scenarios(filters: &[String]) -> Result<Vec<Scenario>> {
 }
 
 impl Scenario {
+    /// The scenario's objects as one multi-document stream (each document
+    /// in JSON, which is YAML), as promop reads manifests.
+    pub fn manifests(&self) -> String {
+        let docs: Vec<String> = self.docs.iter().map(Value::to_string).collect();
+        docs.join("\n---\n")
+    }
+
     /// Applies the scenario: workloads last, so that an operator usually
     /// generates once, from complete inputs.
     pub async fn apply(&self, client: &Client) -> Result<()> {

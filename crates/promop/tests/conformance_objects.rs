@@ -79,15 +79,10 @@ fn expected(dir: &Path) -> Result<BTreeMap<String, Value>> {
 /// --objects --show-secrets` prints them: the desired states the operator
 /// applies, as manifests.
 fn promop_objects(scenario: &Scenario) -> Result<Vec<Value>> {
-    let text: Vec<String> = scenario
-        .docs
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<_, _>>()?;
     let mut loaded = Loaded::default();
     loaded.add_yaml(
         &scenario.id,
-        &text.join("\n---\n"),
+        &scenario.manifests(),
         "default",
         Strictness::ObjectsOnly,
     )?;

@@ -14,13 +14,10 @@ use promop_core::snapshot::{ReadKeys, Snapshot};
 use promop_testenv::corpus::{Scenario, corpus_minimum, selected_scenarios};
 
 fn snapshot(scenario: &Scenario) -> Result<Snapshot> {
-    let text: Vec<String> = (scenario.docs.iter())
-        .map(serde_json::to_string)
-        .collect::<Result<_, _>>()?;
     let mut loaded = Loaded::default();
     loaded.add_yaml(
         &scenario.id,
-        &text.join("\n---\n"),
+        &scenario.manifests(),
         "default",
         Strictness::ObjectsOnly,
     )?;
