@@ -5,10 +5,9 @@ mod alertmanager;
 pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
 use crate::prometheus::rules::RuleConfigMaps;
 use crate::prometheus::{self, ConfigInput, Workload};
-use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::RejectedObject;
 use crate::select::validate::validate_workload_tls;
-use crate::select::{self, Selection};
+use crate::select::{self, ScrapeScope, Selection};
 use crate::snapshot::Snapshot;
 use crate::yaml::Node;
 
@@ -47,7 +46,7 @@ pub enum PipelineError {
 pub fn prometheus_config<'a>(
     snapshot: &'a Snapshot,
     workload: Workload<'a>,
-    watched: &WatchedNamespaces,
+    scope: &ScrapeScope,
 ) -> Result<PrometheusOutput<'a>, PipelineError> {
     let server = match workload {
         Workload::Prometheus(p) => Some(p),
@@ -56,8 +55,8 @@ pub fn prometheus_config<'a>(
     validate_workload_tls(snapshot, workload.namespace(), workload.common(), server)
         .map_err(|rejection| PipelineError::Workload(workload.rejected(rejection)))?;
     let selection = match workload {
-        Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, watched),
-        Workload::Agent(a) => select::select_for_agent(snapshot, a, watched),
+        Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, scope),
+        Workload::Agent(a) => select::select_for_agent(snapshot, a, scope),
     }
     .map_err(PipelineError::Select)?;
     let service_monitors: Vec<_> = selection

@@ -33,7 +33,7 @@ use fuzz::{
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Strategy};
 use proptest::test_runner::TestCaseError;
@@ -287,7 +287,7 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
     {
         return Ok(());
     }
-    let watched = WatchedNamespaces::all();
+    let scope = ScrapeScope::default();
     let snapshot = &loaded.snapshot;
     let decoded = snapshot.service_monitors.len()
         + snapshot.pod_monitors.len()
@@ -305,7 +305,7 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
         .map(Workload::Prometheus)
         .chain(snapshot.prometheus_agents.iter().map(Workload::Agent));
     for workload in workloads {
-        let Ok(output) = prometheus_config(snapshot, workload, &watched) else {
+        let Ok(output) = prometheus_config(snapshot, workload, &scope) else {
             continue;
         };
         let _ = output.rejected();

@@ -4,7 +4,7 @@ use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::prometheus::rules::config_maps;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 
 fn error_of(manifest: &str) -> String {
     let mut loaded = Loaded::default();
@@ -18,7 +18,7 @@ fn error_of(manifest: &str) -> String {
         .map(Workload::Prometheus)
         .or_else(|| s.prometheus_agents.first().map(Workload::Agent))
         .expect("a workload");
-    match prometheus_config(s, workload, &WatchedNamespaces::all()) {
+    match prometheus_config(s, workload, &ScrapeScope::default()) {
         Ok(_) => panic!("expected an error for:\n{manifest}"),
         Err(e) => e.to_string(),
     }
@@ -129,7 +129,7 @@ spec: {{groups: [{{name: g, rules: [{{alert: A, expr: up == 0}}]}}]}}
             .expect("usable");
         let s = &loaded.snapshot;
         let workload = Workload::Prometheus(&s.prometheuses[0]);
-        let output = prometheus_config(s, workload, &WatchedNamespaces::all()).expect("config");
+        let output = prometheus_config(s, workload, &ScrapeScope::default()).expect("config");
         let maps = config_maps(s, workload, &output.selection).expect("rule config maps");
         let files: Vec<&String> = maps.config_maps[0]
             .data

@@ -6,7 +6,7 @@
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 use promop_core::snapshot::ObjectKey;
 
 const MANIFESTS: &str = r#"
@@ -43,7 +43,7 @@ fn a_rejected_monitor_names_every_reference_at_once() {
     let output = prometheus_config(
         snapshot,
         Workload::Prometheus(prometheus),
-        &WatchedNamespaces::all(),
+        &ScrapeScope::default(),
     )
     .unwrap();
     assert!(output.selection.service_monitors.selected.is_empty());

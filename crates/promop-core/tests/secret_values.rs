@@ -8,6 +8,7 @@ use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state
 use promop_core::lint::lint;
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 
 /// Every message promop derives from `manifests`.
@@ -18,9 +19,9 @@ fn messages(manifests: &str) -> Vec<String> {
         .expect("manifests are usable");
     let s = &loaded.snapshot;
     let (all, options) = (WatchedNamespaces::all(), OperatorOptions::default());
-    let mut out: Vec<String> = lint(&loaded).iter().map(|f| format!("{f:?}")).collect();
+    let mut out: Vec<String> = lint(&loaded, &ScrapeScope::default()).iter().map(|f| format!("{f:?}")).collect();
     for p in &s.prometheuses {
-        match prometheus_state(s, Workload::Prometheus(p), &all, &options) {
+        match prometheus_state(s, Workload::Prometheus(p), &ScrapeScope::default(), &options) {
             Ok(state) => out.extend(state.rejected().iter().map(ToString::to_string)),
             Err(e) => out.push(e.to_string()),
         }

@@ -9,6 +9,8 @@ use promop_api::common::RelabelConfig;
 use promop_api::object::{MonitoringObject, decode_object};
 use promop_api::v1::Prometheus;
 use promop_core::select::label_selector::{Selector, SelectorError};
+use promop_core::select::ScrapeScope;
+use promop_core::select::file_access::MonitorFileAccess;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::select::reasons::{Reason, RejectionKind};
 use promop_core::select::validate::{parse_version, validate_relabel_config};
@@ -85,7 +87,7 @@ fn prometheus(snapshot: &Snapshot, name: &str) -> Prometheus {
 }
 
 fn select<'a>(snapshot: &'a Snapshot, p: &'a Prometheus) -> Selection<'a> {
-    select_for_prometheus(snapshot, p, &WatchedNamespaces::all()).unwrap()
+    select_for_prometheus(snapshot, p, &ScrapeScope::default()).unwrap()
 }
 
 /// The rejection message of `key`, failing when it was not rejected.
@@ -171,7 +173,10 @@ fn namespace_label_selector_selects_matching_namespaces() {
 fn operator_namespace_restriction_hides_other_namespaces() {
     let snapshot = load("namespaces.yaml");
     let p = prometheus(&snapshot, "all");
-    let watched = WatchedNamespaces::only(["team"]);
+    let watched = ScrapeScope {
+        namespaces: WatchedNamespaces::only(["team"]),
+        ..ScrapeScope::default()
+    };
     let sm = select_for_prometheus(&snapshot, &p, &watched)
         .unwrap()
         .service_monitors;
@@ -180,9 +185,12 @@ fn operator_namespace_restriction_hides_other_namespaces() {
         sm.reason(&key("other/web")),
         Some(Reason::NamespaceNotWatched { .. })
     ));
-    let denied = WatchedNamespaces {
-        deny: ["team".to_owned()].into(),
-        ..WatchedNamespaces::all()
+    let denied = ScrapeScope {
+        namespaces: WatchedNamespaces {
+            deny: ["team".to_owned()].into(),
+            ..WatchedNamespaces::all()
+        },
+        ..ScrapeScope::default()
     };
     let sm = select_for_prometheus(&snapshot, &p, &denied)
         .unwrap()
@@ -197,14 +205,14 @@ fn invalid_workload_selector_or_version_fails_the_whole_selection() {
     p.spec.common.service_monitor_selector = Some(selector(json!({
         "matchExpressions": [{"key": "app", "operator": "Foo"}]
     })));
-    let err = select_for_prometheus(&snapshot, &p, &WatchedNamespaces::all()).unwrap_err();
+    let err = select_for_prometheus(&snapshot, &p, &ScrapeScope::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "Prometheus team/all: spec.serviceMonitorSelector: \"Foo\" is not a valid label selector operator"
     );
     let mut p = prometheus(&snapshot, "all");
     p.spec.common.version = Some("banana".into());
-    let err = select_for_prometheus(&snapshot, &p, &WatchedNamespaces::all()).unwrap_err();
+    let err = select_for_prometheus(&snapshot, &p, &ScrapeScope::default()).unwrap_err();
     assert_eq!(err.rejection.path, "spec.version", "{err}");
 }
 
@@ -544,6 +552,74 @@ fn file_access_is_allowed_unless_denied() {
     );
 }
 
+/// promop's default (`--monitor-file-access=own-namespace`): kube-prometheus'
+/// kubelet and API server monitors keep their token and CA files in the
+/// Prometheus' namespace; the same monitors in a tenant's are rejected.
+#[test]
+fn monitors_read_files_only_in_the_prometheus_namespace() {
+    let snapshot = load("file-access.yaml");
+    let p = prometheus(&snapshot, "main");
+    let sm = select(&snapshot, &p).service_monitors;
+    assert_eq!(
+        sm.selected_keys(),
+        ["monitoring/kube-apiserver", "monitoring/kubelet", "tenant/no-files"]
+    );
+    let own = "which the operator allows only to monitors in the namespace of the workload (\"monitoring\", --monitor-file-access=own-namespace)";
+    assert_rejected(
+        &sm,
+        "tenant/kubelet",
+        "spec.endpoints[0].bearerTokenFile",
+        &format!("it accesses file system via bearer token file {own}"),
+    );
+    assert_rejected(
+        &sm,
+        "tenant/kube-apiserver",
+        "spec.endpoints[0].tlsConfig.caFile",
+        &format!("it accesses file system via tls config {own}"),
+    );
+}
+
+#[test]
+fn monitor_file_access_all_none_and_the_spec_deny() {
+    let snapshot = load("file-access.yaml");
+    let selected = |name: &str, access: MonitorFileAccess| {
+        let p = prometheus(&snapshot, name);
+        let scope = ScrapeScope {
+            monitor_file_access: access,
+            ..ScrapeScope::default()
+        };
+        let sm = select_for_prometheus(&snapshot, &p, &scope)
+            .unwrap()
+            .service_monitors;
+        (sm.selected_keys(), sm)
+    };
+    let everything = [
+        "monitoring/kube-apiserver",
+        "monitoring/kubelet",
+        "tenant/kube-apiserver",
+        "tenant/kubelet",
+        "tenant/no-files",
+    ];
+    assert_eq!(selected("main", MonitorFileAccess::All).0, everything);
+    let (keys, sm) = selected("main", MonitorFileAccess::None);
+    assert_eq!(keys, ["tenant/no-files"]);
+    assert_rejected(
+        &sm,
+        "monitoring/kubelet",
+        "spec.endpoints[0].bearerTokenFile",
+        "which the operator forbids (--monitor-file-access=none)",
+    );
+    // The spec's deny wins over the flag, in the reference's words.
+    let (keys, sm) = selected("denying", MonitorFileAccess::All);
+    assert_eq!(keys, ["tenant/no-files"]);
+    assert_rejected(
+        &sm,
+        "monitoring/kubelet",
+        "spec.endpoints[0].bearerTokenFile",
+        "it accesses file system via bearer token file which Prometheus specification prohibits",
+    );
+}
+
 #[test]
 fn relabel_version_gates_apply_to_selected_monitors() {
     let snapshot = load("service_monitors.yaml");
@@ -695,7 +771,7 @@ fn scrape_config_checks_for_prometheus_v2() {
 fn scrape_config_checks_for_an_agent_v3() {
     let snapshot = load("scrape_configs_rules.yaml");
     let agent = snapshot.prometheus_agents[0].clone();
-    let selection = select_for_agent(&snapshot, &agent, &WatchedNamespaces::all()).unwrap();
+    let selection = select_for_agent(&snapshot, &agent, &ScrapeScope::default()).unwrap();
     assert_eq!(
         selection.scrape_configs.selected_keys(),
         [

@@ -17,6 +17,8 @@ use clap::{ArgAction, Parser, ValueEnum};
 use promop_core::desired::OperatorOptions;
 use promop_core::k8s::reloader::ReloaderConfig;
 use promop_core::select::label_selector::Selector;
+use promop_core::select::ScrapeScope;
+use promop_core::select::file_access::MonitorFileAccess;
 use promop_core::select::namespaces::WatchedNamespaces;
 use regex::Regex;
 
@@ -33,6 +35,8 @@ pub struct Options {
     pub namespaces: Namespaces,
     #[command(flatten)]
     pub selectors: Selectors,
+    #[command(flatten)]
+    pub tenancy: Tenancy,
     #[command(flatten)]
     pub objects: WrittenObjects,
     #[command(flatten)]
@@ -118,6 +122,38 @@ impl Namespaces {
             self.watched()
         } else {
             WatchedNamespaces::only(specific.iter().cloned())
+        }
+    }
+}
+
+/// What objects in tenants' namespaces may make Prometheus do (promop's
+/// own flags, stricter than the reference by default).
+#[derive(Clone, Copy, Debug, clap::Args)]
+#[command(next_help_heading = "Tenancy")]
+pub struct Tenancy {
+    /// Which ServiceMonitors may make Prometheus read files of its own
+    /// container (bearerTokenFile, tlsConfig caFile/certFile/keyFile), such
+    /// as its service-account token, sent to the endpoints they name:
+    /// `own-namespace` (monitors in the namespace of the Prometheus, where
+    /// kube-prometheus' kubelet and API server monitors live), `all` (the
+    /// reference's behaviour) or `none`. A monitor denied is rejected with
+    /// an Event naming the field. `spec.arbitraryFSAccessThroughSMs.deny`
+    /// still denies every monitor of that Prometheus.
+    #[arg(
+        long = "monitor-file-access",
+        value_name = "all|own-namespace|none",
+        default_value = "own-namespace",
+        value_parser = str::parse::<MonitorFileAccess>
+    )]
+    pub monitor_file_access: MonitorFileAccess,
+}
+
+impl Tenancy {
+    /// What a Prometheus selects with these flags, in `namespaces`.
+    pub fn scrape_scope(&self, namespaces: WatchedNamespaces) -> ScrapeScope {
+        ScrapeScope {
+            namespaces,
+            monitor_file_access: self.monitor_file_access,
         }
     }
 }
@@ -251,6 +287,11 @@ impl WrittenObjects {
 }
 
 impl Options {
+    /// What every Prometheus and PrometheusAgent selects from.
+    pub fn scrape_scope(&self) -> ScrapeScope {
+        self.tenancy.scrape_scope(self.namespaces.watched())
+    }
+
     /// What the flags of `promop run` change in the written objects.
     pub fn operator_options(&self) -> OperatorOptions {
         self.objects.operator_options(&self.reloader)
@@ -672,6 +713,26 @@ mod tests {
             parse(&["--secret-field-selector=type!=kubernetes.io/dockercfg"]).expect("parses"),
             Some("type!=kubernetes.io/dockercfg".to_owned())
         );
+    }
+
+    /// Monitors outside the Prometheus' namespace read no files unless the
+    /// flag restores the reference's behaviour.
+    #[test]
+    fn monitor_file_access_defaults_to_own_namespace() {
+        #[derive(Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: Options,
+        }
+        let parse = |args: &[&str]| {
+            let args = std::iter::once("promop").chain(args.iter().copied());
+            Flags::try_parse_from(args).map(|f| f.options.scrape_scope().monitor_file_access)
+        };
+        assert_eq!(parse(&[]).unwrap(), MonitorFileAccess::OwnNamespace);
+        let all = parse(&["--monitor-file-access=all"]).unwrap();
+        assert_eq!(all, MonitorFileAccess::All);
+        let error = parse(&["--monitor-file-access=some"]).unwrap_err().to_string();
+        assert!(error.contains("all, own-namespace, none"), "{error}");
     }
 
     #[test]

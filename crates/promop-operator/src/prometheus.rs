@@ -29,8 +29,8 @@ pub(crate) async fn generate_and_apply<K: Workload>(
     ctx: &Context,
     id: &WorkloadId,
 ) -> Result<Reconciled, Error> {
-    let watched = ctx.options.namespaces.watched();
-    let dereference = |snapshot: &Snapshot| prometheus_references(snapshot, workload, &watched);
+    let scope = ctx.options.scrape_scope();
+    let dereference = |snapshot: &Snapshot| prometheus_references(snapshot, workload, &scope);
     let generated = generate(ctx, id, dereference, |snapshot| {
         generate_once(workload, ctx, snapshot)
     })
@@ -79,7 +79,7 @@ fn generate_once(
     let state = prometheus_state(
         snapshot,
         workload,
-        &ctx.options.namespaces.watched(),
+        &ctx.options.scrape_scope(),
         &ctx.options.operator_options(),
     )?;
     let selection = &state.output.selection;

@@ -12,7 +12,7 @@ use kube::{Api, Client, ResourceExt};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 use promop_testenv::{
     ReferenceOperator, TestEnv, apply_manifests, read_generated_config, wait_generated_config,
 };
@@ -97,7 +97,7 @@ fn rendered_for(manifests: &[&str], name: &str) -> Result<String> {
     let output = prometheus_config(
         &loaded.snapshot,
         Workload::Prometheus(prometheus),
-        &WatchedNamespaces::all(),
+        &ScrapeScope::default(),
     )?;
     Ok(promop_core::yaml::to_string(&output.config))
 }

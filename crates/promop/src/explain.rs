@@ -14,7 +14,9 @@ use anyhow::{Context, bail};
 use clap::ArgGroup;
 use promop_core::manifests::Loaded;
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
+use promop_operator::options::Tenancy;
 use promop_core::snapshot::Snapshot;
 
 use self::report::Report;
@@ -41,6 +43,8 @@ pub struct Args {
     namespace: Option<String>,
     #[command(flatten)]
     only: Only,
+    #[command(flatten)]
+    tenancy: Tenancy,
     /// The object to explain: `KIND/[NAMESPACE/]NAME`, or `KIND NAME`; KIND
     /// one of servicemonitor (smon), podmonitor (pmon), probe (prb),
     /// scrapeconfig (scfg), prometheusrule (promrule), alertmanagerconfig
@@ -183,11 +187,11 @@ pub struct Unreadable {
 
 /// Runs the generation of every workload `only` selects, for its lookups
 /// of Secrets and ConfigMaps (see [`cluster::read`]).
-fn generate(snapshot: &Snapshot, only: &Only) {
+fn generate(snapshot: &Snapshot, only: &Only, scope: &ScrapeScope) {
     let watched = WatchedNamespaces::all();
     let (workloads, alertmanagers) = only.select(snapshot);
     for workload in workloads {
-        let _ = prometheus_config(snapshot, workload, &watched);
+        let _ = prometheus_config(snapshot, workload, scope);
     }
     for am in alertmanagers {
         let _ = alertmanager_config(snapshot, am, &watched);
@@ -203,6 +207,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         .as_deref()
         .map(|o| parse_object(o, args.name.as_deref()))
         .transpose()?;
+    let scope = args.tenancy.scrape_scope(WatchedNamespaces::all());
     let input = if args.files.is_empty() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -211,7 +216,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         runtime.block_on(cluster::read(
             &args.cluster,
             args.namespace.as_deref(),
-            |snapshot| generate(snapshot, &args.only),
+            |snapshot| generate(snapshot, &args.only, &scope),
         ))?
     } else {
         let namespace = args.namespace.as_deref().unwrap_or("default");
@@ -223,7 +228,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         }
     };
     let object = wanted.map(|w| w.resolve(&input.namespace));
-    let report = Report::new(&input, &args.only, object.as_ref());
+    let report = Report::new(&input, &args.only, &scope, object.as_ref());
     match args.output {
         Format::Text => print!("{}", report.text()),
         Format::Json => println!("{:#}", report.json()),

@@ -3,6 +3,8 @@
 
 use promop_core::lint::{Finding, Severity, lint, one_line};
 use promop_core::manifests::{Loaded, Origin};
+use promop_core::select::namespaces::WatchedNamespaces;
+use promop_operator::options::Tenancy;
 use serde_json::json;
 
 use crate::color::Paint;
@@ -44,6 +46,8 @@ pub struct Args {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    tenancy: Tenancy,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -84,7 +88,8 @@ pub fn run(args: &Args, colored: bool) -> anyhow::Result<u8> {
             });
         }
     }
-    let mut findings = lint(&loaded);
+    let scope = args.tenancy.scrape_scope(WatchedNamespaces::all());
+    let mut findings = lint(&loaded, &scope);
     let unusable_input = !unusable.is_empty();
     findings.extend(unusable);
     findings.sort();

@@ -10,9 +10,10 @@ use promop_core::desired::manifests::{Manifests, name as object_name};
 use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
 use promop_core::manifests::{ObjectId, Origin};
 use promop_core::prometheus::Workload;
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
-use promop_operator::options::{ConfigReloader, WrittenObjects};
+use promop_operator::options::{ConfigReloader, Tenancy, WrittenObjects};
 use serde_json::Value;
 
 use crate::manifests;
@@ -47,6 +48,8 @@ pub struct Args {
     /// hold the credentials they reference) instead of placeholders.
     #[arg(long, requires = "objects")]
     show_secrets: bool,
+    #[command(flatten)]
+    tenancy: Tenancy,
     #[command(flatten)]
     written: WrittenObjects,
     #[command(flatten)]
@@ -166,7 +169,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let options = args.written.operator_options(&args.reloader);
-    let mut rendered = Rendering::new(&loaded.snapshot, &options);
+    let scope = args.tenancy.scrape_scope(WatchedNamespaces::all());
+    let mut rendered = Rendering::new(&loaded.snapshot, &options, scope);
     for workload in workloads {
         rendered.prometheus(workload)?;
     }
@@ -186,6 +190,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
 struct Rendering<'a> {
     snapshot: &'a Snapshot,
     options: &'a OperatorOptions,
+    scope: ScrapeScope,
     watched: WatchedNamespaces,
     outputs: Vec<Output>,
     manifests: Manifests,
@@ -193,10 +198,11 @@ struct Rendering<'a> {
 }
 
 impl<'a> Rendering<'a> {
-    fn new(snapshot: &'a Snapshot, options: &'a OperatorOptions) -> Self {
+    fn new(snapshot: &'a Snapshot, options: &'a OperatorOptions, scope: ScrapeScope) -> Self {
         Self {
             snapshot,
             options,
+            scope,
             watched: WatchedNamespaces::all(),
             outputs: Vec::new(),
             manifests: Manifests::default(),
@@ -211,7 +217,7 @@ impl<'a> Rendering<'a> {
             workload.namespace(),
             workload.name()
         );
-        let state = match prometheus_state(self.snapshot, workload, &self.watched, self.options) {
+        let state = match prometheus_state(self.snapshot, workload, &self.scope, self.options) {
             Ok(state) => state,
             Err(e) => {
                 eprintln!("{e}");

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 use promop_testenv::PrometheusVersion;
 
 fn corpus() -> PathBuf {
@@ -80,7 +80,7 @@ fn promop_matches_the_reference_on_the_corpus() {
             let Ok(expected) = std::fs::read_to_string(expected_dir.join(&file)) else {
                 continue; // the reference wrote no config for it (see rejected.txt)
             };
-            let outcome = match prometheus_config(snapshot, workload, &WatchedNamespaces::all()) {
+            let outcome = match prometheus_config(snapshot, workload, &ScrapeScope::default()) {
                 Err(e) => Outcome::Different(format!("no config: {e}")),
                 Ok(output) => {
                     let actual = promop_core::yaml::to_string(&output.config);

@@ -22,6 +22,7 @@ use promop_core::desired::manifests::Manifests;
 use promop_core::desired::{OperatorOptions, StateError, alertmanager_state, prometheus_state};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::TestEnv;
 use promop_testenv::corpus::{Scenario, conformance_dir, selected_scenarios};
@@ -106,7 +107,7 @@ fn promop_objects(scenario: &Scenario) -> Result<Vec<Value>> {
     let servers = snapshot.prometheuses.iter().map(Workload::Prometheus);
     for workload in servers.chain(snapshot.prometheus_agents.iter().map(Workload::Agent)) {
         // Where the reference generates no configuration it writes nothing else.
-        match prometheus_state(&snapshot, workload, &all, &options) {
+        match prometheus_state(&snapshot, workload, &ScrapeScope::default(), &options) {
             Ok(state) => manifests.add_prometheus(&state)?,
             Err(StateError::Pipeline(_)) => {}
             Err(e) => return Err(e.into()),

@@ -21,6 +21,7 @@ use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
 use promop_core::prometheus::rules;
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
 use promop_testenv::written::{differences, normalize, object_id, without_uid};
@@ -241,7 +242,7 @@ fn rule_files_and_config_maps_match_the_reference() {
             if !check.expected_dir.join(format!("{stem}.yaml")).is_file() {
                 continue; // the reference refused the workload
             }
-            let Ok(output) = prometheus_config(&snapshot, workload, &WatchedNamespaces::all())
+            let Ok(output) = prometheus_config(&snapshot, workload, &ScrapeScope::default())
             else {
                 continue; // conformance.rs reports it
             };

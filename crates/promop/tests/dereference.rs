@@ -9,6 +9,7 @@ use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
 use promop_core::select::dereference::{alertmanager_references, prometheus_references};
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::{ReadKeys, Snapshot};
 use promop_testenv::corpus::{Scenario, corpus_minimum, selected_scenarios};
@@ -34,6 +35,7 @@ fn unnamed(named: &ReadKeys, read: &ReadKeys) -> Vec<String> {
 /// The reads of each workload's desired state that dereferencing missed.
 fn misses(scenario: &Scenario, input: &Snapshot) -> Vec<String> {
     let (all, options) = (WatchedNamespaces::all(), OperatorOptions::default());
+    let scope = ScrapeScope::default();
     let mut out = Vec::new();
     let mut check = |workload: String, named: ReadKeys, generation: &Snapshot| {
         for miss in unnamed(&named, &generation.reads.keys()) {
@@ -42,9 +44,9 @@ fn misses(scenario: &Scenario, input: &Snapshot) -> Vec<String> {
     };
     let servers = input.prometheuses.iter().map(Workload::Prometheus);
     for workload in servers.chain(input.prometheus_agents.iter().map(Workload::Agent)) {
-        let named = prometheus_references(&input.clone(), workload, &all);
+        let named = prometheus_references(&input.clone(), workload, &scope);
         let generation = input.clone();
-        let _ = prometheus_state(&generation, workload, &all, &options);
+        let _ = prometheus_state(&generation, workload, &scope, &options);
         let id = format!(
             "{} {}/{}",
             workload.kind(),

@@ -26,7 +26,7 @@ use kube::{Api, Client, ResourceExt};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
 use promop_core::prometheus::Workload;
-use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::select::ScrapeScope;
 use promop_testenv::cluster_state::{MANAGED_BY, written_objects};
 use promop_testenv::proxy::TcpProxy;
 use promop_testenv::{TestEnv, TestEnvOptions, apply_manifests, read_generated_config};
@@ -155,7 +155,7 @@ impl Inputs {
             .find(|p| p.name_any() == NAME)
             .context("no Prometheus in the inputs")?;
         let workload = Workload::Prometheus(prometheus);
-        let output = prometheus_config(&loaded.snapshot, workload, &WatchedNamespaces::all())?;
+        let output = prometheus_config(&loaded.snapshot, workload, &ScrapeScope::default())?;
         let rules = promop_core::prometheus::rules::config_maps(
             &loaded.snapshot,
             workload,

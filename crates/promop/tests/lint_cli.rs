@@ -602,7 +602,7 @@ fn lint_scenario(scenario: &Scenario) -> Vec<promop_core::lint::Finding> {
     loaded
         .add_yaml(&scenario.id, &text, "default", Strictness::ObjectsOnly)
         .expect("scenarios are Kubernetes objects");
-    lint(&loaded)
+    lint(&loaded, &Default::default())
 }
 
 fn has_file_ending(dir: &Path, suffix: &str) -> bool {

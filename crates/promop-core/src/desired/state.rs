@@ -14,6 +14,7 @@ use crate::pipeline::{
 };
 use crate::prometheus::Workload;
 
+use crate::select::ScrapeScope;
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::RejectedObject;
 use crate::snapshot::Snapshot;
@@ -51,10 +52,10 @@ pub struct AlertmanagerState<'a> {
 pub fn prometheus_state<'a>(
     snapshot: &'a Snapshot,
     workload: Workload<'a>,
-    watched: &WatchedNamespaces,
+    scope: &ScrapeScope,
     options: &OperatorOptions,
 ) -> Result<PrometheusState<'a>, StateError> {
-    let output = prometheus_config(snapshot, workload, watched)?;
+    let output = prometheus_config(snapshot, workload, scope)?;
     let unmanaged = unmanaged(workload, options);
     let config = match unmanaged {
         true => String::new(),

@@ -26,10 +26,11 @@ use crate::manifests::{Loaded, Note, ObjectId, Origin, Outcome};
 use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
 use crate::prometheus::Workload;
 use crate::prometheus::rules::{RuleContext, rule_file};
+use crate::select::file_access::MonitorFileAccess;
 use crate::select::namespaces::WatchedNamespaces;
 use crate::select::reasons::{Reason, Reference, Rejection};
 use crate::select::validate::{Validator, parse_version};
-use crate::select::{self, HasMeta, KindSelection, select_for_alertmanager};
+use crate::select::{self, HasMeta, KindSelection, ScrapeScope, select_for_alertmanager};
 use crate::snapshot::{ObjectKey, Snapshot};
 use crate::version::{DEFAULT_ALERTMANAGER_VERSION, DEFAULT_PROMETHEUS_VERSION};
 
@@ -76,11 +77,12 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every finding of the input, in file and document order.
-pub fn lint(loaded: &Loaded) -> Vec<Finding> {
+/// Every finding of the input, in file and document order; the workloads
+/// select as an operator with `scope` would.
+pub fn lint(loaded: &Loaded, scope: &ScrapeScope) -> Vec<Finding> {
     let mut findings: Vec<Finding> = loaded.notes.iter().filter_map(note_finding).collect();
     let input = &loaded.snapshot;
-    let problems = settle(input, PROMETHEUS_STAND_IN, prometheus_side)
+    let problems = settle(input, PROMETHEUS_STAND_IN, |s| prometheus_side(s, scope))
         .into_iter()
         .chain(settle(input, AM_STAND_IN, alertmanager_side))
         .chain(monitors::warnings(input))
@@ -216,7 +218,11 @@ CG1gDLq8bmUtRJzb71G/CYSK6O4fY2Bgzab7jV6FYxbjO7uNlncoaEm4
 /// Runs `check` until the only references it misses are answered by
 /// stand-ins: a reference the input lacks becomes one warning per object
 /// and Secret, and the object is checked again for its other problems.
-fn settle(input: &Snapshot, stand_in: &str, check: fn(&Snapshot) -> Vec<Problem>) -> Vec<Problem> {
+fn settle(
+    input: &Snapshot,
+    stand_in: &str,
+    check: impl Fn(&Snapshot) -> Vec<Problem>,
+) -> Vec<Problem> {
     let mut snapshot = input.clone();
     let mut warnings: BTreeMap<(ObjectId, String), Problem> = BTreeMap::new();
     // Each round adds at least one stand-in; objects reference few.
@@ -299,8 +305,7 @@ fn pipeline_problem(workload: &ObjectId, error: PipelineError) -> Problem {
 
 /// Monitors, ScrapeConfigs and PrometheusRules, and the Prometheus and
 /// PrometheusAgent objects themselves.
-fn prometheus_side(snapshot: &Snapshot) -> Vec<Problem> {
-    let watched = WatchedNamespaces::all();
+fn prometheus_side(snapshot: &Snapshot, scope: &ScrapeScope) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut covered = BTreeSet::new();
     let servers = snapshot.prometheuses.iter().map(Workload::Prometheus);
@@ -308,8 +313,8 @@ fn prometheus_side(snapshot: &Snapshot) -> Vec<Problem> {
     for workload in servers.chain(agents) {
         let id = ObjectId::new(workload.kind(), workload.namespace(), workload.name());
         let selected = match workload {
-            Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, &watched),
-            Workload::Agent(a) => select::select_for_agent(snapshot, a, &watched),
+            Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, scope),
+            Workload::Agent(a) => select::select_for_agent(snapshot, a, scope),
         };
         if let Ok(s) = &selected {
             selection(
@@ -336,7 +341,7 @@ fn prometheus_side(snapshot: &Snapshot) -> Vec<Problem> {
                 &mut out,
             );
         }
-        if let Err(e) = prometheus_config(snapshot, workload, &watched) {
+        if let Err(e) = prometheus_config(snapshot, workload, scope) {
             out.push(pipeline_problem(&id, e));
         }
     }
@@ -354,10 +359,13 @@ fn default_prometheus(snapshot: &Snapshot, covered: &BTreeSet<ObjectId>, out: &m
     ) else {
         return;
     };
+    // Its namespace is unknown: file access as the reference allows it.
     let validator = Validator {
         snapshot,
         workload: &prometheus.spec.common,
+        namespace: "",
         version,
+        monitor_file_access: MonitorFileAccess::All,
     };
     let mut check = |id: ObjectId, result: Result<(), Rejection>| {
         if let (false, Err(rejection)) = (covered.contains(&id), result) {

@@ -9,7 +9,7 @@
 //! that validation will reject is fetched too, as its rejection names it.
 use promop_api::v1::Alertmanager;
 
-use super::Workload;
+use super::{ScrapeScope, Workload};
 use super::alertmanager_configs::select_configs;
 use super::namespaces::WatchedNamespaces;
 use crate::alertmanager::base_config;
@@ -21,7 +21,7 @@ use crate::snapshot::{ReadKeys, Snapshot};
 pub fn prometheus_references(
     snapshot: &Snapshot,
     workload: prometheus::Workload<'_>,
-    watched: &WatchedNamespaces,
+    scope: &ScrapeScope,
 ) -> ReadKeys {
     let namespace = workload.namespace();
     let meta = match workload {
@@ -39,7 +39,7 @@ pub fn prometheus_references(
         ..Workload::new(workload.kind(), meta, workload.common())
     };
     // A selector that does not parse fails the generation before it reads.
-    let _ = selecting.select_scrape_resources(snapshot, watched);
+    let _ = selecting.select_scrape_resources(snapshot, scope);
     snapshot.reads.keys()
 }
 

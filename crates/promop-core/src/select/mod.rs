@@ -8,6 +8,7 @@
 //! Results are sorted by `namespace/name`, the key the reference uses.
 mod alertmanager_configs;
 pub mod dereference;
+pub mod file_access;
 pub mod label_selector;
 pub mod namespaces;
 pub mod reasons;
@@ -22,6 +23,7 @@ use promop_api::v1::{PodMonitor, Probe, Prometheus, PrometheusRule, ServiceMonit
 use promop_api::v1alpha1::{PrometheusAgent, ScrapeConfig};
 
 pub use self::alertmanager_configs::select_for_alertmanager;
+use self::file_access::MonitorFileAccess;
 use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, RejectedObject, Rejection};
@@ -98,15 +100,37 @@ impl<T> KindSelection<'_, T> {
     }
 }
 
+/// The operator's settings that bound what every Prometheus and
+/// PrometheusAgent selects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScrapeScope {
+    /// Where monitors, probes, ScrapeConfigs and rules are taken from
+    /// (`--namespaces`, `--deny-namespaces`).
+    pub namespaces: WatchedNamespaces,
+    /// Which ServiceMonitors may read files (`--monitor-file-access`).
+    pub monitor_file_access: MonitorFileAccess,
+}
+
+impl ScrapeScope {
+    /// Every namespace, and file access as the reference allows it.
+    pub fn reference() -> Self {
+        Self {
+            namespaces: WatchedNamespaces::all(),
+            monitor_file_access: MonitorFileAccess::All,
+        }
+    }
+}
+
 /// Selects the config resources of a Prometheus, PrometheusRules included.
 pub fn select_for_prometheus<'a>(
     snapshot: &'a Snapshot,
     prometheus: &'a Prometheus,
-    watched: &WatchedNamespaces,
+    scope: &ScrapeScope,
 ) -> Result<Selection<'a>, RejectedObject> {
     let workload = Workload::new("Prometheus", &prometheus.metadata, &prometheus.spec.common);
-    let mut selection = workload.select_scrape_resources(snapshot, watched)?;
-    selection.prometheus_rules = rules::select_rules(&workload, prometheus, snapshot, watched)?;
+    let mut selection = workload.select_scrape_resources(snapshot, scope)?;
+    selection.prometheus_rules =
+        rules::select_rules(&workload, prometheus, snapshot, &scope.namespaces)?;
     Ok(selection)
 }
 
@@ -114,10 +138,10 @@ pub fn select_for_prometheus<'a>(
 pub fn select_for_agent<'a>(
     snapshot: &'a Snapshot,
     agent: &'a PrometheusAgent,
-    watched: &WatchedNamespaces,
+    scope: &ScrapeScope,
 ) -> Result<Selection<'a>, RejectedObject> {
     Workload::new("PrometheusAgent", &agent.metadata, &agent.spec.common)
-        .select_scrape_resources(snapshot, watched)
+        .select_scrape_resources(snapshot, scope)
 }
 
 /// A Prometheus or PrometheusAgent, through the fields they share.
@@ -157,15 +181,18 @@ impl<'a> Workload<'a> {
     pub(crate) fn select_scrape_resources(
         &self,
         snapshot: &'a Snapshot,
-        watched: &WatchedNamespaces,
+        scope: &ScrapeScope,
     ) -> Result<Selection<'a>, RejectedObject> {
         let version = validate::prometheus_version(self.common)
             .map_err(|message| self.rejected(Rejection::new("spec.version", message)))?;
         let validator = Validator {
             snapshot,
             workload: self.common,
+            namespace: self.namespace,
             version,
+            monitor_file_access: scope.monitor_file_access,
         };
+        let watched = &scope.namespaces;
         let c = self.common;
         let fields =
             |field, selector: &'a Option<LabelSelector>, namespace_field, ns| SelectorFields {

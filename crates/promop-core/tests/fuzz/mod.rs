@@ -625,7 +625,7 @@ pub fn load_and_lint(documents: &[Value]) -> Option<promop_core::manifests::Load
             Strictness::ObjectsOnly,
         )
         .ok()?;
-    for finding in promop_core::lint::lint(&loaded) {
+    for finding in promop_core::lint::lint(&loaded, &Default::default()) {
         let _ = finding.to_string();
     }
     Some(loaded)

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use promop_core::manifests::{Note, ObjectId, Outcome};
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_core::select::{KindSelection, Selection};
+use promop_core::select::{KindSelection, ScrapeScope, Selection};
 use serde_json::{Value, json};
 
 use super::{Input, KINDS, WORKLOAD_KINDS};
@@ -103,7 +103,12 @@ fn refused<'a>(input: &'a Input, object: Option<&Object>) -> Vec<&'a Note> {
 
 impl<'a> Report<'a> {
     /// Runs the generation of every workload `only` selects.
-    pub fn new(input: &'a Input, only: &Only, object: Option<&'a Object>) -> Self {
+    pub fn new(
+        input: &'a Input,
+        only: &Only,
+        scope: &ScrapeScope,
+        object: Option<&'a Object>,
+    ) -> Self {
         let snapshot = &input.loaded.snapshot;
         let watched = WatchedNamespaces::all();
         let (servers, alertmanagers) = only.select(snapshot);
@@ -115,7 +120,7 @@ impl<'a> Report<'a> {
                 kind: workload.kind(),
                 namespace: workload.namespace().to_owned(),
                 name: workload.name().to_owned(),
-                outcomes: match prometheus_config(snapshot, workload, &watched) {
+                outcomes: match prometheus_config(snapshot, workload, scope) {
                     Ok(output) => about(prometheus_verdicts(&output.selection, agent), object),
                     Err(e) => Err(e.to_string()),
                 },

@@ -34,6 +34,7 @@ use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
 use promop_core::prometheus::Workload as PromWorkload;
 use promop_core::prometheus::rules::config_maps;
+use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::corpus::{
     Scenario, Workload, conformance_dir, known_differences, load_scenarios,
@@ -334,7 +335,7 @@ fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)
         .map(PromWorkload::Prometheus)
         .chain(snapshot.prometheus_agents.iter().map(PromWorkload::Agent));
     for workload in servers {
-        let Ok(output) = prometheus_config(snapshot, workload, &WatchedNamespaces::all()) else {
+        let Ok(output) = prometheus_config(snapshot, workload, &ScrapeScope::default()) else {
             continue;
         };
         let config = promop_core::yaml::to_string(&output.config);

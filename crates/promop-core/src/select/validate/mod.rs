@@ -19,6 +19,7 @@ pub(crate) use tls::validate_safe_tls;
 pub use version::{parse_version, prometheus_version};
 pub use workload::validate_workload_tls;
 
+use super::file_access::MonitorFileAccess;
 use super::reasons::Rejection;
 use crate::prometheus::Version;
 use crate::snapshot::Snapshot;
@@ -28,7 +29,10 @@ use crate::snapshot::Snapshot;
 pub struct Validator<'a> {
     pub snapshot: &'a Snapshot,
     pub workload: &'a CommonPrometheusFields,
+    /// The workload's namespace.
+    pub namespace: &'a str,
     pub version: Version,
+    pub monitor_file_access: MonitorFileAccess,
 }
 
 pub(crate) type Checked = Result<(), Rejection>;

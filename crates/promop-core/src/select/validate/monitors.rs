@@ -25,18 +25,13 @@ impl Validator<'_> {
         Selector::new(&spec.selector)
             .map_err(|e| Rejection::new("spec.selector", e.to_string()))?;
         self.selector_mechanism(spec.selector_mechanism)?;
-        let deny_fs = self
-            .workload
-            .arbitrary_fs_access_through_sms
-            .as_ref()
-            .and_then(|a| a.deny)
-            .unwrap_or(false);
+        let file_denial = self.file_denial(ns);
         for (i, endpoint) in spec.endpoints.iter().enumerate() {
             let path = format!("spec.endpoints[{i}]");
             let http = &endpoint.http.http.http;
             let tls = endpoint.http.http.tls_config.as_ref();
-            if deny_fs {
-                self.arbitrary_fs_access(endpoint, &path)?;
+            if let Some(why) = &file_denial {
+                no_file_access(endpoint, &path, why)?;
             }
             validate_credentials(http, &path)?;
             if let Some(tls) = tls {
@@ -211,41 +206,56 @@ impl Validator<'_> {
         .map_err(|kind| Rejection::new("spec.selectorMechanism", kind))
     }
 
-    /// With `arbitraryFSAccessThroughSMs.deny`, endpoints may not read files
-    /// of the Prometheus container.
-    fn arbitrary_fs_access(
-        &self,
-        endpoint: &promop_api::v1::service_monitor::Endpoint,
-        path: &str,
-    ) -> Checked {
-        if endpoint
-            .bearer_token_file
-            .as_deref()
-            .is_some_and(|f| !f.is_empty())
-        {
+    /// Why a monitor of `namespace` may not read files of the Prometheus
+    /// container: `arbitraryFSAccessThroughSMs.deny` (the reference's words),
+    /// then the operator's `--monitor-file-access`.
+    fn file_denial(&self, namespace: &str) -> Option<String> {
+        let spec_denies = self
+            .workload
+            .arbitrary_fs_access_through_sms
+            .as_ref()
+            .and_then(|a| a.deny)
+            .unwrap_or(false);
+        if spec_denies {
+            return Some("which Prometheus specification prohibits".to_owned());
+        }
+        self.monitor_file_access.denial(namespace, self.namespace)
+    }
+}
+
+/// An endpoint that may not read files names none.
+fn no_file_access(
+    endpoint: &promop_api::v1::service_monitor::Endpoint,
+    path: &str,
+    why: &str,
+) -> Checked {
+    if endpoint
+        .bearer_token_file
+        .as_deref()
+        .is_some_and(|f| !f.is_empty())
+    {
+        return Err(Rejection::new(
+            join(path, "bearerTokenFile"),
+            format!("it accesses file system via bearer token file {why}"),
+        ));
+    }
+    let Some(tls) = &endpoint.http.http.tls_config else {
+        return Ok(());
+    };
+    let files = &tls.files;
+    for (field, value) in [
+        ("caFile", &files.ca_file),
+        ("certFile", &files.cert_file),
+        ("keyFile", &files.key_file),
+    ] {
+        if value.as_deref().is_some_and(|v| !v.is_empty()) {
             return Err(Rejection::new(
-                join(path, "bearerTokenFile"),
-                "it accesses file system via bearer token file which Prometheus specification prohibits",
+                join(path, &format!("tlsConfig.{field}")),
+                format!("it accesses file system via tls config {why}"),
             ));
         }
-        let Some(tls) = &endpoint.http.http.tls_config else {
-            return Ok(());
-        };
-        let files = &tls.files;
-        for (field, value) in [
-            ("caFile", &files.ca_file),
-            ("certFile", &files.cert_file),
-            ("keyFile", &files.key_file),
-        ] {
-            if value.as_deref().is_some_and(|v| !v.is_empty()) {
-                return Err(Rejection::new(
-                    join(path, &format!("tlsConfig.{field}")),
-                    "it accesses file system via tls config which Prometheus specification prohibits",
-                ));
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 /// govalidator's DNS name pattern.

@@ -15,6 +15,7 @@ use promop_api::v1::prometheus::CommonPrometheusFields;
 
 use super::Validator;
 use super::tls::validate_tls_with_files;
+use crate::select::file_access::MonitorFileAccess;
 use crate::select::reasons::Rejection;
 use crate::snapshot::Snapshot;
 
@@ -69,7 +70,9 @@ pub fn validate_workload_tls(
     let validator = Validator {
         snapshot,
         workload: common,
+        namespace,
         version: crate::prometheus::Version::from(semver::Version::new(0, 0, 0)),
+        monitor_file_access: MonitorFileAccess::All,
     };
     configs.into_iter().try_for_each(|(path, tls)| {
         validate_tls_with_files(tls, &path)?;
