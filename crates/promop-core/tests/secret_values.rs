@@ -19,9 +19,17 @@ fn messages(manifests: &str) -> Vec<String> {
         .expect("manifests are usable");
     let s = &loaded.snapshot;
     let (all, options) = (WatchedNamespaces::all(), OperatorOptions::default());
-    let mut out: Vec<String> = lint(&loaded, &ScrapeScope::default()).iter().map(|f| format!("{f:?}")).collect();
+    let mut out: Vec<String> = lint(&loaded, &ScrapeScope::default())
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect();
     for p in &s.prometheuses {
-        match prometheus_state(s, Workload::Prometheus(p), &ScrapeScope::default(), &options) {
+        match prometheus_state(
+            s,
+            Workload::Prometheus(p),
+            &ScrapeScope::default(),
+            &options,
+        ) {
             Ok(state) => out.extend(state.rejected().iter().map(ToString::to_string)),
             Err(e) => out.push(e.to_string()),
         }

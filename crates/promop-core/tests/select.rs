@@ -8,9 +8,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use promop_api::common::RelabelConfig;
 use promop_api::object::{MonitoringObject, decode_object};
 use promop_api::v1::Prometheus;
-use promop_core::select::label_selector::{Selector, SelectorError};
 use promop_core::select::ScrapeScope;
 use promop_core::select::file_access::MonitorFileAccess;
+use promop_core::select::label_selector::{Selector, SelectorError};
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::select::reasons::{Reason, RejectionKind};
 use promop_core::select::validate::{parse_version, validate_relabel_config};
@@ -562,7 +562,11 @@ fn monitors_read_files_only_in_the_prometheus_namespace() {
     let sm = select(&snapshot, &p).service_monitors;
     assert_eq!(
         sm.selected_keys(),
-        ["monitoring/kube-apiserver", "monitoring/kubelet", "tenant/no-files"]
+        [
+            "monitoring/kube-apiserver",
+            "monitoring/kubelet",
+            "tenant/no-files"
+        ]
     );
     let own = "which the operator allows only to monitors in the namespace of the workload (\"monitoring\", --monitor-file-access=own-namespace)";
     assert_rejected(
@@ -582,13 +586,16 @@ fn monitors_read_files_only_in_the_prometheus_namespace() {
 #[test]
 fn monitor_file_access_all_none_and_the_spec_deny() {
     let snapshot = load("file-access.yaml");
-    let selected = |name: &str, access: MonitorFileAccess| {
-        let p = prometheus(&snapshot, name);
+    let (main, denying) = (
+        prometheus(&snapshot, "main"),
+        prometheus(&snapshot, "denying"),
+    );
+    let selected = |p, access| {
         let scope = ScrapeScope {
             monitor_file_access: access,
             ..ScrapeScope::default()
         };
-        let sm = select_for_prometheus(&snapshot, &p, &scope)
+        let sm = select_for_prometheus(&snapshot, p, &scope)
             .unwrap()
             .service_monitors;
         (sm.selected_keys(), sm)
@@ -600,8 +607,8 @@ fn monitor_file_access_all_none_and_the_spec_deny() {
         "tenant/kubelet",
         "tenant/no-files",
     ];
-    assert_eq!(selected("main", MonitorFileAccess::All).0, everything);
-    let (keys, sm) = selected("main", MonitorFileAccess::None);
+    assert_eq!(selected(&main, MonitorFileAccess::All).0, everything);
+    let (keys, sm) = selected(&main, MonitorFileAccess::None);
     assert_eq!(keys, ["tenant/no-files"]);
     assert_rejected(
         &sm,
@@ -610,7 +617,7 @@ fn monitor_file_access_all_none_and_the_spec_deny() {
         "which the operator forbids (--monitor-file-access=none)",
     );
     // The spec's deny wins over the flag, in the reference's words.
-    let (keys, sm) = selected("denying", MonitorFileAccess::All);
+    let (keys, sm) = selected(&denying, MonitorFileAccess::All);
     assert_eq!(keys, ["tenant/no-files"]);
     assert_rejected(
         &sm,

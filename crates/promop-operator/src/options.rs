@@ -16,9 +16,9 @@ use std::time::Duration;
 use clap::{ArgAction, Parser, ValueEnum};
 use promop_core::desired::OperatorOptions;
 use promop_core::k8s::reloader::ReloaderConfig;
-use promop_core::select::label_selector::Selector;
 use promop_core::select::ScrapeScope;
 use promop_core::select::file_access::MonitorFileAccess;
+use promop_core::select::label_selector::Selector;
 use promop_core::select::namespaces::WatchedNamespaces;
 use regex::Regex;
 
@@ -731,7 +731,9 @@ mod tests {
         assert_eq!(parse(&[]).unwrap(), MonitorFileAccess::OwnNamespace);
         let all = parse(&["--monitor-file-access=all"]).unwrap();
         assert_eq!(all, MonitorFileAccess::All);
-        let error = parse(&["--monitor-file-access=some"]).unwrap_err().to_string();
+        let error = parse(&["--monitor-file-access=some"])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("all, own-namespace, none"), "{error}");
     }
 

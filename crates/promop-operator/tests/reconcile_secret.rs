@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::events::v1::Event;
 use kube::{Api, Client, ResourceExt};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::pipeline::prometheus_config;
@@ -418,11 +419,37 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
     );
     wait_config(&client, &want, Duration::from_secs(30)).await?;
 
-    let events: Api<k8s_openapi::api::events::v1::Event> =
-        Api::namespaced(client.clone(), NAMESPACE);
+    let warned = invalid_configuration_events(
+        &client,
+        NAMESPACE,
+        &["bad-regex", "token-file", "missing-secret"],
+    )
+    .await?;
+    ensure!(
+        !warned
+            .iter()
+            .any(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("app")),
+        "{warned:?}"
+    );
+    ensure!(controller.is_running(), "the controller stopped");
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+/// Waits for a Warning `InvalidConfiguration` Event about each object of
+/// `names` in `namespace`, and returns every such Event there.
+async fn invalid_configuration_events(
+    client: &Client,
+    namespace: &str,
+    names: &[&str],
+) -> Result<Vec<Event>> {
+    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let start = Instant::now();
     loop {
-        let warned: Vec<String> = events
+        let warned: Vec<Event> = events
             .list(&Default::default())
             .await?
             .items
@@ -431,22 +458,62 @@ async fn bad_objects_are_skipped_with_an_event() -> Result<()> {
                 e.type_.as_deref() == Some("Warning")
                     && e.reason.as_deref() == Some("InvalidConfiguration")
             })
-            .filter_map(|e| e.regarding.and_then(|r| r.name))
             .collect();
-        let all = ["bad-regex", "token-file", "missing-secret"]
-            .iter()
-            .all(|name| warned.iter().any(|w| w == name));
-        if all {
-            ensure!(!warned.iter().any(|w| w == "app"), "{warned:?}");
-            break;
+        let about = |name: &&str| {
+            warned
+                .iter()
+                .any(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(*name))
+        };
+        if names.iter().all(about) {
+            return Ok(warned);
         }
         ensure!(
             start.elapsed() < Duration::from_secs(30),
-            "events for {warned:?} only"
+            "events for {names:?} awaited, got {warned:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    ensure!(controller.is_running(), "the controller stopped");
+}
+
+/// kube-prometheus' kubelet monitor reads the Prometheus' token in its own
+/// namespace and is kept; a tenant's monitors reading files are rejected
+/// (`--monitor-file-access=own-namespace`, promop's default) with an Event
+/// naming the field and the flag.
+#[tokio::test]
+async fn tenant_monitors_reading_files_are_rejected_with_an_event() -> Result<()> {
+    init_logs();
+    let (_env, client) = test_bed().await?;
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../conformance/scenarios/limits-enforcement/monitor-file-access-tenant.yaml"
+    );
+    let manifests = std::fs::read_to_string(scenario)?;
+    apply_manifests(&client, &manifests).await?;
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
+    let want = rendered(&[&manifests])?;
+    ensure!(
+        want.contains("serviceMonitor/monitoring/kubelet/0")
+            && want.contains("serviceMonitor/tenant-a/well-behaved/0")
+            && !want.contains("reads-"),
+        "{want}"
+    );
+    wait_config(&client, &want, Duration::from_secs(30)).await?;
+    let names = ["reads-token-file", "reads-tls-key"];
+    let warned = invalid_configuration_events(&client, "tenant-a", &names).await?;
+    for (name, field) in names.iter().zip([
+        "spec.endpoints[0].bearerTokenFile",
+        "spec.endpoints[0].tlsConfig.certFile",
+    ]) {
+        let note = warned
+            .iter()
+            .find(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(*name))
+            .and_then(|e| e.note.clone())
+            .unwrap_or_default();
+        ensure!(
+            note.contains(field) && note.contains("--monitor-file-access=own-namespace"),
+            "{name}: {note}"
+        );
+    }
     controller
         .stop(Duration::from_secs(10))
         .await

@@ -16,8 +16,8 @@ use promop_core::manifests::Loaded;
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_operator::options::Tenancy;
 use promop_core::snapshot::Snapshot;
+use promop_operator::options::Tenancy;
 
 use self::report::Report;
 use crate::cluster;

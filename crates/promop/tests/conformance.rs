@@ -155,3 +155,32 @@ fn promop_matches_the_reference_on_the_corpus() {
         failures.join("\n")
     );
 }
+
+/// The one deliberate difference of `--monitor-file-access` (promop's
+/// default rejects tenants' monitors that read files): with `all`, the
+/// reference's behaviour, the configuration is the reference's again.
+#[test]
+fn monitor_file_access_all_is_the_reference() {
+    let id = "limits-enforcement/monitor-file-access-tenant";
+    let scenario = corpus().join("scenarios").join(format!("{id}.yaml"));
+    let text = std::fs::read_to_string(scenario).expect("scenario readable");
+    let expected = corpus()
+        .join("expected")
+        .join(id)
+        .join("monitoring__main.yaml");
+    let expected = std::fs::read_to_string(expected).expect("expected output");
+    let mut loaded = Loaded::default();
+    loaded
+        .add_yaml(id, &text, "default", Strictness::ObjectsOnly)
+        .expect("usable scenario");
+    let snapshot = &loaded.snapshot;
+    let workload = Workload::Prometheus(&snapshot.prometheuses[0]);
+    let render = |scope: &ScrapeScope| {
+        let output = prometheus_config(snapshot, workload, scope).expect("a config");
+        promop_core::yaml::to_string(&output.config)
+    };
+    assert_eq!(render(&ScrapeScope::reference()), expected);
+    let default = render(&ScrapeScope::default());
+    assert!(default.contains("serviceMonitor/monitoring/kubelet/0"));
+    assert!(!default.contains("serviceMonitor/tenant-a/reads-token-file/0"));
+}

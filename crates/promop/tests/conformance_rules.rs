@@ -242,8 +242,7 @@ fn rule_files_and_config_maps_match_the_reference() {
             if !check.expected_dir.join(format!("{stem}.yaml")).is_file() {
                 continue; // the reference refused the workload
             }
-            let Ok(output) = prometheus_config(&snapshot, workload, &ScrapeScope::default())
-            else {
+            let Ok(output) = prometheus_config(&snapshot, workload, &ScrapeScope::default()) else {
                 continue; // conformance.rs reports it
             };
             let maps = rules::config_maps(&snapshot, workload, &output.selection)

@@ -9,9 +9,9 @@
 //! that validation will reject is fetched too, as its rejection names it.
 use promop_api::v1::Alertmanager;
 
-use super::{ScrapeScope, Workload};
 use super::alertmanager_configs::select_configs;
 use super::namespaces::WatchedNamespaces;
+use super::{ScrapeScope, Workload};
 use crate::alertmanager::base_config;
 use crate::prometheus;
 use crate::snapshot::{ReadKeys, Snapshot};

@@ -80,13 +80,20 @@ mod tests {
         let denial = policy.denial("tenant", "monitoring").unwrap();
         assert!(denial.contains("\"monitoring\""), "{denial}");
         assert_eq!(MonitorFileAccess::All.denial("tenant", "monitoring"), None);
-        assert!(MonitorFileAccess::None.denial("monitoring", "monitoring").is_some());
+        assert!(
+            MonitorFileAccess::None
+                .denial("monitoring", "monitoring")
+                .is_some()
+        );
     }
 
     #[test]
     fn values_round_trip() {
         for value in MonitorFileAccess::VALUES {
-            assert_eq!(value.parse::<MonitorFileAccess>().unwrap().to_string(), value);
+            assert_eq!(
+                value.parse::<MonitorFileAccess>().unwrap().to_string(),
+                value
+            );
         }
         assert!("own".parse::<MonitorFileAccess>().is_err());
     }
