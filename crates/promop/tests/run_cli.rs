@@ -66,6 +66,10 @@ fn help_documents_every_flag() {
         "--web.enable-tls",
         "--web.cert-file",
         "--web.key-file",
+        "--webhook.listen-address",
+        "--webhook.cert-file",
+        "--webhook.key-file",
+        "--webhook.tls-min-version",
         "--leader-elect",
         "--leader-election-namespace",
         "--leader-election-id",
@@ -102,6 +106,9 @@ fn bad_flag_values_exit_2_with_a_message() {
         (&["--secret-field-selector=type"], "--secret-field-selector"),
         (&["--labels=team"], "invalid key=value pair"),
         (&["--web.listen-address=8080"], "--web.listen-address"),
+        // The webhook listener is TLS only: no start without its files.
+        (&["--webhook.listen-address=:8443"], "--webhook.cert-file"),
+        (&["--webhook.cert-file=tls.crt"], "--webhook.listen-address"),
         (&["--kubelet-service=kube-system"], "namespace/name"),
         (
             &["--namespaces=a", "--deny-namespaces=b"],
