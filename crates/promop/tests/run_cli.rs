@@ -11,7 +11,7 @@ use kube::Api;
 use promop_testenv::{TestEnv, upstream_dir};
 
 mod common;
-use common::{Operator, lease_holder, lease_spec};
+use common::{Operator, curl, lease_holder, lease_spec};
 
 /// Short durations (same ratios as client-go's 15 s / 10 s / 2 s) keep the
 /// takeover test short.
@@ -345,22 +345,6 @@ fn tls_files(dir: &Path) -> Result<[PathBuf; 5]> {
         paths.push(path);
     }
     paths.try_into().map_err(|_| anyhow::anyhow!("five files"))
-}
-
-/// `curl` over TLS; `Err` when curl fails (handshake refused, …).
-fn curl(args: &[&str], url: &str) -> Result<String> {
-    let out = Command::new("curl")
-        .args(["--silent", "--show-error", "--fail", "--max-time", "10"])
-        .args(args)
-        .arg(url)
-        .output()
-        .context("running curl (needed by this test)")?;
-    ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[tokio::test]

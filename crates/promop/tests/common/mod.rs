@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use kube::{Api, Client};
 use promop_testenv::{TestEnv, free_port};
@@ -202,4 +202,20 @@ pub async fn lease_holder(client: &Client, name: &str) -> Result<Option<String>>
         .get_opt(name)
         .await?;
     Ok(lease.and_then(|l| l.spec?.holder_identity))
+}
+
+/// `curl` over TLS; `Err` when curl fails (handshake refused, …).
+pub fn curl(args: &[&str], url: &str) -> Result<String> {
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--fail", "--max-time", "10"])
+        .args(args)
+        .arg(url)
+        .output()
+        .context("running curl (needed by this test)")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
