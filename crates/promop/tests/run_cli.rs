@@ -11,7 +11,9 @@ use kube::Api;
 use promop_testenv::{TestEnv, upstream_dir};
 
 mod common;
-use common::{Operator, curl, lease_holder, lease_spec};
+use common::{
+    Operator, alertmanager_configs, apply_through_webhook, curl, lease_holder, lease_spec,
+};
 
 /// Short durations (same ratios as client-go's 15 s / 10 s / 2 s) keep the
 /// takeover test short.
@@ -474,27 +476,10 @@ async fn converts_v1beta1_alertmanager_configs_for_the_api_server() -> Result<()
         .flatten()
         .map(serde_json::Value::to_string)
         .collect();
-    // The webhook may not serve yet right after the start: retry the apply.
-    let start = Instant::now();
-    while let Err(e) = apply_manifests(&client, &yaml.join("\n---\n")).await {
-        if start.elapsed() > WITHIN {
-            bail!(
-                "applying the v1beta1 AlertmanagerConfig: {e:#}; log:\n{}",
-                op.logs()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    apply_through_webhook(&client, &yaml.join("\n---\n"), &op, WITHIN).await?;
 
     // Both versions read back: the stored v1alpha1 and the served v1beta1.
-    let version = |v: &str| {
-        let gvk = GroupVersionKind::gvk("monitoring.coreos.com", v, "AlertmanagerConfig");
-        Api::<DynamicObject>::namespaced_with(
-            client.clone(),
-            "shop",
-            &ApiResource::from_gvk_with_plural(&gvk, "alertmanagerconfigs"),
-        )
-    };
+    let version = |v: &str| alertmanager_configs(&client, "shop", v);
     let alpha = version("v1alpha1").get("pager").await?;
     ensure!(
         alpha.data["spec"]["muteTimeIntervals"][0]["name"] == "night"

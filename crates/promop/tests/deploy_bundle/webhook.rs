@@ -3,14 +3,13 @@
 //! through promop's TLS webhook listener, and, on the test bed, the API
 //! server converting v1beta1 ⇄ v1alpha1 through `promop run` with the
 //! certificate the chart generated.
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use base64::Engine;
-use kube::api::ApiResource;
 use promop_testenv::{apply_manifests, free_port};
 
-use super::common::{Operator, curl, http_get};
+use super::common::{Operator, alertmanager_configs, apply_through_webhook, curl, http_get};
 use super::*;
 
 const SERVICE_NAMES: [&str; 4] = [
@@ -345,24 +344,12 @@ async fn alertmanager_configs_round_trip_through_the_charts_webhook() -> Result<
     ]
     .map(|m| m.to_string())
     .join("\n---\n");
-    // The webhook may not serve yet right after the start: retry.
-    let start = Instant::now();
-    while let Err(e) = apply_manifests(&client, &manifests).await {
-        if start.elapsed() > WITHIN {
-            bail!("applying AlertmanagerConfigs: {e:#}; log:\n{}", op.logs());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    apply_through_webhook(&client, &manifests, &op, WITHIN).await?;
 
-    let version = |v: &str| {
-        let gvk = GroupVersionKind::gvk("monitoring.coreos.com", v, "AlertmanagerConfig");
-        Api::<DynamicObject>::namespaced_with(
-            client.clone(),
-            "shop",
-            &ApiResource::from_gvk_with_plural(&gvk, "alertmanagerconfigs"),
-        )
-    };
-    let (alpha, beta) = (version("v1alpha1"), version("v1beta1"));
+    let (alpha, beta) = (
+        alertmanager_configs(&client, "shop", "v1alpha1"),
+        alertmanager_configs(&client, "shop", "v1beta1"),
+    );
     let beta_as_alpha = alpha.get("beta").await?.data;
     ensure!(
         beta_as_alpha["spec"]["muteTimeIntervals"] == beta_spec["timeIntervals"]
