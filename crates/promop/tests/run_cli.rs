@@ -413,8 +413,6 @@ async fn converts_v1beta1_alertmanager_configs_for_the_api_server() -> Result<()
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
         CustomResourceConversion, CustomResourceDefinition, WebhookClientConfig, WebhookConversion,
     };
-    use kube::api::{ApiResource, DynamicObject};
-    use kube::core::GroupVersionKind;
     use promop_testenv::{AlertmanagerVersion, apply_manifests, parse_yaml_documents, secret_gz};
 
     const WITHIN: Duration = Duration::from_secs(30);
