@@ -87,6 +87,15 @@ if ((!DRY_RUN)); then
 fi
 
 # --- 2. promop --------------------------------------------------------------
+# The AlertmanagerConfig CRD is the chart's (templated, for its conversion
+# webhook), not in crds/: one applied by an earlier run is handed to Helm.
+AMC_CRD=customresourcedefinition/alertmanagerconfigs.monitoring.coreos.com
+if "${KUBECTL[@]}" get "$AMC_CRD" >/dev/null 2>&1; then
+  "${KUBECTL[@]}" label "${DRY_KUBECTL[@]}" --overwrite "$AMC_CRD" \
+    app.kubernetes.io/managed-by=Helm >/dev/null
+  "${KUBECTL[@]}" annotate "${DRY_KUBECTL[@]}" --overwrite "$AMC_CRD" \
+    meta.helm.sh/release-name="$RELEASE" meta.helm.sh/release-namespace="$NAMESPACE" >/dev/null
+fi
 say "2/3 promop: helm upgrade --install $RELEASE (namespace $NAMESPACE, $REPLICAS replica(s))"
 helm_args=(upgrade --install "$RELEASE" "$CHART"
   --namespace "$NAMESPACE" --create-namespace --skip-crds

@@ -1,9 +1,12 @@
-//! The operator's own HTTP endpoints: `/metrics` (Prometheus text format),
-//! `/healthz` (the process serves requests), `/readyz` (see
+//! The operator's own HTTP endpoints, on two listeners (module `routes`):
+//! the web listener (`--web.listen-address`) serves `/metrics` (Prometheus
+//! text format), `/healthz` (the process serves requests), `/readyz` (see
 //! [`telemetry::ready`]) and the AlertmanagerConfig conversion webhook
-//! `/convert` (the API server calls it over TLS), over plain HTTP or TLS (`--web.enable-tls`, as the
+//! `/convert`, over plain HTTP or TLS (`--web.enable-tls`, as the
 //! reference's `pkg/server`: PEM files, TLS 1.3 unless told otherwise,
-//! client certificates required when the client CA file exists).
+//! client certificates required when the client CA file exists); the
+//! webhook listener (`--webhook.listen-address`, optional) serves only what
+//! the API server calls, `/convert`, plus `/healthz`, always over TLS.
 //!
 //! The server is reachable by anything on the pod network, so it bounds what
 //! a client can hold: connections (`MAX_CONNECTIONS`), the time to send
@@ -20,10 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -32,9 +31,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::options::Web;
-use crate::telemetry;
+use crate::options::{Web, Webhook};
 
+mod routes;
 mod tls;
 
 #[cfg(test)]
@@ -84,6 +83,8 @@ pub enum Error {
     Tls(#[from] rustls::Error),
     #[error("client CA {0}: {1}")]
     ClientCa(PathBuf, String),
+    #[error("--webhook.listen-address needs --webhook.cert-file and --webhook.key-file")]
+    WebhookWithoutTls,
 }
 
 /// The server's bounds; the constants above, shorter in tests.
@@ -114,8 +115,16 @@ impl Default for Limits {
 pub struct Server {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    metrics: PrometheusHandle,
+    endpoints: Endpoints,
     limits: Limits,
+}
+
+/// Which routes a listener serves.
+enum Endpoints {
+    /// The web listener: probes, metrics, webhooks.
+    Web(PrometheusHandle),
+    /// The webhook listener: webhooks and `/healthz`.
+    Webhooks,
 }
 
 impl Server {
@@ -123,17 +132,31 @@ impl Server {
     /// stop `promop run` before the controllers start.
     pub async fn bind(web: &Web, metrics: PrometheusHandle) -> Result<Self, Error> {
         let tls = if web.enable_tls {
-            let config = tls::server_config(web, CERT_CHECK_INTERVAL)?;
-            Some(TlsAcceptor::from(Arc::new(config)))
+            Some(acceptor(tls::TlsFiles::of_web(web))?)
         } else {
             None
         };
         Ok(Self {
             listener: bind(web.listen_address).await?,
             tls,
-            metrics,
+            endpoints: Endpoints::Web(metrics),
             limits: Limits::default(),
         })
+    }
+
+    /// The webhook listener, when `--webhook.listen-address` is set: like
+    /// [`Server::bind`], with TLS always on and the same request limits.
+    pub async fn bind_webhooks(webhook: &Webhook) -> Result<Option<Self>, Error> {
+        let Some(address) = webhook.listen_address else {
+            return Ok(None);
+        };
+        let files = tls::TlsFiles::of_webhook(webhook).ok_or(Error::WebhookWithoutTls)?;
+        Ok(Some(Self {
+            tls: Some(acceptor(files)?),
+            listener: bind(address).await?,
+            endpoints: Endpoints::Webhooks,
+            limits: Limits::default(),
+        }))
     }
 
     /// The bound address (the port when `:0` was asked for).
@@ -144,75 +167,30 @@ impl Server {
     /// Serves until `shutdown` resolves, then lets requests in flight finish
     /// (for a few seconds at most).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let upkeep = tokio::spawn({
-            let metrics = self.metrics.clone();
-            async move {
-                let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
-                loop {
-                    tick.tick().await;
-                    metrics.run_upkeep();
-                }
+        let (router, upkeep) = match self.endpoints {
+            Endpoints::Web(metrics) => {
+                let router = routes::web(metrics.clone(), &self.limits);
+                let upkeep = tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
+                    loop {
+                        tick.tick().await;
+                        metrics.run_upkeep();
+                    }
+                });
+                (router, Some(upkeep))
             }
-        });
-        let router = router(self.metrics, &self.limits);
+            Endpoints::Webhooks => (routes::webhooks(&self.limits), None),
+        };
         serve(self.listener, self.tls, router, self.limits, shutdown).await;
-        upkeep.abort();
+        if let Some(upkeep) = upkeep {
+            upkeep.abort();
+        }
     }
 }
 
-fn router(metrics: PrometheusHandle, limits: &Limits) -> Router {
-    let body_timeout = limits.body_timeout;
-    Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .route(
-            "/convert",
-            post(move |request: Request| convert(request, body_timeout))
-                .layer(DefaultBodyLimit::max(limits.body_limit)),
-        )
-        .route(
-            "/metrics",
-            get(move || {
-                let body = metrics.render();
-                async move {
-                    (
-                        [(
-                            header::CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8",
-                        )],
-                        body,
-                    )
-                }
-            }),
-        )
-}
-
-async fn readyz() -> impl IntoResponse {
-    if telemetry::ready() {
-        (StatusCode::OK, "ok\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "caches not synced\n")
-    }
-}
-
-/// `/convert` with a deadline on reading the body: the route's
-/// [`DefaultBodyLimit`] makes axum's JSON extractor answer 413 to a body
-/// over the limit, the deadline answers 408 to one that trickles in.
-async fn convert(request: Request, body_timeout: Duration) -> Response {
-    let review = tokio::time::timeout(
-        body_timeout,
-        axum::Json::<serde_json::Value>::from_request(request, &()),
-    )
-    .await;
-    match review {
-        Ok(Ok(review)) => crate::conversion::review(review).await.into_response(),
-        Ok(Err(rejection)) => rejection.into_response(),
-        Err(_) => (
-            StatusCode::REQUEST_TIMEOUT,
-            "timed out reading the request body\n",
-        )
-            .into_response(),
-    }
+fn acceptor(files: tls::TlsFiles) -> Result<TlsAcceptor, Error> {
+    let config = tls::server_config(files, CERT_CHECK_INTERVAL)?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// `:PORT` means every interface: IPv6 and IPv4 where IPv6 exists, IPv4 only

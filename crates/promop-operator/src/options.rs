@@ -46,6 +46,8 @@ pub struct Options {
     #[command(flatten)]
     pub web: Web,
     #[command(flatten)]
+    pub webhook: Webhook,
+    #[command(flatten)]
     pub leader_election: LeaderElection,
 }
 
@@ -459,6 +461,48 @@ pub struct Web {
     /// Enable HTTP/2 connections.
     #[arg(long = "web.enable-http2", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub enable_http2: bool,
+}
+
+/// The webhook server: a listener of its own for what the API server calls
+/// (the AlertmanagerConfig conversion, later the admission reviews), always
+/// over TLS, so that the metrics listener can stay plain HTTP. Off by
+/// default: TLS needs certificate files a bare `promop run` does not have.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Webhook server")]
+pub struct Webhook {
+    /// Address of the webhook listener (`:8443` is every interface, the
+    /// chart's choice). It serves `/convert` and `/healthz` over TLS only,
+    /// and not `/metrics`. Needs --webhook.cert-file and --webhook.key-file.
+    /// Unset: no webhook listener (`/convert` stays served on
+    /// --web.listen-address as well, either way).
+    #[arg(id = "webhook_listen_address", long = "webhook.listen-address", value_name = "[HOST]:PORT", value_parser = listen_address, requires_all = ["webhook_cert_file", "webhook_key_file"])]
+    pub listen_address: Option<SocketAddr>,
+    /// Certificate file (PEM, the chain) of the webhook listener; re-read
+    /// when it changes, so a rotated certificate needs no restart.
+    #[arg(
+        id = "webhook_cert_file",
+        long = "webhook.cert-file",
+        value_name = "FILE",
+        requires = "webhook_listen_address"
+    )]
+    pub cert_file: Option<PathBuf>,
+    /// Private key file (PEM) matching --webhook.cert-file.
+    #[arg(
+        id = "webhook_key_file",
+        long = "webhook.key-file",
+        value_name = "FILE",
+        requires = "webhook_listen_address"
+    )]
+    pub key_file: Option<PathBuf>,
+    /// Minimum TLS version of the webhook listener.
+    #[arg(
+        id = "webhook_tls_min_version",
+        long = "webhook.tls-min-version",
+        value_name = "VERSION",
+        value_enum,
+        default_value = "VersionTLS13"
+    )]
+    pub tls_min_version: TlsVersion,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

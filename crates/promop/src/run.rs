@@ -1,5 +1,6 @@
 //! `promop run`: the operator process — flags, logging, the Kubernetes
-//! client, the web server (/metrics, /healthz, /readyz), leader election,
+//! client, the web server (/metrics, /healthz, /readyz), the webhook server
+//! (/convert, when --webhook.listen-address is set), leader election,
 //! the controllers, and a graceful stop on SIGTERM/SIGINT that releases the
 //! Lease.
 use std::fmt::{self, Write as _};
@@ -76,6 +77,10 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
     if let Some(address) = server.local_addr() {
         tracing::info!(%address, tls = options.web.enable_tls, "serving /metrics, /healthz and /readyz");
     }
+    let webhooks = http::Server::bind_webhooks(&options.webhook).await?;
+    if let Some(address) = webhooks.as_ref().and_then(http::Server::local_addr) {
+        tracing::info!(%address, "serving the webhooks (/convert) over TLS");
+    }
     let client = client(args.kubeconfig.as_ref()).await?;
     let shutdown = async {
         shutdown_signal().await;
@@ -87,6 +92,13 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
     let web = tokio::spawn(server.run(async {
         web_stopped.await.ok();
     }));
+    // Stopped with the web server, once the controllers have stopped.
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhooks = webhooks.map(|server| {
+        tokio::spawn(server.run(async {
+            webhooks_stopped.await.ok();
+        }))
+    });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting promop");
     let result = if options.leader_election.enabled {
         let config = leader::Config::from_options(&options.leader_election);
@@ -103,7 +115,11 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
         Ok(())
     };
     stop_web.send(()).ok();
+    stop_webhooks.send(()).ok();
     web.await.ok();
+    if let Some(webhooks) = webhooks {
+        webhooks.await.ok();
+    }
     result
 }
 

@@ -11,7 +11,9 @@ use kube::Api;
 use promop_testenv::{TestEnv, upstream_dir};
 
 mod common;
-use common::{Operator, lease_holder, lease_spec};
+use common::{
+    Operator, alertmanager_configs, apply_through_webhook, curl, lease_holder, lease_spec,
+};
 
 /// Short durations (same ratios as client-go's 15 s / 10 s / 2 s) keep the
 /// takeover test short.
@@ -66,6 +68,10 @@ fn help_documents_every_flag() {
         "--web.enable-tls",
         "--web.cert-file",
         "--web.key-file",
+        "--webhook.listen-address",
+        "--webhook.cert-file",
+        "--webhook.key-file",
+        "--webhook.tls-min-version",
         "--leader-elect",
         "--leader-election-namespace",
         "--leader-election-id",
@@ -102,6 +108,9 @@ fn bad_flag_values_exit_2_with_a_message() {
         (&["--secret-field-selector=type"], "--secret-field-selector"),
         (&["--labels=team"], "invalid key=value pair"),
         (&["--web.listen-address=8080"], "--web.listen-address"),
+        // The webhook listener is TLS only: no start without its files.
+        (&["--webhook.listen-address=:8443"], "--webhook.cert-file"),
+        (&["--webhook.cert-file=tls.crt"], "--webhook.listen-address"),
         (&["--kubelet-service=kube-system"], "namespace/name"),
         (
             &["--namespaces=a", "--deny-namespaces=b"],
@@ -340,22 +349,6 @@ fn tls_files(dir: &Path) -> Result<[PathBuf; 5]> {
     paths.try_into().map_err(|_| anyhow::anyhow!("five files"))
 }
 
-/// `curl` over TLS; `Err` when curl fails (handshake refused, …).
-fn curl(args: &[&str], url: &str) -> Result<String> {
-    let out = Command::new("curl")
-        .args(["--silent", "--show-error", "--fail", "--max-time", "10"])
-        .args(args)
-        .arg(url)
-        .output()
-        .context("running curl (needed by this test)")?;
-    ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 #[tokio::test]
 async fn serves_over_tls_and_requires_client_certificates_when_a_client_ca_exists() -> Result<()> {
     let (env, dir) = test_bed().await?;
@@ -420,8 +413,6 @@ async fn converts_v1beta1_alertmanager_configs_for_the_api_server() -> Result<()
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
         CustomResourceConversion, CustomResourceDefinition, WebhookClientConfig, WebhookConversion,
     };
-    use kube::api::{ApiResource, DynamicObject};
-    use kube::core::GroupVersionKind;
     use promop_testenv::{AlertmanagerVersion, apply_manifests, parse_yaml_documents, secret_gz};
 
     const WITHIN: Duration = Duration::from_secs(30);
@@ -483,27 +474,10 @@ async fn converts_v1beta1_alertmanager_configs_for_the_api_server() -> Result<()
         .flatten()
         .map(serde_json::Value::to_string)
         .collect();
-    // The webhook may not serve yet right after the start: retry the apply.
-    let start = Instant::now();
-    while let Err(e) = apply_manifests(&client, &yaml.join("\n---\n")).await {
-        if start.elapsed() > WITHIN {
-            bail!(
-                "applying the v1beta1 AlertmanagerConfig: {e:#}; log:\n{}",
-                op.logs()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    apply_through_webhook(&client, &yaml.join("\n---\n"), &op, WITHIN).await?;
 
     // Both versions read back: the stored v1alpha1 and the served v1beta1.
-    let version = |v: &str| {
-        let gvk = GroupVersionKind::gvk("monitoring.coreos.com", v, "AlertmanagerConfig");
-        Api::<DynamicObject>::namespaced_with(
-            client.clone(),
-            "shop",
-            &ApiResource::from_gvk_with_plural(&gvk, "alertmanagerconfigs"),
-        )
-    };
+    let version = |v: &str| alertmanager_configs(&client, "shop", v);
     let alpha = version("v1alpha1").get("pager").await?;
     ensure!(
         alpha.data["spec"]["muteTimeIntervals"][0]["name"] == "night"

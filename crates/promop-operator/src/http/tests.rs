@@ -37,13 +37,25 @@ struct Running {
     task: JoinHandle<()>,
 }
 
+fn web() -> Endpoints {
+    Endpoints::Web(PrometheusBuilder::new().build_recorder().handle())
+}
+
 async fn start(limits: Limits, tls: Option<TlsAcceptor>) -> Running {
+    start_endpoints(web(), limits, tls).await
+}
+
+async fn start_endpoints(
+    endpoints: Endpoints,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = Server {
         listener,
         tls,
-        metrics: PrometheusBuilder::new().build_recorder().handle(),
+        endpoints,
         limits,
     };
     let (stop, stopped) = oneshot::channel();
@@ -278,7 +290,7 @@ async fn a_failing_accept_backs_off_and_serves_again() {
     let task = tokio::spawn(serve(
         listener,
         None,
-        router(metrics, &limits()),
+        routes::web(metrics, &limits()),
         limits(),
         async {
             stopped.await.ok();
@@ -353,6 +365,8 @@ fn replace(path: &Path, content: &str) {
 struct Cli {
     #[command(flatten)]
     web: Web,
+    #[command(flatten)]
+    webhook: Webhook,
 }
 
 /// A TLS server on the certificate files of `dir`, checked for changes at
@@ -367,7 +381,7 @@ async fn start_tls(dir: &Path, check_interval: Duration) -> Running {
         format!("--web.client-ca-file={}", file("absent-ca.crt")),
     ])
     .unwrap();
-    let config = tls::server_config(&cli.web, check_interval).unwrap();
+    let config = tls::server_config(tls::TlsFiles::of_web(&cli.web), check_interval).unwrap();
     start(limits(), Some(TlsAcceptor::from(Arc::new(config)))).await
 }
 
@@ -437,4 +451,87 @@ async fn certificate_files_are_not_checked_at_every_handshake() {
     let server = start_tls(dir.path(), Duration::from_secs(3600)).await;
     install(dir.path(), &pki.serving());
     assert_eq!(served_certificate(server.addr, &pki.ca).await, first.der);
+}
+
+/// The webhook listener serves what the API server calls and the liveness
+/// probe, nothing else: no metrics, no readiness.
+#[tokio::test]
+async fn the_webhook_listener_serves_webhooks_only() {
+    let server = start_endpoints(Endpoints::Webhooks, limits(), None).await;
+    for (path, status) in [
+        ("/healthz", "HTTP/1.1 200 OK"),
+        ("/metrics", "HTTP/1.1 404 Not Found"),
+        ("/readyz", "HTTP/1.1 404 Not Found"),
+    ] {
+        assert_eq!(request(server.addr, &get(path)).await, status, "{path}");
+    }
+    assert_eq!(
+        request(server.addr, &post_convert(&review(0))).await,
+        "HTTP/1.1 200 OK"
+    );
+    // The same body limit as on the web listener.
+    assert_eq!(
+        request(server.addr, &post_convert(&review(1500))).await,
+        "HTTP/1.1 413 Payload Too Large"
+    );
+}
+
+/// `--webhook.*`: no listener unless asked for; TLS always, from files
+/// that must load, re-read when rotated like the web listener's.
+#[tokio::test]
+async fn the_webhook_listener_is_tls_only_and_needs_its_files() {
+    let parse = |args: &[String]| {
+        let args = std::iter::once("promop".to_owned()).chain(args.iter().cloned());
+        Cli::try_parse_from(args).map(|cli| cli.webhook)
+    };
+    let off = parse(&[]).unwrap();
+    assert!(Server::bind_webhooks(&off).await.unwrap().is_none());
+    let error = parse(&["--webhook.listen-address=127.0.0.1:0".to_owned()]).unwrap_err();
+    assert!(error.to_string().contains("--webhook.cert-file"), "{error}");
+    let programmatic = Webhook {
+        cert_file: None,
+        ..parse(&[
+            "--webhook.listen-address=127.0.0.1:0".to_owned(),
+            "--webhook.cert-file=a".to_owned(),
+            "--webhook.key-file=b".to_owned(),
+        ])
+        .unwrap()
+    };
+    assert!(matches!(
+        Server::bind_webhooks(&programmatic).await,
+        Err(Error::WebhookWithoutTls)
+    ));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let flags = [
+        "--webhook.listen-address=127.0.0.1:0".to_owned(),
+        format!("--webhook.cert-file={}", file("tls.crt")),
+        format!("--webhook.key-file={}", file("tls.key")),
+    ];
+    let missing = Server::bind_webhooks(&parse(&flags).unwrap()).await;
+    assert!(
+        matches!(&missing, Err(Error::ReadPem(path, _)) if path.starts_with(dir.path())),
+        "{:?}",
+        missing.err()
+    );
+
+    let pki = Pki::new();
+    let first = pki.serving();
+    install(dir.path(), &first);
+    let server = Server::bind_webhooks(&parse(&flags).unwrap())
+        .await
+        .unwrap()
+        .expect("a webhook listener");
+    let addr = server.local_addr().unwrap();
+    let (_stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        stopped.await.ok();
+    }));
+    assert_eq!(served_certificate(addr, &pki.ca).await, first.der);
+    // Plain HTTP gets no answer.
+    let mut plain = TcpStream::connect(addr).await.unwrap();
+    plain.write_all(get("/healthz").as_bytes()).await.unwrap();
+    let answer = timeout(PATIENCE, status_line(&mut plain)).await.unwrap();
+    assert!(!answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

@@ -1,6 +1,7 @@
-//! The server's TLS configuration, with a certificate re-read from its files
-//! when they change: cert-manager and Kubernetes Secret volumes replace the
-//! files in place, and the API server keeps calling `/convert`.
+//! The listeners' TLS configuration (web and webhook), with a certificate
+//! re-read from its files when they change: cert-manager and Kubernetes
+//! Secret volumes replace the files in place, and the API server keeps
+//! calling `/convert`.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -12,45 +13,72 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
 use super::Error;
-use crate::options::{TlsVersion, Web};
+use crate::options::{TlsVersion, Web, Webhook};
 
-/// The TLS configuration of `web`; the certificate files are checked for
+/// What a TLS listener is configured from: `--web.*` or `--webhook.*`.
+pub(super) struct TlsFiles {
+    cert_file: PathBuf,
+    key_file: PathBuf,
+    /// Clients must present a certificate this CA signed, when the file
+    /// exists (the web listener's; the API server calls webhooks without).
+    client_ca_file: Option<PathBuf>,
+    min_version: TlsVersion,
+}
+
+impl TlsFiles {
+    pub(super) fn of_web(web: &Web) -> Self {
+        Self {
+            cert_file: web.cert_file.clone(),
+            key_file: web.key_file.clone(),
+            client_ca_file: Some(web.client_ca_file.clone()),
+            min_version: web.tls_min_version,
+        }
+    }
+
+    /// `None` when the certificate or key file is not given.
+    pub(super) fn of_webhook(webhook: &Webhook) -> Option<Self> {
+        Some(Self {
+            cert_file: webhook.cert_file.clone()?,
+            key_file: webhook.key_file.clone()?,
+            client_ca_file: None,
+            min_version: webhook.tls_min_version,
+        })
+    }
+}
+
+/// The TLS configuration of `files`; the certificate files are checked for
 /// changes at most once per `check_interval`.
 pub(super) fn server_config(
-    web: &Web,
+    files: TlsFiles,
     check_interval: Duration,
 ) -> Result<rustls::ServerConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let versions: &[&rustls::SupportedProtocolVersion] = match web.tls_min_version {
+    let versions: &[&rustls::SupportedProtocolVersion] = match files.min_version {
         TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
         TlsVersion::Tls13 => &[&rustls::version::TLS13],
     };
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)?;
-    let builder = if web.client_ca_file.is_file() {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in certificates(&web.client_ca_file)? {
-            roots
-                .add(cert)
-                .map_err(|e| Error::ClientCa(web.client_ca_file.clone(), e.to_string()))?;
+    let builder = match files.client_ca_file.filter(|file| file.is_file()) {
+        Some(client_ca_file) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in certificates(&client_ca_file)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::ClientCa(client_ca_file.clone(), e.to_string()))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| Error::ClientCa(client_ca_file.clone(), e.to_string()))?;
+            tracing::info!(client_ca_file = %client_ca_file.display(), "server TLS client verification enabled");
+            builder.with_client_cert_verifier(verifier)
         }
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider.clone(),
-        )
-        .build()
-        .map_err(|e| Error::ClientCa(web.client_ca_file.clone(), e.to_string()))?;
-        tracing::info!(client_ca_file = %web.client_ca_file.display(), "server TLS client verification enabled");
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
+        None => builder.with_no_client_auth(),
     };
-    let resolver = ReloadingCert::load(
-        web.cert_file.clone(),
-        web.key_file.clone(),
-        provider,
-        check_interval,
-    )?;
+    let resolver = ReloadingCert::load(files.cert_file, files.key_file, provider, check_interval)?;
     let mut config = builder.with_cert_resolver(Arc::new(resolver));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)

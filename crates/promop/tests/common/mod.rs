@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use kube::{Api, Client};
 use promop_testenv::{TestEnv, free_port};
@@ -202,4 +202,59 @@ pub async fn lease_holder(client: &Client, name: &str) -> Result<Option<String>>
         .get_opt(name)
         .await?;
     Ok(lease.and_then(|l| l.spec?.holder_identity))
+}
+
+/// `curl` over TLS; `Err` when curl fails (handshake refused, …).
+pub fn curl(args: &[&str], url: &str) -> Result<String> {
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--fail", "--max-time", "10"])
+        .args(args)
+        .arg(url)
+        .output()
+        .context("running curl (needed by this test)")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// AlertmanagerConfigs of `namespace` as the API server serves `version`
+/// (`v1alpha1`, `v1beta1`): a read in the other version than stored goes
+/// through the conversion webhook.
+pub fn alertmanager_configs(
+    client: &Client,
+    namespace: &str,
+    version: &str,
+) -> Api<kube::api::DynamicObject> {
+    let gvk =
+        kube::core::GroupVersionKind::gvk("monitoring.coreos.com", version, "AlertmanagerConfig");
+    Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &kube::api::ApiResource::from_gvk_with_plural(&gvk, "alertmanagerconfigs"),
+    )
+}
+
+/// Applies `yaml`, retrying while `op`'s conversion webhook may not serve
+/// yet (right after its start), for `within` at most.
+pub async fn apply_through_webhook(
+    client: &Client,
+    yaml: &str,
+    op: &Operator,
+    within: Duration,
+) -> Result<()> {
+    let start = Instant::now();
+    while let Err(e) = promop_testenv::apply_manifests(client, yaml).await {
+        if start.elapsed() > within {
+            bail!(
+                "applying through the webhook: {e:#}; log:
+{}",
+                op.logs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(())
 }

@@ -3,6 +3,9 @@ use super::*;
 
 // --- the chart --------------------------------------------------------------
 
+/// The chart's CRDs are `promop crds --out-dir`: in crds/, but for the
+/// AlertmanagerConfig CRD, which files/crds/ holds for templates/webhook.yaml
+/// to render with its conversion webhook.
 #[test]
 fn chart_crds_are_what_promop_crds_prints() {
     let fresh = tempfile::tempdir().expect("temp dir");
@@ -14,19 +17,33 @@ fn chart_crds_are_what_promop_crds_prints() {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect()
     };
-    let chart_crds = chart_dir().join("crds");
+    let (static_crds, templated_crds) = (chart_dir().join("crds"), chart_dir().join("files/crds"));
     assert_eq!(
-        names(&chart_crds),
+        names(&templated_crds),
+        BTreeSet::from([TEMPLATED_CRD.to_owned()]),
+        "deploy/helm/promop/files/crds holds only the AlertmanagerConfig CRD"
+    );
+    let mut chart_names = names(&static_crds);
+    chart_names.extend(names(&templated_crds));
+    assert_eq!(
+        chart_names,
         names(fresh.path()),
-        "deploy/helm/promop/crds holds other files than `promop crds --out-dir`"
+        "deploy/helm/promop/crds and files/crds hold other files than `promop crds --out-dir`"
     );
     assert_eq!(names(fresh.path()).len(), 10);
     for file in names(fresh.path()) {
+        let dir = if file == TEMPLATED_CRD {
+            &templated_crds
+        } else {
+            &static_crds
+        };
         let want = std::fs::read(fresh.path().join(&file)).expect("generated CRD");
-        let have = std::fs::read(chart_crds.join(&file)).expect("chart CRD");
+        let have = std::fs::read(dir.join(&file)).expect("chart CRD");
         assert!(
             want == have,
-            "deploy/helm/promop/crds/{file} is stale: run `cargo run -q -p promop -- crds --out-dir deploy/helm/promop/crds`"
+            "{}/{file} is stale: run `cargo run -q -p promop -- crds --out-dir deploy/helm/promop/crds` \
+             and move {TEMPLATED_CRD} to deploy/helm/promop/files/crds",
+            dir.display()
         );
     }
 }

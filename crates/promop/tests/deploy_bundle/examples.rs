@@ -207,9 +207,13 @@ async fn chart_and_examples_pass_a_server_side_dry_run() {
         .await
         .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
     let client = env.client();
-    install_crds(&client, &chart_dir().join("crds"))
-        .await
-        .expect("the chart's CRDs install");
+    // crds/, and the AlertmanagerConfig CRD the chart templates (the
+    // examples need it before a dry run of the chart could create it).
+    for dir in ["crds", "files/crds"] {
+        install_crds(&client, &chart_dir().join(dir))
+            .await
+            .expect("the chart's CRDs install");
+    }
     // A dry run cannot create the Namespaces the other objects go into.
     let examples = objects_in(&examples_dir());
     let namespaces: Vec<Value> = of_kind(&examples, "Namespace")

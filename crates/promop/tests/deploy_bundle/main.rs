@@ -152,7 +152,14 @@ fn args(objects: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The CRD the chart renders from files/crds/ (templates/webhook.yaml).
+const TEMPLATED_CRD: &str = "monitoring.coreos.com_alertmanagerconfigs.yaml";
+
+#[path = "../common/mod.rs"]
+mod common;
+
 mod argocd;
 mod chart;
 mod dashboards;
 mod examples;
+mod webhook;
