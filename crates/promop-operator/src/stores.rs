@@ -311,6 +311,30 @@ where
 }
 
 type ObjectStream<K> = BoxStream<'static, Result<K, watcher::Error>>;
+
+/// A namespaced kind promop caches.
+trait Namespaced:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Namespaced for K where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 type Events<K> = Result<watcher::Event<K>, watcher::Error>;
 
 /// Where and what a cache of a namespaced kind watches.
@@ -358,13 +382,7 @@ async fn cached<K>(
     trim: fn(&mut K),
 ) -> (Store<K>, ObjectStream<K>)
 where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
+    K: Namespaced,
 {
     let (reader, mut writer) = reflector::store();
     if !served(&source.probe::<K>()).await {
@@ -387,13 +405,7 @@ fn reflected<K>(
     waits: &mut Readiness,
 ) -> ObjectStream<K>
 where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
+    K: Namespaced,
 {
     let kind = K::kind(&()).to_string();
     let watch = |api: Api<K>, label: String| {
@@ -589,13 +601,7 @@ async fn ticking<K>(
     waits: &mut Readiness,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
+    K: Namespaced,
 {
     let (store, stream) = cached(source, waits, strip_managed_fields).await;
     changes.push(touched(stream, move |_| kind));
@@ -609,13 +615,7 @@ async fn owned<K>(
     waits: &mut Readiness,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
+    K: Namespaced,
 {
     let (store, stream) = cached(source, waits, trim_written).await;
     changes.push(touched(stream, |_| Kind::Owned));
@@ -691,13 +691,7 @@ fn metadata<K>(
     waits: &mut Readiness,
 ) -> Store<PartialObjectMeta<K>>
 where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug
-        + Send
-        + Sync
-        + 'static,
+    K: Namespaced,
 {
     let (reader, writer) = reflector::store();
     let strip = |object: &mut PartialObjectMeta<K>| strip_data_copies(&mut object.metadata);
