@@ -52,17 +52,22 @@ pub struct Options {
 }
 
 /// Which namespaces the operator watches and writes to. An empty list means
-/// "not set"; the per-kind lists fall back to `--namespaces`.
+/// "not set"; the per-kind lists fall back to `--namespaces`. With an allow
+/// list, each kind is watched per namespace (Roles in those namespaces
+/// suffice: see `stores::scope`); a deny list keeps cluster-wide watches.
 #[derive(Clone, Debug, clap::Args)]
 #[command(next_help_heading = "Namespaces")]
 pub struct Namespaces {
     /// Namespaces to scope the interaction of the operator and the apiserver
     /// (allow list). Comma-separated, repeatable. Mutually exclusive with
-    /// --deny-namespaces.
+    /// --deny-namespaces. Each is watched on its own (no cluster-wide list),
+    /// so Roles in these namespaces are all the RBAC needed; Namespace
+    /// labels are then read with a GET per namespace every 15s unless
+    /// Namespaces may be listed.
     #[arg(long = "namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append, conflicts_with = "deny")]
     pub allow: Vec<String>,
     /// Namespaces not to scope the interaction of the operator (deny list).
-    /// Mutually exclusive with --namespaces.
+    /// Mutually exclusive with --namespaces. Watches stay cluster-wide.
     #[arg(long = "deny-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
     pub deny: Vec<String>,
     /// Namespaces where Prometheus and PrometheusAgent resources and their
@@ -85,6 +90,9 @@ pub struct Namespaces {
     /// Watch ConfigMaps and Secrets in the namespaces of both workload and
     /// configuration resources (default: workload namespaces for Prometheus
     /// and PrometheusAgent, configuration namespaces for Alertmanager).
+    /// Accepted for compatibility: promop reads a referenced Secret only
+    /// through its metadata cache, so it always watches Secrets and
+    /// ConfigMaps (metadata) in every namespace it watches anything in.
     #[arg(long = "watch-referenced-objects-in-all-namespaces", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub watch_referenced_objects_in_all_namespaces: bool,
 }

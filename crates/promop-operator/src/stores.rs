@@ -13,6 +13,13 @@
 //! The objects promop writes (StatefulSets, Services, Secrets, ConfigMaps
 //! labelled `app.kubernetes.io/managed-by=prometheus-operator`) are cached in
 //! full, to write only what changed.
+//!
+//! With allow lists of namespaces, each kind is watched in its namespaces
+//! only, one watch each ([`scope`], [`merge`]); Namespaces are then read
+//! one by one unless promop may list them ([`polled`]).
+mod merge;
+mod polled;
+pub mod scope;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::time::Duration;
@@ -20,6 +27,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, future};
+use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -31,6 +39,7 @@ use promop_api::{v1, v1alpha1};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+use self::scope::{Scope, Scopes};
 use crate::error::Error;
 use crate::options::Options;
 
@@ -133,20 +142,40 @@ impl Watches {
     /// that the other kinds keep working.
     pub async fn new(client: &Client, options: &Options) -> Self {
         let mut changes = Vec::new();
+        let scopes = Scopes::new(&options.namespaces);
         let mut waits = Readiness::default();
-        let (prometheuses, prometheus_stream) =
-            cached(client, &mut waits, None, strip_managed_fields).await;
-        let (prometheus_agents, agent_stream) =
-            cached(client, &mut waits, None, strip_managed_fields).await;
-        let (alertmanagers, alertmanager_stream) =
-            cached(client, &mut waits, None, strip_managed_fields).await;
+        let workload = |scope| Source::new(client, scope, None);
+        let (prometheuses, prometheus_stream) = cached(
+            workload(&scopes.prometheuses),
+            &mut waits,
+            strip_managed_fields,
+        )
+        .await;
+        let (prometheus_agents, agent_stream) = cached(
+            workload(&scopes.prometheuses),
+            &mut waits,
+            strip_managed_fields,
+        )
+        .await;
+        let (alertmanagers, alertmanager_stream) = cached(
+            workload(&scopes.alertmanagers),
+            &mut waits,
+            strip_managed_fields,
+        )
+        .await;
         // The controllers wait for their own store.
         waits.waits.clear();
+        let written = Source::new(client, &scopes.written, Some(MANAGED_BY_SELECTOR));
         let owned = Owned {
-            stateful_sets: owned(client, &mut changes, &mut waits).await,
-            services: owned(client, &mut changes, &mut waits).await,
-            secrets: owned(client, &mut changes, &mut waits).await,
-            config_maps: owned(client, &mut changes, &mut waits).await,
+            stateful_sets: owned(written.clone(), &mut changes, &mut waits).await,
+            services: owned(written.clone(), &mut changes, &mut waits).await,
+            secrets: owned(written.clone(), &mut changes, &mut waits).await,
+            config_maps: owned(written, &mut changes, &mut waits).await,
+        };
+        let configs = Source::new(client, &scopes.configs, None);
+        let referenced = |labels: &Option<String>, fields: &Option<String>| Source {
+            config: filtered(labels, fields),
+            ..Source::new(client, &scopes.referenced, None)
         };
         let (ready_tx, ready) = watch::channel(false);
         let stores = Stores {
@@ -154,35 +183,47 @@ impl Watches {
             prometheus_agents,
             alertmanagers,
             alertmanager_configs: ticking(
-                client,
+                Source::new(client, &scopes.alertmanager_configs, None),
                 Kind::AlertmanagerConfig,
                 &mut changes,
                 &mut waits,
             )
             .await,
-            service_monitors: ticking(client, Kind::ServiceMonitor, &mut changes, &mut waits).await,
-            pod_monitors: ticking(client, Kind::PodMonitor, &mut changes, &mut waits).await,
-            probes: ticking(client, Kind::Probe, &mut changes, &mut waits).await,
-            scrape_configs: ticking(client, Kind::ScrapeConfig, &mut changes, &mut waits).await,
-            prometheus_rules: ticking(client, Kind::PrometheusRule, &mut changes, &mut waits).await,
-            namespaces: ticking(client, Kind::Namespace, &mut changes, &mut waits).await,
+            service_monitors: ticking(
+                configs.clone(),
+                Kind::ServiceMonitor,
+                &mut changes,
+                &mut waits,
+            )
+            .await,
+            pod_monitors: ticking(configs.clone(), Kind::PodMonitor, &mut changes, &mut waits)
+                .await,
+            probes: ticking(configs.clone(), Kind::Probe, &mut changes, &mut waits).await,
+            scrape_configs: ticking(
+                configs.clone(),
+                Kind::ScrapeConfig,
+                &mut changes,
+                &mut waits,
+            )
+            .await,
+            prometheus_rules: ticking(configs, Kind::PrometheusRule, &mut changes, &mut waits)
+                .await,
+            namespaces: namespaces(client, &scopes.namespaces, &mut changes, &mut waits).await,
             secrets: metadata(
-                client,
-                Kind::Secret,
-                filtered(
+                referenced(
                     &options.selectors.secret_labels,
                     &options.selectors.secret_fields,
                 ),
+                Kind::Secret,
                 &mut changes,
                 &mut waits,
             ),
             config_maps: metadata(
-                client,
-                Kind::ConfigMap,
-                filtered(
+                referenced(
                     &options.selectors.configmap_labels,
                     &options.selectors.configmap_fields,
                 ),
+                Kind::ConfigMap,
                 &mut changes,
                 &mut waits,
             ),
@@ -271,74 +312,192 @@ where
 
 type ObjectStream<K> = BoxStream<'static, Result<K, watcher::Error>>;
 
-/// A cache of all objects of kind `K` (with `labels` as label selector) and
-/// the stream that fills it; its readiness joins `waits`. An unserved kind
-/// gets an empty, ready cache.
+/// A namespaced kind promop caches.
+trait Namespaced:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Namespaced for K where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+type Events<K> = Result<watcher::Event<K>, watcher::Error>;
+
+/// Where and what a cache of a namespaced kind watches.
+#[derive(Clone)]
+struct Source {
+    client: Client,
+    scope: Scope,
+    config: watcher::Config,
+}
+
+impl Source {
+    /// Objects in `scope` (with `labels` as label selector).
+    fn new(client: &Client, scope: &Scope, labels: Option<&str>) -> Self {
+        let config = watcher::Config::default();
+        Self {
+            client: client.clone(),
+            scope: scope.clone(),
+            config: match labels {
+                Some(selector) => config.labels(selector),
+                None => config,
+            },
+        }
+    }
+
+    /// The API of the whole cluster or of the first namespace, to probe.
+    fn probe<K>(&self) -> Api<K>
+    where
+        K: Resource<DynamicType = (), Scope = NamespaceResourceScope>,
+    {
+        match &self.scope {
+            Scope::Namespaces(namespaces) if let Some(first) = namespaces.first() => {
+                Api::namespaced(self.client.clone(), first)
+            }
+            _ => Api::all(self.client.clone()),
+        }
+    }
+}
+
+/// A cache of the objects of kind `K` of `source` and the stream that fills
+/// it; its readiness joins `waits`. An unserved kind gets an empty, ready
+/// cache.
 async fn cached<K>(
-    client: &Client,
+    source: Source,
     waits: &mut Readiness,
-    labels: Option<&str>,
     trim: fn(&mut K),
 ) -> (Store<K>, ObjectStream<K>)
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Namespaced,
 {
-    let api = Api::<K>::all(client.clone());
     let (reader, mut writer) = reflector::store();
-    if !served(&api).await {
+    if !served(&source.probe::<K>()).await {
         tracing::warn!(kind = %K::kind(&()), "not served by the API (CRD missing?), ignored");
         writer.apply_watcher_event(&watcher::Event::Init);
         writer.apply_watcher_event(&watcher::Event::InitDone);
         return (reader, futures::stream::pending().boxed());
     }
-    let config = match labels {
-        Some(selector) => watcher::Config::default().labels(selector),
-        None => watcher::Config::default(),
-    };
-    let stream = reflected(api, config, trim, reader.clone(), writer, waits);
+    let stream = reflected(source, trim, reader.clone(), writer, waits);
     (reader, stream)
 }
 
-/// The watch filling a cache, with deletions missed while it was down
-/// ([`changed_objects`]). The cache's readiness joins `waits`; a watch the
-/// API refuses (403: RBAC, 404: CRD removed) counts as ready with what the
-/// cache holds, so that one kind cannot stall every workload: it is logged
-/// and exported as `promop_watch_degraded{kind}` until it recovers.
+/// The watches filling a cache: one for the cluster, or one per namespace
+/// merged into the cache ([`merge`]).
 fn reflected<K>(
-    api: Api<K>,
-    config: watcher::Config,
+    source: Source,
     trim: fn(&mut K),
     reader: Store<K>,
     writer: reflector::store::Writer<K>,
     waits: &mut Readiness,
 ) -> ObjectStream<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Namespaced,
 {
     let kind = K::kind(&()).to_string();
-    let (degraded_tx, mut degraded) = watch::channel(false);
-    let registry = waits.degraded.clone();
-    let events = watcher(api, config)
-        .backoff(WatchBackoff::default())
-        .inspect(move |event| {
-            let refused = matches!(event, Err(watcher::Error::InitialListFailed(e)
-                | watcher::Error::WatchStartFailed(e)) if is_refusal(e));
-            if *degraded_tx.borrow() != refused && (refused || event.is_ok()) {
-                degraded_tx.send_replace(refused);
-                registry.set(&kind, refused);
-                crate::telemetry::watch_degraded(&kind, refused);
-            }
-        })
-        .modify(trim)
-        .reflect(writer);
-    let stream = changed_objects(events, reader.clone());
+    let watch = |api: Api<K>, label: String| {
+        let events = watcher(api, source.config.clone())
+            .backoff(WatchBackoff::default())
+            .modify(trim);
+        refusals(events, label, waits.degraded.clone())
+    };
+    let Scope::Namespaces(namespaces) = &source.scope else {
+        let (events, refused) = watch(Api::all(source.client.clone()), kind);
+        return filled(events, refused, reader, writer, waits);
+    };
+    let mut streams = Vec::new();
+    let mut listed = Vec::new();
+    for namespace in namespaces {
+        let api = Api::namespaced(source.client.clone(), namespace);
+        let (events, refused) = watch(api, format!("{kind} in {namespace}"));
+        let (listed_tx, listed_rx) = watch::channel(false);
+        let events = merge::namespace_events(namespace.clone(), events, reader.clone(), listed_tx);
+        streams.push(events.boxed());
+        listed.push(ready_or_refused(changed_to_true(listed_rx), refused));
+    }
     waits.waits.push(Box::pin(async move {
-        tokio::select! {
-            ready = reader.wait_until_ready() => ready.is_ok(),
-            refused = degraded.wait_for(|d| *d) => refused.is_ok(),
-        }
+        futures::future::join_all(listed)
+            .await
+            .into_iter()
+            .all(|ok| ok)
     }));
-    stream
+    changed_objects(merge::merged(streams).reflect(writer), reader)
+}
+
+/// The cache filled by one stream of watch events, with deletions missed
+/// while it was down ([`changed_objects`]). The cache's readiness joins
+/// `waits`.
+fn filled<K>(
+    events: impl futures::Stream<Item = Events<K>> + Send + 'static,
+    refused: watch::Receiver<bool>,
+    reader: Store<K>,
+    writer: reflector::store::Writer<K>,
+    waits: &mut Readiness,
+) -> ObjectStream<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static,
+{
+    let ready = {
+        let reader = reader.clone();
+        async move { reader.wait_until_ready().await.is_ok() }
+    };
+    waits.waits.push(Box::pin(ready_or_refused(ready, refused)));
+    changed_objects(events.reflect(writer), reader)
+}
+
+/// A watch the API refuses (403: RBAC, 404: CRD removed) counts as ready
+/// with what the cache holds, so that one kind (or one namespace of it)
+/// cannot stall every workload: it is logged and exported as
+/// `promop_watch_degraded{kind}` (`label`: the kind, and the namespace when
+/// watched per namespace) until it recovers. The receiver says whether it
+/// is refused now.
+fn refusals<K>(
+    events: impl futures::Stream<Item = Events<K>> + Send + 'static,
+    label: String,
+    registry: DegradedKinds,
+) -> (
+    impl futures::Stream<Item = Events<K>> + Send + 'static,
+    watch::Receiver<bool>,
+) {
+    let (degraded_tx, degraded) = watch::channel(false);
+    let events = events.inspect(move |event| {
+        let refused = matches!(event, Err(watcher::Error::InitialListFailed(e)
+                | watcher::Error::WatchStartFailed(e)) if is_refusal(e));
+        if *degraded_tx.borrow() != refused && (refused || event.is_ok()) {
+            degraded_tx.send_replace(refused);
+            registry.set(&label, refused);
+            crate::telemetry::watch_degraded(&label, refused);
+        }
+    });
+    (events, degraded)
+}
+
+/// Resolves to true when `ready` does or the watch is refused.
+async fn ready_or_refused(
+    ready: impl std::future::Future<Output = bool>,
+    mut refused: watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        ready = ready => ready,
+        refused = refused.wait_for(|d| *d) => refused.is_ok(),
+    }
+}
+
+async fn changed_to_true(mut flag: watch::Receiver<bool>) -> bool {
+    flag.wait_for(|f| *f).await.is_ok()
 }
 
 /// Watch retries: 250 ms doubling up to 4 s, ±20% jitter, from the start
@@ -436,31 +595,79 @@ fn keep_own_managed_fields<K: Resource>(object: &mut K) {
 
 /// A cache of kind `K` whose changes go to `changes` as `kind`.
 async fn ticking<K>(
-    client: &Client,
+    source: Source,
     kind: Kind,
     changes: &mut Vec<BoxStream<'static, Touched>>,
     waits: &mut Readiness,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Namespaced,
 {
-    let (store, stream) = cached(client, waits, None, strip_managed_fields).await;
+    let (store, stream) = cached(source, waits, strip_managed_fields).await;
     changes.push(touched(stream, move |_| kind));
     store
 }
 
 /// A cache of what the operators wrote of kind `K`.
 async fn owned<K>(
-    client: &Client,
+    source: Source,
     changes: &mut Vec<BoxStream<'static, Touched>>,
     waits: &mut Readiness,
 ) -> Store<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Namespaced,
 {
-    let (store, stream) = cached(client, waits, Some(MANAGED_BY_SELECTOR), trim_written).await;
+    let (store, stream) = cached(source, waits, trim_written).await;
     changes.push(touched(stream, |_| Kind::Owned));
     store
+}
+
+/// The cache of Namespaces (their labels): all of them, those of the allow
+/// lists watched by label (`kubernetes.io/metadata.name in (…)`) when promop
+/// may list and watch Namespaces, else those read one by one ([`polled`]).
+async fn namespaces(
+    client: &Client,
+    scope: &Scope,
+    changes: &mut Vec<BoxStream<'static, Touched>>,
+    waits: &mut Readiness,
+) -> Store<Namespace> {
+    let (reader, writer) = reflector::store();
+    let registry = waits.degraded.clone();
+    let listed = match scope {
+        Scope::Cluster => None,
+        Scope::Namespaces(names) => Some(names),
+    };
+    let stream = match listed {
+        Some(names) if !polled::may_list_namespaces(client).await => {
+            tracing::info!(
+                interval = ?polled::POLL_INTERVAL,
+                "no permission to list and watch Namespaces: reading the watched ones one by one"
+            );
+            let events =
+                polled::namespaces(client.clone(), names.clone()).modify(strip_managed_fields);
+            let (events, refused) = refusals(events, "Namespace".into(), registry);
+            filled(events, refused, reader.clone(), writer, waits)
+        }
+        listed => {
+            let config = match listed {
+                Some(names) => {
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    watcher::Config::default().labels(&format!(
+                        "kubernetes.io/metadata.name in ({})",
+                        names.join(",")
+                    ))
+                }
+                None => watcher::Config::default(),
+            };
+            let events = watcher(Api::all(client.clone()), config)
+                .backoff(WatchBackoff::default())
+                .modify(strip_managed_fields);
+            let (events, refused) = refusals(events, "Namespace".into(), registry);
+            filled(events, refused, reader.clone(), writer, waits)
+        }
+    };
+    changes.push(touched(stream, |_| Kind::Namespace));
+    reader
 }
 
 /// A watch limited by `--secret-label-selector` and the like (an empty
@@ -478,19 +685,17 @@ fn filtered(labels: &Option<String>, fields: &Option<String>) -> watcher::Config
 
 /// A metadata-only cache of kind `K`.
 fn metadata<K>(
-    client: &Client,
+    source: Source,
     kind: Kind,
-    config: watcher::Config,
     changes: &mut Vec<BoxStream<'static, Touched>>,
     waits: &mut Readiness,
 ) -> Store<PartialObjectMeta<K>>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: Namespaced,
 {
     let (reader, writer) = reflector::store();
-    let api = Api::<PartialObjectMeta<K>>::all(client.clone());
     let strip = |object: &mut PartialObjectMeta<K>| strip_data_copies(&mut object.metadata);
-    let stream = reflected(api, config, strip, reader.clone(), writer, waits);
+    let stream = reflected(source, strip, reader.clone(), writer, waits);
     changes.push(touched(stream, move |_| kind));
     reader
 }

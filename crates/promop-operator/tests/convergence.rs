@@ -525,28 +525,6 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: promop-w
 subjects: [{kind: ServiceAccount, name: promop, namespace: default}]
 "#;
 
-/// A client authenticated as ServiceAccount `default/promop`.
-async fn service_account_client(env: &TestEnv) -> Result<Client> {
-    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
-    use k8s_openapi::api::core::v1::ServiceAccount;
-    let request = TokenRequest {
-        spec: Some(TokenRequestSpec::default()),
-        ..TokenRequest::default()
-    };
-    let token = Api::<ServiceAccount>::namespaced(env.client(), "default")
-        .create_token_request("promop", &Default::default(), &request)
-        .await?
-        .status
-        .and_then(|s| s.token)
-        .context("no token")?;
-    let mut config = env.client_config(None).await?;
-    config.auth_info = kube::config::AuthInfo {
-        token: Some(token.into()),
-        ..kube::config::AuthInfo::default()
-    };
-    Ok(Client::try_from(config)?)
-}
-
 /// A kind whose watch the API refuses (here RBAC forbids ScrapeConfigs)
 /// does not stall the workloads: they are reconciled with what promop can
 /// see, and their status says what it cannot.
@@ -558,7 +536,7 @@ async fn a_refused_watch_degrades_one_kind_only() -> Result<()> {
     apply_manifests(&client, RBAC_WITHOUT_SCRAPE_CONFIGS).await?;
     apply_manifests(&client, PROMETHEUS).await?;
     apply_manifests(&client, BAD_MONITOR).await?;
-    let limited = service_account_client(&env).await?;
+    let limited = env.service_account_client("default", "promop").await?;
     let controller = promop_operator::spawn(limited, promop_operator::Options::default());
 
     let secrets = Api::<Secret>::namespaced(client.clone(), NS);

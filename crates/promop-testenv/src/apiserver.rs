@@ -29,7 +29,8 @@ pub const SERVICE_CLUSTER_IP_RANGE: &str = "10.0.0.0/24";
 pub struct TestEnvOptions {
     /// Writes an audit log of every write request (verbs create, update,
     /// patch, delete, deletecollection at level `Metadata`), to tell who
-    /// wrote what and when: see [`TestEnv::audit_events`]. Off by default
+    /// wrote what and when, and of every request of a ServiceAccount (reads
+    /// too): see [`TestEnv::audit_events`]. Off by default
     /// (it costs a file write per request).
     pub audit: bool,
 }
@@ -75,7 +76,12 @@ impl TestEnv {
     /// [`TestEnv::start`] with the reference's CRDs (v0.93.0,
     /// `example/prometheus-operator-crd`) installed and Established.
     pub async fn with_upstream_crds() -> Result<Self> {
-        let env = Self::start().await?;
+        Self::with_upstream_crds_and(TestEnvOptions::default()).await
+    }
+
+    /// [`TestEnv::with_upstream_crds`] with opt-in features.
+    pub async fn with_upstream_crds_and(options: TestEnvOptions) -> Result<Self> {
+        let env = Self::start_with(options).await?;
         crate::install_crds(
             &env.client(),
             &crate::upstream_dir().join("example/prometheus-operator-crd"),
@@ -95,7 +101,10 @@ impl TestEnv {
         let apiserver = spawn_apiserver(dir.path(), &pki, &etcd.client_url, port, &options)?;
 
         let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, kubeconfig_yaml(&server_url, &pki)?)?;
+        std::fs::write(
+            &kubeconfig,
+            kubeconfig_yaml(&server_url, &pki, &pki.admin_token)?,
+        )?;
         let client = client_from_kubeconfig(&kubeconfig).await?;
 
         let mut env = Self {
@@ -170,7 +179,11 @@ impl TestEnv {
         let path = self.dir().join(format!("kubeconfig-via-{}", proxy.port()));
         std::fs::write(
             &path,
-            kubeconfig_yaml(&format!("https://{proxy}"), &self.pki)?,
+            kubeconfig_yaml(
+                &format!("https://{proxy}"),
+                &self.pki,
+                &self.pki.admin_token,
+            )?,
         )
         .with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
@@ -184,7 +197,7 @@ impl TestEnv {
             Some(proxy) => format!("https://{proxy}"),
             None => self.server_url.clone(),
         };
-        let kc = Kubeconfig::from_yaml(&kubeconfig_yaml(&url, &self.pki)?)?;
+        let kc = Kubeconfig::from_yaml(&kubeconfig_yaml(&url, &self.pki, &self.pki.admin_token)?)?;
         Ok(Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await?)
     }
 
@@ -220,7 +233,8 @@ impl TestEnv {
             .then(|| crate::audit::log_path(self.dir()))
     }
 
-    /// Every write request audited so far, in log order (which is
+    /// Every write request (and every request of a ServiceAccount) audited
+    /// so far, in log order (which is
     /// completion order). Events land in the log as requests complete, at
     /// most a few milliseconds after the client got its answer: to assert
     /// on a request just made, use [`TestEnv::wait_for_audit_event`]. Fails
@@ -355,7 +369,8 @@ pub(crate) fn spawn_apiserver(
     ManagedProcess::spawn("kube-apiserver", cmd, &dir.join("kube-apiserver.log"))
 }
 
-fn kubeconfig_yaml(server_url: &str, pki: &Pki) -> Result<String> {
+/// A kubeconfig of `server_url` authenticating with `token`.
+pub(crate) fn kubeconfig_yaml(server_url: &str, pki: &Pki, token: &str) -> Result<String> {
     let ca = std::fs::read(&pki.ca_cert)?;
     let ca_b64 = base64::engine::general_purpose::STANDARD.encode(ca);
     Ok(format!(
@@ -377,8 +392,7 @@ contexts:
     user: admin
     namespace: default
 current-context: promop-testenv
-",
-        token = pki.admin_token
+"
     ))
 }
 

@@ -7,21 +7,27 @@ use anyhow::{Context, Result};
 use k8s_openapi::jiff::Timestamp;
 use serde::Deserialize;
 
-/// Logs every write (not reads, not watches) at level `Metadata`, one event
-/// per request (stage `ResponseComplete`, or `Panic`).
+/// Logs every write at level `Metadata`, one event per request (stage
+/// `ResponseComplete`, or `Panic`), and every request of a ServiceAccount,
+/// reads and watches included (a watch also at `ResponseStarted`): what a
+/// process running with a ServiceAccount's RBAC touched. The test bed's own
+/// clients are `admin`, whose reads are not logged.
 const POLICY: &str = "apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
 - level: Metadata
   verbs: [create, update, patch, delete, deletecollection]
+- level: Metadata
+  userGroups: [system:serviceaccounts]
 - level: None
 ";
 
 /// One line of the audit log, reduced to what tests assert on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// `create`, `update`, `patch`, `delete` or `deletecollection`.
+    /// `create`, `update`, `patch`, `delete` or `deletecollection`; for a
+    /// ServiceAccount also `get`, `list`, `watch`.
     pub verb: String,
     /// The `User-Agent` header (kube-rs sends none unless told to: see
     /// [`crate::TestEnv::client_with_user_agent`]).

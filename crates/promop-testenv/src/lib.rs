@@ -48,6 +48,7 @@ mod process;
 mod prometheus;
 pub mod proxy;
 mod reference;
+mod service_account;
 mod sink;
 pub mod written;
 

@@ -251,7 +251,7 @@ fn grants(objects: &[Value]) -> BTreeSet<Grant> {
 fn cluster_role_is_narrower_than_the_reference() {
     let mut values = KUBELET_VALUES.to_vec();
     values.extend(["--set", "replicaCount=2"]);
-    for objects in [template(&[]), template(&values)] {
+    for objects in [template(&[]), template(&values), template(NAMESPACED)] {
         for (role, group, resource, _, verb) in grants(&objects) {
             let grant = format!("{role}: {group}/{resource} {verb}");
             assert_ne!(verb, "*", "{grant}");
@@ -275,6 +275,11 @@ enum When {
     Kubelet,
     /// `replicaCount` above 1.
     LeaderElection,
+    /// `rbac.scope: cluster` (the default).
+    ClusterScope,
+    /// `rbac.scope: namespaces`: the [`CLUSTER_ROLE`] rows become a Role in
+    /// each of `operator.namespaces`.
+    NamespaceScope,
 }
 
 /// What a controller of promop calls, and why: one row per rule.
@@ -380,8 +385,18 @@ const NEEDS: &[Need] = &[
         resources: &["namespaces"],
         names: &[],
         verbs: &["list", "watch"],
-        when: When::Always,
+        when: When::ClusterScope,
         why: "stores.rs: Namespace labels for the namespace selectors",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "",
+        resources: &["namespaces"],
+        names: &[],
+        verbs: &["get"],
+        when: When::NamespaceScope,
+        why: "stores/polled.rs: the labels of each watched namespace, read with a GET \
+              (a Role cannot grant listing Namespaces; it can grant reading its own)",
     },
     Need {
         role: CLUSTER_ROLE,
@@ -442,26 +457,38 @@ const NEEDS: &[Need] = &[
     },
 ];
 
-/// The grants [`NEEDS`] asks for under `when`, each with its reason.
-fn needed(when: &[When]) -> BTreeMap<Grant, &'static str> {
+/// The grants [`NEEDS`] asks for under `when`, each with its reason; with
+/// `namespaces` (`rbac.scope: namespaces`), the [`CLUSTER_ROLE`] rows are
+/// asked of the Role `promop` of each namespace instead.
+fn needed(when: &[When], namespaces: &[&str]) -> BTreeMap<Grant, &'static str> {
     let mut needed = BTreeMap::new();
     for need in NEEDS.iter().filter(|n| when.contains(&n.when)) {
+        let roles: Vec<String> = if need.role == CLUSTER_ROLE && !namespaces.is_empty() {
+            namespaces
+                .iter()
+                .map(|ns| format!("Role {ns}/promop"))
+                .collect()
+        } else {
+            vec![need.role.to_owned()]
+        };
         let names: &[&str] = if need.names.is_empty() {
             &[""]
         } else {
             need.names
         };
-        for resource in need.resources {
-            for name in names {
-                for verb in need.verbs {
-                    let grant = (
-                        need.role.to_owned(),
-                        need.group.to_owned(),
-                        (*resource).to_owned(),
-                        (*name).to_owned(),
-                        (*verb).to_owned(),
-                    );
-                    needed.insert(grant, need.why);
+        for role in &roles {
+            for resource in need.resources {
+                for name in names {
+                    for verb in need.verbs {
+                        let grant = (
+                            role.clone(),
+                            need.group.to_owned(),
+                            (*resource).to_owned(),
+                            (*name).to_owned(),
+                            (*verb).to_owned(),
+                        );
+                        needed.insert(grant, need.why);
+                    }
                 }
             }
         }
@@ -469,23 +496,51 @@ fn needed(when: &[When]) -> BTreeMap<Grant, &'static str> {
     needed
 }
 
+/// `rbac.scope: namespaces` for `team-a` and `team-b`.
+const NAMESPACED: &[&str] = &[
+    "--set",
+    "rbac.scope=namespaces",
+    "--set",
+    "operator.namespaces={team-a,team-b}",
+];
+
 /// The rendered chart grants exactly what the table of controller needs
-/// asks for, with every optional controller off and on: nothing a
-/// controller does not call, nothing missing that one calls.
+/// asks for, with every optional controller off and on, cluster-wide and
+/// per namespace: nothing a controller does not call, nothing missing that
+/// one calls.
 #[test]
 fn every_rule_is_what_a_controller_needs() {
     let mut all_on = KUBELET_VALUES.to_vec();
     all_on.extend(["--set", "replicaCount=2"]);
-    let renders: [(&[&str], &[When]); 2] = [
-        (&[], &[When::Always]),
+    let all_on_namespaced = [all_on.as_slice(), NAMESPACED].concat();
+    let teams: &[&str] = &["team-a", "team-b"];
+    let renders: [(&[&str], &[When], &[&str]); 4] = [
+        (&[], &[When::Always, When::ClusterScope], &[]),
         (
             &all_on,
-            &[When::Always, When::Kubelet, When::LeaderElection],
+            &[
+                When::Always,
+                When::ClusterScope,
+                When::Kubelet,
+                When::LeaderElection,
+            ],
+            &[],
+        ),
+        (NAMESPACED, &[When::Always, When::NamespaceScope], teams),
+        (
+            &all_on_namespaced,
+            &[
+                When::Always,
+                When::NamespaceScope,
+                When::Kubelet,
+                When::LeaderElection,
+            ],
+            teams,
         ),
     ];
-    for (values, when) in renders {
+    for (values, when, namespaces) in renders {
         let granted = grants(&template(values));
-        let needed = needed(when);
+        let needed = needed(when, namespaces);
         let show = |g: &Grant| {
             let name = if g.3.is_empty() {
                 String::new()
@@ -527,4 +582,49 @@ fn helm_release_secrets_are_not_watched_by_default() {
         all.contains(&"--secret-field-selector=".to_owned()),
         "{all:?}"
     );
+}
+
+/// `rbac.scope: namespaces` binds each Role to the ServiceAccount, grants
+/// nothing cluster-wide, and refuses to render without namespaces (or with
+/// an unknown scope) rather than grant nothing.
+#[test]
+fn namespaced_rbac_is_roles_in_the_watched_namespaces_only() {
+    let objects = template(NAMESPACED);
+    assert!(of_kind(&objects, "ClusterRole").is_empty());
+    assert!(of_kind(&objects, "ClusterRoleBinding").is_empty());
+    let bindings = of_kind(&objects, "RoleBinding");
+    let bound: Vec<&str> = bindings
+        .iter()
+        .filter_map(|b| b["metadata"]["namespace"].as_str())
+        .collect();
+    assert_eq!(bound, ["team-a", "team-b"]);
+    for binding in bindings {
+        assert_eq!(binding["roleRef"]["kind"], "Role");
+        assert_eq!(
+            binding["subjects"],
+            serde_json::json!([{"kind": "ServiceAccount", "name": "promop", "namespace": "promop-system"}])
+        );
+    }
+    let args = args(&objects);
+    assert!(
+        args.iter().any(|a| a == "--namespaces=team-a,team-b"),
+        "{args:?}"
+    );
+
+    let chart = chart_dir();
+    for (values, message) in [
+        ("rbac.scope=namespaces", "needs operator.namespaces"),
+        (
+            "rbac.scope=everything",
+            "rbac.scope must be cluster or namespaces",
+        ),
+    ] {
+        let helm = promop_testenv::binary("helm").unwrap_or_else(|e| panic!("{e:#}"));
+        let out = run(Command::new(helm)
+            .args(["template", "promop"])
+            .arg(&chart)
+            .args(["--set", values]));
+        assert!(!out.status.success(), "{values} rendered");
+        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+    }
 }
