@@ -1,7 +1,7 @@
 //! No value read from a Secret reaches a message: each case plants a unique
 //! password where the reference would quote it (a YAML list that is a
 //! mapping, a YAML syntax error next to a credential, a webhook URL that is
-//! not one) and checks the generation's error, the rejected objects and
+//! not one, SigV4 and OAuth2 credentials next to a bad setting) and checks the generation's error, the rejected objects and
 //! `lint`'s findings — what status conditions, Events, logs and the CLI
 //! print — for it.
 use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
@@ -44,10 +44,13 @@ fn messages(manifests: &str) -> Vec<String> {
     out
 }
 
-fn assert_kept_secret(manifests: &str, password: &str) {
-    for message in messages(manifests) {
+/// The messages, joined, after checking that none holds `password`.
+fn assert_kept_secret(manifests: &str, password: &str) -> String {
+    let messages = messages(manifests);
+    for message in &messages {
         assert!(!message.contains(password), "{password} leaked: {message}");
     }
+    messages.join("\n")
 }
 
 const PROMETHEUS: &str = "apiVersion: monitoring.coreos.com/v1
@@ -135,4 +138,121 @@ stringData:
         "",
     );
     assert_kept_secret(&webhook_only, "PLANTED-URL-5");
+}
+
+const ALERTMANAGER: &str = "apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {name: main, namespace: monitoring}
+spec: {alertmanagerConfigSelector: {}}
+---
+";
+
+/// SigV4 and OAuth2 credentials whose Secret exists next to a reference
+/// that does not (an SNS `secretKey` key, an OAuth2 `clientId` ConfigMap),
+/// in an AlertmanagerConfig, a ServiceMonitor and a remote write endpoint
+/// that sets both.
+#[test]
+fn sigv4_and_oauth2_credentials_next_to_a_missing_reference() {
+    let aws = "apiVersion: v1
+kind: Secret
+metadata: {name: aws, namespace: monitoring}
+stringData: {access: PLANTED-SIGV4-6, secret: PLANTED-OAUTH-7}
+";
+    let receivers = format!(
+        "{ALERTMANAGER}apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {{name: team, namespace: monitoring}}
+spec:
+  route: {{receiver: aws}}
+  receivers:
+  - name: aws
+    snsConfigs:
+    - topicARN: arn:aws:sns:eu:1:alerts
+      sigv4: {{region: eu, accessKey: {{name: aws, key: access}}, secretKey: {{name: aws, key: missing}}}}
+    webhookConfigs:
+    - url: https://hooks.example
+      httpConfig:
+        oauth2: {{tokenUrl: https://token.example, clientId: {{configMap: {{name: ids, key: id}}}}, clientSecret: {{name: aws, key: secret}}}}
+---
+{aws}"
+    );
+    let prometheus = format!(
+        "apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {{name: main, namespace: monitoring}}
+spec:
+  serviceMonitorSelector: {{}}
+  remoteWrite:
+  - url: https://rw.example
+    sigv4: {{accessKey: {{name: aws, key: access}}, secretKey: {{name: aws, key: secret}}}}
+    oauth2: {{tokenUrl: https://token.example, clientId: {{secret: {{name: aws, key: access}}}}, clientSecret: {{name: aws, key: secret}}}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {{name: app, namespace: monitoring}}
+spec:
+  selector: {{matchLabels: {{app: app}}}}
+  endpoints:
+  - port: web
+    oauth2: {{tokenUrl: https://token.example, clientId: {{configMap: {{name: ids, key: id}}}}, clientSecret: {{name: aws, key: secret}}}}
+---
+{aws}"
+    );
+    for manifests in [receivers, prometheus] {
+        assert_kept_secret(&manifests, "PLANTED-SIGV4-6");
+        let said = assert_kept_secret(&manifests, "PLANTED-OAUTH-7");
+        assert!(said.contains("not found"), "{said}");
+    }
+}
+
+/// The base configuration is itself a Secret: a value its types refuse (a
+/// TLS version, a duration, an address) is not quoted either.
+#[test]
+fn credentials_of_the_base_configuration_next_to_a_bad_value() {
+    let base = |config: &str| {
+        format!(
+            "{ALERTMANAGER}apiVersion: v1
+kind: Secret
+metadata: {{name: alertmanager-main, namespace: monitoring}}
+stringData:
+  alertmanager.yaml: |
+{config}"
+        )
+    };
+    let tls = base(
+        "    route: {receiver: x}
+    receivers:
+    - name: x
+      webhook_configs:
+      - url: https://hooks.example
+        http_config:
+          oauth2: {client_id: id, client_secret: s, token_url: https://token.example}
+          tls_config: {min_version: PLANTED-TLS-8}
+",
+    );
+    let said = assert_kept_secret(&tls, "PLANTED-TLS-8");
+    assert!(
+        said.contains("unknown TLS version in 'min_version'"),
+        "{said}"
+    );
+    let global = base(
+        "    global: {smtp_smarthost: PLANTED-HOST-9, resolve_timeout: PLANTED-DURATION-10}
+    route: {receiver: x}
+    receivers: [{name: x}]
+",
+    );
+    let said = assert_kept_secret(&global, "PLANTED-DURATION-10");
+    assert!(
+        said.contains("resolve_timeout: not a valid duration"),
+        "{said}"
+    );
+    let smarthost = global.replace(
+        "resolve_timeout: PLANTED-DURATION-10",
+        "resolve_timeout: 5m",
+    );
+    let said = assert_kept_secret(&smarthost, "PLANTED-HOST-9");
+    assert!(
+        said.contains("smtp_smarthost: address …: missing port"),
+        "{said}"
+    );
 }

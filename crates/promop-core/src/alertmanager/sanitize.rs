@@ -165,7 +165,8 @@ fn tls(t: &mut Mapping, v: &Version) -> Result {
             .iter()
             .position(|x| *x == value)
             .map(Some)
-            .ok_or_else(|| format!("unknown TLS version: {value}").into())
+            // The value is not quoted: it may come from a Secret.
+            .ok_or_else(|| format!("unknown TLS version in '{key}'").into())
     };
     if let (Some(min), Some(max)) = (rank("min_version")?, rank("max_version")?)
         && min > max

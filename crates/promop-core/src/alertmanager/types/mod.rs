@@ -295,9 +295,14 @@ pub static OAUTH2: Struct = Struct {
 pub struct ShapeError(pub String);
 
 impl ShapeError {
-    /// A value the type refuses, in the parser's words.
-    fn of(kind: RejectionKind) -> Self {
-        Self(kind.to_string())
+    /// A value the type refuses, in the parser's words without the value:
+    /// the configuration holds values read from Secrets.
+    fn refused(kind: RejectionKind, value: &str) -> Self {
+        let text = kind.to_string();
+        Self(match text.strip_prefix(&format!("address {value}: ")) {
+            Some(reason) => format!("address …: {reason}"),
+            None => text.replace(&format!("{value:?}"), "\"…\""),
+        })
     }
 }
 
@@ -360,7 +365,7 @@ fn shape_value(node: &Node, ty: &Ty) -> Result<Option<Node>, ShapeError> {
         },
         Ty::Duration => {
             let text = scalar_text(node)?;
-            let parsed = duration::parse(&text).map_err(ShapeError::of)?;
+            let parsed = duration::parse(&text).map_err(|e| ShapeError::refused(e, &text))?;
             Node::Str(duration::format(parsed))
         }
         Ty::HostPort => {
@@ -368,7 +373,8 @@ fn shape_value(node: &Node, ty: &Ty) -> Result<Option<Node>, ShapeError> {
             if text.is_empty() {
                 Node::Str(String::new())
             } else {
-                let (host, port) = split_host_port(&text).map_err(ShapeError::of)?;
+                let (host, port) =
+                    split_host_port(&text).map_err(|e| ShapeError::refused(e, &text))?;
                 Node::Str(join_host_port(&host, &port))
             }
         }
