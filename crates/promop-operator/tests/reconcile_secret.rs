@@ -193,6 +193,50 @@ async fn controller_writes_and_updates_the_configuration_secret() -> Result<()> 
     Ok(())
 }
 
+/// Secrets are cached as metadata only, and the API server is asked for
+/// metadata only: 8 Secrets of 512 KiB each (4 MiB of data) that nothing
+/// references never cross the wire, counted at a TCP proxy in front of the
+/// API server.
+#[tokio::test]
+async fn unreferenced_secret_data_is_never_downloaded() -> Result<()> {
+    init_logs();
+    let (env, client) = test_bed().await?;
+    apply_manifests(&client, WORKLOAD).await?;
+    apply_manifests(&client, MONITOR).await?;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    const SIZE: usize = 512 * 1024;
+    for i in 0..8 {
+        let secret = Secret {
+            metadata: kube::api::ObjectMeta {
+                name: Some(format!("bulky-{i}")),
+                ..Default::default()
+            },
+            data: Some([("blob".to_owned(), k8s_openapi::ByteString(vec![b'x'; SIZE]))].into()),
+            ..Default::default()
+        };
+        secrets.create(&Default::default(), &secret).await?;
+    }
+    let proxy = promop_testenv::proxy::TcpProxy::start(env.apiserver_addr()).await?;
+    let proxied = Client::try_from(env.client_config(Some(proxy.addr())).await?)?;
+    let controller = promop_operator::spawn(proxied, promop_operator::Options::default());
+    wait_config(
+        &client,
+        &rendered(&[WORKLOAD, MONITOR])?,
+        Duration::from_secs(30),
+    )
+    .await?;
+    let served = proxy.served();
+    ensure!(
+        served < (SIZE as u64) * 2,
+        "promop downloaded {served} bytes: Secret data was listed"
+    );
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
 /// Takeover: the reference writes the Secret, stops, and promop starts. Its
 /// configuration is byte-identical to promop's, so promop leaves the Secret
 /// alone; its next write (after a change) keeps the reference's labels and

@@ -42,6 +42,7 @@ pub struct TcpProxy {
     target: SocketAddr,
     latency_micros: Arc<AtomicU64>,
     accepted: Arc<AtomicU64>,
+    served: Arc<AtomicU64>,
     mode: watch::Sender<Mode>,
     /// Bumped by [`TcpProxy::reset`]: every connection closes.
     resets: watch::Sender<u64>,
@@ -58,11 +59,13 @@ impl TcpProxy {
         let addr = listener.local_addr()?;
         let latency_micros = Arc::new(AtomicU64::new(0));
         let accepted = Arc::new(AtomicU64::new(0));
+        let served = Arc::new(AtomicU64::new(0));
         let (mode, _) = watch::channel(Mode::Open);
         let (resets, _) = watch::channel(0u64);
         let link = Link {
             target,
             latency_micros: latency_micros.clone(),
+            served: served.clone(),
             mode: mode.subscribe(),
             resets: resets.subscribe(),
         };
@@ -72,6 +75,7 @@ impl TcpProxy {
             target,
             latency_micros,
             accepted,
+            served,
             mode,
             resets,
             accept_loop,
@@ -90,6 +94,12 @@ impl TcpProxy {
     /// Connections accepted so far (to see a client reconnect).
     pub fn accepted(&self) -> u64 {
         self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Bytes forwarded from the target to clients so far (what a client
+    /// downloaded, TLS records included).
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
     }
 
     /// Delays every chunk, in each direction, by `latency` from when the
@@ -136,6 +146,8 @@ impl Drop for TcpProxy {
 struct Link {
     target: SocketAddr,
     latency_micros: Arc<AtomicU64>,
+    /// Bytes from the target to clients.
+    served: Arc<AtomicU64>,
     mode: watch::Receiver<Mode>,
     resets: watch::Receiver<u64>,
 }
@@ -199,8 +211,8 @@ async fn forward(
     let (client_read, client_write) = client.split();
     let (server_read, server_write) = server.split();
     tokio::try_join!(
-        pipe(client_read, server_write, link),
-        pipe(server_read, client_write, link),
+        pipe(client_read, server_write, link, None),
+        pipe(server_read, client_write, link, Some(&link.served)),
     )?;
     Ok(())
 }
@@ -219,6 +231,7 @@ async fn pipe(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
     link: &Link,
+    counted: Option<&AtomicU64>,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::channel::<(Instant, Option<Bytes>)>(QUEUE);
     let reading = async move {
@@ -243,7 +256,12 @@ async fn pipe(
                 }
             }
             match chunk {
-                Some(bytes) => to.write_all(&bytes).await?,
+                Some(bytes) => {
+                    to.write_all(&bytes).await?;
+                    if let Some(counted) = counted {
+                        counted.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    }
+                }
                 None => {
                     to.shutdown().await?;
                     break;
