@@ -4,7 +4,7 @@ mod alertmanager;
 
 pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
 use crate::prometheus::rules::RuleConfigMaps;
-use crate::prometheus::{self, ConfigInput, Workload};
+use crate::prometheus::{self, Capabilities, ConfigInput, Workload};
 use crate::select::reasons::RejectedObject;
 use crate::select::validate::validate_workload_tls;
 use crate::select::{self, ScrapeScope, Selection};
@@ -42,11 +42,23 @@ pub enum PipelineError {
     Alertmanager(RejectedObject),
 }
 
-/// Selects and generates the configuration of a Prometheus or PrometheusAgent.
+/// Selects and generates the configuration of a Prometheus or PrometheusAgent
+/// with the reference's default feature gates.
 pub fn prometheus_config<'a>(
     snapshot: &'a Snapshot,
     workload: Workload<'a>,
     scope: &ScrapeScope,
+) -> Result<PrometheusOutput<'a>, PipelineError> {
+    prometheus_config_with(snapshot, workload, scope, Capabilities::default())
+}
+
+/// [`prometheus_config`] with the operator's feature gates (and cluster)
+/// in `capabilities`.
+pub fn prometheus_config_with<'a>(
+    snapshot: &'a Snapshot,
+    workload: Workload<'a>,
+    scope: &ScrapeScope,
+    capabilities: Capabilities,
 ) -> Result<PrometheusOutput<'a>, PipelineError> {
     let server = match workload {
         Workload::Prometheus(p) => Some(p),
@@ -86,6 +98,7 @@ pub fn prometheus_config<'a>(
         probes: &probes,
         scrape_configs: &scrape_configs,
         rule_config_maps: &rules.names,
+        capabilities,
         ..ConfigInput::new(workload, snapshot)
     };
     let config = prometheus::generate(&input).map_err(PipelineError::Generate)?;

@@ -70,7 +70,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Backoff after a failed `accept`: doubling from the first to the last.
 const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
-/// How often, at most, the TLS certificate files are checked for changes.
+/// How often, at most, the webhook listener's TLS certificate files are
+/// checked for changes (the web listener's: --web.tls-reload-interval).
 const CERT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +133,7 @@ impl Server {
     /// stop `promop run` before the controllers start.
     pub async fn bind(web: &Web, metrics: PrometheusHandle) -> Result<Self, Error> {
         let tls = if web.enable_tls {
-            Some(acceptor(tls::TlsFiles::of_web(web))?)
+            Some(web_acceptor(web)?)
         } else {
             None
         };
@@ -152,7 +153,7 @@ impl Server {
         };
         let files = tls::TlsFiles::of_webhook(webhook).ok_or(Error::WebhookWithoutTls)?;
         Ok(Some(Self {
-            tls: Some(acceptor(files)?),
+            tls: Some(acceptor(files, CERT_CHECK_INTERVAL)?),
             listener: bind(address).await?,
             endpoints: Endpoints::Webhooks,
             limits: Limits::default(),
@@ -188,8 +189,13 @@ impl Server {
     }
 }
 
-fn acceptor(files: tls::TlsFiles) -> Result<TlsAcceptor, Error> {
-    let config = tls::server_config(files, CERT_CHECK_INTERVAL)?;
+/// The web listener's TLS, its files checked every --web.tls-reload-interval.
+fn web_acceptor(web: &Web) -> Result<TlsAcceptor, Error> {
+    acceptor(tls::TlsFiles::of_web(web), web.tls_reload_interval)
+}
+
+fn acceptor(files: tls::TlsFiles, check_interval: Duration) -> Result<TlsAcceptor, Error> {
+    let config = tls::server_config(files, check_interval)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

@@ -13,6 +13,7 @@ mod objects;
 pub mod options;
 mod prometheus;
 mod reconcile;
+mod refused;
 mod report;
 mod snapshot;
 mod status;

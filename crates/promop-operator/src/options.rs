@@ -22,6 +22,9 @@ use promop_core::select::label_selector::Selector;
 use promop_core::select::namespaces::WatchedNamespaces;
 use regex::Regex;
 
+use crate::refused::FEATURE_GATES;
+pub use crate::refused::ReferenceOnly;
+
 /// The config-reloader image of the reference's release.
 pub const DEFAULT_CONFIG_RELOADER_IMAGE: &str =
     "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
@@ -49,6 +52,8 @@ pub struct Options {
     pub webhook: Webhook,
     #[command(flatten)]
     pub leader_election: LeaderElection,
+    #[command(flatten)]
+    pub reference_only: ReferenceOnly,
 }
 
 /// Which namespaces the operator watches and writes to. An empty list means
@@ -83,16 +88,17 @@ pub struct Namespaces {
     /// precedence over --namespaces/--deny-namespaces.
     #[arg(long = "alertmanager-config-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
     pub alertmanager_configs: Vec<String>,
-    /// Namespaces where ThanosRuler resources and their StatefulSets are
-    /// watched/created; takes precedence over --namespaces/--deny-namespaces.
+    /// Refused unless empty: promop has no ThanosRuler controller yet (the
+    /// reference: namespaces where ThanosRuler resources are watched).
     #[arg(long = "thanos-ruler-instance-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
     pub thanos_ruler_instances: Vec<String>,
     /// Watch ConfigMaps and Secrets in the namespaces of both workload and
     /// configuration resources (default: workload namespaces for Prometheus
     /// and PrometheusAgent, configuration namespaces for Alertmanager).
-    /// Accepted for compatibility: promop reads a referenced Secret only
-    /// through its metadata cache, so it always watches Secrets and
-    /// ConfigMaps (metadata) in every namespace it watches anything in.
+    /// promop behaves as with `true` either way: it watches Secret and
+    /// ConfigMap metadata in every namespace it watches anything in (and
+    /// reads a referenced Secret's data by GET), so `false` watches more
+    /// than the reference's `false` but never misses a change.
     #[arg(long = "watch-referenced-objects-in-all-namespaces", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub watch_referenced_objects_in_all_namespaces: bool,
 }
@@ -184,7 +190,8 @@ pub struct Selectors {
     /// Label selector to filter Alertmanager resources.
     #[arg(long = "alertmanager-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
     pub alertmanager_instance_labels: Option<String>,
-    /// Label selector to filter ThanosRuler resources.
+    /// Refused unless empty: promop has no ThanosRuler controller yet (the
+    /// reference: label selector to filter ThanosRuler resources).
     #[arg(long = "thanos-ruler-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
     pub thanos_ruler_instance_labels: Option<String>,
     /// Field selector to filter the Secrets to watch. The default leaves
@@ -250,7 +257,8 @@ pub struct WrittenObjects {
         default_value = "quay.io/thanos/thanos"
     )]
     pub thanos_base_image: String,
-    /// Policy when a StatefulSet rollout is stuck.
+    /// Policy when a StatefulSet rollout is stuck: only `none` (the
+    /// reference's default) is implemented; `evict` and `delete` are refused.
     #[arg(
         long = "repair-policy-for-statefulsets",
         value_name = "POLICY",
@@ -262,10 +270,13 @@ pub struct WrittenObjects {
     /// selectors are all unset.
     #[arg(long = "disable-unmanaged-prometheus-configuration", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub disable_unmanaged_prometheus_configuration: bool,
-    /// Feature gates (`Name=true|false,...`): PrometheusAgentDaemonSet
-    /// (default false), PrometheusTopologySharding (true),
-    /// PrometheusShardRetentionPolicy (true), StatusForConfigurationResources
-    /// (false), RemoteWriteCustomResourceDefinition (false).
+    /// Feature gates (`Name=true|false,...`): PrometheusTopologySharding
+    /// (default true: zone-aware sharding in the StatefulSets and the
+    /// configuration), PrometheusShardRetentionPolicy (true: honour
+    /// spec.shardRetentionPolicy; false: delete the StatefulSets of removed
+    /// shards), and, refused unless false (not implemented):
+    /// PrometheusAgentDaemonSet, StatusForConfigurationResources,
+    /// RemoteWriteCustomResourceDefinition.
     #[arg(long = "feature-gates", value_name = "NAME=BOOL,...", value_delimiter = ',', action = ArgAction::Append, value_parser = feature_gate)]
     pub feature_gates: Vec<(String, bool)>,
 }
@@ -291,7 +302,7 @@ impl WrittenObjects {
             .unwrap_or_else(|| {
                 FEATURE_GATES
                     .iter()
-                    .any(|(gate, default)| *gate == name && *default)
+                    .any(|gate| gate.name == name && gate.default)
             })
     }
 }
@@ -331,19 +342,11 @@ impl WrittenObjects {
             local_host: self.localhost.clone(),
             cluster_domain: self.cluster_domain.clone(),
             topology_sharding: self.feature_enabled("PrometheusTopologySharding"),
+            shard_retention_policy: self.feature_enabled("PrometheusShardRetentionPolicy"),
             unmanaged_configuration: !self.disable_unmanaged_prometheus_configuration,
         }
     }
 }
-
-/// The reference's feature gates and their defaults.
-const FEATURE_GATES: [(&str, bool); 5] = [
-    ("PrometheusAgentDaemonSet", false),
-    ("PrometheusTopologySharding", true),
-    ("PrometheusShardRetentionPolicy", true),
-    ("StatusForConfigurationResources", false),
-    ("RemoteWriteCustomResourceDefinition", false),
-];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RepairPolicy {
@@ -458,6 +461,11 @@ pub struct Web {
         default_value = "/etc/tls/private/tls-ca.crt"
     )]
     pub client_ca_file: PathBuf,
+    /// How often, at most, the certificate files are checked for changes:
+    /// a rotated certificate is served without a restart. The reference's
+    /// default is 1m.
+    #[arg(long = "web.tls-reload-interval", value_name = "DURATION", default_value = "1s", value_parser = go_duration)]
+    pub tls_reload_interval: Duration,
     /// Minimum TLS version.
     #[arg(
         long = "web.tls-min-version",
@@ -466,7 +474,8 @@ pub struct Web {
         default_value = "VersionTLS13"
     )]
     pub tls_min_version: TlsVersion,
-    /// Enable HTTP/2 connections.
+    /// Refused when true: the web server speaks HTTP/1.1 only, the
+    /// reference's default (`false`).
     #[arg(long = "web.enable-http2", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub enable_http2: bool,
 }
@@ -576,7 +585,7 @@ impl Options {
                 ("--leader-elect-retry-period", le.retry_period),
             ])?;
         }
-        Ok(())
+        crate::refused::check(self)
     }
 }
 
@@ -628,8 +637,8 @@ fn key_value(pair: &str) -> Result<(String, String), String> {
 
 fn feature_gate(pair: &str) -> Result<(String, bool), String> {
     let (name, value) = key_value(pair)?;
-    if !FEATURE_GATES.iter().any(|(gate, _)| *gate == name) {
-        let known: Vec<&str> = FEATURE_GATES.iter().map(|(gate, _)| *gate).collect();
+    if !FEATURE_GATES.iter().any(|gate| gate.name == name) {
+        let known: Vec<&str> = FEATURE_GATES.iter().map(|gate| gate.name).collect();
         return Err(format!(
             "unknown feature gate {name:?} (known: {})",
             known.join(", ")

@@ -76,12 +76,8 @@ fn generate_once(
     ctx: &Context,
     snapshot: &Snapshot,
 ) -> Result<Generated, Error> {
-    let state = prometheus_state(
-        snapshot,
-        workload,
-        &ctx.options.scrape_scope(),
-        &ctx.options.operator_options(),
-    )?;
+    let options = ctx.options.operator_options();
+    let state = prometheus_state(snapshot, workload, &ctx.options.scrape_scope(), &options)?;
     let selection = &state.output.selection;
     let mut used = HashSet::new();
     report::used(Kind::ServiceMonitor, &selection.service_monitors, &mut used);
@@ -93,11 +89,13 @@ fn generate_once(
     // durations…): those were selected, so they are used already.
     let rejected = state.rejected();
     used.extend(read_dependencies(&snapshot.reads.keys()));
-    let retain_shards = workload
-        .server()
-        .and_then(|s| s.shard_retention_policy.as_ref())
-        .and_then(|p| p.when_scaled.as_ref())
-        == Some(&WhenScaledRetentionType::Retain);
+    // Without the feature gate, the reference deletes removed shards.
+    let retain_shards = options.shard_retention_policy
+        && workload
+            .server()
+            .and_then(|s| s.shard_retention_policy.as_ref())
+            .and_then(|p| p.when_scaled.as_ref())
+            == Some(&WhenScaledRetentionType::Retain);
     let generated = Generated {
         nothing_selected: nothing_selected(selection),
         desired: Desired {

@@ -33,6 +33,12 @@ pub struct Args {
     /// Log format.
     #[arg(long, value_enum, default_value = "logfmt")]
     log_format: LogFormat,
+    /// Print the version and exit (the reference's flag).
+    #[arg(long)]
+    version: bool,
+    /// Print just the version number and exit (the reference's flag).
+    #[arg(long)]
+    short_version: bool,
     #[command(flatten)]
     options: Box<Options>,
 }
@@ -55,6 +61,14 @@ enum LogFormat {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if args.version || args.short_version {
+        let version = env!("CARGO_PKG_VERSION");
+        match args.short_version {
+            true => println!("{version}"),
+            false => println!("promop, version {version}"),
+        }
+        return Ok(());
+    }
     if let Err(message) = args.options.validate() {
         // A usage error, reported like clap's own (exit code 2).
         clap::Error::raw(

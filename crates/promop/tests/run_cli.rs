@@ -75,6 +75,24 @@ fn help_documents_every_flag() {
         "--leader-elect",
         "--leader-election-namespace",
         "--leader-election-id",
+        // Every flag of the reference, refused ones included.
+        "--web.tls-reload-interval",
+        "--web.enable-http2",
+        "--web.tls-cipher-suites",
+        "--web.tls-curves",
+        "--apiserver",
+        "--as",
+        "--cert-file",
+        "--key-file",
+        "--ca-file",
+        "--tls-insecure",
+        "--auto-gomemlimit-ratio",
+        "--repair-policy-for-statefulsets",
+        "--watch-referenced-objects-in-all-namespaces",
+        "--thanos-ruler-instance-selector",
+        "--feature-gates",
+        "--version",
+        "--short-version",
     ] {
         let documented = help.lines().any(|line| {
             line.trim_start().starts_with(&format!("{flag} "))
@@ -130,6 +148,24 @@ fn bad_flag_values_exit_2_with_a_message() {
             "by at least twice --leader-elect-retry-period",
         ),
         (&["--no-such-flag"], "--no-such-flag"),
+        // The reference's flags and gate values promop does not implement.
+        (
+            &["--thanos-ruler-instance-namespaces=monitoring"],
+            "--thanos-ruler-instance-namespaces is not supported by promop: promop has no ThanosRuler controller",
+        ),
+        (
+            &["--repair-policy-for-statefulsets=delete"],
+            "--repair-policy-for-statefulsets is not supported",
+        ),
+        (
+            &["--web.enable-http2"],
+            "--web.enable-http2 is not supported",
+        ),
+        (&["--apiserver=https://10.0.0.1"], "--kubeconfig"),
+        (
+            &["--feature-gates=StatusForConfigurationResources=true"],
+            "--feature-gates=StatusForConfigurationResources=true is not supported",
+        ),
     ] {
         let mut full = vec!["run"];
         full.extend_from_slice(args);
@@ -141,6 +177,44 @@ fn bad_flag_values_exit_2_with_a_message() {
             "{args:?}: {expected:?} not in: {stderr}"
         );
     }
+}
+
+/// A Deployment passing the reference's default values of the flags promop
+/// refuses otherwise gets past the flag checks (to the missing kubeconfig).
+#[test]
+fn the_references_default_values_start() {
+    let out = promop(&[
+        "run",
+        "--web.listen-address=127.0.0.1:0",
+        "--kubeconfig=/nonexistent/kubeconfig",
+        "--apiserver=",
+        "--tls-insecure=false",
+        "--auto-gomemlimit-ratio=0",
+        "--thanos-ruler-instance-namespaces=",
+        "--repair-policy-for-statefulsets=none",
+        "--web.enable-http2=false",
+        "--web.tls-reload-interval=1m",
+        "--feature-gates=PrometheusAgentDaemonSet=false,RemoteWriteCustomResourceDefinition=false",
+        "--feature-gates=PrometheusTopologySharding=false,PrometheusShardRetentionPolicy=false",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/nonexistent/kubeconfig"), "{stderr}");
+}
+
+/// The reference's `--version` and `--short-version`.
+#[test]
+fn version_flags_print_the_version() {
+    let version = env!("CARGO_PKG_VERSION");
+    let out = promop(&["run", "--short-version"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{version}\n"));
+    let out = promop(&["run", "--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("promop, version {version}\n")
+    );
 }
 
 #[test]

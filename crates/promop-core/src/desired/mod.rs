@@ -27,6 +27,7 @@ use crate::k8s::numbered::Numbered;
 use crate::k8s::reloader::ReloaderConfig;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
+use crate::prometheus::Capabilities;
 
 /// What the operator's command-line flags change in the written objects,
 /// with the reference's defaults.
@@ -51,6 +52,9 @@ pub struct OperatorOptions {
     pub cluster_domain: String,
     /// Feature gate `PrometheusTopologySharding` (on by default).
     pub topology_sharding: bool,
+    /// Feature gate `PrometheusShardRetentionPolicy` (on by default): off,
+    /// `spec.shardRetentionPolicy` is ignored.
+    pub shard_retention_policy: bool,
     /// A Prometheus without resource selectors leaves its configuration to
     /// the user (off with `--disable-unmanaged-prometheus-configuration`).
     pub unmanaged_configuration: bool,
@@ -70,7 +74,20 @@ impl Default for OperatorOptions {
             local_host: "localhost".to_owned(),
             cluster_domain: String::new(),
             topology_sharding: true,
+            shard_retention_policy: true,
             unmanaged_configuration: true,
+        }
+    }
+}
+
+impl OperatorOptions {
+    /// What the feature gates let the generated configuration use (the
+    /// cluster's capabilities stay the defaults).
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            topology_sharding: self.topology_sharding,
+            shard_retention_policy: self.shard_retention_policy,
+            ..Capabilities::default()
         }
     }
 }

@@ -10,7 +10,8 @@ use super::{
     prometheus_objects,
 };
 use crate::pipeline::{
-    AlertmanagerOutput, PipelineError, PrometheusOutput, alertmanager_config, prometheus_config,
+    AlertmanagerOutput, PipelineError, PrometheusOutput, alertmanager_config,
+    prometheus_config_with,
 };
 use crate::prometheus::Workload;
 
@@ -55,7 +56,7 @@ pub fn prometheus_state<'a>(
     scope: &ScrapeScope,
     options: &OperatorOptions,
 ) -> Result<PrometheusState<'a>, StateError> {
-    let output = prometheus_config(snapshot, workload, scope)?;
+    let output = prometheus_config_with(snapshot, workload, scope, options.capabilities())?;
     let unmanaged = unmanaged(workload, options);
     let config = match unmanaged {
         true => String::new(),

@@ -379,10 +379,10 @@ async fn start_tls(dir: &Path, check_interval: Duration) -> Running {
         format!("--web.cert-file={}", file("tls.crt")),
         format!("--web.key-file={}", file("tls.key")),
         format!("--web.client-ca-file={}", file("absent-ca.crt")),
+        format!("--web.tls-reload-interval={}s", check_interval.as_secs()),
     ])
     .unwrap();
-    let config = tls::server_config(tls::TlsFiles::of_web(&cli.web), check_interval).unwrap();
-    start(limits(), Some(TlsAcceptor::from(Arc::new(config)))).await
+    start(limits(), Some(web_acceptor(&cli.web).unwrap())).await
 }
 
 fn install(dir: &Path, serving: &Serving) {
