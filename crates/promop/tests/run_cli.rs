@@ -95,7 +95,8 @@ fn help_documents_every_flag() {
         "--short-version",
     ] {
         let documented = help.lines().any(|line| {
-            line.trim_start().starts_with(&format!("{flag} "))
+            line.trim() == flag
+                || line.trim_start().starts_with(&format!("{flag} "))
                 || line.trim_start().starts_with(&format!("{flag}["))
         });
         assert!(documented, "{flag} is not documented in:\n{help}");
