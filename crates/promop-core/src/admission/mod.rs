@@ -58,7 +58,7 @@ impl Denial {
     /// A denial whose message is `summary` followed by the one cause, so
     /// that a client that shows only the message (kubectl) still reads the
     /// field and the problem.
-    fn new(summary: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(summary: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
         let cause = Cause {
             field: field.into(),
             message: message.into(),
