@@ -6,7 +6,8 @@
 #   kube-apiserver, etcd, etcdctl, prometheus-v2, promtool-v2, prometheus-v3,
 #   promtool-v3, promtool-latest, alertmanager, amtool, alertmanager-v0.28,
 #   amtool-v0.28, blackbox_exporter, pushgateway, prometheus-operator-reference,
-#   prometheus-config-reloader-reference, helm,
+#   prometheus-config-reloader-reference,
+#   admission-webhook-reference, helm,
 #   buildah, x86_64-linux-musl-gcc (scripts/build-images; testenv/image-tools.sh)
 # and the Rust target x86_64-unknown-linux-musl (rustup).
 #
@@ -33,6 +34,7 @@ ALL_BINS=(
   alertmanager amtool alertmanager-v0.28 amtool-v0.28
   blackbox_exporter pushgateway
   prometheus-operator-reference prometheus-config-reloader-reference
+  admission-webhook-reference
   helm
   buildah x86_64-linux-musl-gcc
 )
@@ -404,7 +406,8 @@ install_reference() {
   key="$PROMETHEUS_OPERATOR_VERSION-$(modsum "$dir")"
   stamp=$(stamp_path prometheus-operator-reference "$key")
   if [[ $FORCE == 0 && -f "$stamp" ]] && \
-     bins_present prometheus-operator-reference prometheus-config-reloader-reference; then
+     bins_present prometheus-operator-reference prometheus-config-reloader-reference \
+       admission-webhook-reference; then
     log "ok   prometheus-operator-reference $PROMETHEUS_OPERATOR_VERSION (cached)"
     return 0
   fi
@@ -417,7 +420,8 @@ install_reference() {
   : > "$LOGS/reference-build.log"
   go_build prometheus-operator-reference "$dir" "$LOGS/reference-build.log" "$ldf" \
     "$m/cmd/operator:prometheus-operator-reference" \
-    "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference"
+    "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference" \
+    "$m/cmd/admission-webhook:admission-webhook-reference"
   rm -f "$STAMPS"/prometheus-operator-reference@*
   printf '%s\n' "$PROMETHEUS_OPERATOR_VERSION" > "$stamp"
   step_end

@@ -9,6 +9,7 @@
 package tools
 
 import (
+	_ "github.com/prometheus-operator/prometheus-operator/cmd/admission-webhook"
 	_ "github.com/prometheus-operator/prometheus-operator/cmd/operator"
 	_ "github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader"
 )

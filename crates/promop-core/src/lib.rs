@@ -3,6 +3,7 @@
 //! Snapshot in, desired state out: nothing here does I/O, reads a clock or
 //! draws random numbers. The operator fills a [`snapshot::Snapshot`] from its
 //! caches, `promop render` from manifest files; both get the same output.
+pub mod admission;
 pub mod alertmanager;
 pub mod desired;
 pub mod k8s;

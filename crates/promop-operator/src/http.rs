@@ -1,16 +1,17 @@
 //! The operator's own HTTP endpoints, on two listeners (module `routes`):
 //! the web listener (`--web.listen-address`) serves `/metrics` (Prometheus
 //! text format), `/healthz` (the process serves requests), `/readyz` (see
-//! [`telemetry::ready`]) and the AlertmanagerConfig conversion webhook
-//! `/convert`, over plain HTTP or TLS (`--web.enable-tls`, as the
+//! [`telemetry::ready`]) and the webhooks (the AlertmanagerConfig
+//! conversion `/convert` and the admission reviews, module
+//! [`crate::admission`]), over plain HTTP or TLS (`--web.enable-tls`, as the
 //! reference's `pkg/server`: PEM files, TLS 1.3 unless told otherwise,
 //! client certificates required when the client CA file exists); the
 //! webhook listener (`--webhook.listen-address`, optional) serves only what
-//! the API server calls, `/convert`, plus `/healthz`, always over TLS.
+//! the API server calls, the webhooks, plus `/healthz`, always over TLS.
 //!
 //! The server is reachable by anything on the pod network, so it bounds what
 //! a client can hold: connections (`MAX_CONNECTIONS`), the time to send
-//! request headers (`HEADER_READ_TIMEOUT`) and, on `/convert`, the request
+//! request headers (`HEADER_READ_TIMEOUT`) and, on the webhooks, the request
 //! body's size and read time. A failing `accept` (out of file descriptors)
 //! backs off instead of spinning, and the TLS certificate is re-read when
 //! its files change (module `tls`), so a rotated certificate needs no restart.
@@ -118,6 +119,8 @@ pub struct Server {
     tls: Option<TlsAcceptor>,
     endpoints: Endpoints,
     limits: Limits,
+    /// What the admission webhooks check with.
+    admission: promop_core::admission::Options,
 }
 
 /// Which routes a listener serves.
@@ -142,6 +145,7 @@ impl Server {
             tls,
             endpoints: Endpoints::Web(metrics),
             limits: Limits::default(),
+            admission: promop_core::admission::Options::default(),
         })
     }
 
@@ -157,7 +161,15 @@ impl Server {
             listener: bind(address).await?,
             endpoints: Endpoints::Webhooks,
             limits: Limits::default(),
+            admission: webhook.admission(),
         }))
+    }
+
+    /// The admission webhooks check with `options` (the web listener's
+    /// default: the reference operator's legacy names, no PromQL options).
+    pub fn with_admission(mut self, options: promop_core::admission::Options) -> Self {
+        self.admission = options;
+        self
     }
 
     /// The bound address (the port when `:0` was asked for).
@@ -170,7 +182,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let (router, upkeep) = match self.endpoints {
             Endpoints::Web(metrics) => {
-                let router = routes::web(metrics.clone(), &self.limits);
+                let router = routes::web(metrics.clone(), &self.limits, self.admission);
                 let upkeep = tokio::spawn(async move {
                     let mut tick = tokio::time::interval(UPKEEP_INTERVAL);
                     loop {
@@ -180,7 +192,7 @@ impl Server {
                 });
                 (router, Some(upkeep))
             }
-            Endpoints::Webhooks => (routes::webhooks(&self.limits), None),
+            Endpoints::Webhooks => (routes::webhooks(&self.limits, self.admission), None),
         };
         serve(self.listener, self.tls, router, self.limits, shutdown).await;
         if let Some(upkeep) = upkeep {

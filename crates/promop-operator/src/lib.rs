@@ -1,5 +1,6 @@
 //! Controllers of promop (kube-rs): reflector caches feed the core's
 //! snapshot; the generated objects are written with server-side apply.
+pub mod admission;
 mod alertmanager;
 mod apply;
 pub mod contents;

@@ -481,16 +481,18 @@ pub struct Web {
 }
 
 /// The webhook server: a listener of its own for what the API server calls
-/// (the AlertmanagerConfig conversion, later the admission reviews), always
+/// (the AlertmanagerConfig conversion, the admission reviews), always
 /// over TLS, so that the metrics listener can stay plain HTTP. Off by
 /// default: TLS needs certificate files a bare `promop run` does not have.
 #[derive(Clone, Debug, clap::Args)]
 #[command(next_help_heading = "Webhook server")]
 pub struct Webhook {
     /// Address of the webhook listener (`:8443` is every interface, the
-    /// chart's choice). It serves `/convert` and `/healthz` over TLS only,
-    /// and not `/metrics`. Needs --webhook.cert-file and --webhook.key-file.
-    /// Unset: no webhook listener (`/convert` stays served on
+    /// chart's choice). It serves `/convert`, the admission reviews
+    /// (`/admission-prometheusrules/validate|mutate`,
+    /// `/admission-alertmanagerconfigs/validate`) and `/healthz` over TLS
+    /// only, and not `/metrics`. Needs --webhook.cert-file and --webhook.key-file.
+    /// Unset: no webhook listener (the webhooks stay served on
     /// --web.listen-address as well, either way).
     #[arg(id = "webhook_listen_address", long = "webhook.listen-address", value_name = "[HOST]:PORT", value_parser = listen_address, requires_all = ["webhook_cert_file", "webhook_key_file"])]
     pub listen_address: Option<SocketAddr>,
@@ -520,6 +522,26 @@ pub struct Webhook {
         default_value = "VersionTLS13"
     )]
     pub tls_min_version: TlsVersion,
+    /// PromQL parser options of the PrometheusRule admission webhook,
+    /// comma-separated: experimental-functions, binop-fill-modifiers,
+    /// duration-expression-parsing, extended-range-selectors (the last two
+    /// are accepted and have no effect: promop's parser has neither).
+    #[arg(long = "promql-options", value_name = "OPTIONS", default_value = "", hide_default_value = true, value_parser = crate::admission::parse_promql_options)]
+    pub promql_options: promop_core::prometheus::rules::promql::Features,
+    /// Metric and label names the PrometheusRule admission webhook accepts:
+    /// `legacy` ([a-zA-Z_:][a-zA-Z0-9_:]*) or `utf8`.
+    #[arg(long = "name-validation-scheme", value_name = "SCHEME", default_value = "legacy", value_parser = crate::admission::parse_name_validation_scheme)]
+    pub name_validation_scheme: promop_core::admission::NameValidationScheme,
+}
+
+impl Webhook {
+    /// What the admission webhooks check with.
+    pub fn admission(&self) -> promop_core::admission::Options {
+        promop_core::admission::Options {
+            name_validation: self.name_validation_scheme,
+            promql: self.promql_options,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

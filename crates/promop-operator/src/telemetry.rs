@@ -37,6 +37,9 @@ pub const CACHES_SYNCED: &str = "promop_caches_synced";
 pub const DEREFERENCE_MISSES: &str = "promop_dereference_misses_total";
 /// AlertmanagerConfigs converted by the webhook, by `result`.
 pub const CONVERSIONS: &str = "promop_conversions_total";
+/// Admission reviews answered, by `webhook` and `result` (`allowed` /
+/// `denied`).
+pub const ADMISSIONS: &str = "promop_admission_reviews_total";
 /// Always 1, with the `version` label.
 pub const BUILD_INFO: &str = "promop_build_info";
 
@@ -79,6 +82,10 @@ fn describe() {
     describe_counter!(
         CONVERSIONS,
         "AlertmanagerConfigs converted by the webhook, by result."
+    );
+    describe_counter!(
+        ADMISSIONS,
+        "Admission reviews answered, by webhook and result."
     );
     describe_counter!(
         crate::kubelet::SYNCS,

@@ -48,6 +48,7 @@ mod process;
 mod prometheus;
 pub mod proxy;
 mod reference;
+mod reference_admission;
 mod service_account;
 mod sink;
 pub mod written;
@@ -68,6 +69,7 @@ pub use prometheus::{PrometheusApi, PrometheusProcess, PrometheusVersion};
 pub use reference::{
     ReferenceOperator, read_generated_config, secret_config, secret_gz, wait_generated_config,
 };
+pub use reference_admission::ReferenceAdmissionWebhook;
 pub use sink::{ReceivedRequest, WebhookSink};
 
 /// The field manager of every server-side apply done by the test bed.

@@ -87,13 +87,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 async fn operate(args: &Args) -> anyhow::Result<()> {
     let options: &Options = &args.options;
     let metrics = telemetry::install().context("installing the metrics recorder")?;
-    let server = http::Server::bind(&options.web, metrics).await?;
+    let server = http::Server::bind(&options.web, metrics)
+        .await?
+        .with_admission(options.webhook.admission());
     if let Some(address) = server.local_addr() {
         tracing::info!(%address, tls = options.web.enable_tls, "serving /metrics, /healthz and /readyz");
     }
     let webhooks = http::Server::bind_webhooks(&options.webhook).await?;
     if let Some(address) = webhooks.as_ref().and_then(http::Server::local_addr) {
-        tracing::info!(%address, "serving the webhooks (/convert) over TLS");
+        tracing::info!(%address, "serving the webhooks (/convert, /admission-*) over TLS");
     }
     let client = client(args.kubeconfig.as_ref()).await?;
     let shutdown = async {

@@ -135,8 +135,9 @@ fn in_http_config(rejection: Rejection) -> RejectionKind {
     rejection.kind.context("'httpConfig'")
 }
 
-/// Semantic checks that do not depend on the version.
-fn semantic(amc: &AlertmanagerConfig) -> Result<(), RejectionKind> {
+/// Semantic checks that do not depend on the version (nor on Secrets): the
+/// reference's `ValidateAlertmanagerConfig`, also what admission checks.
+pub fn semantic(amc: &AlertmanagerConfig) -> Result<(), RejectionKind> {
     let mut names = BTreeSet::new();
     for r in amc.spec.receivers.iter().flatten() {
         if !names.insert(r.name.as_str()) {

@@ -557,7 +557,7 @@ fn escape(c: char) -> Option<char> {
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` with yaml.v2's spellings of
 /// the special values: shortest digits, exponent form below 1e-4 or from
 /// 1e6 on ("1e+06", at least two exponent digits).
-fn go_float(f: f64) -> String {
+pub(crate) fn go_float(f: f64) -> String {
     if f.is_nan() {
         return ".nan".into();
     }

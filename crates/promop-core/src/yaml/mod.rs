@@ -8,6 +8,7 @@
 mod emit;
 mod resolve;
 
+pub(crate) use emit::go_float;
 pub use emit::to_string;
 
 /// A YAML parse error safe to show when the text may come from a Secret:

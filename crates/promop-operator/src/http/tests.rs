@@ -57,6 +57,7 @@ async fn start_endpoints(
         tls,
         endpoints,
         limits,
+        admission: Default::default(),
     };
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(server.run(async {
@@ -290,7 +291,7 @@ async fn a_failing_accept_backs_off_and_serves_again() {
     let task = tokio::spawn(serve(
         listener,
         None,
-        routes::web(metrics, &limits()),
+        routes::web(metrics, &limits(), Default::default()),
         limits(),
         async {
             stopped.await.ok();

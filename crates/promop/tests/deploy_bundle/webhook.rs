@@ -309,22 +309,8 @@ async fn alertmanager_configs_round_trip_through_the_charts_webhook() -> Result<
     );
     apply_manifests(&client, &crd.to_string()).await?;
 
-    let dir = tempfile::tempdir()?;
-    let secret = the(&objects, "Secret");
-    for key in ["tls.crt", "tls.key", "ca.crt"] {
-        std::fs::write(dir.path().join(key), decoded(&secret["data"][key]))?;
-    }
+    let (op, dir) = serve_with_charts_certificate(&env, &objects, port)?;
     let file = |key: &str| dir.path().join(key).display().to_string();
-    let op = Operator::start(
-        &env,
-        dir.path(),
-        "promop-webhook",
-        &[
-            &format!("--webhook.listen-address=127.0.0.1:{port}"),
-            &format!("--webhook.cert-file={}", file("tls.crt")),
-            &format!("--webhook.key-file={}", file("tls.key")),
-        ],
-    )?;
 
     let beta_spec = serde_json::json!({
         "route": {"receiver": "pager", "muteTimeIntervals": ["night"]},
@@ -395,6 +381,133 @@ async fn alertmanager_configs_round_trip_through_the_charts_webhook() -> Result<
     ensure!(
         !matches!(http_get(port, "/healthz"), Ok((200, _))),
         "plain HTTP served on the webhook listener"
+    );
+    Ok(())
+}
+
+/// `promop run` with the webhook listener on `port`, serving the
+/// certificate the chart rendered in `objects` (files in the returned
+/// directory: `tls.crt`, `tls.key`, `ca.crt`).
+fn serve_with_charts_certificate(
+    env: &TestEnv,
+    objects: &[Value],
+    port: u16,
+) -> Result<(Operator, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let secret = the(objects, "Secret");
+    for key in ["tls.crt", "tls.key", "ca.crt"] {
+        std::fs::write(dir.path().join(key), decoded(&secret["data"][key]))?;
+    }
+    let file = |key: &str| dir.path().join(key).display().to_string();
+    let op = Operator::start(
+        env,
+        dir.path(),
+        "promop-webhook",
+        &[
+            &format!("--webhook.listen-address=127.0.0.1:{port}"),
+            &format!("--webhook.cert-file={}", file("tls.crt")),
+            &format!("--webhook.key-file={}", file("tls.key")),
+        ],
+    )?;
+    Ok((op, dir))
+}
+
+/// The chart with `webhook.admission.enabled` (failure policy `Fail`, so
+/// that nothing is admitted unchecked): the API server sends
+/// PrometheusRules to `promop run`. A rule with a number as a label value
+/// is stored with it as a string and the `prometheus-operator-validated`
+/// annotation (the mutation); one with a PromQL error is refused with
+/// promop's message naming the rule and field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_server_asks_promop_to_admit_prometheus_rules() -> Result<()> {
+    const WITHIN: Duration = Duration::from_secs(30);
+    let env = TestEnv::start().await?;
+    let client = env.client();
+    install_crds(&client, &chart_dir().join("crds")).await?;
+    let port = free_port()?;
+    let objects = template(&[
+        "--set",
+        &format!("webhook.url=https://127.0.0.1:{port}"),
+        "--set",
+        "webhook.admission.enabled=true",
+        "--set",
+        "webhook.admission.failurePolicy=Fail",
+    ]);
+    for kind in [
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ] {
+        apply_manifests(&client, &the(&objects, kind).to_string()).await?;
+    }
+    let (op, _dir) = serve_with_charts_certificate(&env, &objects, port)?;
+
+    let gvk = GroupVersionKind::gvk("monitoring.coreos.com", "v1", "PrometheusRule");
+    let rules: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "default",
+        &kube::discovery::ApiResource::from_gvk_with_plural(&gvk, "prometheusrules"),
+    );
+    let rule = |name: &str, expr: &str| -> Result<DynamicObject> {
+        Ok(serde_json::from_value(serde_json::json!({
+            "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"groups": [{"name": "g", "rules": [
+                {"alert": "Down", "expr": expr, "labels": {"severity": 2}},
+            ]}]},
+        }))?)
+    };
+    // Created once promop serves (until then the API server fails the call).
+    let start = std::time::Instant::now();
+    let created = loop {
+        match rules
+            .create(&Default::default(), &rule("valid", "up == 0")?)
+            .await
+        {
+            Ok(created) => break created,
+            Err(_) if start.elapsed() < WITHIN => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => anyhow::bail!("creating a valid PrometheusRule: {e}\n{}", op.logs()),
+        }
+    };
+    ensure!(
+        created.data["spec"]["groups"][0]["rules"][0]["labels"]["severity"] == "2",
+        "{}",
+        created.data["spec"]
+    );
+    ensure!(
+        created
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("prometheus-operator-validated"))
+            == Some(&"true".to_owned()),
+        "{:?}",
+        created.metadata.annotations
+    );
+
+    let refused = rules
+        .create(&Default::default(), &rule("invalid", "sum(up")?)
+        .await
+        .err()
+        .context("an invalid PrometheusRule was admitted")?;
+    let message = refused.to_string();
+    ensure!(
+        message.contains("denied the request")
+            && message.contains(
+                "Rules are not valid: spec.groups[0].rules[0].expr: group \"g\", rule 1, \"Down\": could not parse expression"
+            ),
+        "{message}"
+    );
+    ensure!(rules.get_opt("invalid").await?.is_none());
+    let (_, metrics) = http_get(op.port, "/metrics")?;
+    ensure!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("promop_admission_reviews_total{")
+                && l.contains("webhook=\"prometheusrules-validate\"")
+                && l.contains("result=\"denied\"")),
+        "{metrics}"
     );
     Ok(())
 }

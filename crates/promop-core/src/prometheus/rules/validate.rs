@@ -15,8 +15,19 @@ use crate::select::validate::is_valid_label_name;
 /// ConfigMap holds, and so the largest rule file.
 pub const MAX_FILE_SIZE: usize = 512 * 1024;
 
-/// Checks the adjusted groups of one PrometheusRule.
+/// Checks the adjusted groups of one PrometheusRule, with the names the
+/// workload's version accepts.
 pub fn validate(groups: &[RuleGroup], ctx: &RuleContext) -> Result<(), Rejection> {
+    check(groups, ctx.features, ctx.supports(RuleFeature::Utf8Names))
+}
+
+/// [`validate`] with the PromQL `features` and the name validation scheme
+/// given (`utf8` or legacy names): what the admission webhook checks.
+pub fn check(
+    groups: &[RuleGroup],
+    features: promql::Features,
+    utf8: bool,
+) -> Result<(), Rejection> {
     // The reference checks the size of what it validates: the file without
     // `partial_response_strategy`.
     let checked: Vec<RuleGroup> = groups
@@ -35,7 +46,6 @@ pub fn validate(groups: &[RuleGroup], ctx: &RuleContext) -> Result<(), Rejection
             ),
         ));
     }
-    let utf8 = ctx.supports(RuleFeature::Utf8Names);
     let mut names = BTreeSet::new();
     for (g, group) in checked.iter().enumerate() {
         let path = format!("spec.groups[{g}]");
@@ -64,7 +74,7 @@ pub fn validate(groups: &[RuleGroup], ctx: &RuleContext) -> Result<(), Rejection
             }
         }
         for (r, rule) in group.rules.iter().flatten().enumerate() {
-            check_rule(rule, ctx, utf8).map_err(|(field, kind)| {
+            check_rule(rule, features, utf8).map_err(|(field, kind)| {
                 let name = rule
                     .alert
                     .as_deref()
@@ -90,7 +100,7 @@ fn fail(field: &'static str, message: String) -> Result<(), RuleError> {
     Err((field, message.into()))
 }
 
-fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleError> {
+fn check_rule(rule: &Rule, features: promql::Features, utf8: bool) -> Result<(), RuleError> {
     let record = rule.record.as_deref().unwrap_or_default();
     let alert = rule.alert.as_deref().unwrap_or_default();
     match (record.is_empty(), alert.is_empty()) {
@@ -110,7 +120,7 @@ fn check_rule(rule: &Rule, ctx: &RuleContext, utf8: bool) -> Result<(), RuleErro
     if expr.is_empty() {
         return fail(".expr", "field 'expr' must be set in rule".into());
     }
-    promql::parse(&expr, ctx.features)
+    promql::parse(&expr, features)
         .map_err(|e| (".expr", e.context("could not parse expression")))?;
     if !record.is_empty() {
         if rule.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
