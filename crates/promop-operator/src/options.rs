@@ -274,9 +274,9 @@ pub struct WrittenObjects {
     /// (default true: zone-aware sharding in the StatefulSets and the
     /// configuration), PrometheusShardRetentionPolicy (true: honour
     /// spec.shardRetentionPolicy; false: delete the StatefulSets of removed
-    /// shards), and, refused unless false (not implemented):
-    /// PrometheusAgentDaemonSet, StatusForConfigurationResources,
-    /// RemoteWriteCustomResourceDefinition.
+    /// shards), RemoteWriteCustomResourceDefinition (no effect, as in the
+    /// reference), and, refused unless false (not implemented):
+    /// PrometheusAgentDaemonSet, StatusForConfigurationResources.
     #[arg(long = "feature-gates", value_name = "NAME=BOOL,...", value_delimiter = ',', action = ArgAction::Append, value_parser = feature_gate)]
     pub feature_gates: Vec<(String, bool)>,
 }
