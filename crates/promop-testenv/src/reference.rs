@@ -15,6 +15,23 @@ use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_po
 
 const BINARY: &str = "prometheus-operator-reference";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Spawns one of the reference's binaries and waits until `url` answers
+/// `/healthz`.
+pub(crate) async fn serving(
+    binary: &str,
+    cmd: std::process::Command,
+    log: &std::path::Path,
+    url: &str,
+    timeout: Duration,
+) -> Result<ManagedProcess> {
+    let mut process = ManagedProcess::spawn(binary, cmd, log)?;
+    let healthz = format!("{url}/healthz");
+    process
+        .wait_ready(timeout, || async { http::get_ok(&healthz).await.map(drop) })
+        .await?;
+    Ok(process)
+}
 /// The reloader image the upstream release would default to.
 const RELOADER_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
 
@@ -52,13 +69,8 @@ impl ReferenceOperator {
             cmd.arg(format!("--prometheus-config-reloader={RELOADER_IMAGE}"));
         }
         cmd.args(args);
-        let mut process = ManagedProcess::spawn(BINARY, cmd, &dir.path().join("operator.log"))?;
-        let healthz = format!("{url}/healthz");
-        process
-            .wait_ready(READY_TIMEOUT, || async {
-                http::get_ok(&healthz).await.map(drop)
-            })
-            .await?;
+        let log = dir.path().join("operator.log");
+        let process = serving(BINARY, cmd, &log, &url, READY_TIMEOUT).await?;
         Ok(Self {
             process,
             url,

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::http;
 use crate::process::{ManagedProcess, ScratchDir, command, free_port, retry_on_port_clash};
+use crate::reference::serving;
 
 const BINARY: &str = "admission-webhook-reference";
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,13 +37,8 @@ impl ReferenceAdmissionWebhook {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--web.enable-tls=false")
             .args(args);
-        let mut process = ManagedProcess::spawn(BINARY, cmd, &dir.path().join("webhook.log"))?;
-        let healthz = format!("{url}/healthz");
-        process
-            .wait_ready(READY_TIMEOUT, || async {
-                http::get_ok(&healthz).await.map(drop)
-            })
-            .await?;
+        let log = dir.path().join("webhook.log");
+        let process = serving(BINARY, cmd, &log, &url, READY_TIMEOUT).await?;
         Ok(Self {
             process,
             url,
