@@ -1,5 +1,16 @@
 use super::*;
 
+/// The options of `promop run ARGS`.
+fn parsed(args: &[&str]) -> Result<Options, clap::Error> {
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        options: Options,
+    }
+    let args = std::iter::once("promop").chain(args.iter().copied());
+    Flags::try_parse_from(args).map(|f| f.options)
+}
+
 #[test]
 fn defaults_are_the_references() {
     let o = Options::default();
@@ -37,15 +48,7 @@ fn label_selectors() {
 /// an empty selector (every Secret) is the reference's default.
 #[test]
 fn secrets_watched_by_default_are_all_but_helm_releases() {
-    #[derive(Parser)]
-    struct Flags {
-        #[command(flatten)]
-        options: Options,
-    }
-    let parse = |args: &[&str]| {
-        let args = std::iter::once("promop").chain(args.iter().copied());
-        Flags::try_parse_from(args).map(|f| f.options.selectors.secret_fields)
-    };
+    let parse = |args: &[&str]| parsed(args).map(|o| o.selectors.secret_fields);
     assert_eq!(
         Options::default().selectors.secret_fields.as_deref(),
         Some("type!=helm.sh/release.v1")
@@ -64,15 +67,7 @@ fn secrets_watched_by_default_are_all_but_helm_releases() {
 /// flag restores the reference's behaviour.
 #[test]
 fn monitor_file_access_defaults_to_own_namespace() {
-    #[derive(Parser)]
-    struct Flags {
-        #[command(flatten)]
-        options: Options,
-    }
-    let parse = |args: &[&str]| {
-        let args = std::iter::once("promop").chain(args.iter().copied());
-        Flags::try_parse_from(args).map(|f| f.options.scrape_scope().monitor_file_access)
-    };
+    let parse = |args: &[&str]| parsed(args).map(|o| o.scrape_scope().monitor_file_access);
     assert_eq!(parse(&[]).unwrap(), MonitorFileAccess::OwnNamespace);
     let all = parse(&["--monitor-file-access=all"]).unwrap();
     assert_eq!(all, MonitorFileAccess::All);
