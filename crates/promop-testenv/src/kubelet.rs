@@ -330,7 +330,9 @@ struct PodInfo {
     namespace: String,
 }
 
-async fn wait_statefulset(client: &Client, namespace: &str, name: &str) -> Result<StatefulSet> {
+/// The StatefulSet once an operator has written it (the config Secret and the
+/// StatefulSet are applied one after the other, so one may be seen first).
+pub async fn wait_statefulset(client: &Client, namespace: &str, name: &str) -> Result<StatefulSet> {
     let api: Api<StatefulSet> = Api::namespaced(client.clone(), namespace);
     let start = Instant::now();
     loop {

@@ -59,7 +59,7 @@ pub use audit::AuditEvent;
 pub use crds::{install_crds, wait_crd_established};
 pub use kubelet::{
     AlertmanagerApi, RunningAlertmanagerPod, RunningPod, e2e, run_alertmanager_pod,
-    run_statefulset_pod,
+    run_statefulset_pod, wait_statefulset,
 };
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;

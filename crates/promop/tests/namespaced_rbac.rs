@@ -11,10 +11,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use k8s_openapi::api::apps::v1::StatefulSet;
-use kube::Api;
 use promop_testenv::{
     TestEnv, TestEnvOptions, apply_manifests, parse_yaml_documents, wait_generated_config,
+    wait_statefulset,
 };
 use serde_json::Value;
 
@@ -135,10 +134,9 @@ async fn namespaced_rbac_reconciles_its_namespace_and_reads_nothing_else() -> Re
         !config.contains("serviceMonitor/other/"),
         "a monitor of an unwatched namespace was used:\n{config}"
     );
-    Api::<StatefulSet>::namespaced(client.clone(), "team-a")
-        .get("prometheus-main")
+    wait_statefulset(&client, "team-a", "prometheus-main")
         .await
-        .context("the StatefulSet of team-a's Prometheus")?;
+        .with_context(|| operator.logs())?;
 
     let requests: Vec<_> = env
         .audit_events()?
