@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # promop run (release build) against the reference operator (upstream
-# v0.93.0) on the real test bed: propagation latency of ServiceMonitor
+# v0.94.1) on the real test bed: propagation latency of ServiceMonitor
 # changes and memory on a large cluster, and memory with big referenced
 # Secrets. Prints a table per benchmark with both operators and the ratios
 # reference / promop.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders a synthetic cluster of 5,000 ServiceMonitors (3 endpoints each,
 # 500 namespaces) with `promop render` and with the reference operator
-# (upstream v0.93.0 on the real test bed), and prints time, peak memory and
+# (upstream v0.94.1 on the real test bed), and prints time, peak memory and
 # the ratios reference / promop.
 #
 #   benches/render-5000.sh [NAMESPACES [MONITORS_PER_NAMESPACE]]

@@ -401,9 +401,72 @@ install_kube_apiserver() {
   step_end
 }
 
+# Directory of module@version in Go's module cache (downloaded if needed).
+module_dir() {
+  (cd / && go mod download -json "$1@$2") | awk -F'"' '/"Dir":/ { print $4; exit }'
+}
+
+# The reference's pkg/client is a Go module of its own that the module proxy
+# does not serve for this release. It is generated code: run the upstream
+# Makefile's k8s-client-gen target by hand (same four generators of
+# k8s.io/code-generator, same flags, the repository's .header) on the served
+# pkg/apis/monitoring, into reference/client (only its go.mod and go.sum are
+# committed), which reference/go.mod replaces. The same procedure with
+# code-generator v0.36.3 on the v0.93.1 apis reproduces the served
+# pkg/client@v0.93.1 byte for byte.
+generate_reference_client() {
+  local out="$HERE/reference/client" want tools apis root work g
+  local p=github.com/prometheus-operator/prometheus-operator
+  local -a inputs=("$p/pkg/apis/monitoring/v1" "$p/pkg/apis/monitoring/v1alpha1" "$p/pkg/apis/monitoring/v1beta1")
+  want="$PROMETHEUS_OPERATOR_VERSION code-generator $REFERENCE_CODE_GENERATOR_VERSION"
+  [[ -f "$out/.generated" && "$(cat "$out/.generated")" == "$want" ]] && return 0
+  step_begin "prometheus-operator-reference: generate pkg/client $PROMETHEUS_OPERATOR_VERSION"
+  tools="$TESTENV/tools/code-generator@$REFERENCE_CODE_GENERATOR_VERSION"
+  if ! [[ -x "$tools/informer-gen" ]]; then
+    g=$(module_dir k8s.io/code-generator "$REFERENCE_CODE_GENERATOR_VERSION")
+    [[ -n "$g" ]] || die "k8s.io/code-generator@$REFERENCE_CODE_GENERATOR_VERSION not downloadable"
+    mkdir -p "$tools"
+    (cd "$g" && GOFLAGS=-mod=mod go build -o "$tools/" ./cmd/applyconfiguration-gen \
+       ./cmd/client-gen ./cmd/lister-gen ./cmd/informer-gen) >>"$LOGS/reference-build.log" 2>&1 \
+      || die "building code-generator failed (log: $LOGS/reference-build.log)"
+  fi
+  apis=$(module_dir "$p/pkg/apis/monitoring" "$PROMETHEUS_OPERATOR_VERSION")
+  root=$(module_dir "$p" "$PROMETHEUS_OPERATOR_VERSION")
+  [[ -n "$apis" && -n "$root" ]] || die "$p@$PROMETHEUS_OPERATOR_VERSION not downloadable"
+  # The generators load the input packages from a (writable) copy of the apis module.
+  work=$(mktemp -d)
+  cp -r "$apis" "$work/apis" && chmod -R u+w "$work/apis"
+  rm -rf "$out"/{applyconfiguration,versioned,listers,informers} "$out/.generated"
+  local -a common=(--go-header-file "$root/.header" --v=1 --logtostderr)
+  if ! (cd "$work/apis"
+        "$tools/applyconfiguration-gen" "${common[@]}" \
+          --output-pkg "$p/pkg/client/applyconfiguration" --output-dir "$out/applyconfiguration" "${inputs[@]}"
+        "$tools/client-gen" "${common[@]}" \
+          --apply-configuration-package "$p/pkg/client/applyconfiguration" --input-base "$p/pkg/apis" \
+          --clientset-name versioned --output-pkg "$p/pkg/client" --output-dir "$out" \
+          --input monitoring/v1 --input monitoring/v1beta1 --input monitoring/v1alpha1
+        "$tools/lister-gen" "${common[@]}" \
+          --output-pkg "$p/pkg/client/listers" --output-dir "$out/listers" "${inputs[@]}"
+        "$tools/informer-gen" "${common[@]}" \
+          --versioned-clientset-package "$p/pkg/client/versioned" --listers-package "$p/pkg/client/listers" \
+          --output-pkg "$p/pkg/client/informers" --output-dir "$out/informers" "${inputs[@]}"
+       ) >>"$LOGS/reference-build.log" 2>&1; then
+    rm -rf "$work"
+    die "generating pkg/client failed (log: $LOGS/reference-build.log)"
+  fi
+  rm -rf "$work"
+  printf '%s\n' "$want" > "$out/.generated"
+  step_end
+}
+
+# stamp key of the reference build: version and both go.mod/go.sum pairs
+reference_key() {
+  printf '%s-%s-%s\n' "$PROMETHEUS_OPERATOR_VERSION" "$(modsum "$HERE/reference")" "$(modsum "$HERE/reference/client")"
+}
+
 install_reference() {
   local dir="$HERE/reference" key stamp
-  key="$PROMETHEUS_OPERATOR_VERSION-$(modsum "$dir")"
+  key=$(reference_key)
   stamp=$(stamp_path prometheus-operator-reference "$key")
   if [[ $FORCE == 0 && -f "$stamp" ]] && \
      bins_present prometheus-operator-reference prometheus-config-reloader-reference \
@@ -412,12 +475,13 @@ install_reference() {
     return 0
   fi
   need_go
+  : > "$LOGS/reference-build.log"
+  generate_reference_client
   step_begin "prometheus-operator-reference: build prometheus-operator $PROMETHEUS_OPERATOR_VERSION"
   local m=github.com/prometheus-operator/prometheus-operator p=github.com/prometheus/common/version commit ldf
   commit=$(origin_hash "$dir" "$m" "$PROMETHEUS_OPERATOR_VERSION")
   ldf="-s -w -X $p.Version=${PROMETHEUS_OPERATOR_VERSION#v} -X $p.Revision=$commit"
   ldf+=" -X $p.Branch=HEAD -X $p.BuildUser=promop-testenv -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
-  : > "$LOGS/reference-build.log"
   go_build prometheus-operator-reference "$dir" "$LOGS/reference-build.log" "$ldf" \
     "$m/cmd/operator:prometheus-operator-reference" \
     "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference" \
@@ -583,7 +647,7 @@ do_check() {
   # components not installed at the version pinned in versions.env
   [[ -f "$(stamp_path kube-apiserver "$KUBERNETES_VERSION-$(modsum "$HERE/kube-apiserver")")" ]] \
     || stale+=(kube-apiserver)
-  [[ -f "$(stamp_path prometheus-operator-reference "$PROMETHEUS_OPERATOR_VERSION-$(modsum "$HERE/reference")")" ]] \
+  [[ -f "$(stamp_path prometheus-operator-reference "$(reference_key)")" ]] \
     || stale+=(prometheus-operator-reference)
   [[ -f "$(stamp_path promtool-latest "$PROMTOOL_LATEST_VERSION-$(modsum "$HERE/promtool")")" ]] \
     || stale+=(promtool-latest)
@@ -621,6 +685,11 @@ sync_gomod() {
    done
    go mod tidy)
   local p=github.com/prometheus-operator/prometheus-operator
+  mkdir -p "$LOGS"
+  generate_reference_client
+  (cd "$HERE/reference/client"
+   go mod edit -require="$p/pkg/apis/monitoring@$PROMETHEUS_OPERATOR_VERSION"
+   go mod tidy)
   (cd "$HERE/reference"
    go mod edit -require="$p@$PROMETHEUS_OPERATOR_VERSION" \
      -require="$p/pkg/apis/monitoring@$PROMETHEUS_OPERATOR_VERSION" \

@@ -6,8 +6,8 @@ keys dropped, zero-value defaults that Kubernetes' generator adds dropped).
 
 Usage: gen-k8s-schemas.py K8S_OPENAPI_V3_DIR OUT_JSON
 K8S_OPENAPI_V3_DIR is api/openapi-spec/v3 of the k8s.io/kubernetes module at the
-version whose k8s.io/api the reference operator uses (v1.36.x for v0.93.0):
-  go mod download -json k8s.io/kubernetes@v1.36.3
+version whose k8s.io/api the reference operator uses (v1.37.x for v0.94.1):
+  go mod download -json k8s.io/kubernetes@v1.37.2
 """
 import json
 import os
@@ -44,6 +44,11 @@ ATOMIC = [
 DROP_DEFAULTS = [
     ("io.k8s.api.core.v1.AzureDiskVolumeSource", "cachingMode"),
     ("io.k8s.api.core.v1.AzureDiskVolumeSource", "kind"),
+]
+# Enums that Kubernetes' OpenAPI spec leaves out but controller-gen writes
+# from the Go types' `+enum` markers (new in Kubernetes 1.37).
+ENUMS = [
+    ("io.k8s.api.core.v1.VolumeHealthCondition", "status", ["DataLoss", "Degraded", "Inaccessible"]),
 ]
 REF = "#/components/schemas/"
 
@@ -96,6 +101,8 @@ def main(spec_dir, out_path):
         out[name]["x-kubernetes-map-type"] = "atomic"
     for name, prop in DROP_DEFAULTS:
         out[name]["properties"][prop].pop("default", None)
+    for name, prop, values in ENUMS:
+        out[name]["properties"][prop]["enum"] = values
     with open(out_path, "w") as f:
         json.dump(out, f, sort_keys=True, separators=(",", ":"))
         f.write("\n")

@@ -1,4 +1,4 @@
-//! Our generated CRDs against the reference's (Prometheus Operator v0.93.0):
+//! Our generated CRDs against the reference's (Prometheus Operator v0.94.1):
 //! every difference that matters to users (names, scope, versions,
 //! subresources, printer columns, and in the schemas every keyword but
 //! descriptions) is printed with its JSON path.

@@ -1,5 +1,5 @@
 //! Selection and per-object validation, against small YAML fixtures. The
-//! expected outcomes follow the reference (v0.93.0): pkg/prometheus/
+//! expected outcomes follow the reference (v0.94.1): pkg/prometheus/
 //! resource_selector.go, pkg/operator SelectNamespacesFromCache, the
 //! relabel validator and the asset store; each case names its rule.
 use std::collections::BTreeMap;

@@ -75,6 +75,7 @@ pub async fn run(
 ) {
     let watches = Watches::new(&client, &options).await;
     let stores = watches.stores.clone();
+    telemetry::conditions::register(&stores);
     let readiness = tokio::spawn(async move {
         watches.readiness.await;
         telemetry::caches_synced();

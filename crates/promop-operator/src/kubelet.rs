@@ -97,6 +97,9 @@ fn node_addresses(
             continue;
         };
         let ready = ready_known(node);
+        // Several interfaces give several addresses per family, all reaching
+        // the same kubelet: the first of each family is enough.
+        let (mut seen_v4, mut seen_v6) = (false, false);
         for ip in ips {
             let Ok(parsed) = ip.parse::<IpAddr>() else {
                 errors.push(format!(
@@ -105,6 +108,14 @@ fn node_addresses(
                 ));
                 continue;
             };
+            let seen = if parsed.is_ipv4() {
+                &mut seen_v4
+            } else {
+                &mut seen_v6
+            };
+            if std::mem::replace(seen, true) {
+                continue;
+            }
             if ready {
                 known.insert(ip.to_owned(), name.clone());
             } else {
@@ -123,6 +134,27 @@ fn node_addresses(
         _ => true,
     });
     (all, errors)
+}
+
+/// One address per node for the Endpoints object, which (unlike slices) has
+/// no address family: the one of the Service's primary family, else the
+/// node's first.
+fn one_per_node<'a>(
+    service: Option<&Service>,
+    addresses: &'a [NodeAddress],
+) -> Vec<&'a NodeAddress> {
+    let primary_v4 = service
+        .and_then(|s| s.spec.as_ref()?.ip_families.as_ref()?.first().cloned())
+        .map(|family| family == "IPv4");
+    let mut chosen: Vec<&NodeAddress> = Vec::new();
+    for a in addresses {
+        match chosen.iter_mut().find(|c| c.node == a.node) {
+            None => chosen.push(a),
+            Some(c) if primary_v4 == Some(a.ipv4) => *c = a,
+            Some(_) => {}
+        }
+    }
+    chosen
 }
 
 /// The controller's settings, from the operator's options.
@@ -188,7 +220,7 @@ impl Kubelet {
         })
     }
 
-    fn endpoints(&self, addresses: &[NodeAddress]) -> Value {
+    fn endpoints(&self, addresses: &[&NodeAddress]) -> Value {
         let mut labels = self.labels.clone();
         if self.endpoint_slice {
             // The EndpointSlice mirroring controller leaves these Endpoints
@@ -236,7 +268,7 @@ impl Kubelet {
             }
         };
         if self.endpoints {
-            let endpoints = self.endpoints(&addresses);
+            let endpoints = self.endpoints(&one_per_node(service.as_ref(), &addresses));
             let result = self
                 .apply::<k8s_openapi::api::core::v1::Endpoints>(client, &endpoints)
                 .await;
@@ -444,5 +476,44 @@ mod tests {
         assert!(errors[0].contains("\"c\"") && errors[1].contains("not-an-ip"));
         let (external, _) = node_addresses(&nodes[..1], NodeAddressPriority::External);
         assert_eq!(external[0].ip, "1.2.3.4");
+    }
+
+    #[test]
+    fn one_address_per_family_and_one_per_node_in_endpoints() {
+        let nodes = [
+            node(
+                "a",
+                &[
+                    ("InternalIP", "10.0.0.1"),
+                    ("InternalIP", "10.0.1.1"),
+                    ("InternalIP", "fd00::1"),
+                    ("InternalIP", "fd00::2"),
+                ],
+                "True",
+            ),
+            node("b", &[("InternalIP", "fd00::3")], "True"),
+        ];
+        let (addresses, errors) = node_addresses(&nodes, NodeAddressPriority::Internal);
+        assert!(errors.is_empty(), "{errors:?}");
+        let ips = |list: &[&NodeAddress]| list.iter().map(|a| a.ip.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ips(&addresses.iter().collect::<Vec<_>>()),
+            ["10.0.0.1", "fd00::1", "fd00::3"]
+        );
+        let service = |family: &str| -> Service {
+            serde_json::from_value(json!({"spec": {"ipFamilies": [family]}})).expect("a Service")
+        };
+        assert_eq!(
+            ips(&one_per_node(Some(&service("IPv6")), &addresses)),
+            ["fd00::1", "fd00::3"]
+        );
+        assert_eq!(
+            ips(&one_per_node(Some(&service("IPv4")), &addresses)),
+            ["10.0.0.1", "fd00::3"]
+        );
+        assert_eq!(
+            ips(&one_per_node(None, &addresses)),
+            ["10.0.0.1", "fd00::3"]
+        );
     }
 }

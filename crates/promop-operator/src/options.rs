@@ -1,6 +1,6 @@
 //! The operator's runtime options: what `promop run` parses from its flags
 //! and the controllers read. Flag names, value syntax and defaults are the
-//! reference's (Prometheus Operator v0.93.0, `cmd/operator/main.go`,
+//! reference's (Prometheus Operator v0.94.1, `cmd/operator/main.go`,
 //! `pkg/operator/config.go`, `pkg/server`) so that its Deployment arguments
 //! work unchanged; leader election follows client-go's component flags.
 //!
@@ -27,7 +27,7 @@ pub use crate::refused::ReferenceOnly;
 
 /// The config-reloader image of the reference's release.
 pub const DEFAULT_CONFIG_RELOADER_IMAGE: &str =
-    "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
+    "quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1";
 
 /// The Secrets not watched by default: Helm's release Secrets.
 pub const DEFAULT_SECRET_FIELD_SELECTOR: &str = "type!=helm.sh/release.v1";

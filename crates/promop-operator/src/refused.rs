@@ -66,7 +66,7 @@ pub(crate) struct Gate {
     refused: Option<&'static str>,
 }
 
-/// The reference's feature gates (v0.93.0, unchanged in v0.94.1).
+/// The reference's feature gates (v0.94.1).
 pub(crate) const FEATURE_GATES: [Gate; 5] = [
     Gate {
         name: "PrometheusAgentDaemonSet",

@@ -5,6 +5,8 @@
 //! recorder once (`promop run` does it before anything else) and the calls
 //! below are no-ops until then, so the controllers can call them in tests
 //! without setup.
+pub mod conditions;
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

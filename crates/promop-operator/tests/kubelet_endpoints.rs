@@ -52,6 +52,18 @@ async fn create_nodes(client: &Client) -> Result<()> {
             json!([{"type": "InternalIP", "address": "192.0.2.5"}]),
             "Unknown",
         ),
+        // Several interfaces: two addresses per family, one kubelet (v0.93.1
+        // keeps the first of each family, v0.94 one per node in Endpoints).
+        (
+            "node-f",
+            json!([
+                {"type": "InternalIP", "address": "192.0.2.6"},
+                {"type": "InternalIP", "address": "2001:db8::6"},
+                {"type": "InternalIP", "address": "192.0.2.16"},
+                {"type": "InternalIP", "address": "2001:db8::16"},
+            ]),
+            "True",
+        ),
     ];
     for (name, addresses, ready) in cases {
         let node: Node = serde_json::from_value(json!({"metadata": {"name": name}}))?;
@@ -175,7 +187,14 @@ async fn promop_writes_the_kubelet_objects_the_reference_writes() -> Result<()> 
     let controller = promop_operator::spawn(client.clone(), options);
     let ours = wait_written(&client).await?;
     ensure!(
-        ips(&ours["Endpoints"]) == ["192.0.2.1", "198.51.100.2", "2001:db8::3", "192.0.2.5"],
+        ips(&ours["Endpoints"])
+            == [
+                "192.0.2.1",
+                "198.51.100.2",
+                "2001:db8::3",
+                "192.0.2.5",
+                "192.0.2.6"
+            ],
         "{:#}",
         ours["Endpoints"]
     );

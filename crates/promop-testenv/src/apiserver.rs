@@ -73,7 +73,7 @@ impl TestEnv {
         retry_on_port_clash(|| Self::start_once(options.clone())).await
     }
 
-    /// [`TestEnv::start`] with the reference's CRDs (v0.93.0,
+    /// [`TestEnv::start`] with the reference's CRDs (v0.94.1,
     /// `example/prometheus-operator-crd`) installed and Established.
     pub async fn with_upstream_crds() -> Result<Self> {
         Self::with_upstream_crds_and(TestEnvOptions::default()).await

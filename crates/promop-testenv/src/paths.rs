@@ -54,9 +54,9 @@ pub fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
 }
 
-/// The upstream Prometheus Operator material (`shared/upstream/prometheus-operator-v0.93.0`).
+/// The upstream Prometheus Operator material (`shared/upstream/prometheus-operator-v0.94.1`).
 pub fn upstream_dir() -> PathBuf {
-    shared_dir().join("upstream/prometheus-operator-v0.93.0")
+    shared_dir().join("upstream/prometheus-operator-v0.94.1")
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The upstream Prometheus Operator (v0.93.0, built from source) run out of
+//! The upstream Prometheus Operator (v0.94.1, built from source) run out of
 //! cluster against a [`TestEnv`], and helpers to read what it generated.
 
 use std::io::Read;
@@ -33,7 +33,7 @@ pub(crate) async fn serving(
     Ok(process)
 }
 /// The reloader image the upstream release would default to.
-const RELOADER_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
+const RELOADER_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1";
 
 /// A running reference operator, killed on drop. It talks to the apiserver
 /// through the environment's kubeconfig (`KUBECONFIG`) with admin rights, so
@@ -48,7 +48,7 @@ pub struct ReferenceOperator {
 impl ReferenceOperator {
     /// Starts the operator with `args` added to
     /// `--web.listen-address=127.0.0.1:<random>` and
-    /// `--prometheus-config-reloader=<v0.93.0 image>` (unless given), and
+    /// `--prometheus-config-reloader=<v0.94.1 image>` (unless given), and
     /// waits for `/healthz`.
     pub async fn start(env: &TestEnv, args: &[&str]) -> Result<Self> {
         retry_on_port_clash(|| Self::start_once(env, args)).await

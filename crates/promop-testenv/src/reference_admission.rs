@@ -1,4 +1,4 @@
-//! The reference's `admission-webhook` (v0.93.0, built from source by
+//! The reference's `admission-webhook` (v0.94.1, built from source by
 //! `testenv/install.sh`), serving plain HTTP on loopback: the expected
 //! admission decisions. It needs no API server.
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! The test bed's kubelet runs the pod of the StatefulSet the reference
-//! operator (upstream v0.93.0) writes: the real Prometheus of the image's
+//! operator (upstream v0.94.1) writes: the real Prometheus of the image's
 //! major version, its volumes materialized at their mountPaths, in-cluster
 //! discovery through the local apiserver, scrapes a loopback target of a
 //! ServiceMonitor; a relabeling added to the ServiceMonitor shows in the

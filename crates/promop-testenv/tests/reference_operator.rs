@@ -1,4 +1,4 @@
-//! The reference operator (upstream v0.93.0), run against the local
+//! The reference operator (upstream v0.94.1), run against the local
 //! apiserver with the upstream getting-started manifests, generates a
 //! configuration that `promtool-v3 check config --syntax-only` accepts.
 

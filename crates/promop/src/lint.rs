@@ -15,7 +15,7 @@ use crate::manifests;
 pub const LONG_ABOUT: &str = "\
 Checks PrometheusRules, ServiceMonitors, PodMonitors, Probes,
 ScrapeConfigs and AlertmanagerConfigs the way Prometheus Operator
-v0.93.0 checks them before use, and every object against its CRD schema.
+v0.94.1 checks them before use, and every object against its CRD schema.
 
 Each monitoring object is checked with the settings (version, enabled
 features, arbitraryFSAccessThroughSMs, scrape classes, ...) of every

@@ -1,5 +1,5 @@
 //! The admission webhooks against the reference's `admission-webhook`
-//! (v0.93.0): every PrometheusRule and AlertmanagerConfig of the
+//! (v0.94.1): every PrometheusRule and AlertmanagerConfig of the
 //! conformance corpus, plus hand-written invalid ones, sent as the same
 //! AdmissionReview to both. The decisions (allowed or denied) and the
 //! mutation's patch must be equal; promop's denial must name the field.

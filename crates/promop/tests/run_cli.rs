@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use kube::Api;
-use promop_testenv::{TestEnv, upstream_dir};
+use promop_testenv::{TestEnv, apply_manifests, upstream_dir};
 
 mod common;
 use common::{
@@ -106,7 +106,7 @@ fn help_documents_every_flag() {
         "[default: :8080]",
         "[default: 10m]",
         "[default: 50Mi]",
-        "prometheus-config-reloader:v0.93.0",
+        "prometheus-config-reloader:v0.94.1",
         "[default: promop]",
     ] {
         assert!(help.contains(default), "{default} missing from:\n{help}");
@@ -241,6 +241,46 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
         .and_then(|line| line.rsplit(' ').next()?.parse().ok())
 }
 
+/// `promop_prometheus_status_condition` follows a Prometheus' conditions
+/// and goes away with it (v0.94's status-condition metrics).
+async fn workload_conditions_are_metrics(client: &kube::Client, op: &Operator) -> Result<()> {
+    apply_manifests(
+        client,
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: conditions}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: main, namespace: conditions}
+spec: {serviceMonitorSelector: {}}
+"#,
+    )
+    .await?;
+    let series = r#"promop_prometheus_status_condition{name="main",namespace="conditions",condition="Reconciled",status="True"} 1"#;
+    let wait_for = |present: bool| async move {
+        let start = Instant::now();
+        loop {
+            let (_, metrics) = op.get("/metrics")?;
+            if metrics.contains(series) == present {
+                return Ok::<_, anyhow::Error>(());
+            }
+            ensure!(
+                start.elapsed() < 3 * SLACK,
+                "{series} present: {}, wanted {present}\n{metrics}",
+                !present
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    wait_for(true).await?;
+    Api::<promop_api::v1::Prometheus>::namespaced(client.clone(), "conditions")
+        .delete("main", &Default::default())
+        .await?;
+    wait_for(false).await
+}
+
 async fn test_bed() -> Result<(TestEnv, tempfile::TempDir)> {
     let env = TestEnv::with_upstream_crds().await?;
     Ok((env, tempfile::tempdir()?))
@@ -289,6 +329,7 @@ async fn serves_probes_and_metrics_and_releases_its_lease_on_sigterm() -> Result
         "{metrics}"
     );
     ensure!(metrics.contains("# TYPE promop_leader gauge"), "{metrics}");
+    workload_conditions_are_metrics(&client, &op).await?;
 
     op.signal(libc::SIGTERM);
     let status = op.wait_exit(SLACK).await?;

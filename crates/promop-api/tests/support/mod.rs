@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// `shared/upstream/prometheus-operator-v0.93.0`, found next to the workspace
+/// `shared/upstream/prometheus-operator-v0.94.1`, found next to the workspace
 /// (`PROMOP_SHARED` overrides the `shared` directory).
 pub fn upstream_dir() -> PathBuf {
     let shared = std::env::var_os("PROMOP_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("upstream/prometheus-operator-v0.93.0");
+    let dir = shared.join("upstream/prometheus-operator-v0.94.1");
     assert!(
         dir.is_dir(),
         "{} not found: the reference files live in shared/ next to the clone (or set PROMOP_SHARED)",

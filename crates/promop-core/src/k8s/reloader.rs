@@ -15,8 +15,8 @@ use super::metadata::{non_empty, non_empty_vec};
 use super::probe::exec_get;
 use super::security_context;
 
-/// The reference's default image for v0.93.0 (its `--prometheus-config-reloader`).
-pub const DEFAULT_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0";
+/// The reference's default image for v0.94.1 (its `--prometheus-config-reloader`).
+pub const DEFAULT_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1";
 const PORT: i32 = 8080;
 const INIT_PORT: i32 = 8081;
 

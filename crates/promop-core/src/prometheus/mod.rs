@@ -77,7 +77,7 @@ pub struct Capabilities {
 
 impl Default for Capabilities {
     /// A current cluster and the reference's default feature gates (both
-    /// sharding gates are enabled by default in v0.93.0).
+    /// sharding gates are enabled by default in v0.94.1).
     fn default() -> Self {
         Self {
             endpoint_slice: true,

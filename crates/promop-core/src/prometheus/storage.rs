@@ -7,7 +7,7 @@ use super::version::Feature;
 use super::{Context, RejectedObject};
 use crate::yaml::{Mapping, Node};
 
-/// The retention when neither a time nor a size is set.
+/// The retention when none of a time, a size and a percentage is set.
 const DEFAULT_RETENTION: &str = "24h";
 
 /// Appends `storage` of a Prometheus server.
@@ -16,7 +16,9 @@ pub(crate) fn append(
     ctx: &Context<'_>,
     spec: &PrometheusSpec,
 ) -> Result<(), RejectedObject> {
-    let tsdb_spec = validated_tsdb(ctx)?;
+    let percentage_text = spec.retention_percentage.as_ref().map(|q| q.0.as_str());
+    let tsdb_spec = validated_tsdb(ctx, percentage_text)?;
+    let percentage = percentage_text.map(approximate_float);
     let version = &ctx.version;
     let mut storage = Mapping::new();
     if let Some(max) = spec.exemplars.as_ref().and_then(|e| e.max_size) {
@@ -43,11 +45,13 @@ pub(crate) fn append(
             tsdb.insert_opt("chunk_encoding", chunk_encoding(spec));
         }
     }
+    let mut retention = Mapping::new();
     if version.supports(Feature::RetentionConfig) {
         let time = spec.retention.as_deref().unwrap_or_default();
         let size = spec.retention_size.as_deref().unwrap_or_default();
-        let mut retention = Mapping::new();
-        if time.is_empty() && size.is_empty() {
+        // A zero percentage disables percentage-based retention.
+        let by_percentage = percentage.is_some_and(|p| p != 0.0);
+        if time.is_empty() && size.is_empty() && !by_percentage {
             retention.insert("time", DEFAULT_RETENTION);
         } else if !time.is_empty() {
             retention.insert("time", time);
@@ -55,6 +59,10 @@ pub(crate) fn append(
         if !size.is_empty() {
             retention.insert("size", size);
         }
+        // Only the configuration file has it (no flag before 3.11).
+        retention.insert_opt("percentage", percentage);
+    }
+    if !retention.is_empty() {
         tsdb.insert("retention", retention);
     }
     if !tsdb.is_empty() {
@@ -69,7 +77,7 @@ pub(crate) fn append(
 /// Appends `storage` of a Prometheus agent. Like the reference, each TSDB
 /// setting gets its own `storage` section (Prometheus keeps the last one).
 pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), RejectedObject> {
-    let Some(spec) = validated_tsdb(ctx)? else {
+    let Some(spec) = validated_tsdb(ctx, None)? else {
         return Ok(());
     };
     let version = &ctx.version;
@@ -104,13 +112,15 @@ pub(crate) fn append_agent(cfg: &mut Mapping, ctx: &Context<'_>) -> Result<(), R
 }
 
 /// The TSDB settings, refused when the stale series threshold is not a
-/// fraction or the chunk encoding conflicts with a feature flag.
-fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, RejectedObject> {
+/// fraction, the retention percentage (a server's) not a percentage or the
+/// chunk encoding conflicts with a feature flag, checked in that order.
+fn validated_tsdb<'a>(
+    ctx: &Context<'a>,
+    retention_percentage: Option<&str>,
+) -> Result<Option<&'a TsdbSpec>, RejectedObject> {
     let common = ctx.workload.common();
-    let Some(tsdb) = common.tsdb.as_ref() else {
-        return Ok(None);
-    };
-    if let Some(threshold) = &tsdb.stale_series_compaction_threshold {
+    let tsdb = common.tsdb.as_ref();
+    if let Some(threshold) = tsdb.and_then(|t| t.stale_series_compaction_threshold.as_ref()) {
         let value = approximate_float(&threshold.0);
         if !(0.0..=1.0).contains(&value) {
             return Err(RejectedObject::invalid(
@@ -120,8 +130,20 @@ fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, Rejecte
             ));
         }
     }
+    if let Some(percentage) = retention_percentage
+        && !(0.0..=100.0).contains(&approximate_float(percentage))
+    {
+        return Err(RejectedObject::invalid(
+            &ctx.workload,
+            "spec.retentionPercentage",
+            format!("must be between 0 and 100, got {percentage}"),
+        ));
+    }
     // XOR chunks do not store the start timestamps that st-storage needs.
-    let xor = tsdb.chunk_encoding.as_ref().and_then(|c| c.floats) == Some(ChunkEncodingFloats::Xor);
+    let xor = tsdb
+        .and_then(|t| t.chunk_encoding.as_ref())
+        .and_then(|c| c.floats)
+        == Some(ChunkEncodingFloats::Xor);
     let st_storage = common
         .enable_features
         .iter()
@@ -134,7 +156,7 @@ fn validated_tsdb<'a>(ctx: &Context<'a>) -> Result<Option<&'a TsdbSpec>, Rejecte
             "chunk encoding \"Xor\" is incompatible with --enable-feature=st-storage",
         ));
     }
-    Ok(Some(tsdb))
+    Ok(tsdb)
 }
 
 fn stale_series_threshold(spec: &TsdbSpec) -> Option<f64> {

@@ -43,7 +43,7 @@ mod tests {
         assert!(v.supports(Feature::GlobalScrapeLimits));
         assert!(!v.supports(Feature::TrackTimestampsStaleness));
         assert_eq!(Version::from_spec(None).unwrap().major(), 3);
-        assert_eq!(Version::from_spec(Some("")).unwrap().to_string(), "3.13.1");
+        assert_eq!(Version::from_spec(Some("")).unwrap().to_string(), "3.14.0");
         assert!(Version::from_spec(Some("1.8.0")).is_err());
         assert!(Version::from_spec(Some("latest")).is_err());
     }

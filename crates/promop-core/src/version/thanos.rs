@@ -24,6 +24,6 @@ super::gates! {
         GrpcServerTlsCiphersAndCurves => "0.42.0",
         /// The shipper's meta file that Prometheus reads to delay compaction
         /// (with [`super::prometheus::Feature::DelayedCompaction`]).
-        ShipperDelayedCompaction => "0.41.0",
+        ShipperDelayedCompaction => "0.42.0",
     }
 }

@@ -29,7 +29,8 @@ pub(super) fn web(metrics: PrometheusHandle, limits: &Limits, admission: Options
         .route(
             "/metrics",
             get(move || {
-                let body = metrics.render();
+                let mut body = metrics.render();
+                body.push_str(&telemetry::conditions::render());
                 async move {
                     (
                         [(

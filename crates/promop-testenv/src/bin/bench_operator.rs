@@ -1,5 +1,5 @@
 //! Operator benchmarks of issue 5: `promop run` (release build) against the
-//! reference operator (upstream v0.93.0), each run alone on its own fresh
+//! reference operator (upstream v0.94.1), each run alone on its own fresh
 //! test bed (the upstream CRDs installed) holding the same objects.
 //!
 //! ```text

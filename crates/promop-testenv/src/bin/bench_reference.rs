@@ -1,5 +1,5 @@
 //! The reference operator's half of `benches/render-5000.sh`: how long
-//! upstream v0.93.0 takes to write the configuration of a large cluster, and
+//! upstream v0.94.1 takes to write the configuration of a large cluster, and
 //! how much memory it needs for it.
 //!
 //! ```text

@@ -1,5 +1,5 @@
 //! Generates the expected outputs of the conformance corpus by running the
-//! reference operator (upstream v0.93.0) on every scenario.
+//! reference operator (upstream v0.94.1) on every scenario.
 //!
 //! ```text
 //! cargo run -p promop-testenv --bin reference-fixtures -- [FILTER...]

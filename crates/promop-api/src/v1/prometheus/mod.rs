@@ -19,6 +19,7 @@ mod tsdb;
 mod web;
 
 use k8s_openapi::api::core::v1::SecretKeySelector;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::CustomResource;
 use schemars::JsonSchema;
@@ -93,12 +94,17 @@ pub struct PrometheusSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha: Option<String>,
 
-    /// How long data is kept (24h when neither this nor `retentionSize` is set).
+    /// How long data is kept (24h when none of this, `retentionSize` and
+    /// `retentionPercentage` is set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<Duration>,
     /// Maximum size of the data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_size: Option<ByteSize>,
+    /// Maximum percentage (0 to 100; 0 disables it) of the data volume's
+    /// capacity used by the data (Prometheus >= v3.11.0, ignored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_percentage: Option<Quantity>,
     /// What happens to shards removed by a scale-down (feature gated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard_retention_policy: Option<ShardRetentionPolicy>,

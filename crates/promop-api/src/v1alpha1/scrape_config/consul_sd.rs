@@ -40,12 +40,12 @@ pub struct ConsulSdConfig {
     pub scheme: Option<Scheme>,
     /// Services to discover; all services when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(inner(length(min = 1)), extend("x-kubernetes-list-type" = "set"))]
     pub services: Option<Vec<String>>,
     /// Tags a service must all carry to be discovered (prefer `filter` since
     /// Consul 1.14).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(inner(length(min = 1)), extend("x-kubernetes-list-type" = "set"))]
     pub tags: Option<Vec<String>>,
     /// Separator used to join the tags into the tag label.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,7 @@ use crate::common::Duration;
 #[serde(rename_all = "camelCase")]
 pub struct DockerSdConfig {
     /// Address of the Docker daemon (e.g. `unix:///var/run/docker.sock`).
-    #[schemars(length(min = 1), regex(pattern = DOCKER_HOST_PATTERN))]
+    #[schemars(regex(pattern = DOCKER_HOST_PATTERN))]
     pub host: String,
     /// Port used for containers that expose none.
     #[serde(default, skip_serializing_if = "Option::is_none")]

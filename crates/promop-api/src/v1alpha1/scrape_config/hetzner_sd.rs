@@ -10,8 +10,8 @@ use crate::common::Duration;
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HetznerSdConfig {
-    /// API to discover from: `hcloud` or `robot`.
-    #[schemars(extend("enum" = ["hcloud", "Hcloud", "robot", "Robot"]))]
+    /// API to discover from: `Hcloud` or `Robot`.
+    #[schemars(extend("enum" = ["Hcloud", "Robot"]))]
     pub role: String,
     #[serde(flatten)]
     pub auth: HttpClientAuth,

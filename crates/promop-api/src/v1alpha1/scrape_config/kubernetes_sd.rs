@@ -53,7 +53,7 @@ pub struct NamespaceDiscovery {
     pub own_namespace: Option<bool>,
     /// Namespaces to watch; when empty (and `ownNamespace` is not true), all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    #[schemars(inner(length(min = 1)), extend("x-kubernetes-list-type" = "set"))]
     pub names: Option<Vec<String>>,
 }
 

@@ -85,7 +85,7 @@ pub struct OpenStackSdConfig {
     pub port: Option<i32>,
     /// Availability of the endpoint to connect to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["Public", "public", "Admin", "admin", "Internal", "internal"]))]
+    #[schemars(extend("enum" = ["Public", "Admin", "Internal"]))]
     pub availability: Option<String>,
     /// TLS settings for the OpenStack API.
     #[serde(default, skip_serializing_if = "Option::is_none")]

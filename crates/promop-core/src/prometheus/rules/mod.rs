@@ -199,7 +199,7 @@ mod tests {
     }
 
     // Messages and outcomes below are those of the reference's validation
-    // (rulefmt.Parse of Prometheus 3.13, run by operator.ValidateRule).
+    // (rulefmt.Parse of Prometheus 3.14, run by operator.ValidateRule).
     #[test]
     fn repeated_group_names_are_rejected() {
         let rule = prometheus_rule(json!({"groups": [

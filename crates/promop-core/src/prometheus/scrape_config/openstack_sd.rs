@@ -35,7 +35,10 @@ pub(super) fn build(sd: &mut SdConfig<'_>, c: &OpenStackSdConfig) -> Result<(), 
     sd.opt("all_tenants", c.all_tenants)
         .opt("refresh_interval", c.refresh_interval.as_deref())
         .opt("port", c.port)
-        .opt("availability", c.availability.as_deref())
+        .opt(
+            "availability",
+            c.availability.as_deref().map(str::to_lowercase),
+        )
         .tls(c.tls_config.as_ref());
     Ok(())
 }

@@ -34,7 +34,7 @@ pub(super) enum Compaction {
     /// Off (min = max block duration) so that uncompacted blocks get uploaded.
     Disabled,
     /// On, but only for blocks the shipper has uploaded (Prometheus >= 3.9,
-    /// Thanos >= 0.41).
+    /// Thanos >= 0.42).
     Delayed,
 }
 
@@ -152,7 +152,9 @@ pub(super) fn sidecar(
             if let Some(list) = list.as_ref().filter(|l| {
                 !l.is_empty() && version.supports(thanos::Feature::GrpcServerTlsCiphersAndCurves)
             }) {
-                args.push(flag(name, list.join(",")));
+                // One flag per value (0.93.1 fixed the comma-joined list,
+                // which the sidecar rejects).
+                args.extend(list.iter().map(|value| flag(name, value.as_str())));
             }
         }
     }
