@@ -274,9 +274,14 @@ pub struct WrittenObjects {
     /// (default true: zone-aware sharding in the StatefulSets and the
     /// configuration), PrometheusShardRetentionPolicy (true: honour
     /// spec.shardRetentionPolicy; false: delete the StatefulSets of removed
-    /// shards), RemoteWriteCustomResourceDefinition (no effect, as in the
-    /// reference), and, refused unless false (not implemented):
-    /// PrometheusAgentDaemonSet, StatusForConfigurationResources.
+    /// shards), StatusForConfigurationResources (default false: true writes
+    /// `status.bindings` of the ServiceMonitors, PodMonitors, Probes,
+    /// ScrapeConfigs and PrometheusRules a Prometheus selects, Accepted or
+    /// not and why, and adds the finalizer
+    /// `monitoring.coreos.com/status-cleanup` to Prometheus and
+    /// PrometheusAgent objects), RemoteWriteCustomResourceDefinition (no
+    /// effect, as in the reference), and, refused unless false (not
+    /// implemented): PrometheusAgentDaemonSet.
     #[arg(long = "feature-gates", value_name = "NAME=BOOL,...", value_delimiter = ',', action = ArgAction::Append, value_parser = feature_gate)]
     pub feature_gates: Vec<(String, bool)>,
 }
