@@ -8,9 +8,9 @@
 //!   an immutable field changed, never for an admission policy's denial;
 //! * the state kept about a deleted workload goes with it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::api::events::v1::Event;
@@ -88,21 +88,12 @@ spec:
 }
 
 /// Polls `check` until it returns `Some`, failing with `what` after `TIMEOUT`.
-async fn until<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+async fn until<T, F, Fut>(what: &str, check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check().await? {
-            return Ok(value);
-        }
-        if start.elapsed() > TIMEOUT {
-            bail!("after {TIMEOUT:?}: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    promop_testenv::poll::until(what, TIMEOUT, check).await
 }
 
 async fn config_map_keys(client: &Client, name: &str) -> Result<Vec<String>> {

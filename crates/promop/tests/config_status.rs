@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, bail, ensure};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
@@ -125,21 +125,12 @@ async fn object(client: &Client, kind: &str, name: &str) -> Result<Value> {
 }
 
 /// Polls `check` (Ok(None): not yet) until it answers, for [`TIMEOUT`].
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+async fn eventually<T, F, Fut>(what: &str, check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(found) = check().await? {
-            return Ok(found);
-        }
-        if start.elapsed() > TIMEOUT {
-            bail!("{what}: not within {TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    promop_testenv::poll::until(what, TIMEOUT, check).await
 }
 
 /// Waits until `kind` `name` has bindings to exactly `workloads` (names of

@@ -50,7 +50,8 @@ pub(crate) async fn release<K: Workload>(object: &K, ctx: &Context) -> Result<()
 }
 
 /// Writes `finalizers`, guarded by the resourceVersion they were computed
-/// from (a conflict is retried by the next reconcile).
+/// from. A conflict means a newer version, whose event re-queues the
+/// workload: that reconcile writes them.
 async fn set<K: Workload>(object: &K, ctx: &Context, finalizers: Vec<String>) -> Result<(), Error> {
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &object.namespace().unwrap_or_default());
     let patch = json!({"metadata": {
@@ -66,7 +67,7 @@ async fn set<K: Workload>(object: &K, ctx: &Context, finalizers: Vec<String>) ->
         .await
     {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
         Err(error) => Err(error.into()),
     }
 }
