@@ -26,8 +26,11 @@ const GATE: &str = "--feature-gates=StatusForConfigurationResources=true";
 const NS: &str = "apps";
 const TIMEOUT: Duration = Duration::from_secs(60);
 const SECRET_VALUE: &str = "hunter2-do-not-leak";
+const FINALIZER: &str = "monitoring.coreos.com/status-cleanup";
 
-/// Two Prometheuses select `team: a` ServiceMonitors and rules: `good`
+/// Two Prometheuses and a PrometheusAgent (which, as in the reference, gets
+/// the finalizer but writes no binding) select `team: a` ServiceMonitors
+/// and rules (only `main` has a rule selector): `good`
 /// (basic auth from an existing Secret), `bad` (its password key does not
 /// exist), a rule whose PromQL does not parse; `other` is of another team.
 fn inputs() -> String {
@@ -52,6 +55,12 @@ spec:
 apiVersion: monitoring.coreos.com/v1
 kind: Prometheus
 metadata: {{name: second, namespace: {NS}}}
+spec:
+  serviceMonitorSelector: {{matchLabels: {{team: a}}}}
+---
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: PrometheusAgent
+metadata: {{name: agent, namespace: {NS}}}
 spec:
   serviceMonitorSelector: {{matchLabels: {{team: a}}}}
 ---
@@ -115,7 +124,12 @@ fn bindings_of(object: &Value) -> Bindings {
 }
 
 fn api(client: &Client, kind: &str) -> Api<DynamicObject> {
-    let gvk = GroupVersionKind::gvk("monitoring.coreos.com", "v1", kind);
+    let version = if kind == "PrometheusAgent" {
+        "v1alpha1"
+    } else {
+        "v1"
+    };
+    let gvk = GroupVersionKind::gvk("monitoring.coreos.com", version, kind);
     Api::namespaced_with(client.clone(), NS, &ApiResource::from_gvk(&gvk))
 }
 
@@ -187,11 +201,18 @@ async fn selected_objects_get_bindings_and_lose_them() -> Result<()> {
     );
     let prometheuses: Api<Prometheus> = Api::namespaced(client.clone(), NS);
     let main = prometheuses.get("main").await?;
-    ensure!(
-        main.finalizers() == ["monitoring.coreos.com/status-cleanup"],
-        "{:?}",
-        main.finalizers()
-    );
+    ensure!(main.finalizers() == [FINALIZER], "{:?}", main.finalizers());
+    let agents = api(&client, "PrometheusAgent");
+    let finalized = eventually("PrometheusAgent agent with the finalizer", || async {
+        let agent = agents.get("agent").await?;
+        Ok((agent.finalizers() == [FINALIZER]).then_some(()))
+    });
+    finalized.await?;
+    agents.delete("agent", &DeleteParams::default()).await?;
+    eventually("PrometheusAgent agent gone", || async {
+        Ok(agents.get_opt("agent").await?.is_none().then_some(()))
+    })
+    .await?;
     let monitors: Api<ServiceMonitor> = Api::namespaced(client.clone(), NS);
     for monitor in monitors.list(&Default::default()).await? {
         let status = serde_json::to_string(&monitor.status)?;
