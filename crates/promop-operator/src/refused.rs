@@ -71,7 +71,7 @@ pub(crate) const FEATURE_GATES: [Gate; 5] = [
     Gate {
         name: "PrometheusAgentDaemonSet",
         default: false,
-        refused: Some("promop does not run PrometheusAgents in DaemonSet mode"),
+        refused: None,
     },
     Gate {
         name: "PrometheusTopologySharding",
@@ -204,6 +204,7 @@ mod tests {
             "--feature-gates=PrometheusAgentDaemonSet=false,StatusForConfigurationResources=false",
             "--feature-gates=RemoteWriteCustomResourceDefinition=false",
             "--feature-gates=RemoteWriteCustomResourceDefinition=true",
+            "--feature-gates=PrometheusAgentDaemonSet=true",
             "--feature-gates=PrometheusTopologySharding=false,PrometheusShardRetentionPolicy=false",
         ];
         assert_eq!(check_args(&defaults), Ok(()));
@@ -228,10 +229,6 @@ mod tests {
             ),
             ("--repair-policy-for-statefulsets=evict", "--repair-policy"),
             ("--web.enable-http2", "HTTP/1.1 only"),
-            (
-                "--feature-gates=PrometheusAgentDaemonSet=true",
-                "PrometheusAgentDaemonSet=true",
-            ),
             (
                 "--feature-gates=StatusForConfigurationResources=true",
                 "StatusForConfigurationResources=true",
