@@ -85,29 +85,26 @@ pub async fn write(
     Ok(changed + pruned + prune_other_mode(client, owned, owner_uid, &desired.objects).await?)
 }
 
-/// An agent that changed mode leaves the other mode's objects: the
-/// StatefulSets (all shards) once it runs as a DaemonSet, the DaemonSet once
-/// it runs as StatefulSets. Both are named after the agent (`prom-agent-<name>`).
+/// An agent that changed mode leaves the other mode's objects: its first
+/// StatefulSet once it runs as a DaemonSet (the other shards are numbered
+/// objects, pruned with no StatefulSet wanted), its DaemonSet once it runs
+/// as StatefulSets. Both are named after the agent (`prom-agent-<name>`).
 async fn prune_other_mode(
     client: &Client,
     owned: &Owned,
     owner_uid: &str,
     objects: &PrometheusObjects,
 ) -> Result<usize, Error> {
-    match (&objects.daemon_set, objects.stateful_sets.first()) {
+    let deleted = match (&objects.daemon_set, objects.stateful_sets.first()) {
         (Some(set), _) => {
-            let (cache, prefix) = (&owned.stateful_sets, &objects.numbered.shards);
-            let first = apply::delete_controlled(client, cache, owner_uid, set).await?;
-            let others = apply::prune_numbered(client, cache, owner_uid, prefix, &[]).await?;
-            Ok(usize::from(first) + others)
+            apply::delete_controlled(client, &owned.stateful_sets, owner_uid, set).await?
         }
         (None, Some(set)) => {
-            let deleted =
-                apply::delete_controlled(client, &owned.daemon_sets, owner_uid, set).await?;
-            Ok(usize::from(deleted))
+            apply::delete_controlled(client, &owned.daemon_sets, owner_uid, set).await?
         }
-        (None, None) => Ok(0),
-    }
+        (None, None) => false,
+    };
+    Ok(usize::from(deleted))
 }
 
 /// Writes an Alertmanager's objects that changed; returns how many were
