@@ -71,7 +71,7 @@ pub(crate) const FEATURE_GATES: [Gate; 5] = [
     Gate {
         name: "PrometheusAgentDaemonSet",
         default: false,
-        refused: Some("promop does not run PrometheusAgents in DaemonSet mode"),
+        refused: None,
     },
     Gate {
         name: "PrometheusTopologySharding",
@@ -205,6 +205,7 @@ mod tests {
             "--feature-gates=StatusForConfigurationResources=true",
             "--feature-gates=RemoteWriteCustomResourceDefinition=false",
             "--feature-gates=RemoteWriteCustomResourceDefinition=true",
+            "--feature-gates=PrometheusAgentDaemonSet=true",
             "--feature-gates=PrometheusTopologySharding=false,PrometheusShardRetentionPolicy=false",
         ];
         assert_eq!(check_args(&defaults), Ok(()));
@@ -229,10 +230,6 @@ mod tests {
             ),
             ("--repair-policy-for-statefulsets=evict", "--repair-policy"),
             ("--web.enable-http2", "HTTP/1.1 only"),
-            (
-                "--feature-gates=PrometheusAgentDaemonSet=true",
-                "PrometheusAgentDaemonSet=true",
-            ),
         ] {
             let error = check_args(&[arg]).expect_err(arg);
             assert!(error.contains(flag), "{arg}: {error}");
