@@ -258,6 +258,7 @@ pub static DISCORD: Struct = Struct {
         send_resolved(),
         http_config(),
         s("webhook_url"),
+        s("webhook_url_file"),
         s("title"),
         s("message"),
         s("content"),
