@@ -7,6 +7,7 @@ pub mod base_config;
 pub mod duration;
 pub mod global;
 pub mod http_config;
+pub mod ignored_fields;
 pub mod inhibit_rules;
 pub mod matchers;
 pub mod receivers;
