@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
+use promop_core::alertmanager::ignored_fields;
 use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
 use promop_core::select::dereference::alertmanager_references;
 use promop_core::select::reasons::RejectedObject;
@@ -51,10 +52,16 @@ pub(crate) async fn generate_and_apply(
     if written > 0 {
         tracing::info!(objects = written, "objects written");
     }
+    // Like the reference (v0.94), discarded zero durations are reported on
+    // a successful reconcile.
+    let message = ignored_fields::message(&am.spec);
     Ok(Reconciled {
         ok: true,
-        reason: String::new(),
-        message: String::new(),
+        reason: match message {
+            Some(_) => ignored_fields::REASON.into(),
+            None => String::new(),
+        },
+        message: message.unwrap_or_default(),
     }
     .degraded_by(&ctx.stores.degraded))
 }

@@ -34,13 +34,14 @@ pub enum Error {
         name: String,
         source: kube::Error,
     },
-    /// A StatefulSet was deleted to be created again (immutable fields).
-    #[error("StatefulSet {0} deleted to be recreated with changed immutable fields")]
+    /// A StatefulSet or DaemonSet (`<Kind> <name>`) was deleted to be
+    /// created again (immutable fields).
+    #[error("{0} deleted to be recreated with changed immutable fields")]
     Recreating(String),
-    /// The API server refused a StatefulSet change for another reason than
-    /// an immutable field (invalid value, admission policy); the running
-    /// StatefulSet is kept.
-    #[error("StatefulSet {0} not updated: {1}")]
+    /// The API server refused a StatefulSet or DaemonSet (`<Kind> <name>`)
+    /// change for another reason than an immutable field (invalid value,
+    /// admission policy); the running one is kept.
+    #[error("{0} not updated: {1}")]
     StatefulSetRefused(String, String),
     /// The workload's status could not be written.
     #[error("writing the status: {0}")]

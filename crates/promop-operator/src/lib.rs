@@ -3,6 +3,7 @@
 pub mod admission;
 mod alertmanager;
 mod apply;
+mod bindings;
 pub mod contents;
 mod controller;
 mod conversion;

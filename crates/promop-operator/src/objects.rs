@@ -1,8 +1,9 @@
 //! Writing a workload's objects: what the core built (config, TLS assets and
 //! web-config Secrets, rule ConfigMaps, the governing Service, one
-//! StatefulSet per shard) applied in the reference's order — Secrets and
-//! ConfigMaps before the StatefulSets that mount them — and the numbered
-//! objects no longer needed removed.
+//! StatefulSet per shard or an agent's DaemonSet) applied in the
+//! reference's order — Secrets and ConfigMaps before the StatefulSets that
+//! mount them — and the numbered objects no longer needed removed, as is
+//! the StatefulSet or DaemonSet of an agent's previous mode.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
@@ -45,6 +46,7 @@ pub async fn write(
         thanos_http_client,
         service,
         stateful_sets,
+        daemon_set,
         numbered,
     } = &desired.objects;
     if desired.unmanaged_config {
@@ -67,7 +69,10 @@ pub async fn write(
         count(apply::apply(client, &owned.services, &service).await?);
     }
     for set in stateful_sets {
-        count(apply_stateful_set(client, owned, set).await?);
+        count(apply_pod_controller(client, &owned.stateful_sets, set).await?);
+    }
+    if let Some(set) = daemon_set {
+        count(apply_pod_controller(client, &owned.daemon_sets, set).await?);
     }
 
     let kept = Kept {
@@ -76,7 +81,30 @@ pub async fn write(
         rule_files: Some(&desired.rule_config_maps),
         tls_assets,
     };
-    Ok(changed + prune(client, owned, owner_uid, kept).await?)
+    let pruned = prune(client, owned, owner_uid, kept).await?;
+    Ok(changed + pruned + prune_other_mode(client, owned, owner_uid, &desired.objects).await?)
+}
+
+/// An agent that changed mode leaves the other mode's objects: its first
+/// StatefulSet once it runs as a DaemonSet (the other shards are numbered
+/// objects, pruned with no StatefulSet wanted), its DaemonSet once it runs
+/// as StatefulSets. Both are named after the agent (`prom-agent-<name>`).
+async fn prune_other_mode(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    objects: &PrometheusObjects,
+) -> Result<usize, Error> {
+    let deleted = match (&objects.daemon_set, objects.stateful_sets.first()) {
+        (Some(set), _) => {
+            apply::delete_controlled(client, &owned.stateful_sets, owner_uid, set).await?
+        }
+        (None, Some(set)) => {
+            apply::delete_controlled(client, &owned.daemon_sets, owner_uid, set).await?
+        }
+        (None, None) => false,
+    };
+    Ok(usize::from(deleted))
 }
 
 /// Writes an Alertmanager's objects that changed; returns how many were
@@ -110,7 +138,7 @@ pub async fn write_alertmanager(
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
     }
-    count(apply_stateful_set(client, owned, stateful_set).await?);
+    count(apply_pod_controller(client, &owned.stateful_sets, stateful_set).await?);
     let kept = Kept {
         numbered,
         shards: None,
@@ -172,35 +200,37 @@ fn with_other_owners(
     service
 }
 
-/// Applies a StatefulSet; when the API refuses the change because it touches
-/// an immutable field (selector, volumeClaimTemplates, serviceName, …),
-/// deletes it so the next reconcile creates it anew, as the reference does.
-/// Any other refusal (an invalid value, an admission policy's denial) keeps
-/// the running StatefulSet: the error goes to the status and an Event.
-async fn apply_stateful_set(
+/// Applies a StatefulSet or DaemonSet; when the API refuses the change
+/// because it touches an immutable field (selector, volumeClaimTemplates,
+/// serviceName, …), deletes it so the next reconcile creates it anew, as
+/// the reference does. Any other refusal (an invalid value, an admission
+/// policy's denial) keeps the running one: the error goes to the status
+/// and an Event.
+async fn apply_pod_controller<K: apply::Written>(
     client: &Client,
-    owned: &Owned,
-    set: &StatefulSet,
+    cache: &kube::runtime::reflector::Store<K>,
+    set: &K,
 ) -> Result<Outcome, Error> {
-    let applied = apply::apply(client, &owned.stateful_sets, set).await;
+    let kind = <K as k8s_openapi::Resource>::KIND;
+    let named = format!("{kind} {}", set.name_any());
+    let applied = apply::apply(client, cache, set).await;
     match applied.as_ref().map_err(Error::api_status) {
         Err(Some(status)) if status.code == 422 && immutable_fields_changed(status) => {
-            tracing::warn!(statefulset = set.name_any(), reason = %status.message, "immutable fields changed, recreating the StatefulSet");
-            let api: Api<StatefulSet> =
-                Api::namespaced(client.clone(), &set.namespace().unwrap_or_default());
+            tracing::warn!(object = named, reason = %status.message, "immutable fields changed, recreating");
+            let api: Api<K> = Api::namespaced(client.clone(), &set.namespace().unwrap_or_default());
             let params = DeleteParams {
                 propagation_policy: Some(PropagationPolicy::Foreground),
                 ..DeleteParams::default()
             };
             api.delete(&set.name_any(), &params)
                 .await
-                .map_err(|e| Error::Kube(e).applying("StatefulSet", set.name_any()))?;
-            Err(Error::Recreating(set.name_any()))
+                .map_err(|e| Error::Kube(e).applying(kind, set.name_any()))?;
+            Err(Error::Recreating(named))
         }
         // Invalid (422), or denied by an admission webhook or policy (403).
-        Err(Some(status)) if matches!(status.code, 400 | 403 | 422) => Err(
-            Error::StatefulSetRefused(set.name_any(), status.message.clone()),
-        ),
+        Err(Some(status)) if matches!(status.code, 400 | 403 | 422) => {
+            Err(Error::StatefulSetRefused(named, status.message.clone()))
+        }
         _ => applied,
     }
 }
@@ -220,6 +250,7 @@ fn immutable_fields_changed(status: &kube::core::Status) -> bool {
             let on_spec = cause.field == "spec" || cause.field.starts_with("spec.");
             let forbidden_update = cause.reason == "FieldValueForbidden"
                 && cause.message.contains("updates to statefulset spec");
+            // A DaemonSet's changed selector: "field is immutable" below.
             on_spec && (forbidden_update || cause.message.contains("field is immutable"))
         })
 }

@@ -274,9 +274,15 @@ pub struct WrittenObjects {
     /// (default true: zone-aware sharding in the StatefulSets and the
     /// configuration), PrometheusShardRetentionPolicy (true: honour
     /// spec.shardRetentionPolicy; false: delete the StatefulSets of removed
-    /// shards), RemoteWriteCustomResourceDefinition (no effect, as in the
-    /// reference), and, refused unless false (not implemented):
-    /// PrometheusAgentDaemonSet, StatusForConfigurationResources.
+    /// shards), PrometheusAgentDaemonSet (default false: a PrometheusAgent
+    /// with mode DaemonSet fails to reconcile; true: it runs as a DaemonSet),
+    /// StatusForConfigurationResources (default false: true writes
+    /// `status.bindings` of the ServiceMonitors, PodMonitors, Probes,
+    /// ScrapeConfigs and PrometheusRules a Prometheus selects, Accepted or
+    /// not and why, and adds the finalizer
+    /// `monitoring.coreos.com/status-cleanup` to Prometheus and
+    /// PrometheusAgent objects) and RemoteWriteCustomResourceDefinition (no
+    /// effect, as in the reference).
     #[arg(long = "feature-gates", value_name = "NAME=BOOL,...", value_delimiter = ',', action = ArgAction::Append, value_parser = feature_gate)]
     pub feature_gates: Vec<(String, bool)>,
 }
@@ -308,6 +314,18 @@ impl WrittenObjects {
 }
 
 impl Options {
+    /// The options of `promop run ARGS` (tests, and tools that start the
+    /// controllers with the reference's flags).
+    pub fn from_args(args: &[&str]) -> Result<Self, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: Options,
+        }
+        let args = std::iter::once("promop").chain(args.iter().copied());
+        <Flags as clap::Parser>::try_parse_from(args).map(|f| f.options)
+    }
+
     /// What every Prometheus and PrometheusAgent selects from.
     pub fn scrape_scope(&self) -> ScrapeScope {
         self.tenancy.scrape_scope(self.namespaces.watched())
@@ -344,6 +362,7 @@ impl WrittenObjects {
             topology_sharding: self.feature_enabled("PrometheusTopologySharding"),
             shard_retention_policy: self.feature_enabled("PrometheusShardRetentionPolicy"),
             unmanaged_configuration: !self.disable_unmanaged_prometheus_configuration,
+            agent_daemon_set: self.feature_enabled("PrometheusAgentDaemonSet"),
         }
     }
 }

@@ -12,6 +12,7 @@ use promop_core::select::dereference::prometheus_references;
 use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
+use crate::bindings::{self, Binder, Verdicts};
 use crate::controller::Context;
 use crate::error::Error;
 use crate::objects::{self, Desired};
@@ -31,8 +32,9 @@ pub(crate) async fn generate_and_apply<K: Workload>(
 ) -> Result<Reconciled, Error> {
     let scope = ctx.options.scrape_scope();
     let dereference = |snapshot: &Snapshot| prometheus_references(snapshot, workload, &scope);
+    let binds = K::BINDS && ctx.options.objects.feature_enabled(bindings::GATE);
     let generated = generate(ctx, id, dereference, |snapshot| {
-        generate_once(workload, ctx, snapshot)
+        generate_once(workload, ctx, snapshot, binds)
     })
     .await?;
     report::rejected(object, ctx, id, &generated.rejected).await;
@@ -43,6 +45,12 @@ pub(crate) async fn generate_and_apply<K: Workload>(
     let written = objects::write(&ctx.client, &ctx.stores.owned, &uid, &generated.desired).await?;
     if written > 0 {
         tracing::info!(objects = written, "objects written");
+    }
+    if let Some(verdicts) = &generated.verdicts {
+        let bound = bindings::write::sync(ctx, &Binder::of(object), verdicts).await?;
+        if bound > 0 {
+            tracing::info!(objects = bound, "status bindings written");
+        }
     }
     let (reason, message) = if generated.desired.unmanaged_config {
         ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
@@ -69,12 +77,15 @@ struct Generated {
     rejected: Vec<RejectedObject>,
     used: HashSet<(Kind, ObjectKey)>,
     nothing_selected: bool,
+    /// With the status gate on: what to say in the config objects' status.
+    verdicts: Option<Verdicts>,
 }
 
 fn generate_once(
     workload: PrometheusWorkload<'_>,
     ctx: &Context,
     snapshot: &Snapshot,
+    binds: bool,
 ) -> Result<Generated, Error> {
     let options = ctx.options.operator_options();
     let state = prometheus_state(snapshot, workload, &ctx.options.scrape_scope(), &options)?;
@@ -97,6 +108,7 @@ fn generate_once(
             .and_then(|p| p.when_scaled.as_ref())
             == Some(&WhenScaledRetentionType::Retain);
     let generated = Generated {
+        verdicts: binds.then(|| bindings::verdicts(selection, &rejected)),
         nothing_selected: nothing_selected(selection),
         desired: Desired {
             rule_config_maps: state.output.rules.config_maps,

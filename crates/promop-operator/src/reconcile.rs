@@ -12,6 +12,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use promop_core::snapshot::{ObjectKey, ReadKeys, Snapshot};
 
+use crate::bindings::finalizer;
 use crate::controller::Context;
 use crate::error::Error;
 use crate::options::Options;
@@ -66,15 +67,17 @@ pub(crate) async fn reconcile<K: Workload>(
 async fn steps<K: Workload>(object: &K, ctx: &Context, id: &WorkloadId) -> Result<Action, Error> {
     tracing::debug!("reconcile started");
     ctx.stores.wait_ready(CACHE_READY_TIMEOUT).await?;
-    if object.meta().deletion_timestamp.is_some() {
-        ctx.triggers.forget(id);
-        return Ok(Action::await_change());
-    }
     if let Some(why) = not_ours(object, &ctx.options) {
         tracing::debug!(why, "not managed by this operator, skipped");
         ctx.triggers.forget(id);
         return Ok(Action::await_change());
     }
+    if object.meta().deletion_timestamp.is_some() {
+        ctx.triggers.forget(id);
+        finalizer::release(object, ctx).await?;
+        return Ok(Action::await_change());
+    }
+    finalizer::ensure(object, ctx).await?;
     if object.paused() {
         tracing::debug!("paused, skipped");
         return Ok(Action::await_change());

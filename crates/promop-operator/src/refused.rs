@@ -71,7 +71,7 @@ pub(crate) const FEATURE_GATES: [Gate; 5] = [
     Gate {
         name: "PrometheusAgentDaemonSet",
         default: false,
-        refused: Some("promop does not run PrometheusAgents in DaemonSet mode"),
+        refused: None,
     },
     Gate {
         name: "PrometheusTopologySharding",
@@ -83,13 +83,13 @@ pub(crate) const FEATURE_GATES: [Gate; 5] = [
         default: true,
         refused: None,
     },
+    // Off by default as in the reference: on, it adds a finalizer to every
+    // Prometheus and PrometheusAgent and writes the status of the config
+    // objects (crate::bindings).
     Gate {
         name: "StatusForConfigurationResources",
         default: false,
-        refused: Some(
-            "promop does not write the status of ServiceMonitors, PodMonitors, Probes, \
-             ScrapeConfigs and PrometheusRules (it reports rejected ones as Events)",
-        ),
+        refused: None,
     },
     // The reference has no RemoteWrite CRD yet: the gate does nothing there
     // either, so both values are accepted.
@@ -202,8 +202,10 @@ mod tests {
             "--repair-policy-for-statefulsets=none",
             "--web.enable-http2=false",
             "--feature-gates=PrometheusAgentDaemonSet=false,StatusForConfigurationResources=false",
+            "--feature-gates=StatusForConfigurationResources=true",
             "--feature-gates=RemoteWriteCustomResourceDefinition=false",
             "--feature-gates=RemoteWriteCustomResourceDefinition=true",
+            "--feature-gates=PrometheusAgentDaemonSet=true",
             "--feature-gates=PrometheusTopologySharding=false,PrometheusShardRetentionPolicy=false",
         ];
         assert_eq!(check_args(&defaults), Ok(()));
@@ -228,14 +230,6 @@ mod tests {
             ),
             ("--repair-policy-for-statefulsets=evict", "--repair-policy"),
             ("--web.enable-http2", "HTTP/1.1 only"),
-            (
-                "--feature-gates=PrometheusAgentDaemonSet=true",
-                "PrometheusAgentDaemonSet=true",
-            ),
-            (
-                "--feature-gates=StatusForConfigurationResources=true",
-                "StatusForConfigurationResources=true",
-            ),
         ] {
             let error = check_args(&[arg]).expect_err(arg);
             assert!(error.contains(flag), "{arg}: {error}");

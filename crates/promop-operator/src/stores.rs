@@ -28,7 +28,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, future};
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ListParams, ObjectMeta, PartialObjectMeta};
@@ -74,6 +74,9 @@ pub struct Stores {
 #[derive(Clone)]
 pub struct Owned {
     pub stateful_sets: Store<StatefulSet>,
+    /// Watched with the `PrometheusAgentDaemonSet` gate only (else empty:
+    /// promop writes none and may lack the permission to list them).
+    pub daemon_sets: Store<DaemonSet>,
     pub services: Store<Service>,
     pub secrets: Store<Secret>,
     pub config_maps: Store<ConfigMap>,
@@ -168,6 +171,10 @@ impl Watches {
         let written = Source::new(client, &scopes.written, Some(MANAGED_BY_SELECTOR));
         let owned = Owned {
             stateful_sets: owned(written.clone(), &mut changes, &mut waits).await,
+            daemon_sets: match options.objects.feature_enabled("PrometheusAgentDaemonSet") {
+                true => owned(written.clone(), &mut changes, &mut waits).await,
+                false => reflector::store().0,
+            },
             services: owned(written.clone(), &mut changes, &mut waits).await,
             secrets: owned(written.clone(), &mut changes, &mut waits).await,
             config_maps: owned(written, &mut changes, &mut waits).await,

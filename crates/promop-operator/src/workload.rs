@@ -36,6 +36,13 @@ pub trait Workload:
     + 'static
 {
     const KIND: &'static str;
+    /// Its resource (plural), as status bindings name it.
+    const RESOURCE: &'static str;
+    /// Whether it carries the status-cleanup finalizer and writes the
+    /// bindings of the config objects it selects (with the gate on; as in
+    /// the reference, a PrometheusAgent has the finalizer but no bindings).
+    const FINALIZED: bool;
+    const BINDS: bool;
     /// The controller's name in metrics.
     const CONTROLLER: &'static str;
     /// Its label selector of config objects of `kind`, if it has one.
@@ -75,9 +82,12 @@ fn prometheus_selector(workload: PrometheusWorkload<'_>, kind: Kind) -> Option<&
 /// (`CommonPrometheusFields`), their instance flags and their steps (the
 /// core's Prometheus pipeline, one StatefulSet per shard).
 macro_rules! prometheus_workload {
-    ($kind:ty, $name:literal, $controller:literal, $variant:ident) => {
+    ($kind:ty, $name:literal, $resource:literal, $binds:literal, $controller:literal, $variant:ident) => {
         impl Workload for $kind {
             const KIND: &'static str = $name;
+            const RESOURCE: &'static str = $resource;
+            const FINALIZED: bool = true;
+            const BINDS: bool = $binds;
             const CONTROLLER: &'static str = $controller;
             fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
                 prometheus_selector(PrometheusWorkload::$variant(self), kind)
@@ -112,16 +122,29 @@ macro_rules! prometheus_workload {
     };
 }
 
-prometheus_workload!(Prometheus, "Prometheus", "prometheus", Prometheus);
+prometheus_workload!(
+    Prometheus,
+    "Prometheus",
+    "prometheuses",
+    true,
+    "prometheus",
+    Prometheus
+);
 prometheus_workload!(
     PrometheusAgent,
     "PrometheusAgent",
+    "prometheusagents",
+    false,
     "prometheus-agent",
     Agent
 );
 
 impl Workload for Alertmanager {
     const KIND: &'static str = "Alertmanager";
+    const RESOURCE: &'static str = "alertmanagers";
+    // The reference writes no binding for AlertmanagerConfigs.
+    const FINALIZED: bool = false;
+    const BINDS: bool = false;
     const CONTROLLER: &'static str = "alertmanager";
     fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
         match kind {

@@ -6,17 +6,20 @@
 //!   off the Prometheus — and, once converged, nothing is written again;
 //! * a StatefulSet is deleted to be recreated only when the API server says
 //!   an immutable field changed, never for an admission policy's denial;
-//! * the state kept about a deleted workload goes with it.
+//! * the state kept about a deleted workload goes with it;
+//! * a PrometheusAgent that changes mode leaves nothing of its former mode
+//!   (feature gate `PrometheusAgentDaemonSet`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
 use promop_api::v1::{Prometheus, PrometheusRule, ServiceMonitor};
+use promop_api::v1alpha1::PrometheusAgent;
 use promop_testenv::cluster_state::written_versions;
 use promop_testenv::{TestEnv, apply_manifests};
 
@@ -88,21 +91,12 @@ spec:
 }
 
 /// Polls `check` until it returns `Some`, failing with `what` after `TIMEOUT`.
-async fn until<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+async fn until<T, F, Fut>(what: &str, check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check().await? {
-            return Ok(value);
-        }
-        if start.elapsed() > TIMEOUT {
-            bail!("after {TIMEOUT:?}: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    promop_testenv::poll::until(what, TIMEOUT, check).await
 }
 
 async fn config_map_keys(client: &Client, name: &str) -> Result<Vec<String>> {
@@ -232,7 +226,19 @@ spec:
 /// Waits for Prometheus `main`'s `Reconciled` condition with `field` equal
 /// to `value`; returns its message.
 async fn reconciled_message(client: &Client, field: &str, value: &str) -> Result<String> {
-    let prometheuses = Api::<Prometheus>::namespaced(client.clone(), NS);
+    reconciled_message_of::<Prometheus>(client, field, value).await
+}
+
+/// [`reconciled_message`] of the workload `main` of kind `K`.
+async fn reconciled_message_of<K>(client: &Client, field: &str, value: &str) -> Result<String>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug,
+{
+    let prometheuses = Api::<K>::namespaced(client.clone(), NS);
     until(
         &format!("Reconciled with {field}={value} in the status"),
         || async {
@@ -554,4 +560,91 @@ async fn a_refused_watch_degrades_one_kind_only() -> Result<()> {
         .stop(Duration::from_secs(10))
         .await
         .map_err(anyhow::Error::msg)
+}
+
+const AGENT: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: PrometheusAgent
+metadata: {name: main, namespace: monitoring}
+spec:
+  version: v3.5.0
+  mode: DaemonSet
+  podMonitorSelector: {}
+"#;
+
+/// Whether the DaemonSet and the StatefulSet `prom-agent-main` exist.
+async fn agent_sets(client: &Client) -> Result<(bool, bool)> {
+    let name = "prom-agent-main";
+    let daemon_set = Api::<DaemonSet>::namespaced(client.clone(), NS)
+        .get_opt(name)
+        .await?;
+    let stateful_set = Api::<StatefulSet>::namespaced(client.clone(), NS)
+        .get_opt(name)
+        .await?;
+    Ok((daemon_set.is_some(), stateful_set.is_some()))
+}
+
+async fn set_agent_mode(client: &Client, mode: &str) -> Result<()> {
+    Api::<PrometheusAgent>::namespaced(client.clone(), NS)
+        .patch(
+            "main",
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({"spec": {"mode": mode}})),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn until_agent_sets(client: &Client, want: (bool, bool)) -> Result<()> {
+    until(
+        &format!("(DaemonSet, StatefulSet) exist: {want:?}"),
+        || async { Ok((agent_sets(client).await? == want).then_some(())) },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_agent_that_changes_mode_leaves_nothing_of_its_former_mode() -> Result<()> {
+    init_logs();
+    let env = TestEnv::with_upstream_crds().await?;
+    let client = env.client();
+    apply_manifests(&client, AGENT).await?;
+
+    // Without the gate (the default), refused in the reference's words.
+    let off = promop_operator::spawn(client.clone(), promop_operator::Options::default());
+    let message = reconciled_message_of::<PrometheusAgent>(&client, "status", "False").await?;
+    ensure!(
+        message.contains("feature gate for Prometheus Agent's DaemonSet mode is not enabled"),
+        "{message}"
+    );
+    ensure!(agent_sets(&client).await? == (false, false));
+    off.stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+
+    let options =
+        promop_operator::Options::from_args(&["--feature-gates=PrometheusAgentDaemonSet=true"])?;
+    let controller = promop_operator::spawn(client.clone(), options);
+    until_agent_sets(&client, (true, false)).await?;
+    // No governing Service in DaemonSet mode.
+    let services = Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), NS);
+    ensure!(
+        services
+            .get_opt("prometheus-agent-operated")
+            .await?
+            .is_none()
+    );
+    set_agent_mode(&client, "StatefulSet").await?;
+    until_agent_sets(&client, (false, true)).await?;
+    set_agent_mode(&client, "DaemonSet").await?;
+    until_agent_sets(&client, (true, false)).await?;
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! End to end on the real test bed: the controller, run in-process against a
 //! local kube-apiserver, writes Secret `prometheus-<name>` with exactly the
 //! configuration `promop_core` renders for the same objects, and rewrites it
-//! when a ServiceMonitor changes.
+//! when a ServiceMonitor changes; the workloads' status conditions.
 
 use std::time::{Duration, Instant};
 
@@ -565,29 +565,29 @@ async fn tenant_monitors_reading_files_are_rejected_with_an_event() -> Result<()
     Ok(())
 }
 
-/// The condition `type_` of a Prometheus's status (`null` when absent).
-fn condition(p: &promop_api::v1::Prometheus, type_: &str) -> serde_json::Value {
-    let status = serde_json::to_value(p).unwrap_or_default()["status"].clone();
+/// The condition `type_` of a workload's status (`null` when absent).
+fn condition(w: &impl serde::Serialize, type_: &str) -> serde_json::Value {
+    let status = serde_json::to_value(w).unwrap_or_default()["status"].clone();
     status["conditions"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["type"] == type_).cloned())
         .unwrap_or_default()
 }
 
-/// Polls Prometheus `main` until `check` holds; how long it took.
-async fn wait_status(
-    api: &Api<promop_api::v1::Prometheus>,
-    what: &str,
-    check: impl Fn(&promop_api::v1::Prometheus) -> bool,
-) -> Result<Duration> {
+/// Polls workload `main` until `check` holds; how long it took.
+async fn wait_status<K>(api: &Api<K>, what: &str, check: impl Fn(&K) -> bool) -> Result<Duration>
+where
+    K: Clone + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize,
+{
     let start = Instant::now();
     loop {
-        let p = api.get(PROMETHEUS).await?;
-        if check(&p) {
+        let w = api.get(PROMETHEUS).await?;
+        if check(&w) {
             return Ok(start.elapsed());
         }
         if start.elapsed() > Duration::from_secs(20) {
-            bail!("{what} not seen; status: {:?}", p.status);
+            let status = serde_json::to_value(&w).unwrap_or_default()["status"].clone();
+            bail!("{what} not seen; status: {status}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -641,6 +641,73 @@ async fn status_follows_the_statefulset_status() -> Result<()> {
     )
     .await?;
     eprintln!("status updated {took:?} after the StatefulSet's");
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+/// An Alertmanager's zero durations are not passed to it (it would refuse
+/// them) and are named in `Reconciled` (reason `IgnoredFields`, the
+/// reference v0.94's), until they are set right.
+#[tokio::test]
+async fn ignored_alertmanager_fields_are_reported() -> Result<()> {
+    use kube::api::{Patch, PatchParams};
+    use promop_api::v1::Alertmanager;
+    use serde_json::json;
+
+    init_logs();
+    let (_env, client) = test_bed().await?;
+    apply_manifests(
+        &client,
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {name: main, namespace: monitoring}
+spec: {version: v0.33.1, retention: 0s, clusterPeerTimeout: "0", clusterGossipInterval: 1s}
+"#,
+    )
+    .await?;
+    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
+    let alertmanagers: Api<Alertmanager> = Api::namespaced(client.clone(), NAMESPACE);
+    wait_status(&alertmanagers, "Reconciled=True IgnoredFields", |a| {
+        let r = condition(a, "Reconciled");
+        r["status"] == "True"
+            && r["reason"] == "IgnoredFields"
+            && r["message"]
+                == "The following fields were ignored: retention (zero value not supported), \
+                    clusterPeerTimeout (zero value not supported)"
+    })
+    .await?;
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), NAMESPACE);
+    let set = sets.get("alertmanager-main").await?;
+    let args =
+        serde_json::to_value(&set)?["spec"]["template"]["spec"]["containers"][0]["args"].clone();
+    ensure!(
+        args.as_array()
+            .is_some_and(|a| a.contains(&json!("--data.retention=120h"))
+                && !a
+                    .iter()
+                    .any(|x| x.as_str().is_some_and(|x| x.contains("peer-timeout")))),
+        "{args}"
+    );
+    alertmanagers
+        .patch(
+            PROMETHEUS,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"retention": "24h", "clusterPeerTimeout": "15s"}})),
+        )
+        .await?;
+    wait_status(&alertmanagers, "Reconciled=True without a reason", |a| {
+        let r = condition(a, "Reconciled");
+        r["status"] == "True" && r.get("reason").is_none()
+    })
+    .await?;
     controller
         .stop(Duration::from_secs(10))
         .await

@@ -201,6 +201,11 @@ impl Scenario {
     }
 }
 
+/// The reference operator's flags for the corpus: the feature gates whose
+/// objects the corpus covers (the `agent-daemonset` family), on. promop's
+/// comparisons turn the same gates on.
+pub const REFERENCE_FLAGS: &[&str] = &["--feature-gates=PrometheusAgentDaemonSet=true"];
+
 pub fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
 }

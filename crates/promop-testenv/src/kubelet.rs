@@ -334,16 +334,11 @@ struct PodInfo {
 /// StatefulSet are applied one after the other, so one may be seen first).
 pub async fn wait_statefulset(client: &Client, namespace: &str, name: &str) -> Result<StatefulSet> {
     let api: Api<StatefulSet> = Api::namespaced(client.clone(), namespace);
-    let start = Instant::now();
-    loop {
-        if let Some(sts) = api.get_opt(name).await? {
-            return Ok(sts);
-        }
-        if start.elapsed() > OBJECTS_TIMEOUT {
-            bail!("no StatefulSet {namespace}/{name} after {OBJECTS_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let what = format!("no StatefulSet {namespace}/{name}");
+    crate::poll::until(&what, OBJECTS_TIMEOUT, || async {
+        Ok(api.get_opt(name).await?)
+    })
+    .await
 }
 
 /// Materializes every volume, retrying while objects are missing (a kubelet

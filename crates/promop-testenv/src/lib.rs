@@ -44,6 +44,7 @@ mod kubelet;
 mod manifests;
 mod metrics_server;
 mod paths;
+pub mod poll;
 mod process;
 mod prometheus;
 pub mod proxy;

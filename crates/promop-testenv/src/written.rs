@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use flate2::read::GzDecoder;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::api::ListParams;
 use kube::{Api, Client, Resource};
@@ -18,14 +18,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// The kinds of object the operators write.
-pub const WRITTEN_KINDS: [&str; 4] = ["StatefulSet", "Service", "Secret", "ConfigMap"];
+pub const WRITTEN_KINDS: [&str; 5] = ["StatefulSet", "DaemonSet", "Service", "Secret", "ConfigMap"];
 
 /// `<Kind>__<namespace>__<name>`, the file stem of a stored object.
 pub fn object_id(kind: &str, namespace: &str, name: &str) -> String {
     format!("{kind}__{namespace}__{name}")
 }
 
-/// Every StatefulSet, Service, Secret and ConfigMap in `namespaces` that is
+/// Every StatefulSet, DaemonSet, Service, Secret and ConfigMap in `namespaces` that is
 /// not in `inputs` (`<Kind>__<ns>__<name>` of the objects the test itself
 /// created), normalized, by [`object_id`].
 pub async fn written_objects(
@@ -36,6 +36,7 @@ pub async fn written_objects(
     let mut out = BTreeMap::new();
     for ns in namespaces {
         collect::<StatefulSet>(client, ns, inputs, &mut out).await?;
+        collect::<DaemonSet>(client, ns, inputs, &mut out).await?;
         collect::<Service>(client, ns, inputs, &mut out).await?;
         collect::<Secret>(client, ns, inputs, &mut out).await?;
         collect::<ConfigMap>(client, ns, inputs, &mut out).await?;

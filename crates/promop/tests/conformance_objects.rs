@@ -14,18 +14,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use kube::api::{Api, PostParams};
 use kube::{Client, Resource};
 use promop_core::desired::manifests::Manifests;
-use promop_core::desired::{OperatorOptions, StateError, alertmanager_state, prometheus_state};
+use promop_core::desired::{StateError, alertmanager_state, prometheus_state};
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::TestEnv;
-use promop_testenv::corpus::{Scenario, conformance_dir, selected_scenarios};
+use promop_testenv::corpus::{REFERENCE_FLAGS, Scenario, conformance_dir, selected_scenarios};
 use promop_testenv::written::{Exemptions, normalize, object_id};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -102,7 +102,9 @@ fn promop_objects(scenario: &Scenario) -> Result<Vec<Value>> {
     for (i, r) in snapshot.prometheus_rules.iter_mut().enumerate() {
         r.metadata.uid = Some(format!("00000000-0000-0000-0003-{i:012}"));
     }
-    let (options, all) = (OperatorOptions::default(), WatchedNamespaces::all());
+    // The flags the reference ran with (its feature gates).
+    let options = promop_operator::Options::from_args(REFERENCE_FLAGS)?.operator_options();
+    let all = WatchedNamespaces::all();
     let mut manifests = Manifests::default();
     let servers = snapshot.prometheuses.iter().map(Workload::Prometheus);
     for workload in servers.chain(snapshot.prometheus_agents.iter().map(Workload::Agent)) {
@@ -235,6 +237,7 @@ async fn promop_objects_match_the_reference() -> Result<()> {
                 Some("Secret") => dry_run::<Secret>(&client, object).await?,
                 Some("Service") => dry_run::<Service>(&client, object).await?,
                 Some("StatefulSet") => dry_run::<StatefulSet>(&client, object).await?,
+                Some("DaemonSet") => dry_run::<DaemonSet>(&client, object).await?,
                 Some("ConfigMap") => dry_run::<ConfigMap>(&client, object).await?,
                 other => anyhow::bail!("{id}: render printed an object of kind {other:?}"),
             };

@@ -4,16 +4,18 @@
 //! PrometheusShardRetentionPolicy=false` over the sharding scenarios of the
 //! corpus, and promop's configuration, generated from the same flags, must
 //! be the same bytes (and differ from the one with the default gates, so
-//! that the comparison tests the gates).
+//! that the comparison tests the gates). `PrometheusAgentDaemonSet` left
+//! off refuses an agent in DaemonSet mode in both, with the same words (the
+//! gate on is the `agent-daemonset` family of the corpus).
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use clap::Parser;
 use promop_core::desired::prometheus_state;
 use promop_core::manifests::{Loaded, Strictness};
 use promop_core::prometheus::Workload;
 use promop_operator::Options;
 use promop_testenv::corpus::{cleanup, first_difference, load_scenarios, namespaced_resources};
+use promop_testenv::written::written_objects;
 use promop_testenv::{ReferenceOperator, TestEnv, read_generated_config};
 
 const GATES_OFF: &str =
@@ -23,12 +25,6 @@ const SCENARIOS: [&str; 2] = ["sharding/topology-mode", "sharding/shard-retentio
 /// The reference's first generation on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-#[derive(Parser)]
-struct Flags {
-    #[command(flatten)]
-    options: Options,
-}
-
 /// promop's configuration of every Prometheus of `manifests` with `flags`,
 /// as `(namespace, name, config)`.
 fn promop_configs(
@@ -36,8 +32,7 @@ fn promop_configs(
     manifests: &str,
     flags: &[&str],
 ) -> Result<Vec<(String, String, String)>> {
-    let options =
-        Flags::try_parse_from(std::iter::once("promop").chain(flags.iter().copied()))?.options;
+    let options = Options::from_args(flags)?;
     let mut loaded = Loaded::default();
     loaded.add_yaml(id, manifests, "default", Strictness::ObjectsOnly)?;
     let snapshot = &loaded.snapshot;
@@ -124,5 +119,60 @@ fn topology_sharding_off_leaves_no_zone_variable() -> Result<()> {
         ensure!(!config.contains("TOPOLOGY_ZONE"), "{ns}/{name}:\n{config}");
         ensure!(config.contains("$(SHARD)"), "{ns}/{name}:\n{config}");
     }
+    Ok(())
+}
+
+/// The reference's reconcile error for an agent in DaemonSet mode without
+/// the gate.
+const DAEMON_SET_GATE_OFF: &str =
+    "feature gate for Prometheus Agent's DaemonSet mode is not enabled";
+
+#[tokio::test]
+async fn daemon_set_gate_off_refuses_the_agent_as_the_reference_does() -> Result<()> {
+    let scenario = load_scenarios(&["agent-daemonset/agent-basic".to_owned()])?
+        .pop()
+        .context("agent-daemonset/agent-basic")?;
+    // promop, with the default gates: nothing but the reference's words.
+    let mut loaded = Loaded::default();
+    loaded.add_yaml(
+        &scenario.id,
+        &scenario.manifests(),
+        "default",
+        Strictness::ObjectsOnly,
+    )?;
+    let snapshot = &loaded.snapshot;
+    let agent = snapshot.prometheus_agents.first().context("an agent")?;
+    let options = Options::from_args(&[])?;
+    let refused = prometheus_state(
+        snapshot,
+        Workload::Agent(agent),
+        &options.scrape_scope(),
+        &options.operator_options(),
+    )
+    .err()
+    .context("promop accepted a DaemonSet agent without the gate")?;
+    ensure!(
+        refused.to_string().contains(DAEMON_SET_GATE_OFF),
+        "{refused}"
+    );
+
+    // The reference, with its default gates: the same error, nothing written.
+    let env = TestEnv::with_upstream_crds().await?;
+    let client = env.client();
+    let reference = ReferenceOperator::start(&env, &[]).await?;
+    scenario.apply(&client).await?;
+    let start = Instant::now();
+    while !reference.logs().contains(DAEMON_SET_GATE_OFF) {
+        if start.elapsed() > PATIENCE {
+            bail!("the reference did not refuse:\n{}", reference.log_tail(40));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let written = written_objects(&client, &scenario.namespaces(), &scenario.input_ids()).await?;
+    ensure!(
+        written.is_empty(),
+        "the reference wrote {:?}",
+        written.keys()
+    );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Differential test of the operator: scenarios of the conformance corpus are
 //! applied to a real apiserver that has the reference's own CRDs installed,
 //! promop's controllers (the code `promop run` runs) write their objects,
-//! and every StatefulSet, Service, Secret and ConfigMap written is compared,
+//! and every StatefulSet, DaemonSet, Service, Secret and ConfigMap written is compared,
 //! field by field after normalization, with what the reference operator
 //! wrote for the same scenario on the same kind of apiserver
 //! (`conformance/expected/<family>/<name>/objects/`, produced by
@@ -12,7 +12,7 @@
 //!
 //! Scenarios: the first of each family (sorted by name) and every third of
 //! the families about the written objects (`statefulset`,
-//! `am-statefulset`); `PROMOP_SCENARIO=<substring>,…` selects others (e.g.
+//! `am-statefulset`, `agent-daemonset`); `PROMOP_SCENARIO=<substring>,…` selects others (e.g.
 //! `PROMOP_SCENARIO=/` for the whole corpus).
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, ensure};
 use promop_testenv::TestEnv;
 use promop_testenv::corpus::{
-    Scenario, cleanup, conformance_dir, is_selected, load_scenarios, namespaced_resources,
-    scenario_filter,
+    REFERENCE_FLAGS, Scenario, cleanup, conformance_dir, is_selected, load_scenarios,
+    namespaced_resources, scenario_filter,
 };
 use promop_testenv::written::{Exemptions, written_objects};
 use serde_json::Value;
@@ -41,7 +41,10 @@ fn selected(all: Vec<Scenario>) -> Vec<Scenario> {
             let family = s.id.split('/').next().unwrap_or_default().to_owned();
             let seen = per_family.entry(family.clone()).or_default();
             *seen += 1;
-            let objects_family = family == "statefulset" || family == "am-statefulset";
+            let objects_family = matches!(
+                family.as_str(),
+                "statefulset" | "am-statefulset" | "agent-daemonset"
+            );
             *seen == 1 || (objects_family && (*seen).is_multiple_of(3))
         })
         .collect()
@@ -120,7 +123,9 @@ async fn promop_writes_what_the_reference_writes() -> Result<()> {
     let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
     let resources = namespaced_resources(&client).await?;
-    let controller = promop_operator::spawn(client.clone(), promop_operator::Options::default());
+    // The flags the reference ran with (its feature gates).
+    let options = promop_operator::Options::from_args(REFERENCE_FLAGS)?;
+    let controller = promop_operator::spawn(client.clone(), options);
 
     let mut problems = Vec::new();
     let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();

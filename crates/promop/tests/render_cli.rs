@@ -387,3 +387,32 @@ fn names_need_objects() {
         text(&out.stderr)
     );
 }
+
+/// `render --objects` prints an agent in DaemonSet mode's DaemonSet with the
+/// feature gate, and fails naming the gate without it, as the operator does.
+#[test]
+fn a_daemon_set_agent_renders_with_the_feature_gate_only() {
+    let input = "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\n\
+                 metadata: {name: node, namespace: monitoring}\n\
+                 spec: {version: v3.5.0, mode: DaemonSet, podMonitorSelector: {}}\n";
+    let args = ["render", "--objects", "-o", "name", "-f", "-"];
+    let gated = [
+        &args[..],
+        &["--feature-gates=PrometheusAgentDaemonSet=true"],
+    ]
+    .concat();
+    let on = promop(&gated, Some(input));
+    assert_eq!(on.status.code(), Some(0), "{}", text(&on.stderr));
+    assert_eq!(
+        text(&on.stdout),
+        "secret/prom-agent-node\nsecret/prom-agent-node-tls-assets-0\n\
+         secret/prom-agent-node-web-config\ndaemonset.apps/prom-agent-node\n"
+    );
+    let off = promop(&args, Some(input));
+    assert_ne!(off.status.code(), Some(0));
+    let stderr = text(&off.stderr);
+    assert!(
+        stderr.contains("PrometheusAgent monitoring/node: spec.mode: feature gate"),
+        "{stderr}"
+    );
+}

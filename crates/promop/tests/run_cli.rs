@@ -163,10 +163,6 @@ fn bad_flag_values_exit_2_with_a_message() {
             "--web.enable-http2 is not supported",
         ),
         (&["--apiserver=https://10.0.0.1"], "--kubeconfig"),
-        (
-            &["--feature-gates=StatusForConfigurationResources=true"],
-            "--feature-gates=StatusForConfigurationResources=true is not supported",
-        ),
     ] {
         let mut full = vec!["run"];
         full.extend_from_slice(args);

@@ -7,6 +7,7 @@ pub mod base_config;
 pub mod duration;
 pub mod global;
 pub mod http_config;
+pub mod ignored_fields;
 pub mod inhibit_rules;
 pub mod matchers;
 pub mod receivers;
@@ -307,5 +308,75 @@ mod tests {
         let err =
             sanitize::config(&mut config, &Version::parse("0.28.0").unwrap()).expect_err("refused");
         assert!(err.message().contains("'no_proxy'"), "{err}");
+    }
+
+    /// The base configuration with one receiver, sanitized for `version`.
+    fn sanitized(receiver: &str, version: &str) -> Result<String, RejectionKind> {
+        let mut config = parse(&format!(
+            "route:\n  receiver: a\nreceivers:\n- name: a\n  {receiver}\n"
+        ));
+        sanitize::config(&mut config, &Version::parse(version).unwrap())?;
+        Ok(yaml::to_string(&Node::Map(config)))
+    }
+
+    #[test]
+    fn sigv4_external_id_needs_0_34() {
+        let sns = "sns_configs: [{topic_arn: t, sigv4: {role_arn: r, external_id: e}}]";
+        let old = sanitized(sns, "0.33.1").expect("sanitized");
+        assert!(!old.contains("external_id"), "{old}");
+        let new = sanitized(sns, "0.34.0").expect("sanitized");
+        assert!(new.contains("external_id: e"), "{new}");
+    }
+
+    #[test]
+    fn a_discord_webhook_url_comes_from_exactly_one_place() {
+        let file = "discord_configs: [{webhook_url_file: /etc/url}]";
+        assert!(
+            sanitized(file, "0.28.0")
+                .unwrap()
+                .contains("webhook_url_file")
+        );
+        // Dropped below 0.28, which leaves no URL at all.
+        let err = sanitized(file, "0.27.0").expect_err("no URL");
+        assert!(
+            err.message().contains("no webhook_url or webhook_url_file"),
+            "{err}"
+        );
+        let both = "discord_configs: [{webhook_url: 'http://x/', webhook_url_file: /etc/url}]";
+        let err = sanitized(both, "0.33.1").expect_err("both");
+        assert!(
+            err.message().contains("cannot be set at the same time"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mattermost_urls_are_checked() {
+        let ok = "mattermost_configs: [{webhook_url: 'http://x/', icon_url: '{{ .X }}', \
+                  attachments: [{title_link: 'https://y/'}]}]";
+        sanitized(ok, "0.33.1").expect("valid URLs");
+        let bad_webhook = "mattermost_configs: [{webhook_url: 'ftp://x/'}]";
+        let err = sanitized(bad_webhook, "0.33.1").expect_err("bad scheme");
+        assert!(
+            err.message().starts_with("invalid 'webhook_url': "),
+            "{err}"
+        );
+        let bad_icon = "mattermost_configs: [{webhook_url: 'http://x/', footer_icon: 'x'}]";
+        let err = sanitized(bad_icon, "0.33.1").expect_err("bad icon");
+        assert!(
+            err.message().starts_with("invalid 'footer_icon': "),
+            "{err}"
+        );
+        let bad_attachment = "mattermost_configs: [{webhook_url: 'http://x/', \
+                              attachments: [{}, {image_url: 'http://'}]}]";
+        let err = sanitized(bad_attachment, "0.33.1").expect_err("bad attachment");
+        assert!(
+            err.message()
+                .starts_with("invalid 'image_url' in attachments[1]: "),
+            "{err}"
+        );
+        // Below 0.32 the message's attachment fields are dropped, not checked.
+        let old = "mattermost_configs: [{webhook_url: 'http://x/', thumb_url: 'x'}]";
+        sanitized(old, "0.31.0").expect("dropped");
     }
 }

@@ -1,6 +1,7 @@
 //! The desired states of several workloads as Kubernetes manifests, in the
 //! order the operator applies them (Secrets, rule ConfigMaps, the governing
-//! Service, the StatefulSets): what `promop render --objects` prints.
+//! Service, the StatefulSets or DaemonSet): what `promop render --objects`
+//! prints.
 use k8s_openapi::api::core::v1::{Secret, Service};
 use serde::Serialize;
 use serde_json::Value;
@@ -30,6 +31,9 @@ impl Manifests {
         }
         self.service(objects.service.as_ref());
         for set in &objects.stateful_sets {
+            self.object(set)?;
+        }
+        if let Some(set) = &objects.daemon_set {
             self.object(set)?;
         }
         Ok(())

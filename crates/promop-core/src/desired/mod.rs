@@ -58,6 +58,9 @@ pub struct OperatorOptions {
     /// A Prometheus without resource selectors leaves its configuration to
     /// the user (off with `--disable-unmanaged-prometheus-configuration`).
     pub unmanaged_configuration: bool,
+    /// Feature gate `PrometheusAgentDaemonSet` (off by default): off, an
+    /// agent in DaemonSet mode is refused.
+    pub agent_daemon_set: bool,
 }
 
 impl Default for OperatorOptions {
@@ -76,6 +79,7 @@ impl Default for OperatorOptions {
             topology_sharding: true,
             shard_retention_policy: true,
             unmanaged_configuration: true,
+            agent_daemon_set: false,
         }
     }
 }

@@ -1,10 +1,10 @@
-//! The Kubernetes objects of one Prometheus or PrometheusAgent
-//! (StatefulSet mode), as the reference writes them: the configuration
-//! Secret, the TLS assets Secrets, the web configuration Secret, the Thanos
-//! sidecar's HTTP client Secret (servers), the governing Service and one
-//! StatefulSet per shard. The rule ConfigMaps are built apart
+//! The Kubernetes objects of one Prometheus or PrometheusAgent, as the
+//! reference writes them: the configuration Secret, the TLS assets Secrets,
+//! the web configuration Secret, the Thanos sidecar's HTTP client Secret
+//! (servers), the governing Service and one StatefulSet per shard — or, for
+//! an agent in DaemonSet mode, one DaemonSet and no Service. The rule ConfigMaps are built apart
 //! (`prometheus::rules`); only their names come in here.
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Secret, Service};
 
 use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
@@ -15,8 +15,8 @@ use crate::k8s::tls_assets;
 use crate::k8s::web_config::WebConfig;
 use crate::prometheus::service::ports;
 use crate::prometheus::statefulset::{
-    self, Inputs, Settings, StatefulSetError, WEB_CONFIG_DIR, prefixed_name, thanos_sidecar,
-    workload_metadata,
+    self, Inputs, Settings, StatefulSetError, WEB_CONFIG_DIR, daemon_set, prefixed_name,
+    thanos_sidecar, workload_metadata,
 };
 use crate::prometheus::{Workload, tls_assets as prometheus_tls_assets};
 use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
@@ -24,6 +24,8 @@ use crate::snapshot::Snapshot;
 
 /// The key of the gzipped configuration in the configuration Secret.
 pub const CONFIG_KEY: &str = "prometheus.yaml.gz";
+/// Why an agent in DaemonSet mode gets nothing without the feature gate.
+const GATE_OFF: &str = "feature gate for Prometheus Agent's DaemonSet mode is not enabled";
 
 /// The objects of one workload.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,8 +41,10 @@ pub struct PrometheusObjects {
     pub thanos_http_client: Option<Secret>,
     /// The governing Service, unless the workload names its own (`serviceName`).
     pub service: Option<Service>,
-    /// One per shard, in shard order.
+    /// One per shard, in shard order (none in DaemonSet mode).
     pub stateful_sets: Vec<StatefulSet>,
+    /// An agent in DaemonSet mode's only workload object.
+    pub daemon_set: Option<DaemonSet>,
     /// The prefixes of the numbered objects among these and the rule
     /// ConfigMaps, which the operator prunes.
     pub numbered: Numbered,
@@ -69,9 +73,10 @@ pub fn prometheus_objects(
     options: &OperatorOptions,
 ) -> Result<PrometheusObjects, RejectedObject> {
     let error = |field: &str, kind: RejectionKind| workload.rejected(Rejection::new(field, kind));
-    if workload.is_daemon_set() {
-        // The reference refuses too: its DaemonSet feature gate is off by default.
-        return Err(error("spec.mode", "DaemonSet mode is not supported".into()));
+    let daemon_set_mode = workload.is_daemon_set();
+    if daemon_set_mode && !options.agent_daemon_set {
+        // The reference's words when its feature gate is off.
+        return Err(error("spec.mode", GATE_OFF.into()));
     }
     let namespace = workload.namespace();
     let prefixed = prefixed_name(workload);
@@ -105,7 +110,7 @@ pub fn prometheus_objects(
     });
 
     let cpf = workload.common();
-    let service = cpf.service_name.is_none().then(|| {
+    let service = (cpf.service_name.is_none() && !daemon_set_mode).then(|| {
         let (name, app_name) = match workload {
             Workload::Prometheus(_) => ("prometheus-operated", "prometheus"),
             Workload::Agent(_) => ("prometheus-agent-operated", "prometheus-agent"),
@@ -147,10 +152,16 @@ pub fn prometheus_objects(
         tls_assets_volume: &tls_assets_volume,
         input_hash: "",
     };
-    let stateful_sets = (0..workload.shards())
-        .map(|shard| statefulset::build(&inputs, shard).map(with_input_hash))
-        .collect::<Result<Vec<_>, StatefulSetError>>()
-        .map_err(|e| error(&e.field, e.kind))?;
+    let (stateful_sets, daemon_set) = if daemon_set_mode {
+        let set = daemon_set::build(&inputs).map_err(|e| error(&e.field, e.kind))?;
+        (Vec::new(), Some(set))
+    } else {
+        let sets = (0..workload.shards())
+            .map(|shard| statefulset::build(&inputs, shard).map(with_input_hash))
+            .collect::<Result<Vec<_>, StatefulSetError>>()
+            .map_err(|e| error(&e.field, e.kind))?;
+        (sets, None)
+    };
 
     Ok(PrometheusObjects {
         config: config_secret,
@@ -159,6 +170,7 @@ pub fn prometheus_objects(
         thanos_http_client,
         service,
         stateful_sets,
+        daemon_set,
         numbered: Numbered::of(&prefixed),
     })
 }
@@ -314,5 +326,105 @@ mod tests {
         assert!(volumes.iter().all(|v| v.name != "ignored"));
         // Empty configuration: empty (not gzipped) data.
         assert_eq!(objects.config.data.unwrap()[CONFIG_KEY].0, Vec::<u8>::new());
+    }
+
+    const DAEMON_SET_AGENT: &str = "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\n\
+         metadata: {name: a, namespace: ns, uid: u1, labels: {team: a}}\n\
+         spec: {version: v3.5.0, mode: DaemonSet, podMonitorSelector: {}, volumes: [{name: v, emptyDir: {}}],\n\
+         tolerations: [{operator: Exists}], topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone,\n\
+         whenUnsatisfiable: DoNotSchedule, additionalLabelSelectors: OnShard}]}\n";
+
+    #[test]
+    fn a_daemon_set_agent_gets_a_daemon_set_only_with_the_feature_gate() {
+        let s = snapshot(DAEMON_SET_AGENT);
+        let workload = Workload::Agent(&s.prometheus_agents[0]);
+        let build = |options: &OperatorOptions| {
+            prometheus_objects(&s, workload, "global: {}\n", None, &[], options)
+        };
+        let err = build(&OperatorOptions::default()).unwrap_err();
+        assert_eq!(err.rejection.path, "spec.mode");
+        assert!(err.rejection.message().contains("feature gate"), "{err}");
+
+        let options = OperatorOptions {
+            agent_daemon_set: true,
+            ..OperatorOptions::default()
+        };
+        let objects = build(&options).unwrap();
+        // No StatefulSet, no governing Service.
+        assert!(objects.stateful_sets.is_empty());
+        assert!(objects.service.is_none());
+        let set = objects.daemon_set.unwrap();
+        assert_eq!(set.metadata.name.as_deref(), Some("prom-agent-a"));
+        let labels = set.metadata.labels.as_ref().unwrap();
+        assert_eq!(labels["team"], "a");
+        assert_eq!(labels["operator.prometheus.io/mode"], "agent");
+        assert!(!labels.contains_key("operator.prometheus.io/shard"));
+        // No input hash on a DaemonSet.
+        assert!(set.metadata.annotations.is_none());
+        let owner = &set.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!((owner.uid.as_str(), owner.controller), ("u1", Some(true)));
+        let selector = set.spec.selector.match_labels.as_ref().unwrap();
+        assert_eq!(selector["operator.prometheus.io/name"], "a");
+        assert!(!selector.contains_key("operator.prometheus.io/shard"));
+
+        let pod = set.spec.template.spec.as_ref().unwrap();
+        // Neither the data volume nor the user's volumes.
+        let volumes: Vec<&str> = pod
+            .volumes
+            .iter()
+            .flatten()
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(
+            volumes,
+            ["config", "tls-assets", "config-out", "web-config"]
+        );
+        let prometheus = &pod.containers[0];
+        let mounts: Vec<&str> = prometheus
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| m.mount_path.as_str())
+            .collect();
+        assert!(!mounts.contains(&"/prometheus"), "{mounts:?}");
+        // The reloaders know their node (and shard 0); the sidecar reads the web config.
+        let reloaders = [
+            &pod.init_containers.as_ref().unwrap()[0],
+            &pod.containers[1],
+        ];
+        for reloader in reloaders {
+            let env = reloader.env.as_ref().unwrap();
+            let node = env.iter().find(|e| e.name == "NODE_NAME").unwrap();
+            let field = node
+                .value_from
+                .as_ref()
+                .unwrap()
+                .field_ref
+                .as_ref()
+                .unwrap();
+            assert_eq!(field.field_path, "spec.nodeName");
+            assert!(
+                env.iter()
+                    .any(|e| e.name == "SHARD" && e.value.as_deref() == Some("0"))
+            );
+        }
+        let sidecar_args = pod.containers[1].args.as_ref().unwrap();
+        assert!(
+            sidecar_args
+                .iter()
+                .any(|a| a.starts_with("--web-config-file=")),
+            "{sidecar_args:?}"
+        );
+        assert_eq!(pod.tolerations.as_ref().unwrap().len(), 1);
+        // Topology spread constraints select the pods without a shard label.
+        let tsc = &pod.topology_spread_constraints.as_ref().unwrap()[0];
+        let tsc_labels = tsc
+            .label_selector
+            .as_ref()
+            .unwrap()
+            .match_labels
+            .as_ref()
+            .unwrap();
+        assert_eq!(tsc_labels, selector);
     }
 }

@@ -72,12 +72,15 @@ super::gates! {
         WebhookTemplatedUrl => "0.31.0",
         WebhookPayload => "0.32.0",
         MsteamsSummary => "0.27.0",
-        SnsAwsHttpClientAndExternalId => "0.33.0",
+        SnsAwsHttpClient => "0.33.0",
+        /// `external_id` of an SNS receiver's SigV4 settings.
+        SnsSigv4ExternalId => "0.34.0",
         TelegramFiles => "0.26.0",
         TelegramChatIdFile => "0.31.0",
         /// Before 0.31 a Telegram receiver needs a bot token of its own.
         TelegramGlobalBotToken => "0.31.0",
         DiscordContent => "0.28.0",
+        DiscordWebhookUrlFile => "0.28.0",
         JiraApiType => "0.29.0",
         MattermostAttachments => "0.32.0",
         // StatefulSet.

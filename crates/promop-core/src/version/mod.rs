@@ -28,7 +28,7 @@ pub mod thanos;
 /// The reference's `operator.DefaultPrometheusVersion`.
 pub const DEFAULT_PROMETHEUS_VERSION: &str = "v3.14.0";
 /// The reference's `operator.DefaultAlertmanagerVersion`.
-pub const DEFAULT_ALERTMANAGER_VERSION: &str = "v0.33.1";
+pub const DEFAULT_ALERTMANAGER_VERSION: &str = "v0.34.0";
 /// The reference's `operator.DefaultThanosVersion`.
 pub const DEFAULT_THANOS_VERSION: &str = "v0.42.4";
 

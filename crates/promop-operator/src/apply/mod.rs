@@ -127,6 +127,44 @@ pub async fn create_if_absent<K: Written>(
     }
 }
 
+/// Deletes the cached object of kind `K` named like `named` (any kind) if
+/// `owner_uid` controls it; says whether it did.
+pub async fn delete_controlled<K: Written>(
+    client: &Client,
+    cache: &Store<K>,
+    owner_uid: &str,
+    named: &impl ResourceExt,
+) -> Result<bool, Error> {
+    let (namespace, name) = (named.namespace().unwrap_or_default(), named.name_any());
+    let Some(object) = cache.get(&ObjectRef::new(&name).within(&namespace)) else {
+        return Ok(false);
+    };
+    if !controlled_by(object.as_ref(), owner_uid) {
+        return Ok(false);
+    }
+    delete(client, object.as_ref()).await
+}
+
+fn controlled_by(object: &impl ResourceExt, owner_uid: &str) -> bool {
+    object
+        .owner_references()
+        .iter()
+        .any(|o| o.uid == owner_uid && o.controller == Some(true))
+}
+
+/// Deletes `object`; false when it was gone already.
+async fn delete<K: Written>(client: &Client, object: &K) -> Result<bool, Error> {
+    let api: Api<K> = Api::namespaced(client.clone(), &object.namespace().unwrap_or_default());
+    match api
+        .delete(&object.name_any(), &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(e) => Err(Error::Kube(e).applying(kind::<K>(), key(object))),
+    }
+}
+
 /// Deletes the cached objects controlled by `owner_uid` whose name is
 /// `<base>-<n>` (`n` a number) and not in `keep`: shards, rule ConfigMaps or
 /// TLS asset Secrets beyond what the workload now needs.
@@ -144,18 +182,8 @@ pub async fn prune_numbered<K: Written>(
             .strip_prefix(base)
             .and_then(|rest| rest.strip_prefix('-'))
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        let controlled = object
-            .owner_references()
-            .iter()
-            .any(|o| o.uid == owner_uid && o.controller == Some(true));
-        if numbered && controlled && !keep.contains(&name) {
-            let api: Api<K> =
-                Api::namespaced(client.clone(), &object.namespace().unwrap_or_default());
-            match api.delete(&name, &DeleteParams::default()).await {
-                Ok(_) => deleted += 1,
-                Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(e) => return Err(Error::Kube(e).applying(kind::<K>(), key(object.as_ref()))),
-            }
+        if numbered && controlled_by(object.as_ref(), owner_uid) && !keep.contains(&name) {
+            deleted += usize::from(delete(client, object.as_ref()).await?);
         }
     }
     Ok(deleted)

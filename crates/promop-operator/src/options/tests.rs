@@ -2,13 +2,7 @@ use super::*;
 
 /// The options of `promop run ARGS`.
 fn parsed(args: &[&str]) -> Result<Options, clap::Error> {
-    #[derive(Parser)]
-    struct Flags {
-        #[command(flatten)]
-        options: Options,
-    }
-    let args = std::iter::once("promop").chain(args.iter().copied());
-    Flags::try_parse_from(args).map(|f| f.options)
+    Options::from_args(args)
 }
 
 #[test]

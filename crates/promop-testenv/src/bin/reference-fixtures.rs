@@ -10,7 +10,7 @@
 //! contains one of the FILTERs (or every one), the scenario is applied (workloads last, so the operator
 //! usually writes once), the config Secret of every Prometheus,
 //! PrometheusAgent and Alertmanager and every object the operator wrote
-//! (StatefulSets, Services, Secrets, ConfigMaps; see
+//! (StatefulSets, DaemonSets, Services, Secrets, ConfigMaps; see
 //! `promop_testenv::written`) are read once they have stayed unchanged for
 //! a while, and stored under `conformance/expected/<family>/<name>/`. The scenario's
 //! namespaces are then emptied and removed (there is no controller-manager:
@@ -27,7 +27,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{ApiResource, ListParams};
 use kube::{Api, Client};
 use promop_testenv::corpus::{
-    Scenario, Workload, cleanup, conformance_dir, load_scenarios, namespaced_resources,
+    REFERENCE_FLAGS, Scenario, Workload, cleanup, conformance_dir, load_scenarios,
+    namespaced_resources,
 };
 use promop_testenv::written::{without_uid, written_objects};
 use promop_testenv::{ReferenceOperator, TestEnv};
@@ -297,7 +298,7 @@ async fn main() -> Result<()> {
     let env = TestEnv::with_upstream_crds().await?;
     let client = env.client();
     let resources = namespaced_resources(&client).await?;
-    let mut op = ReferenceOperator::start(&env, &[]).await?;
+    let mut op = ReferenceOperator::start(&env, REFERENCE_FLAGS).await?;
     eprintln!(
         "test bed and reference operator ready after {:.1?}",
         t0.elapsed()

@@ -275,6 +275,8 @@ enum When {
     Kubelet,
     /// `replicaCount` above 1.
     LeaderElection,
+    /// `operator.featureGates.StatusForConfigurationResources: true`.
+    StatusGate,
     /// `rbac.scope: cluster` (the default).
     ClusterScope,
     /// `rbac.scope: namespaces`: the [`CLUSTER_ROLE`] rows become a Role in
@@ -409,6 +411,45 @@ const NEEDS: &[Need] = &[
               them and patches their series)",
     },
     Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &[
+            "servicemonitors/status",
+            "podmonitors/status",
+            "probes/status",
+            "scrapeconfigs/status",
+            "prometheusrules/status",
+        ],
+        names: &[],
+        verbs: &["patch"],
+        when: When::StatusGate,
+        why: "bindings/write.rs: status.bindings (merge patch of /status)",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &[
+            "servicemonitors",
+            "podmonitors",
+            "probes",
+            "scrapeconfigs",
+            "prometheusrules",
+        ],
+        names: &[],
+        verbs: &["get"],
+        when: When::StatusGate,
+        why: "bindings/write.rs: an object read anew after a conflicting status write",
+    },
+    Need {
+        role: CLUSTER_ROLE,
+        group: "monitoring.coreos.com",
+        resources: &["prometheuses", "prometheusagents"],
+        names: &[],
+        verbs: &["patch"],
+        when: When::StatusGate,
+        why: "bindings/finalizer.rs: the status-cleanup finalizer added and removed",
+    },
+    Need {
         role: "ClusterRole promop-kubelet",
         group: "",
         resources: &["nodes"],
@@ -512,6 +553,10 @@ const NAMESPACED: &[&str] = &[
 fn every_rule_is_what_a_controller_needs() {
     let mut all_on = KUBELET_VALUES.to_vec();
     all_on.extend(["--set", "replicaCount=2"]);
+    all_on.extend([
+        "--set",
+        "operator.featureGates.StatusForConfigurationResources=true",
+    ]);
     let all_on_namespaced = [all_on.as_slice(), NAMESPACED].concat();
     let teams: &[&str] = &["team-a", "team-b"];
     let renders: [(&[&str], &[When], &[&str]); 4] = [
@@ -523,6 +568,7 @@ fn every_rule_is_what_a_controller_needs() {
                 When::ClusterScope,
                 When::Kubelet,
                 When::LeaderElection,
+                When::StatusGate,
             ],
             &[],
         ),
@@ -534,6 +580,7 @@ fn every_rule_is_what_a_controller_needs() {
                 When::NamespaceScope,
                 When::Kubelet,
                 When::LeaderElection,
+                When::StatusGate,
             ],
             teams,
         ),

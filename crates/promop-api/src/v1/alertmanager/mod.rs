@@ -223,6 +223,20 @@ pub struct AlertmanagerSpec {
     /// external peers are added through `additionalPeers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_label: Option<String>,
+    /// clusterPeerName defines the name that this Alertmanager instance uses to
+    /// advertise itself to other cluster peers (the `--cluster.peer-name` flag,
+    /// available since Alertmanager v0.30.0).
+    ///
+    /// If not set, the operator defaults to the pod's name (`$(POD_NAME)`),
+    /// which is injected via the Kubernetes downward API. Setting this field
+    /// lets you override that default with either a literal value or a string
+    /// referencing environment variables that are already available in the
+    /// Alertmanager container (for example `$(POD_NAME).$(NAMESPACE)`).
+    ///
+    /// It requires Alertmanager >= 0.30.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub cluster_peer_name: Option<String>,
     /// Interval between cluster push-pull synchronisations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_pushpull_interval: Option<GoDuration>,

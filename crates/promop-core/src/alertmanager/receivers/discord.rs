@@ -49,6 +49,17 @@ impl Sanitize for DiscordConfig {
 
     fn sanitize(c: &mut Mapping, v: &Version) -> Result<(), RejectionKind> {
         sanitize::requires(v, Feature::Discord, "discord")?;
+        sanitize::gate(c, v, "webhook_url_file", Feature::DiscordWebhookUrlFile);
+        let set = |key| !sanitize::text(c, key).is_empty();
+        match (set("webhook_url"), set("webhook_url_file")) {
+            (false, false) => return Err("no webhook_url or webhook_url_file provided".into()),
+            (true, true) => {
+                return Err(
+                    "both webhook_url and webhook_url_file cannot be set at the same time".into(),
+                );
+            }
+            _ => {}
+        }
         for key in ["content", "username", "avatar_url"] {
             sanitize::gate(c, v, key, Feature::DiscordContent);
         }

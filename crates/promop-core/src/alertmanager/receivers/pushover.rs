@@ -68,18 +68,21 @@ impl Integration for PushoverConfig {
                 self.ttl.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
             )
             .insert("device", text(&self.device));
-        for (field, sel, what) in [
-            ("user_key", &self.user_key, "userKey"),
-            ("token", &self.token, "token"),
+        // A file instead of a Secret is written as given (the checks make
+        // sure one of the two is set; sanitizing keeps the Secret's value
+        // when both are).
+        for (field, sel, file, what) in [
+            ("user_key", &self.user_key, &self.user_key_file, "userKey"),
+            ("token", &self.token, &self.token_file, "token"),
         ] {
-            let sel = sel
-                .as_ref()
-                .ok_or_else(|| format!("mandatory field {what} is empty"))?;
-            let value = required(ctx, sel, if what == "token" { "token" } else { "user key" })?;
-            if value.is_empty() {
-                return Err(format!("mandatory field {what:?} is empty").into());
+            if let Some(sel) = sel {
+                let value = required(ctx, sel, if what == "token" { "token" } else { "user key" })?;
+                if value.is_empty() {
+                    return Err(format!("mandatory field {what:?} is empty").into());
+                }
+                out.insert(field, value);
             }
-            out.insert(field, value);
+            out.insert(format!("{field}_file"), text(file));
         }
         let parsed = |v: &Option<String>, what: &str| {
             duration(v.as_deref()).map_err(|e| e.context(&format!("parse resolve {what}")))

@@ -29,11 +29,7 @@ impl Integration for SnsConfig {
 
     fn check(&self, s: &Secrets<'_>, v: &Version) -> Result<(), RejectionKind> {
         if self.use_aws_http_client.is_some() {
-            requires(
-                v,
-                Feature::SnsAwsHttpClientAndExternalId,
-                "useAWSHTTPClient",
-            )?;
+            requires(v, Feature::SnsAwsHttpClient, "useAWSHTTPClient")?;
         }
         http_version(self.http_config.as_ref(), v)?;
         if let Some(sig) = &self.sigv4 {
@@ -45,7 +41,7 @@ impl Integration for SnsConfig {
     }
 
     fn convert(&self, ctx: &Ctx<'_>) -> Result<Mapping, RejectionKind> {
-        let gate = ctx.version.supports(Feature::SnsAwsHttpClientAndExternalId);
+        let v = ctx.version;
         let mut out = Mapping::new();
         out.insert_opt("send_resolved", self.send_resolved)
             .insert(
@@ -58,7 +54,7 @@ impl Integration for SnsConfig {
             .insert("target_arn", text(&self.target_arn))
             .insert("subject", text(&self.subject))
             .insert("message", text(&self.message));
-        if gate {
+        if v.supports(Feature::SnsAwsHttpClient) {
             out.insert_opt("use_aws_http_client", self.use_aws_http_client);
         }
         out.insert("http_config", http(self.http_config.as_ref(), ctx)?);
@@ -67,7 +63,7 @@ impl Integration for SnsConfig {
             m.insert("region", text(&sigv4.region))
                 .insert("profile", text(&sigv4.profile))
                 .insert("role_arn", text(&sigv4.role_arn));
-            if gate {
+            if v.supports(Feature::SnsSigv4ExternalId) {
                 m.insert("external_id", text(&sigv4.external_id));
             }
             if let (Some(access), Some(secret)) = (&sigv4.access_key, &sigv4.secret_key) {
@@ -88,17 +84,12 @@ impl Sanitize for SnsConfig {
             if has(s, "external_id") && !has(s, "role_arn") {
                 return Err("'external_id' in sigv4 config requires 'role_arn' to be set".into());
             }
-            gate(s, v, "external_id", Feature::SnsAwsHttpClientAndExternalId);
+            gate(s, v, "external_id", Feature::SnsSigv4ExternalId);
             if s.is_empty() {
                 c.remove("sigv4");
             }
         }
-        gate(
-            c,
-            v,
-            "use_aws_http_client",
-            Feature::SnsAwsHttpClientAndExternalId,
-        );
+        gate(c, v, "use_aws_http_client", Feature::SnsAwsHttpClient);
         http_of(c, v)
     }
 }

@@ -1,9 +1,11 @@
 //! The flags of the alertmanager container, in the reference's order, up to
 //! `--cluster.reconnect-timeout`; the web and cluster TLS configuration
-//! files follow with their volumes. A flag the version lacks is left out.
+//! files follow with their volumes. A flag the version lacks is left out, so
+//! is a duration of zero or less (Alertmanager would not start).
 use promop_api::v1::workload::Argument;
 
 use super::{Context, MESH_PORT, WEB_PORT};
+use crate::alertmanager::ignored_fields::kept;
 use crate::alertmanager::version::Feature;
 use crate::k8s::args::flag;
 use crate::k8s::pod::string_of;
@@ -22,11 +24,7 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
         flag("storage.path", STORAGE_DIR),
         flag(
             "data.retention",
-            spec.retention
-                .as_ref()
-                .map(|r| r.0.clone())
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| DEFAULT_RETENTION.to_owned()),
+            kept(&spec.retention).unwrap_or(DEFAULT_RETENTION),
         ),
     ];
     // A single replica gossips with nobody: an empty address turns the
@@ -111,12 +109,14 @@ pub(super) fn flags(ctx: &Context<'_>) -> Vec<Argument> {
         ("cluster.peer-timeout", &spec.cluster_peer_timeout),
     ];
     for (name, value) in durations {
-        if let Some(d) = value.as_ref().filter(|d| !d.0.is_empty()) {
-            flags.push(flag(name, d.0.clone()));
+        if let Some(d) = kept(value) {
+            flags.push(flag(name, d));
         }
     }
     if version.supports(Feature::ClusterPeerName) {
-        flags.push(flag("cluster.peer-name", "$(POD_NAME)"));
+        // The pod's name unless the user names the peer.
+        let name = set(&spec.cluster_peer_name).unwrap_or_else(|| "$(POD_NAME)".to_owned());
+        flags.push(flag("cluster.peer-name", name));
     }
     // 0.26 rejects gossip from another cluster with a recycled pod IP.
     if version.supports(Feature::ClusterLabel) {

@@ -335,4 +335,31 @@ mod tests {
         );
         assert!(!new.iter().any(|a| a.starts_with("--dispatch.start-delay")));
     }
+
+    #[test]
+    fn the_peer_name_can_be_overridden() {
+        let named =
+            args("{version: v0.33.1, replicas: 2, clusterPeerName: '$(POD_NAME).$(NAMESPACE)'}");
+        assert!(named.contains(&"--cluster.peer-name=$(POD_NAME).$(NAMESPACE)".to_owned()));
+        let old = args("{version: v0.29.0, replicas: 2, clusterPeerName: am}");
+        assert!(!old.iter().any(|a| a.starts_with("--cluster.peer-name")));
+    }
+
+    #[test]
+    fn zero_durations_are_not_passed() {
+        let zero = args(
+            "{version: v0.33.1, replicas: 2, retention: 0s, clusterGossipInterval: '0', \
+             clusterPushpullInterval: 0m, clusterPeerTimeout: 30s}",
+        );
+        assert!(
+            zero.contains(&"--data.retention=120h".to_owned()),
+            "{zero:?}"
+        );
+        assert!(zero.contains(&"--cluster.peer-timeout=30s".to_owned()));
+        assert!(
+            !zero
+                .iter()
+                .any(|a| a.contains("gossip-interval") || a.contains("pushpull-interval"))
+        );
+    }
 }

@@ -258,6 +258,7 @@ pub static DISCORD: Struct = Struct {
         send_resolved(),
         http_config(),
         s("webhook_url"),
+        s("webhook_url_file"),
         s("title"),
         s("message"),
         s("content"),
@@ -398,7 +399,7 @@ pub static MATTERMOST: Struct = Struct {
         s("text"),
         s("icon_url"),
         s("icon_emoji"),
-        f("attachments", Seq(&Any), Empty),
+        seq("attachments", &MATTERMOST_ATTACHMENT),
         f("props", Any, Nil),
         f("priority", Any, Nil),
         s("fallback"),
@@ -409,13 +410,38 @@ pub static MATTERMOST: Struct = Struct {
         s("author_icon"),
         s("title"),
         s("title_link"),
-        f("fields", Seq(&Any), Empty),
+        seq("fields", &MATTERMOST_FIELD),
         s("thumb_url"),
         s("footer"),
         s("footer_icon"),
         s("image_url"),
         http_config(),
     ],
+};
+
+pub static MATTERMOST_ATTACHMENT: Struct = Struct {
+    name: "mattermostAttachmentConfig",
+    fields: &[
+        s("fallback"),
+        s("color"),
+        s("pretext"),
+        s("text"),
+        s("author_name"),
+        s("author_link"),
+        s("author_icon"),
+        s("title"),
+        s("title_link"),
+        seq("fields", &MATTERMOST_FIELD),
+        s("thumb_url"),
+        s("footer"),
+        s("footer_icon"),
+        s("image_url"),
+    ],
+};
+
+pub static MATTERMOST_FIELD: Struct = Struct {
+    name: "mattermostField",
+    fields: &[s("title"), s("value"), f("short", Bool, Empty)],
 };
 
 pub static INCIDENTIO: Struct = Struct {

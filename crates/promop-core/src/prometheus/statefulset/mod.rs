@@ -1,9 +1,11 @@
 //! The StatefulSets of a Prometheus (`prometheus-<name>[-shard-<n>]`) or of
 //! a PrometheusAgent in StatefulSet mode (`prom-agent-<name>[-shard-<n>]`):
 //! one per shard, built as the reference builds them so that a takeover
-//! changes no pod template.
+//! changes no pod template. The pod template ([`pod`]) also serves the
+//! DaemonSet of an agent in DaemonSet mode ([`daemon_set`]).
 mod args;
 mod containers;
+pub mod daemon_set;
 pub mod thanos_sidecar;
 mod volumes;
 
@@ -152,13 +154,131 @@ fn topology(cpf: &CommonPrometheusFields, enabled: bool, shard: i32) -> Option<(
     Some((zone.clone(), shard / count))
 }
 
+/// What controls the workload's pods: one StatefulSet per shard, or (an
+/// agent in DaemonSet mode) one DaemonSet, whose pods have no data volume,
+/// no shard label or zone, and a reloader that knows its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    StatefulSet { shard: i32 },
+    DaemonSet,
+}
+
+impl Shape {
+    fn shard(self) -> i32 {
+        match self {
+            Self::StatefulSet { shard } => shard,
+            // The reference gives a DaemonSet's reloader SHARD=0.
+            Self::DaemonSet => 0,
+        }
+    }
+}
+
+/// A workload's pod template and the labels that select its pods.
+pub(crate) struct Pod {
+    pub template: PodTemplateSpec,
+    pub selector: Labels,
+}
+
+impl Pod {
+    pub fn label_selector(&self) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(self.selector.clone()),
+            ..LabelSelector::default()
+        }
+    }
+}
+
 /// The StatefulSet of one shard.
 pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSetError> {
+    let workload = inputs.workload;
+    let cpf = workload.common();
+    let prefixed = prefixed_name(workload);
+    let pod = pod(inputs, Shape::StatefulSet { shard })?;
+    let governing = match workload {
+        Workload::Prometheus(_) => "prometheus-operated",
+        Workload::Agent(_) => "prometheus-agent-operated",
+    };
+    let replicas = cpf.replicas.unwrap_or(1);
+    let spec = StatefulSetSpec {
+        service_name: Some(
+            cpf.service_name
+                .clone()
+                .unwrap_or_else(|| governing.to_owned()),
+        ),
+        replicas: Some(if replicas < 0 { 1 } else { replicas }),
+        pod_management_policy: Some(pod::pod_management_policy(
+            cpf.pod_management_policy.as_ref(),
+        )),
+        update_strategy: Some(pod::update_strategy(cpf.update_strategy.as_ref())),
+        min_ready_seconds: cpf.min_ready_seconds.filter(|s| *s != 0),
+        selector: pod.label_selector(),
+        volume_claim_templates: crate::k8s::volumes::claim_template(
+            &volumes::default_data_volume(&prefixed),
+            cpf.storage.as_ref(),
+        )
+        .map(|c| vec![c]),
+        persistent_volume_claim_retention_policy: cpf
+            .persistent_volume_claim_retention_policy
+            .clone(),
+        template: pod.template,
+        ..StatefulSetSpec::default()
+    };
+    let name = shard_name(workload, shard);
+    Ok(StatefulSet {
+        metadata: object_metadata(inputs, name, &pod.selector, Some(inputs.input_hash)),
+        spec,
+        status: None,
+    })
+}
+
+/// The metadata of a StatefulSet or DaemonSet: the workload's labels and
+/// annotations, the mode, the pods' selector, the operator's `--labels` and
+/// `--annotations`, the owner; the input hash for StatefulSets.
+pub(crate) fn object_metadata(
+    inputs: &Inputs<'_>,
+    name: String,
+    selector: &Labels,
+    input_hash: Option<&str>,
+) -> ObjectMeta {
+    let workload = inputs.workload;
+    let settings = &inputs.settings;
+    let owner_meta = workload_metadata(workload);
+    let mut annotations = owner_meta.annotations.clone().unwrap_or_default();
+    metadata::merge(&mut annotations, settings.annotations);
+    if let Some(hash) = input_hash {
+        annotations.insert(INPUT_HASH_KEY.to_owned(), hash.to_owned());
+    }
+    let mut labels = merged(
+        &metadata::managed_by(),
+        owner_meta.labels.as_ref().unwrap_or(&Labels::new()),
+    );
+    let mode = if workload.server().is_some() {
+        "server"
+    } else {
+        "agent"
+    };
+    labels.insert(MODE_LABEL.to_owned(), mode.to_owned());
+    metadata::merge(&mut labels, selector);
+    metadata::merge(&mut labels, settings.labels);
+    ObjectMeta {
+        name: Some(name),
+        namespace: Some(workload.namespace().to_owned()),
+        labels: Some(labels),
+        annotations: non_empty(without_kubectl_annotations(annotations)),
+        owner_references: Some(vec![inputs.owner.controller_ref()]),
+        ..ObjectMeta::default()
+    }
+}
+
+/// The pod template of a StatefulSet's shard or of a DaemonSet.
+pub(crate) fn pod(inputs: &Inputs<'_>, shape: Shape) -> Result<Pod, StatefulSetError> {
     let workload = inputs.workload;
     let settings = &inputs.settings;
     let cpf = workload.common();
     let server = workload.server();
     let prefixed = prefixed_name(workload);
+    let daemon_set = shape == Shape::DaemonSet;
+    let shard = shape.shard();
     let version = Version::from_spec(cpf.version.as_deref())
         .map_err(|e| StatefulSetError::new("spec.version", e.to_string()))?;
     let port_name = cpf
@@ -173,16 +293,23 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         Some(spec) => args::server(&mut flags, spec),
         None => args::agent(&mut flags, cpf),
     }
-    let mut vols = volumes::common(&prefixed, cpf, inputs.tls_assets_volume.clone())
-        .map_err(|e| StatefulSetError::new("spec.secrets", e.to_string()))?;
+    // A DaemonSet's pods keep no data: no data volume to mount.
+    let mut vols = volumes::common(
+        &prefixed,
+        cpf,
+        inputs.tls_assets_volume.clone(),
+        !daemon_set,
+    )
+    .map_err(|e| StatefulSetError::new("spec.secrets", e.to_string()))?;
     if let Some(spec) = server {
         volumes::server(&mut vols, spec, inputs.rule_config_maps);
     }
     let mut reloader_mounts = volumes::reloader_mounts();
     let mut reloader_web_config = None;
     // From 2.24 the web configuration file is always mounted, so that
-    // switching TLS on or off does not redeploy.
-    if version.supports(Feature::WebConfigFile) {
+    // switching TLS on or off does not redeploy; DaemonSets (which need
+    // a newer Prometheus anyway) always mount it, for the reloader too.
+    if daemon_set || version.supports(Feature::WebConfigFile) {
         let secret_name = format!("{prefixed}-web-config");
         let web = WebConfig {
             mount_dir: WEB_CONFIG_DIR,
@@ -195,7 +322,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         flags.push(flag("web.config.file", web.file_path()));
         vols.pod.extend(web_volumes);
         vols.prometheus.extend(web_mounts.iter().cloned());
-        if cpf.web.is_some() {
+        if daemon_set || cpf.web.is_some() {
             reloader_web_config = Some(web.file_path());
             reloader_mounts.extend(web_mounts);
         }
@@ -255,7 +382,10 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         watched_dirs.push(path);
     }
 
-    let zone = topology(cpf, settings.topology_sharding, shard);
+    let zone = match shape {
+        Shape::StatefulSet { shard } => topology(cpf, settings.topology_sharding, shard),
+        Shape::DaemonSet => None,
+    };
     let log_level = cpf.log_level.as_ref().map(string_of);
     let log_format = cpf.log_format.as_ref().map(string_of);
     let reloader = |init: bool| {
@@ -268,6 +398,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         r.config_envsubst_file = Some(format!("{}/prometheus.env.yaml", volumes::CONFIG_OUT_DIR));
         r.watched_dirs = watched_dirs.clone();
         r.shard = Some(shard);
+        r.node_name_env = daemon_set;
         if let Some((zone, inzone)) = &zone {
             r.zone = Some(zone.clone());
             r.inzone_shard = Some(*inzone);
@@ -341,7 +472,9 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
     // Selector labels cannot change on an existing StatefulSet: keep them
     // exactly as the reference sets them.
     let mut selector = selector_labels(workload);
-    selector.insert(SHARD_LABEL.to_owned(), shard.to_string());
+    if let Shape::StatefulSet { shard } = shape {
+        selector.insert(SHARD_LABEL.to_owned(), shard.to_string());
+    }
     let pod_metadata = cpf.pod_metadata.as_ref();
     let mut pod_labels = Labels::from([(VERSION_KEY.to_owned(), version.to_string())]);
     metadata::merge(
@@ -401,34 +534,17 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
         cpf.dns_policy.as_ref(),
         cpf.dns_config.as_ref(),
     );
-    vols.pod.extend(crate::k8s::volumes::data_volume(
-        &volumes::default_data_volume(&prefixed),
-        cpf.storage.as_ref(),
-    ));
-    vols.pod.extend(cpf.volumes.iter().flatten().cloned());
+    // The reference gives a DaemonSet's pods neither the data volume nor
+    // the user's `spec.volumes`.
+    if !daemon_set {
+        vols.pod.extend(crate::k8s::volumes::data_volume(
+            &volumes::default_data_volume(&prefixed),
+            cpf.storage.as_ref(),
+        ));
+        vols.pod.extend(cpf.volumes.iter().flatten().cloned());
+    }
     pod.volumes = non_empty_vec(vols.pod);
-
-    let governing = match workload {
-        Workload::Prometheus(_) => "prometheus-operated",
-        Workload::Agent(_) => "prometheus-agent-operated",
-    };
-    let replicas = cpf.replicas.unwrap_or(1);
-    let spec = StatefulSetSpec {
-        service_name: Some(
-            cpf.service_name
-                .clone()
-                .unwrap_or_else(|| governing.to_owned()),
-        ),
-        replicas: Some(if replicas < 0 { 1 } else { replicas }),
-        pod_management_policy: Some(pod::pod_management_policy(
-            cpf.pod_management_policy.as_ref(),
-        )),
-        update_strategy: Some(pod::update_strategy(cpf.update_strategy.as_ref())),
-        min_ready_seconds: cpf.min_ready_seconds.filter(|s| *s != 0),
-        selector: LabelSelector {
-            match_labels: Some(final_selector.clone()),
-            ..LabelSelector::default()
-        },
+    Ok(Pod {
         template: PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(final_labels),
@@ -437,40 +553,7 @@ pub fn build(inputs: &Inputs<'_>, shard: i32) -> Result<StatefulSet, StatefulSet
             }),
             spec: Some(pod),
         },
-        volume_claim_templates: crate::k8s::volumes::claim_template(
-            &volumes::default_data_volume(&prefixed),
-            cpf.storage.as_ref(),
-        )
-        .map(|c| vec![c]),
-        persistent_volume_claim_retention_policy: cpf
-            .persistent_volume_claim_retention_policy
-            .clone(),
-        ..StatefulSetSpec::default()
-    };
-
-    let owner_meta = workload_metadata(workload);
-    let mut annotations = owner_meta.annotations.clone().unwrap_or_default();
-    metadata::merge(&mut annotations, settings.annotations);
-    annotations.insert(INPUT_HASH_KEY.to_owned(), inputs.input_hash.to_owned());
-    let mut labels = merged(
-        &metadata::managed_by(),
-        owner_meta.labels.as_ref().unwrap_or(&Labels::new()),
-    );
-    let mode = if server.is_some() { "server" } else { "agent" };
-    labels.insert(MODE_LABEL.to_owned(), mode.to_owned());
-    metadata::merge(&mut labels, &final_selector);
-    metadata::merge(&mut labels, settings.labels);
-    Ok(StatefulSet {
-        metadata: ObjectMeta {
-            name: Some(shard_name(workload, shard)),
-            namespace: Some(workload.namespace().to_owned()),
-            labels: Some(labels),
-            annotations: non_empty(without_kubectl_annotations(annotations)),
-            owner_references: Some(vec![inputs.owner.controller_ref()]),
-            ..ObjectMeta::default()
-        },
-        spec,
-        status: None,
+        selector: final_selector,
     })
 }
 

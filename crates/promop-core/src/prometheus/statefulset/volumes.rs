@@ -42,11 +42,13 @@ pub(super) fn data_volume_name(prefixed: &str, cpf: &CommonPrometheusFields) -> 
     volumes::data_volume_name(cpf.storage.as_ref(), &default_data_volume(prefixed))
 }
 
-/// What servers and agents share.
+/// What servers and agents share; the data directory is mounted unless
+/// `data_mount` is false (a DaemonSet keeps no data).
 pub(super) fn common(
     prefixed: &str,
     cpf: &CommonPrometheusFields,
     tls_assets_volume: Volume,
+    data_mount: bool,
 ) -> Result<Volumes, InvalidLabel> {
     let mut v = Volumes {
         pod: vec![
@@ -64,12 +66,14 @@ pub(super) fn common(
         prometheus: vec![
             mount("config-out", CONFIG_OUT_DIR, true),
             mount(tls_assets::VOLUME, TLS_ASSETS_DIR, true),
-            VolumeMount {
-                sub_path: volumes::storage_sub_path(cpf.storage.as_ref(), DATA_SUB_PATH),
-                ..mount(&data_volume_name(prefixed, cpf), STORAGE_DIR, false)
-            },
         ],
     };
+    if data_mount {
+        v.prometheus.push(VolumeMount {
+            sub_path: volumes::storage_sub_path(cpf.storage.as_ref(), DATA_SUB_PATH),
+            ..mount(&data_volume_name(prefixed, cpf), STORAGE_DIR, false)
+        });
+    }
     v.prometheus
         .extend(cpf.volume_mounts.iter().flatten().cloned());
     for secret in cpf.secrets.iter().flatten() {
