@@ -123,6 +123,14 @@ pub enum Strictness {
 }
 
 impl Loaded {
+    /// The objects of one text, those without a namespace in `default`: the
+    /// snapshot of a scenario or a test fixture.
+    pub fn objects(source_name: &str, text: &str) -> Result<Self, UnusableInput> {
+        let mut loaded = Self::default();
+        loaded.add_yaml(source_name, text, "default", Strictness::ObjectsOnly)?;
+        Ok(loaded)
+    }
+
     /// Adds every document of `text` (named `source_name` in messages);
     /// objects without a namespace go to `namespace`.
     pub fn add_yaml(

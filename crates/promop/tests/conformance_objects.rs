@@ -20,7 +20,7 @@ use kube::api::{Api, PostParams};
 use kube::{Client, Resource};
 use promop_core::desired::manifests::Manifests;
 use promop_core::desired::{StateError, alertmanager_state, prometheus_state};
-use promop_core::manifests::{Loaded, Strictness};
+use promop_core::manifests::Loaded;
 use promop_core::prometheus::Workload;
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
@@ -80,15 +80,8 @@ fn expected(dir: &Path) -> Result<BTreeMap<String, Value>> {
 /// --objects --show-secrets` prints them: the desired states the operator
 /// applies, as manifests.
 fn promop_objects(scenario: &Scenario) -> Result<Vec<Value>> {
-    let mut loaded = Loaded::default();
-    loaded.add_yaml(
-        &scenario.id,
-        &scenario.manifests(),
-        "default",
-        Strictness::ObjectsOnly,
-    )?;
     // The apiserver refuses owner references without UID; any UID does.
-    let mut snapshot = loaded.snapshot;
+    let mut snapshot = Loaded::objects(&scenario.id, &scenario.manifests())?.snapshot;
     for (i, p) in snapshot.prometheuses.iter_mut().enumerate() {
         p.metadata.uid = Some(format!("00000000-0000-0000-0000-{i:012}"));
     }

@@ -6,7 +6,7 @@
 //! and, as on a cold cache, with none.
 use anyhow::Result;
 use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
-use promop_core::manifests::{Loaded, Strictness};
+use promop_core::manifests::Loaded;
 use promop_core::prometheus::Workload;
 use promop_core::select::ScrapeScope;
 use promop_core::select::dereference::{alertmanager_references, prometheus_references};
@@ -15,14 +15,7 @@ use promop_core::snapshot::{ReadKeys, Snapshot};
 use promop_testenv::corpus::{Scenario, corpus_minimum, selected_scenarios};
 
 fn snapshot(scenario: &Scenario) -> Result<Snapshot> {
-    let mut loaded = Loaded::default();
-    loaded.add_yaml(
-        &scenario.id,
-        &scenario.manifests(),
-        "default",
-        Strictness::ObjectsOnly,
-    )?;
-    Ok(loaded.snapshot)
+    Ok(Loaded::objects(&scenario.id, &scenario.manifests())?.snapshot)
 }
 
 /// What `read` names that `named` does not, as `kind ns/name` lines.

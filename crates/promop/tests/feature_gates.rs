@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use promop_core::desired::prometheus_state;
-use promop_core::manifests::{Loaded, Strictness};
+use promop_core::manifests::Loaded;
 use promop_core::prometheus::Workload;
 use promop_operator::Options;
 use promop_testenv::corpus::{cleanup, first_difference, load_scenarios, namespaced_resources};
@@ -33,8 +33,7 @@ fn promop_configs(
     flags: &[&str],
 ) -> Result<Vec<(String, String, String)>> {
     let options = Options::from_args(flags)?;
-    let mut loaded = Loaded::default();
-    loaded.add_yaml(id, manifests, "default", Strictness::ObjectsOnly)?;
+    let loaded = Loaded::objects(id, manifests)?;
     let snapshot = &loaded.snapshot;
     snapshot
         .prometheuses
@@ -133,13 +132,7 @@ async fn daemon_set_gate_off_refuses_the_agent_as_the_reference_does() -> Result
         .pop()
         .context("agent-daemonset/agent-basic")?;
     // promop, with the default gates: nothing but the reference's words.
-    let mut loaded = Loaded::default();
-    loaded.add_yaml(
-        &scenario.id,
-        &scenario.manifests(),
-        "default",
-        Strictness::ObjectsOnly,
-    )?;
+    let loaded = Loaded::objects(&scenario.id, &scenario.manifests())?;
     let snapshot = &loaded.snapshot;
     let agent = snapshot.prometheus_agents.first().context("an agent")?;
     let options = Options::from_args(&[])?;
