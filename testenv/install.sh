@@ -7,7 +7,7 @@
 #   promtool-v3, promtool-latest, alertmanager, amtool, alertmanager-v0.28,
 #   amtool-v0.28, blackbox_exporter, pushgateway, prometheus-operator-reference,
 #   prometheus-config-reloader-reference,
-#   admission-webhook-reference, helm,
+#   admission-webhook-reference, helm, thanos,
 #   buildah, x86_64-linux-musl-gcc (scripts/build-images; testenv/image-tools.sh)
 # and the Rust target x86_64-unknown-linux-musl (rustup).
 #
@@ -35,7 +35,7 @@ ALL_BINS=(
   blackbox_exporter pushgateway
   prometheus-operator-reference prometheus-config-reloader-reference
   admission-webhook-reference
-  helm
+  helm thanos
   buildah x86_64-linux-musl-gcc
 )
 
@@ -90,6 +90,20 @@ stamp_path() { printf '%s/%s@%s' "$STAMPS" "$1" "$(printf '%s' "$2" | tr '/:~ ' 
 bins_present() {
   local b
   for b in "$@"; do [[ -x "$BIN/$b" ]] || return 1; done
+}
+
+# cached <component> <key> <what> <bin>...: true, saying so, when the
+# component is installed at <key> (its stamp) and its binaries are there.
+cached() {
+  local name="$1" key="$2" what="$3"; shift 3
+  [[ $FORCE == 0 && -f "$(stamp_path "$name" "$key")" ]] && bins_present "$@" || return 1
+  log "ok   $name $what (cached)"
+}
+
+# record <component> <key> <installed version>: the component's only stamp.
+record() {
+  rm -f "$STAMPS/$1"@*
+  printf '%s\n' "$3" > "$(stamp_path "$1" "$2")"
 }
 
 # Run "<bin> --version" (or equivalent) as a smoke test; prints first line.
@@ -327,6 +341,9 @@ check_gomods() {
   v=$(gomod_require "$HERE/promtool" github.com/prometheus/prometheus)
   [[ "$v" == "$PROMTOOL_LATEST_VERSION" ]] || \
     die "promtool/go.mod requires github.com/prometheus/prometheus $v but versions.env says $PROMTOOL_LATEST_VERSION (run install.sh --sync-gomod)"
+  v=$(gomod_require "$HERE/thanos" github.com/thanos-io/thanos)
+  [[ "$v" == "$THANOS_VERSION" ]] || \
+    die "thanos/go.mod requires github.com/thanos-io/thanos $v but versions.env says $THANOS_VERSION (run install.sh --sync-gomod)"
   v=$(gomod_require "$HERE/helm" helm.sh/helm/v3)
   [[ "$v" == "$HELM_VERSION" ]] || \
     die "helm/go.mod requires helm.sh/helm/v3 $v but versions.env says $HELM_VERSION (run install.sh --sync-gomod)"
@@ -379,13 +396,9 @@ go_build() {
 }
 
 install_kube_apiserver() {
-  local dir="$HERE/kube-apiserver" key stamp
+  local dir="$HERE/kube-apiserver" key
   key="$KUBERNETES_VERSION-$(modsum "$dir")"
-  stamp=$(stamp_path kube-apiserver "$key")
-  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present kube-apiserver; then
-    log "ok   kube-apiserver $KUBERNETES_VERSION (cached)"
-    return 0
-  fi
+  cached kube-apiserver "$key" "$KUBERNETES_VERSION" kube-apiserver && return 0
   need_go
   step_begin "kube-apiserver: build k8s.io/kubernetes $KUBERNETES_VERSION (slow: several minutes on 2 cores)"
   local v="${KUBERNETES_VERSION#v}" commit ldf p=k8s.io/component-base/version
@@ -396,8 +409,7 @@ install_kube_apiserver() {
   : > "$LOGS/kube-apiserver-build.log"
   go_build kube-apiserver "$dir" "$LOGS/kube-apiserver-build.log" "$ldf" \
     k8s.io/kubernetes/cmd/kube-apiserver:kube-apiserver
-  rm -f "$STAMPS"/kube-apiserver@*
-  printf '%s\n' "$KUBERNETES_VERSION" > "$stamp"
+  record kube-apiserver "$key" "$KUBERNETES_VERSION"
   step_end
 }
 
@@ -465,15 +477,11 @@ reference_key() {
 }
 
 install_reference() {
-  local dir="$HERE/reference" key stamp
+  local dir="$HERE/reference" key
   key=$(reference_key)
-  stamp=$(stamp_path prometheus-operator-reference "$key")
-  if [[ $FORCE == 0 && -f "$stamp" ]] && \
-     bins_present prometheus-operator-reference prometheus-config-reloader-reference \
-       admission-webhook-reference; then
-    log "ok   prometheus-operator-reference $PROMETHEUS_OPERATOR_VERSION (cached)"
-    return 0
-  fi
+  cached prometheus-operator-reference "$key" "$PROMETHEUS_OPERATOR_VERSION" \
+    prometheus-operator-reference prometheus-config-reloader-reference \
+    admission-webhook-reference && return 0
   need_go
   : > "$LOGS/reference-build.log"
   generate_reference_client
@@ -486,20 +494,16 @@ install_reference() {
     "$m/cmd/operator:prometheus-operator-reference" \
     "$m/cmd/prometheus-config-reloader:prometheus-config-reloader-reference" \
     "$m/cmd/admission-webhook:admission-webhook-reference"
-  rm -f "$STAMPS"/prometheus-operator-reference@*
-  printf '%s\n' "$PROMETHEUS_OPERATOR_VERSION" > "$stamp"
+  record prometheus-operator-reference "$key" "$PROMETHEUS_OPERATOR_VERSION"
   step_end
 }
 
 install_promtool_latest() {
-  local dir="$HERE/promtool" key stamp rel
+  local dir="$HERE/promtool" key rel
   rel=$(prom_release "$PROMTOOL_LATEST_VERSION")
   key="$PROMTOOL_LATEST_VERSION-$(modsum "$dir")"
-  stamp=$(stamp_path promtool-latest "$key")
-  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present promtool-latest; then
-    log "ok   promtool-latest $PROMTOOL_LATEST_VERSION (Prometheus $rel, cached)"
-    return 0
-  fi
+  cached promtool-latest "$key" "$PROMTOOL_LATEST_VERSION (Prometheus $rel)" promtool-latest \
+    && return 0
   need_go
   step_begin "promtool-latest: build promtool from github.com/prometheus/prometheus $PROMTOOL_LATEST_VERSION (Prometheus $rel)"
   local m=github.com/prometheus/prometheus p=github.com/prometheus/common/version commit ldf
@@ -511,19 +515,30 @@ install_promtool_latest() {
   go_build promtool-latest "$dir" "$LOGS/promtool-latest-build.log" "$ldf" \
     "$m/cmd/promtool:promtool-latest"
   check_all_sd promtool-latest
-  rm -f "$STAMPS"/promtool-latest@*
-  printf '%s\n' "$PROMTOOL_LATEST_VERSION (Prometheus $rel)" > "$stamp"
+  record promtool-latest "$key" "$PROMTOOL_LATEST_VERSION (Prometheus $rel)"
   step_end "Prometheus $rel"
 }
 
+install_thanos() {
+  local dir="$HERE/thanos" key
+  key="$THANOS_VERSION-$(modsum "$dir")"
+  cached thanos "$key" "$THANOS_VERSION" thanos && return 0
+  need_go
+  step_begin "thanos: build github.com/thanos-io/thanos $THANOS_VERSION"
+  local m=github.com/thanos-io/thanos p=github.com/prometheus/common/version commit ldf
+  commit=$(origin_hash "$dir" "$m" "$THANOS_VERSION")
+  ldf="-s -w -X $p.Version=${THANOS_VERSION#v} -X $p.Revision=$commit"
+  ldf+=" -X $p.Branch=HEAD -X $p.BuildUser=promop-testenv -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
+  : > "$LOGS/thanos-build.log"
+  go_build thanos "$dir" "$LOGS/thanos-build.log" "$ldf" "$m/cmd/thanos:thanos"
+  record thanos "$key" "$THANOS_VERSION"
+  step_end
+}
+
 install_helm() {
-  local dir="$HERE/helm" key stamp
+  local dir="$HERE/helm" key
   key="$HELM_VERSION-$(modsum "$dir")"
-  stamp=$(stamp_path helm "$key")
-  if [[ $FORCE == 0 && -f "$stamp" ]] && bins_present helm; then
-    log "ok   helm $HELM_VERSION (cached)"
-    return 0
-  fi
+  cached helm "$key" "$HELM_VERSION" helm && return 0
   need_go
   step_begin "helm: build helm.sh/helm/v3 $HELM_VERSION"
   local m=helm.sh/helm/v3 p=helm.sh/helm/v3/internal/version commit ldf
@@ -540,8 +555,7 @@ install_helm() {
   done
   : > "$LOGS/helm-build.log"
   CGO_ENABLED=0 go_build helm "$dir" "$LOGS/helm-build.log" "$ldf" "$m/cmd/helm:helm"
-  rm -f "$STAMPS"/helm@*
-  printf '%s\n' "$HELM_VERSION" > "$stamp"
+  record helm "$key" "$HELM_VERSION"
   step_end
 }
 
@@ -626,6 +640,7 @@ print_versions() {
   printf '%-32s %-10s %-22s %s\n' kube-apiserver go-module "$KUBERNETES_VERSION" "$(installed_of kube-apiserver)"
   printf '%-32s %-10s %-22s %s\n' prometheus-operator-reference go-module "$PROMETHEUS_OPERATOR_VERSION" "$(installed_of prometheus-operator-reference)"
   printf '%-32s %-10s %-22s %s\n' promtool-latest go-module "$PROMTOOL_LATEST_VERSION" "$(installed_of promtool-latest)"
+  printf '%-32s %-10s %-22s %s\n' thanos go-module "$THANOS_VERSION" "$(installed_of thanos)"
   printf '%-32s %-10s %-22s %s\n' helm go-module "$HELM_VERSION" "$(installed_of helm)"
   printf '%-32s %-10s %-22s %s\n' buildah "deb:$BUILDAH_SUITE" "$BUILDAH_VERSION" "$(installed_of buildah)"
   printf '%-32s %-10s %-22s %s\n' musl-gcc "deb:$MUSL_SUITE" "$MUSL_VERSION" "$(installed_of musl-gcc)"
@@ -651,6 +666,8 @@ do_check() {
     || stale+=(prometheus-operator-reference)
   [[ -f "$(stamp_path promtool-latest "$PROMTOOL_LATEST_VERSION-$(modsum "$HERE/promtool")")" ]] \
     || stale+=(promtool-latest)
+  [[ -f "$(stamp_path thanos "$THANOS_VERSION-$(modsum "$HERE/thanos")")" ]] \
+    || stale+=(thanos)
   [[ -f "$(stamp_path helm "$HELM_VERSION-$(modsum "$HERE/helm")")" ]] \
     || stale+=(helm)
   [[ -f "$(buildah_stamp)" ]] || stale+=(buildah)
@@ -697,6 +714,18 @@ sync_gomod() {
    go mod tidy)
   (cd "$HERE/promtool"
    go mod edit -require="github.com/prometheus/prometheus@$PROMTOOL_LATEST_VERSION"
+   go mod tidy)
+  # Go ignores a dependency's replace directives: repeat Thanos' own.
+  (cd "$HERE/thanos"
+   local gomod
+   gomod=$(go mod download -json "github.com/thanos-io/thanos@$THANOS_VERSION" \
+             | awk -F'"' '/"GoMod":/ { print $4 }')
+   awk '/^replace \(/ { in_block = 1; next } in_block && /^\)/ { in_block = 0 }
+        in_block && NF && $1 !~ /^\/\// { print }' "$gomod" \
+     | while read -r from _ to ver; do
+         go mod edit -replace="$from=$to@$ver"
+       done
+   go mod edit -require="github.com/thanos-io/thanos@$THANOS_VERSION"
    go mod tidy)
   (cd "$HERE/helm"
    go mod edit -require="helm.sh/helm/v3@$HELM_VERSION"
@@ -751,6 +780,7 @@ main() {
   done
 
   install_promtool_latest
+  install_thanos
   install_helm
   install_reference
   install_kube_apiserver

@@ -29,15 +29,15 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use promop_core::desired::{OperatorOptions, alertmanager_objects, prometheus_objects};
-use promop_core::manifests::{Loaded, Strictness};
+use promop_core::desired::{alertmanager_objects, prometheus_objects};
+use promop_core::manifests::Loaded;
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
 use promop_core::prometheus::Workload as PromWorkload;
 use promop_core::prometheus::rules::config_maps;
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_testenv::corpus::{
-    Scenario, Workload, conformance_dir, known_differences, load_scenarios,
+    REFERENCE_FLAGS, Scenario, Workload, conformance_dir, known_differences, load_scenarios,
 };
 use promop_testenv::written::normalize;
 use serde::Serialize;
@@ -211,7 +211,11 @@ fn check_workload(
         workload: format!("{} {}/{}", workload.kind, workload.namespace, workload.name),
         user,
     };
-    let sets: Vec<&Value> = objects.owned_by("StatefulSet", workload).collect();
+    // A PrometheusAgent in DaemonSet mode has a DaemonSet instead.
+    let sets: Vec<&Value> = objects
+        .owned_by("StatefulSet", workload)
+        .chain(objects.owned_by("DaemonSet", workload))
+        .collect();
     let pods: Vec<Vec<Container<'_>>> = sets.iter().map(|s| containers(s, objects)).collect();
     let all: Vec<&Container<'_>> = pods.iter().flatten().collect();
     let doc: Value = serde_saphyr::from_str(config)
@@ -318,10 +322,10 @@ fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)
         .join("scenarios")
         .join(format!("{}.yaml", scenario.id));
     let text = std::fs::read_to_string(&file)?;
-    let mut loaded = Loaded::default();
-    loaded.add_yaml(&scenario.id, &text, "default", Strictness::ObjectsOnly)?;
+    let loaded = Loaded::objects(&scenario.id, &text)?;
     let snapshot = &loaded.snapshot;
-    let options = OperatorOptions::default();
+    // The reference ran with the same gates (the agent-daemonset family).
+    let options = promop_operator::Options::from_args(REFERENCE_FLAGS)?.operator_options();
     let mut out = Vec::new();
     let find = |kind: &str, ns: &str, name: &str| {
         scenario
@@ -349,6 +353,9 @@ fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)
         }
         for sts in &written.stateful_sets {
             objects.insert(stored(sts)?);
+        }
+        if let Some(set) = &written.daemon_set {
+            objects.insert(stored(set)?);
         }
         for map in rules.iter().flat_map(|r| &r.config_maps) {
             objects.insert(stored(map)?);
