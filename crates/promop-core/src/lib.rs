@@ -13,5 +13,6 @@ pub mod pipeline;
 pub mod prometheus;
 pub mod select;
 pub mod snapshot;
+pub mod thanos_ruler;
 pub mod version;
 pub mod yaml;

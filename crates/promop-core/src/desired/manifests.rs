@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{AlertmanagerState, PrometheusState, add_service};
+use super::{AlertmanagerState, PrometheusState, ThanosRulerState, add_service};
 
 /// The manifests of several workloads; the governing Service they share is
 /// written once, with every workload among its owners.
@@ -41,6 +41,16 @@ impl Manifests {
 
     pub fn add_alertmanager(&mut self, state: &AlertmanagerState<'_>) -> serde_json::Result<()> {
         let objects = &state.objects;
+        self.secrets(objects.secrets())?;
+        self.service(objects.service.as_ref());
+        self.object(&objects.stateful_set)
+    }
+
+    pub fn add_thanos_ruler(&mut self, state: &ThanosRulerState<'_>) -> serde_json::Result<()> {
+        let objects = &state.objects;
+        for map in state.config_maps() {
+            self.object(map)?;
+        }
         self.secrets(objects.secrets())?;
         self.service(objects.service.as_ref());
         self.object(&objects.stateful_set)

@@ -5,6 +5,7 @@ mod alertmanager;
 pub mod manifests;
 mod prometheus;
 mod state;
+mod thanos_ruler;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,6 +22,9 @@ pub use self::prometheus::{CONFIG_KEY, PrometheusObjects, prometheus_objects};
 pub use self::state::{
     AlertmanagerState, PrometheusState, StateError, add_service, alertmanager_state,
     prometheus_state,
+};
+pub use self::thanos_ruler::{
+    ThanosRulerObjects, ThanosRulerState, thanos_ruler_objects, thanos_ruler_state,
 };
 use crate::k8s::metadata::{INPUT_HASH_KEY, Labels, Owner, controlled};
 use crate::k8s::numbered::Numbered;

@@ -88,6 +88,27 @@ fn validate(ctx: &Context<'_>, index: usize, spec: &RemoteWriteSpec) -> Result<(
     Ok(())
 }
 
+/// The endpoints of `specs` with every version gate open, as the
+/// reference renders a Thanos Ruler's `remote-write.yaml` (its generator runs
+/// without version checks; the Thanos gates are applied to the specs
+/// before). Secrets are read in `namespace`.
+pub fn ungated_endpoints(
+    snapshot: &crate::snapshot::Snapshot,
+    namespace: &str,
+    specs: &[RemoteWriteSpec],
+) -> Vec<Node> {
+    // Above every gate of the table, below no removal a remote-write
+    // field has.
+    let version = Version::from(semver::Version::new(u64::from(u16::MAX), 0, 0));
+    let mut loaded = super::assets::LoadedSecrets::default();
+    loaded.add(namespace, &specs);
+    let store = super::assets::Store::new(snapshot, &loaded, namespace);
+    specs
+        .iter()
+        .map(|spec| Node::Map(endpoint(&version, &store, spec)))
+        .collect()
+}
+
 fn endpoint(version: &Version, store: &Store<'_>, spec: &RemoteWriteSpec) -> Mapping {
     let mut m = Mapping::new();
     m.insert("url", spec.url.as_ref());

@@ -13,6 +13,32 @@ super::gates! {
         RuleKeepFiringFor => "0.34.0",
         /// UTF-8 metric and label names in rules.
         RuleUtf8Names => "0.38.0",
+        // Thanos Ruler's flags and files.
+        /// `--http.config`: the web configuration file.
+        WebConfigFile => "0.21.0",
+        /// `--remote-write.config-file` (stateless mode).
+        RulerRemoteWrite => "0.24.0",
+        /// `--for-outage-tolerance` and `--for-grace-period`.
+        RuleOutageTolerance => "0.30.0",
+        /// `--rule-concurrent-evaluation`.
+        RuleConcurrentEval => "0.37.0",
+        /// `--rule-query-offset`.
+        RuleQueryOffset => "0.38.0",
+        /// `--enable-feature`.
+        EnableFeature => "0.39.0",
+        // Remote-write fields of Thanos Ruler, by the Prometheus release
+        // each Thanos release embeds.
+        RemoteWriteTlsMinVersion => "0.28.0",
+        RemoteWriteTlsMaxVersion => "0.30.0",
+        RemoteWriteNativeHistograms => "0.30.0",
+        RemoteWriteAzureAd => "0.31.0",
+        RemoteWriteProxyFromEnvironment => "0.32.0",
+        RemoteWriteSampleAgeLimit => "0.32.0",
+        RemoteWriteAzureAdSdk => "0.36.0",
+        RemoteWriteMessageVersion => "0.37.0",
+        RemoteWriteRoundRobinDns => "0.38.0",
+        /// A managed identity without client ID (Prometheus 3.5.1).
+        RemoteWriteManagedIdentityWithoutClientId => "0.40.0",
         // Sidecar flags.
         /// `--prometheus.http-client-file`.
         HttpClientFile => "0.24.0",

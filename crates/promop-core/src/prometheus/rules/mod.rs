@@ -19,7 +19,7 @@ use promop_api::v1::{Prometheus, PrometheusRule, ThanosRuler};
 
 pub use config_maps::{MAX_CONFIG_MAP_DATA_SIZE, RuleConfigMaps, config_maps};
 pub use enforce::Enforcement;
-pub use thanos_ruler::thanos_ruler_config_maps;
+pub use thanos_ruler::{thanos_ruler_config_maps, thanos_ruler_rules};
 
 use crate::select::reasons::{Rejection, RejectionKind};
 use crate::select::validate::parse_version;

@@ -55,6 +55,17 @@ pub fn thanos_ruler_config_maps(
     ruler: &ThanosRuler,
     watched: &WatchedNamespaces,
 ) -> Result<RuleConfigMaps, RejectedObject> {
+    thanos_ruler_rules(snapshot, ruler, watched).map(|(_, maps)| maps)
+}
+
+/// The PrometheusRules a Thanos Ruler selects and its rule ConfigMaps, whose
+/// names are in the order the ruler mounts them (sorted as text, so that
+/// `-10` comes before `-2`, as in the reference).
+pub fn thanos_ruler_rules<'a>(
+    snapshot: &'a Snapshot,
+    ruler: &'a ThanosRuler,
+    watched: &WatchedNamespaces,
+) -> Result<(KindSelection<'a, PrometheusRule>, RuleConfigMaps), RejectedObject> {
     let ctx = context(ruler)?;
     let rules = select_rules(snapshot, ruler, watched)?;
     let name = ruler.metadata.name.as_deref().unwrap_or_default();
@@ -73,9 +84,10 @@ pub fn thanos_ruler_config_maps(
             },
         },
     );
+    out.names.sort();
     out.rejected.extend(rules.rejected("PrometheusRule"));
     sort_rejected(&mut out.rejected);
-    Ok(out)
+    Ok((rules, out))
 }
 
 fn context(ruler: &ThanosRuler) -> Result<RuleContext, RejectedObject> {

@@ -5,7 +5,6 @@ use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, EnvVarSource, SecretKeySelector, SecretVolumeSource, Volume,
     VolumeMount,
 };
-use promop_api::common::TlsVersion;
 use promop_api::v1::prometheus::{PrometheusSpec, ThanosSpec};
 use promop_api::v1::workload::Argument;
 
@@ -121,42 +120,7 @@ pub(super) fn sidecar(
         ),
     ];
     if let Some(tls) = &thanos.grpc_server_tls_config {
-        let files = &tls.tls.files;
-        for (name, value) in [
-            ("grpc-server-tls-cert", &files.cert_file),
-            ("grpc-server-tls-key", &files.key_file),
-            ("grpc-server-tls-client-ca", &files.ca_file),
-        ] {
-            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                args.push(flag(name, v));
-            }
-        }
-        if let Some(min) = tls
-            .tls
-            .safe
-            .min_version
-            .filter(|_| version.supports(thanos::Feature::GrpcServerTlsMinVersion))
-        {
-            let v = match min {
-                TlsVersion::Tls10 => "1.0",
-                TlsVersion::Tls11 => "1.1",
-                TlsVersion::Tls12 => "1.2",
-                TlsVersion::Tls13 => "1.3",
-            };
-            args.push(flag("grpc-server-tls-min-version", v));
-        }
-        for (name, list) in [
-            ("grpc-server-tls-ciphers", &tls.cipher_suites),
-            ("grpc-server-tls-curves", &tls.curves),
-        ] {
-            if let Some(list) = list.as_ref().filter(|l| {
-                !l.is_empty() && version.supports(thanos::Feature::GrpcServerTlsCiphersAndCurves)
-            }) {
-                // One flag per value (0.93.1 fixed the comma-joined list,
-                // which the sidecar rejects).
-                args.extend(list.iter().map(|value| flag(name, value.as_str())));
-            }
-        }
+        args.extend(crate::thanos_ruler::grpc_server_tls(tls, &version));
     }
 
     let mut mounts: Vec<VolumeMount> = thanos

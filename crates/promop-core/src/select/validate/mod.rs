@@ -17,7 +17,7 @@ pub use relabel::validate_relabel_config;
 pub(crate) use secrets::{validate_oauth2, validate_proxy};
 pub(crate) use tls::validate_safe_tls;
 pub use version::{parse_version, prometheus_version};
-pub use workload::validate_workload_tls;
+pub use workload::{validate_remote_write, validate_workload_tls};
 
 use super::file_access::MonitorFileAccess;
 use super::reasons::Rejection;

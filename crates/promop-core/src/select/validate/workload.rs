@@ -11,10 +11,10 @@
 //! certificate or key is refused.
 use promop_api::common::TlsConfig;
 use promop_api::v1::Prometheus;
-use promop_api::v1::prometheus::CommonPrometheusFields;
+use promop_api::v1::prometheus::{CommonPrometheusFields, RemoteWriteSpec};
 
-use super::Validator;
 use super::tls::validate_tls_with_files;
+use super::{Validator, join};
 use crate::select::file_access::MonitorFileAccess;
 use crate::select::reasons::Rejection;
 use crate::snapshot::Snapshot;
@@ -78,6 +78,47 @@ pub fn validate_workload_tls(
         validate_tls_with_files(tls, &path)?;
         validator.tls_assets(namespace, &tls.safe, &path)
     })
+}
+
+/// The reference's `AddRemoteWriteToStore` for a Thanos Ruler (in
+/// `namespace`): every Secret and ConfigMap its `remoteWrite` entries
+/// reference must hold the key, and TLS material must parse.
+pub fn validate_remote_write(
+    snapshot: &Snapshot,
+    namespace: &str,
+    remote_write: &[RemoteWriteSpec],
+) -> Result<(), Rejection> {
+    static NO_PROMETHEUS_FIELDS: std::sync::LazyLock<CommonPrometheusFields> =
+        std::sync::LazyLock::new(Default::default);
+    let validator = Validator {
+        snapshot,
+        workload: &NO_PROMETHEUS_FIELDS,
+        namespace,
+        version: crate::prometheus::Version::from(semver::Version::new(0, 0, 0)),
+        monitor_file_access: MonitorFileAccess::All,
+    };
+    for (i, rw) in remote_write.iter().enumerate() {
+        let path = format!("spec.remoteWrite[{i}]");
+        validator.basic_auth(namespace, rw.basic_auth.as_ref(), &join(&path, "basicAuth"))?;
+        validator.oauth2(namespace, rw.oauth2.as_ref(), &join(&path, "oauth2"))?;
+        validator.tls_with_files(namespace, rw.tls_config.as_ref(), &join(&path, "tlsConfig"))?;
+        validator.proxy(namespace, &rw.proxy, &path)?;
+        if let Some(sigv4) = &rw.sigv4 {
+            for (field, key) in [
+                ("accessKey", &sigv4.access_key),
+                ("secretKey", &sigv4.secret_key),
+            ] {
+                if let Some(key) = key {
+                    validator.secret_key(
+                        namespace,
+                        key,
+                        &join(&path, &format!("sigv4.{field}")),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
