@@ -100,6 +100,7 @@ pub async fn read(
         prometheuses: reading.objects::<v1::Prometheus>().await?,
         prometheus_agents: reading.objects::<v1alpha1::PrometheusAgent>().await?,
         alertmanagers: reading.objects::<v1::Alertmanager>().await?,
+        thanos_rulers: reading.objects::<v1::ThanosRuler>().await?,
         service_monitors: reading.objects::<v1::ServiceMonitor>().await?,
         pod_monitors: reading.objects::<v1::PodMonitor>().await?,
         probes: reading.objects::<v1::Probe>().await?,

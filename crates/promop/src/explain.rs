@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use clap::ArgGroup;
 use promop_core::manifests::Loaded;
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
+use promop_core::prometheus::rules::thanos_ruler_rules;
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::snapshot::Snapshot;
@@ -78,7 +79,12 @@ const KINDS: [(&str, &str, &str); 6] = [
 
 /// The workload kinds: an object of theirs that is refused is reported too
 /// (the workload is missing from the explanation).
-const WORKLOAD_KINDS: [&str; 3] = ["Prometheus", "PrometheusAgent", "Alertmanager"];
+const WORKLOAD_KINDS: [&str; 4] = [
+    "Prometheus",
+    "PrometheusAgent",
+    "Alertmanager",
+    "ThanosRuler",
+];
 
 /// The object asked about, its namespace not resolved yet.
 #[derive(Debug, PartialEq, Eq)]
@@ -189,12 +195,15 @@ pub struct Unreadable {
 /// of Secrets and ConfigMaps (see [`cluster::read`]).
 fn generate(snapshot: &Snapshot, only: &Only, scope: &ScrapeScope) {
     let watched = WatchedNamespaces::all();
-    let (workloads, alertmanagers) = only.select(snapshot);
-    for workload in workloads {
+    let selected = only.select(snapshot);
+    for workload in selected.prometheuses {
         let _ = prometheus_config(snapshot, workload, scope);
     }
-    for am in alertmanagers {
+    for am in selected.alertmanagers {
         let _ = alertmanager_config(snapshot, am, &watched);
+    }
+    for ruler in selected.thanos_rulers {
+        let _ = thanos_ruler_rules(snapshot, ruler, &watched);
     }
 }
 

@@ -5,9 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use promop_api::v1::Alertmanager;
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use promop_api::v1::{Alertmanager, ThanosRuler};
 use promop_core::desired::manifests::{Manifests, name as object_name};
-use promop_core::desired::{OperatorOptions, alertmanager_state, prometheus_state};
+use promop_core::desired::{
+    OperatorOptions, alertmanager_state, prometheus_state, thanos_ruler_state,
+};
 use promop_core::manifests::{ObjectId, Origin};
 use promop_core::prometheus::Workload;
 use promop_core::select::ScrapeScope;
@@ -74,25 +78,87 @@ pub struct Only {
     /// Only this Alertmanager (`NAMESPACE/NAME`).
     #[arg(long, value_name = "NS/NAME")]
     pub alertmanager: Option<String>,
+    /// Only this ThanosRuler (`NAMESPACE/NAME`).
+    #[arg(long, value_name = "NS/NAME")]
+    pub thanos_ruler: Option<String>,
+}
+
+/// The workloads to consider, each kind sorted by namespace/name.
+pub struct Selected<'a> {
+    pub prometheuses: Vec<Workload<'a>>,
+    pub alertmanagers: Vec<&'a Alertmanager>,
+    pub thanos_rulers: Vec<&'a ThanosRuler>,
+}
+
+impl Selected<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.prometheuses.is_empty()
+            && self.alertmanagers.is_empty()
+            && self.thanos_rulers.is_empty()
+    }
 }
 
 impl Only {
-    /// The Prometheus/PrometheusAgent workloads and the Alertmanagers to
-    /// consider, each sorted; a filter of one kind leaves out the other.
-    pub fn select<'a>(&self, snapshot: &'a Snapshot) -> (Vec<Workload<'a>>, Vec<&'a Alertmanager>) {
-        let prometheus_filter = match (&self.prometheus, &self.alertmanager) {
-            (None, Some(_)) => Some(""),
-            (p, _) => p.as_deref(),
+    /// The workloads to consider: every one without a filter, else those
+    /// the filters name (a filter of one kind leaves out the others).
+    pub fn select<'a>(&self, snapshot: &'a Snapshot) -> Selected<'a> {
+        let filtered =
+            self.prometheus.is_some() || self.alertmanager.is_some() || self.thanos_ruler.is_some();
+        // A filter that matches nothing when another kind is filtered.
+        fn only(filter: &Option<String>, filtered: bool) -> Option<&str> {
+            match filter {
+                Some(f) => Some(f.as_str()),
+                None if filtered => Some(""),
+                None => None,
+            }
+        }
+        let servers = snapshot.prometheuses.iter().map(Workload::Prometheus);
+        let agents = snapshot.prometheus_agents.iter().map(Workload::Agent);
+        let mut prometheuses: Vec<Workload<'a>> = servers.chain(agents).collect();
+        prometheuses.sort_by_key(|w| (w.kind(), w.namespace().to_owned(), w.name().to_owned()));
+        let wanted = |filter: Option<&str>, namespace: &str, name: &str| {
+            filter.is_none_or(|f| f == format!("{namespace}/{name}"))
         };
-        (
-            workloads(snapshot, prometheus_filter),
-            alertmanagers(
-                snapshot,
-                self.alertmanager.as_deref(),
-                self.prometheus.is_some(),
-            ),
-        )
+        prometheuses.retain(|w| wanted(only(&self.prometheus, filtered), w.namespace(), w.name()));
+        Selected {
+            prometheuses,
+            alertmanagers: sorted(&snapshot.alertmanagers, |a| &a.metadata)
+                .into_iter()
+                .filter(|a| {
+                    wanted(
+                        only(&self.alertmanager, filtered),
+                        key(&a.metadata).0,
+                        key(&a.metadata).1,
+                    )
+                })
+                .collect(),
+            thanos_rulers: sorted(&snapshot.thanos_rulers, |r| &r.metadata)
+                .into_iter()
+                .filter(|r| {
+                    wanted(
+                        only(&self.thanos_ruler, filtered),
+                        key(&r.metadata).0,
+                        key(&r.metadata).1,
+                    )
+                })
+                .collect(),
+        }
     }
+}
+
+/// `(namespace, name)` of an object.
+fn key(meta: &ObjectMeta) -> (&str, &str) {
+    (
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_deref().unwrap_or_default(),
+    )
+}
+
+/// The objects sorted by namespace/name.
+fn sorted<T>(objects: &[T], meta: impl Fn(&T) -> &ObjectMeta) -> Vec<&T> {
+    let mut all: Vec<&T> = objects.iter().collect();
+    all.sort_by_key(|o| key(meta(o)));
+    all
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -157,25 +223,33 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    let (workloads, alertmanagers) = args.scope.only.select(&loaded.snapshot);
-    if workloads.is_empty() && alertmanagers.is_empty() {
+    let selected = args.scope.only.select(&loaded.snapshot);
+    if selected.is_empty() {
         if let Some(name) = &args.scope.only.prometheus {
             bail!("no Prometheus or PrometheusAgent {name} in the input");
         }
         if let Some(name) = &args.scope.only.alertmanager {
             bail!("no Alertmanager {name} in the input");
         }
-        eprintln!("no Prometheus, PrometheusAgent or Alertmanager in the input: nothing to render");
+        if let Some(name) = &args.scope.only.thanos_ruler {
+            bail!("no ThanosRuler {name} in the input");
+        }
+        eprintln!(
+            "no Prometheus, PrometheusAgent, Alertmanager or ThanosRuler in the input: nothing to render"
+        );
         return Ok(0);
     }
     let options = args.written.operator_options(&args.reloader);
     let scope = args.tenancy.scrape_scope(WatchedNamespaces::all());
     let mut rendered = Rendering::new(&loaded.snapshot, &options, scope);
-    for workload in workloads {
+    for workload in selected.prometheuses {
         rendered.prometheus(workload)?;
     }
-    for am in alertmanagers {
+    for am in selected.alertmanagers {
         rendered.alertmanager(am)?;
+    }
+    for ruler in selected.thanos_rulers {
+        rendered.thanos_ruler(ruler)?;
     }
     if args.objects {
         let values = rendered.manifests.into_values(args.show_secrets)?;
@@ -235,16 +309,7 @@ impl<'a> Rendering<'a> {
             );
         }
         self.manifests.add_prometheus(&state)?;
-        let rules = state
-            .rule_config_maps()
-            .iter()
-            .flat_map(|map| {
-                let name = map.metadata.name.clone().unwrap_or_default();
-                map.data.iter().flatten().map(move |(file, content)| {
-                    (name.clone(), file.clone(), Rendered::Text(content.clone()))
-                })
-            })
-            .collect();
+        let rules = rule_files(state.rule_config_maps());
         self.outputs.push(Output {
             kind: workload.kind(),
             namespace: workload.namespace().to_owned(),
@@ -281,6 +346,55 @@ impl<'a> Rendering<'a> {
         });
         Ok(())
     }
+}
+
+impl<'a> Rendering<'a> {
+    /// A ThanosRuler's configuration is its remote-write file; its rule
+    /// files are its PrometheusRules'.
+    fn thanos_ruler(&mut self, ruler: &'a ThanosRuler) -> anyhow::Result<()> {
+        let (namespace, name) = key(&ruler.metadata);
+        let state = match thanos_ruler_state(self.snapshot, ruler, &self.watched, self.options) {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("{e}");
+                self.failed = true;
+                return Ok(());
+            }
+        };
+        for rejected in state.rejected() {
+            eprintln!("{rejected} (skipped by ThanosRuler {namespace}/{name})");
+        }
+        self.manifests.add_thanos_ruler(&state)?;
+        let remote_write = state
+            .objects
+            .config
+            .data
+            .iter()
+            .flatten()
+            .map(|(_, v)| String::from_utf8_lossy(&v.0).into_owned())
+            .collect();
+        self.outputs.push(Output {
+            kind: "ThanosRuler",
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            file: "remote-write",
+            config: Rendered::Text(remote_write),
+            rules: rule_files(state.config_maps()),
+        });
+        Ok(())
+    }
+}
+
+/// `(ConfigMap, file, content)` of each rule file.
+fn rule_files(maps: &[ConfigMap]) -> Vec<(String, String, Rendered)> {
+    maps.iter()
+        .flat_map(|map| {
+            let name = map.metadata.name.clone().unwrap_or_default();
+            map.data.iter().flatten().map(move |(file, content)| {
+                (name.clone(), file.clone(), Rendered::Text(content.clone()))
+            })
+        })
+        .collect()
 }
 
 /// The configurations (and with --rules the rule files), printed or written.
@@ -428,35 +542,4 @@ fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
         std::fs::write(file, content).with_context(|| format!("writing {}", file.display()))?;
     }
     Ok(())
-}
-
-/// The Alertmanagers to render, sorted by namespace/name.
-fn alertmanagers<'a>(
-    snapshot: &'a Snapshot,
-    only: Option<&str>,
-    other_kind_filtered: bool,
-) -> Vec<&'a Alertmanager> {
-    if other_kind_filtered && only.is_none() {
-        return Vec::new();
-    }
-    let key = |a: &Alertmanager| {
-        format!(
-            "{}/{}",
-            a.metadata.namespace.as_deref().unwrap_or_default(),
-            a.metadata.name.as_deref().unwrap_or_default()
-        )
-    };
-    let mut all: Vec<&Alertmanager> = snapshot.alertmanagers.iter().collect();
-    all.sort_by_key(|a| key(a));
-    all.retain(|a| only.is_none_or(|o| o == key(a)));
-    all
-}
-
-fn workloads<'a>(snapshot: &'a Snapshot, only: Option<&str>) -> Vec<Workload<'a>> {
-    let servers = snapshot.prometheuses.iter().map(Workload::Prometheus);
-    let agents = snapshot.prometheus_agents.iter().map(Workload::Agent);
-    let mut all: Vec<Workload<'a>> = servers.chain(agents).collect();
-    all.sort_by_key(|w| (w.kind(), w.namespace().to_owned(), w.name().to_owned()));
-    all.retain(|w| only.is_none_or(|o| o == format!("{}/{}", w.namespace(), w.name())));
-    all
 }

@@ -327,8 +327,8 @@ rules:
   resources: [namespaces, secrets, configmaps]
   verbs: [get, list]
 - apiGroups: [monitoring.coreos.com]
-  resources: [prometheuses, prometheusagents, alertmanagers, servicemonitors, probes,
-    scrapeconfigs, prometheusrules, alertmanagerconfigs]
+  resources: [prometheuses, prometheusagents, alertmanagers, thanosrulers, servicemonitors,
+    probes, scrapeconfigs, prometheusrules, alertmanagerconfigs]
   verbs: [get, list]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
@@ -395,4 +395,60 @@ async fn kinds_not_served_or_forbidden_are_reported_and_the_rest_explained() -> 
     let not_in = "PodMonitor shop/web: not in the cluster\n";
     assert_answer(&cluster, (1, &format!("{caveats}{not_in}")));
     Ok(())
+}
+
+/// A ThanosRuler explains the PrometheusRules it selects like a Prometheus,
+/// and `--thanos-ruler` limits the report to it.
+#[test]
+fn a_thanos_ruler_explains_its_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n\
+        metadata: {name: orders, namespace: shop, labels: {role: rules}}\n\
+        spec: {groups: [{name: orders, rules: [{alert: OrdersDown, expr: 'up == 0'}]}]}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n\
+        metadata: {name: other, namespace: shop}\n\
+        spec: {groups: [{name: other, rules: [{record: r, expr: up}]}]}\n\
+        ---\napiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\n\
+        metadata: {name: global, namespace: shop}\n\
+        spec: {version: v0.42.4, queryEndpoints: [q:9090], ruleSelector: {matchLabels: {role: rules}}}\n";
+    std::fs::write(dir.path().join("ruler.yaml"), manifest).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_promop"))
+        .args([
+            OsStr::new("explain"),
+            OsStr::new("-f"),
+            dir.path().as_os_str(),
+        ])
+        .args([
+            "--thanos-ruler",
+            "shop/global",
+            "prometheusrule/shop/orders",
+        ])
+        .output()
+        .expect("promop runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "ThanosRuler shop/global",
+            "  PrometheusRule shop/orders: used"
+        ]
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_promop"))
+        .args([
+            OsStr::new("explain"),
+            OsStr::new("-f"),
+            dir.path().as_os_str(),
+        ])
+        .arg("prometheusrule/shop/other")
+        .output()
+        .expect("promop runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "PrometheusRule shop/other: not used: labels do not match ruleSelector role=rules"
+        ),
+        "{stdout}"
+    );
 }

@@ -416,3 +416,55 @@ fn a_daemon_set_agent_renders_with_the_feature_gate_only() {
         "{stderr}"
     );
 }
+
+/// A ThanosRuler renders to its remote-write file and rule files, and with
+/// `--objects` to what the operator writes for it; one that queries nothing
+/// is refused with the reference's reason.
+#[test]
+fn a_thanos_ruler_renders_its_rules_and_objects() {
+    let input = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n\
+                 metadata: {name: orders, namespace: monitoring, labels: {role: rules}}\n\
+                 spec: {groups: [{name: orders, rules: [{alert: OrdersDown, expr: 'up == 0'}]}]}\n\
+                 ---\napiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\n\
+                 metadata: {name: global, namespace: monitoring}\n\
+                 spec: {version: v0.42.4, queryEndpoints: [thanos-query:9090], \
+                 ruleSelector: {matchLabels: {role: rules}}}\n";
+    let out = promop(
+        &[
+            "render",
+            "--rules",
+            "--thanos-ruler",
+            "monitoring/global",
+            "-f",
+            "-",
+        ],
+        Some(input),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("remote_write: []"), "{stdout}");
+    assert!(
+        stdout.contains("ConfigMap monitoring/thanos-ruler-global-rulefiles-0")
+            && stdout.contains("alert: OrdersDown"),
+        "{stdout}"
+    );
+    let objects = promop(
+        &["render", "--objects", "-o", "name", "-f", "-"],
+        Some(input),
+    );
+    assert_eq!(
+        text(&objects.stdout),
+        "configmap/thanos-ruler-global-rulefiles-0\nsecret/thanos-ruler-global-config\n\
+         secret/thanos-ruler-global-tls-assets-0\nsecret/thanos-ruler-global-web-config\n\
+         service/thanos-ruler-operated\nstatefulset.apps/thanos-ruler-global\n"
+    );
+    let no_query = input.replace("queryEndpoints: [thanos-query:9090], ", "");
+    let refused = promop(&["render", "--objects", "-f", "-"], Some(&no_query));
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("ThanosRuler monitoring/global")
+            && stderr.contains("requires query config or at least one query endpoint"),
+        "{stderr}"
+    );
+}

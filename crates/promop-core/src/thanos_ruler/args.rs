@@ -241,3 +241,121 @@ pub(crate) fn grpc_server_tls(tls: &GrpcServerTlsConfig, version: &Version) -> V
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use promop_api::v1::ThanosRuler;
+
+    use super::*;
+    use crate::desired::OperatorOptions;
+
+    fn args(spec: &str) -> Result<Vec<String>, StatefulSetError> {
+        let ruler: ThanosRuler = serde_saphyr::from_str(&format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\n\
+             metadata: {{name: main, namespace: ns}}\nspec: {spec}\n"
+        ))
+        .unwrap();
+        let options = OperatorOptions::default();
+        let maps = ["thanos-ruler-main-rulefiles-0".to_owned()];
+        build(&Context::new(&ruler, &maps, &options)?)
+    }
+
+    const GATED: &str = "queryEndpoints: [q], ruleQueryOffset: 1m, ruleConcurrentEval: 2, \
+                         ruleOutageTolerance: 1h, ruleGracePeriod: 5m, resendDelay: 2m, \
+                         enableFeatures: [a, b]";
+
+    #[test]
+    fn flags_follow_the_version_gates() {
+        let old = args(&format!("{{version: v0.29.0, {GATED}}}")).unwrap();
+        assert_eq!(
+            old,
+            [
+                "rule",
+                "--data-dir=/thanos/data",
+                "--eval-interval=15s",
+                "--tsdb.retention=24h",
+                "--resend-delay=2m",
+                "--label=thanos_ruler_replica=\"$(POD_NAME)\"",
+                "--alert.label-drop=thanos_ruler_replica",
+                "--rule-file=/etc/thanos/rules/*/*.yaml",
+                "--query=q",
+                "--http.config=/etc/thanos/web_config/web-config.yaml",
+            ]
+        );
+        let new = args(&format!("{{version: v0.39.0, {GATED}}}")).unwrap();
+        for flag in [
+            "--rule-query-offset=1m",
+            "--rule-concurrent-evaluation=2",
+            "--for-outage-tolerance=1h",
+            "--for-grace-period=5m",
+            "--enable-feature=a,b",
+        ] {
+            assert!(new.contains(&flag.to_owned()), "{flag} in {new:?}");
+        }
+        let ancient = args("{version: v0.20.0, queryEndpoints: [q]}").unwrap();
+        assert!(!ancient.iter().any(|a| a.starts_with("--http.config")));
+    }
+
+    #[test]
+    fn labels_are_sorted_after_the_replica_label_and_not_deduplicated() {
+        let flags = args(
+            "{version: v0.42.4, queryEndpoints: [q], labels: {z: '1', thanos_ruler_replica: x}, \
+             alertDropLabels: [b, a]}",
+        )
+        .unwrap();
+        let labels: Vec<&String> = flags
+            .iter()
+            .filter(|f| f.starts_with("--label") || f.starts_with("--alert.label-drop"))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "--label=thanos_ruler_replica=\"$(POD_NAME)\"",
+                "--label=thanos_ruler_replica=\"x\"",
+                "--label=z=\"1\"",
+                "--alert.label-drop=thanos_ruler_replica",
+                "--alert.label-drop=b",
+                "--alert.label-drop=a",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_ruler_must_query_something_and_may_not_override_managed_flags() {
+        let none = args("{version: v0.42.4}").unwrap_err();
+        assert!(
+            none.to_string()
+                .contains("main: thanos ruler requires query config")
+        );
+        let config_wins =
+            args("{version: v0.42.4, queryEndpoints: [q], queryConfig: {name: s, key: q.yaml}}")
+                .unwrap();
+        assert!(
+            config_wins
+                .contains(&"--query.config-file=/etc/thanos/config/query-config/q.yaml".to_owned())
+        );
+        assert!(!config_wins.iter().any(|a| a.starts_with("--query=")));
+        let clash = args(
+            "{version: v0.42.4, queryEndpoints: [q], additionalArgs: [{name: label, value: a}]}",
+        )
+        .unwrap_err();
+        assert!(
+            clash
+                .to_string()
+                .contains("already managed by the operator: label"),
+            "{clash}"
+        );
+        // The web configuration flag is not protected: it comes last, twice.
+        let twice = args(
+            "{version: v0.42.4, queryEndpoints: [q], additionalArgs: [{name: http.config, value: /x}]}",
+        )
+        .unwrap();
+        assert_eq!(
+            &twice[twice.len() - 2..],
+            [
+                "--http.config=/x",
+                "--http.config=/etc/thanos/web_config/web-config.yaml"
+            ]
+        );
+    }
+}

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use promop_core::manifests::{Note, ObjectId, Outcome};
 use promop_core::pipeline::{alertmanager_config, prometheus_config};
+use promop_core::prometheus::rules::thanos_ruler_rules;
 use promop_core::select::namespaces::WatchedNamespaces;
 use promop_core::select::{KindSelection, ScrapeScope, Selection};
 use serde_json::{Value, json};
@@ -111,10 +112,10 @@ impl<'a> Report<'a> {
     ) -> Self {
         let snapshot = &input.loaded.snapshot;
         let watched = WatchedNamespaces::all();
-        let (servers, alertmanagers) = only.select(snapshot);
-        let none = servers.is_empty() && alertmanagers.is_empty();
+        let selected = only.select(snapshot);
+        let none = selected.is_empty();
         let mut workloads = Vec::new();
-        for workload in servers {
+        for workload in selected.prometheuses {
             let agent = workload.kind() == "PrometheusAgent";
             workloads.push(Workload {
                 kind: workload.kind(),
@@ -126,7 +127,7 @@ impl<'a> Report<'a> {
                 },
             });
         }
-        for am in alertmanagers {
+        for am in selected.alertmanagers {
             workloads.push(Workload {
                 kind: "Alertmanager",
                 namespace: am.metadata.namespace.clone().unwrap_or_default(),
@@ -136,6 +137,17 @@ impl<'a> Report<'a> {
                         vec![("AlertmanagerConfig", verdicts(&output.selection))],
                         object,
                     ),
+                    Err(e) => Err(e.to_string()),
+                },
+            });
+        }
+        for ruler in selected.thanos_rulers {
+            workloads.push(Workload {
+                kind: "ThanosRuler",
+                namespace: ruler.metadata.namespace.clone().unwrap_or_default(),
+                name: ruler.metadata.name.clone().unwrap_or_default(),
+                outcomes: match thanos_ruler_rules(snapshot, ruler, &watched) {
+                    Ok((rules, _)) => about(vec![("PrometheusRule", verdicts(&rules))], object),
                     Err(e) => Err(e.to_string()),
                 },
             });
