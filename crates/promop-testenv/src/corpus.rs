@@ -24,7 +24,12 @@ use crate::{apply_manifests, parse_yaml_documents};
 pub const RESERVED_NAMESPACES: [&str; 4] =
     ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-pub const WORKLOAD_KINDS: [&str; 3] = ["Prometheus", "PrometheusAgent", "Alertmanager"];
+pub const WORKLOAD_KINDS: [&str; 4] = [
+    "Prometheus",
+    "PrometheusAgent",
+    "Alertmanager",
+    "ThanosRuler",
+];
 pub fn is_workload(doc: &Value) -> bool {
     WORKLOAD_KINDS.iter().any(|k| doc["kind"] == *k)
 }
@@ -36,11 +41,14 @@ pub const MONITOR_SELECTORS: [&str; 4] = [
     "scrapeConfigSelector",
 ];
 
-/// A Prometheus, PrometheusAgent or Alertmanager of a scenario.
+/// A Prometheus, PrometheusAgent, Alertmanager or ThanosRuler of a
+/// scenario.
 pub struct Workload {
     pub kind: String,
     pub namespace: String,
     pub name: String,
+    /// `spec.paused: true`: the reference writes nothing for it.
+    pub paused: bool,
 }
 
 impl Workload {
@@ -49,6 +57,7 @@ impl Workload {
         match self.kind.as_str() {
             "PrometheusAgent" => "prom-agent",
             "Alertmanager" => "alertmanager",
+            "ThanosRuler" => "thanos-ruler",
             _ => "prometheus",
         }
     }
@@ -57,17 +66,40 @@ impl Workload {
         self.kind == "Alertmanager"
     }
 
+    /// A ThanosRuler has no gzipped configuration: the reference's outputs
+    /// for it are the objects it writes (`objects/`), or its refusal.
+    pub fn is_thanos_ruler(&self) -> bool {
+        self.kind == "ThanosRuler"
+    }
+
+    /// The StatefulSet the reference writes for the workload
+    /// (`<prefix>-<name>`; a PrometheusAgent in DaemonSet mode has a
+    /// DaemonSet of that name instead).
+    pub fn stateful_set(&self) -> String {
+        format!("{}-{}", self.prefix(), self.name)
+    }
+
+    /// The Secret holding the workload's configuration:
+    /// `alertmanager-<name>-generated`, `<prefix>-<name>`, or for a
+    /// ThanosRuler `thanos-ruler-<name>-config` (its remote-write
+    /// configuration, not gzipped: see [`Workload::config_key`]).
     pub fn config_secret(&self) -> String {
         if self.is_alertmanager() {
             format!("alertmanager-{}-generated", self.name)
+        } else if self.is_thanos_ruler() {
+            format!("thanos-ruler-{}-config", self.name)
         } else {
             format!("{}-{}", self.prefix(), self.name)
         }
     }
 
+    /// The key of [`Workload::config_secret`]: gzipped, except a
+    /// ThanosRuler's `remote-write.yaml`.
     pub fn config_key(&self) -> &'static str {
         if self.is_alertmanager() {
             "alertmanager.yaml.gz"
+        } else if self.is_thanos_ruler() {
+            "remote-write.yaml"
         } else {
             "prometheus.yaml.gz"
         }
@@ -77,11 +109,15 @@ impl Workload {
         format!("{}-{}-rulefiles-", self.prefix(), self.name)
     }
 
-    /// File stem of the stored outputs: `<ns>__<name>`, and
-    /// `<ns>__<name>.alertmanager` for an Alertmanager.
+    /// File stem of the stored outputs: `<ns>__<name>`,
+    /// `<ns>__<name>.alertmanager` for an Alertmanager and
+    /// `<ns>__<name>.thanos-ruler` for a ThanosRuler (which only ever has
+    /// `<stem>.error`).
     pub fn stem(&self) -> String {
         if self.is_alertmanager() {
             format!("{}__{}.alertmanager", self.namespace, self.name)
+        } else if self.is_thanos_ruler() {
+            format!("{}__{}.thanos-ruler", self.namespace, self.name)
         } else {
             format!("{}__{}", self.namespace, self.name)
         }
@@ -145,6 +181,7 @@ impl Scenario {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned(),
+                paused: d.pointer("/spec/paused") == Some(&Value::Bool(true)),
             })
             .collect()
     }
@@ -182,7 +219,8 @@ impl Scenario {
         for doc in self.docs.iter().filter(|d| is_workload(d)) {
             ensure!(
                 doc.pointer("/spec/version").is_some(),
-                "{} {}: set spec.version (the default is newer than the installed promtool)",
+                "{} {}: set spec.version (the default is newer than the installed validators; \
+                 a ThanosRuler's pins its image, gates and version label)",
                 doc["kind"],
                 doc["metadata"]["name"]
             );
@@ -195,7 +233,7 @@ impl Scenario {
         }
         ensure!(
             !self.workloads().is_empty(),
-            "no Prometheus, PrometheusAgent or Alertmanager"
+            "no Prometheus, PrometheusAgent, Alertmanager or ThanosRuler"
         );
         Ok(())
     }
@@ -312,7 +350,7 @@ fn to_yaml_stream(docs: &[&Value]) -> Result<String> {
 
 /// The monitoring.coreos.com resources the cleanup must know before the
 /// first scenario: discovery can lag behind freshly established CRDs.
-const MONITORING_PLURALS: [&str; 9] = [
+const MONITORING_PLURALS: [&str; 10] = [
     "prometheuses",
     "alertmanagers",
     "alertmanagerconfigs",
@@ -322,6 +360,7 @@ const MONITORING_PLURALS: [&str; 9] = [
     "probes",
     "scrapeconfigs",
     "prometheusrules",
+    "thanosrulers",
 ];
 
 /// Every namespaced resource type that can be emptied with deletecollection
@@ -375,6 +414,7 @@ pub async fn cleanup(
         let plural = match kind {
             "Prometheus" => "prometheuses",
             "Alertmanager" => "alertmanagers",
+            "ThanosRuler" => "thanosrulers",
             _ => "prometheusagents",
         };
         let ar = ApiResource {

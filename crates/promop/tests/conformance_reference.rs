@@ -4,7 +4,8 @@
 //! the API server would prune silently would make the scenario test
 //! nothing), and has the reference operator's output for each of its
 //! Prometheus/PrometheusAgent/Alertmanager objects under
-//! `conformance/expected/`; every stored configuration passes `promtool
+//! `conformance/expected/` (for a ThanosRuler, its StatefulSet among the
+//! written objects or its refusal); every stored configuration passes `promtool
 //! check config --syntax-only` of the scenario's Prometheus major version
 //! (`amtool check-config` of its Alertmanager version), and every stored
 //! rule file `promtool check rules`. No server is needed: the outputs were
@@ -20,7 +21,12 @@ use promop_testenv::corpus::known_differences;
 use promop_testenv::{AlertmanagerVersion, PrometheusVersion, binary, parse_yaml_documents};
 use serde_json::Value;
 
-const WORKLOAD_KINDS: [&str; 3] = ["Prometheus", "PrometheusAgent", "Alertmanager"];
+const WORKLOAD_KINDS: [&str; 4] = [
+    "Prometheus",
+    "PrometheusAgent",
+    "Alertmanager",
+    "ThanosRuler",
+];
 
 fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
@@ -67,7 +73,7 @@ impl Scenario {
         }
         ensure!(
             !out.is_empty(),
-            "{}: no Prometheus, PrometheusAgent or Alertmanager",
+            "{}: no Prometheus, PrometheusAgent, Alertmanager or ThanosRuler",
             self.id()
         );
         Ok(out)
@@ -193,7 +199,38 @@ fn check_scenario(scenario: &Scenario, counts: &mut Counts) -> Result<Vec<String
     if expected_files.remove("objects") {
         counts.objects += 1;
     }
+    let paused: BTreeSet<(String, String)> = scenario
+        .docs
+        .iter()
+        .filter(|d| d["kind"] == "ThanosRuler" && d["spec"]["paused"] == true)
+        .map(|d| {
+            let field = |f: &str| d["metadata"][f].as_str().unwrap_or_default().to_owned();
+            (field("namespace"), field("name"))
+        })
+        .collect();
     for (kind, ns, name, version) in scenario.workloads()? {
+        if kind == "ThanosRuler" {
+            // No configuration of its own: the StatefulSet among the
+            // written objects, or the reference's refusal (a paused ruler
+            // has neither: the reference writes nothing for it).
+            let set = dir
+                .join("objects")
+                .join(format!("StatefulSet__{ns}__thanos-ruler-{name}.yaml"));
+            if expected_files.remove(&format!("{ns}__{name}.thanos-ruler.error")) {
+                counts.refused += 1;
+                if set.is_file() {
+                    problems.push(format!(
+                        "{id}: both a StatefulSet and an error for {ns}/{name}"
+                    ));
+                }
+            } else if !set.is_file() && !paused.contains(&(ns.clone(), name.clone())) {
+                problems.push(format!(
+                    "{id}: no expected StatefulSet {} (run conformance/regenerate {id})",
+                    set.display()
+                ));
+            }
+            continue;
+        }
         if kind == "Alertmanager" {
             let stem = format!("{ns}__{name}.alertmanager");
             if expected_files.remove(&format!("{stem}.error")) {

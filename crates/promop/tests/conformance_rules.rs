@@ -182,8 +182,7 @@ impl Check<'_> {
         }
         for entry in std::fs::read_dir(&objects).expect("objects dir").flatten() {
             let file = format!("objects/{}", entry.file_name().to_string_lossy());
-            if file.starts_with("objects/ConfigMap__")
-                && file.contains(&format!("__{prefix}-rulefiles-"))
+            if file.starts_with(&format!("objects/ConfigMap__{prefix}-rulefiles-"))
                 && !ours.contains(&file)
             {
                 all_same = false;
@@ -263,7 +262,7 @@ fn rule_files_and_config_maps_match_the_reference() {
                     (e.file_name().to_string_lossy().into_owned(), content)
                 })
                 .collect();
-            let prefix = format!("prometheus-{}", workload.name());
+            let prefix = format!("{}__prometheus-{}", workload.namespace(), workload.name());
             // Without a rule selector the reference still writes an empty
             // rulefiles-0 ConfigMap.
             let config_maps_same = check.config_maps(&maps.config_maps, &prefix, &mut tally);
@@ -325,13 +324,42 @@ fn rule_files_and_config_maps_match_the_reference() {
                 tally.workloads_identical += 1;
             }
         }
-        for ruler in &snapshot.thanos_rulers {
-            let maps = rules::thanos_ruler_config_maps(&snapshot, ruler, &WatchedNamespaces::all())
-                .expect("thanos ruler config maps");
+        // The reference writes nothing for a paused ThanosRuler.
+        for ruler in snapshot
+            .thanos_rulers
+            .iter()
+            .filter(|r| r.spec.paused != Some(true))
+        {
             let name = ruler.metadata.name.as_deref().unwrap_or_default();
+            let namespace = ruler.metadata.namespace.as_deref().unwrap_or_default();
+            let maps = match rules::thanos_ruler_config_maps(
+                &snapshot,
+                ruler,
+                &WatchedNamespaces::all(),
+            ) {
+                Ok(maps) => maps,
+                // The reference refused it too (e.g. an unparsable
+                // version) and wrote no rule ConfigMap: compared by the
+                // objects tests.
+                Err(_)
+                    if check
+                        .expected_dir
+                        .join(format!("{namespace}__{name}.thanos-ruler.error"))
+                        .is_file() =>
+                {
+                    continue;
+                }
+                Err(e) => {
+                    check.failures.push(format!(
+                        "{} ThanosRuler {namespace}/{name}: {e:?}",
+                        check.id
+                    ));
+                    continue;
+                }
+            };
             check.config_maps(
                 &maps.config_maps,
-                &format!("thanos-ruler-{name}"),
+                &format!("{namespace}__thanos-ruler-{name}"),
                 &mut tally,
             );
         }

@@ -12,10 +12,15 @@
 //! PrometheusAgent and Alertmanager and every object the operator wrote
 //! (StatefulSets, DaemonSets, Services, Secrets, ConfigMaps; see
 //! `promop_testenv::written`) are read once they have stayed unchanged for
-//! a while, and stored under `conformance/expected/<family>/<name>/`. The scenario's
+//! a while, and stored under `conformance/expected/<family>/<name>/`. A
+//! ThanosRuler has no configuration of its own to store: it is ready once
+//! its StatefulSet `thanos-ruler-<name>` exists (a paused one at once: the
+//! reference writes nothing for it), and refused (`<ns>__<name>.thanos-ruler.error`)
+//! when its status says the reconcile failed. The scenario's
 //! namespaces are then emptied and removed (there is no controller-manager:
 //! this program does the namespace controller's part) so that the next
-//! scenario starts from a clean cluster.
+//! scenario starts from a clean cluster. `PROMOP_FIXTURES_LOG=1` prints the
+//! operator's log of each scenario.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -23,8 +28,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use flate2::read::GzDecoder;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kube::api::{ApiResource, ListParams};
+use kube::api::{ApiResource, DynamicObject, ListParams};
 use kube::{Api, Client};
 use promop_testenv::corpus::{
     REFERENCE_FLAGS, Scenario, Workload, cleanup, conformance_dir, load_scenarios,
@@ -49,13 +55,21 @@ enum Generated {
         /// merged).
         rules: BTreeMap<String, String>,
     },
+    /// A ThanosRuler whose StatefulSet exists, or a paused one (the
+    /// reference writes nothing for it): it has no configuration to store,
+    /// its outputs are the objects.
+    Objects,
     /// No config: the reconcile fails with this error (e.g. a setting the
     /// workload's version does not support).
     Refused(String),
 }
 
 /// The last `sync "<ns>/<name>" failed: <why>` error the operator logged for
-/// the workload, as `<why>`.
+/// the workload, as `<why>`. The line does not say which controller failed
+/// (`msg="Unhandled Error" logger=UnhandledError err="sync \"<ns>/<name>\"
+/// failed: ..."`, the same for every controller): ThanosRulers, which may
+/// share a namespace and name with a Prometheus, are read from their status
+/// instead ([`ruler_refusal`]).
 fn sync_error(log: &str, w: &Workload) -> Option<String> {
     let marker = format!("sync \\\"{}/{}\\\" failed: ", w.namespace, w.name);
     let line = log.lines().rev().find(|l| l.contains(&marker))?;
@@ -63,7 +77,37 @@ fn sync_error(log: &str, w: &Workload) -> Option<String> {
     Some(why.strip_suffix('"').unwrap_or(why).replace("\\\"", "\""))
 }
 
+/// Why the reference refuses a ThanosRuler: the message of its `Reconciled`
+/// condition when that is `False` (reason `ReconciliationFailed`; the
+/// message is the error the operator logs).
+async fn ruler_refusal(client: &Client, w: &Workload) -> Result<Option<String>> {
+    let ar = ApiResource {
+        group: "monitoring.coreos.com".into(),
+        version: "v1".into(),
+        api_version: "monitoring.coreos.com/v1".into(),
+        kind: "ThanosRuler".into(),
+        plural: "thanosrulers".into(),
+    };
+    let rulers: Api<DynamicObject> = Api::namespaced_with(client.clone(), &w.namespace, &ar);
+    let Some(ruler) = rulers.get_opt(&w.name).await? else {
+        return Ok(None);
+    };
+    let conditions = ruler.data["status"]["conditions"].as_array().cloned();
+    Ok(conditions.unwrap_or_default().iter().find_map(|c| {
+        (c["type"] == "Reconciled" && c["status"] == "False")
+            .then(|| c["message"].as_str().unwrap_or_default().to_owned())
+    }))
+}
+
 async fn read_generated(client: &Client, w: &Workload) -> Result<Option<Generated>> {
+    if w.is_thanos_ruler() {
+        if w.paused {
+            return Ok(Some(Generated::Objects));
+        }
+        let sets: Api<StatefulSet> = Api::namespaced(client.clone(), &w.namespace);
+        let set = sets.get_opt(&w.stateful_set()).await?;
+        return Ok(set.map(|_| Generated::Objects));
+    }
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &w.namespace);
     let Some(secret) = secrets.get_opt(&w.config_secret()).await? else {
         return Ok(None);
@@ -121,10 +165,24 @@ async fn wait_stable(
         let mut now = Vec::new();
         let log = op.logs();
         let log = log.get(log_offset..).unwrap_or_default();
+        let mut ruler_errors = BTreeMap::new();
+        for w in workloads.iter().filter(|w| w.is_thanos_ruler()) {
+            if let Some(why) = ruler_refusal(client, w).await? {
+                ruler_errors.insert((w.namespace.clone(), w.name.clone()), why);
+            }
+        }
         for w in &workloads {
+            let key = (w.namespace.clone(), w.name.clone());
             let generated = match read_generated(client, w).await? {
                 Some(g) => Some(g),
-                None => sync_error(log, w).map(Generated::Refused),
+                None if w.is_thanos_ruler() => {
+                    ruler_errors.get(&key).cloned().map(Generated::Refused)
+                }
+                // A logged error that is a ThanosRuler's of the same
+                // namespace and name is not this workload's.
+                None => sync_error(log, w)
+                    .filter(|why| ruler_errors.get(&key) != Some(why))
+                    .map(Generated::Refused),
             };
             now.push(generated);
         }
@@ -140,7 +198,14 @@ async fn wait_stable(
                 .iter()
                 .zip(&last)
                 .filter(|(_, g)| g.is_none())
-                .map(|(w, _)| format!("{}/{}", w.namespace, w.config_secret()))
+                .map(|(w, _)| {
+                    let object = if w.is_thanos_ruler() {
+                        w.stateful_set()
+                    } else {
+                        w.config_secret()
+                    };
+                    format!("{}/{object}", w.namespace)
+                })
                 .collect();
             bail!(
                 "no stable generated configuration after {CONFIG_TIMEOUT:?}; missing: {missing:?}"
@@ -229,6 +294,7 @@ fn write_expected(
                 std::fs::write(dir.join(format!("{}.error", w.stem())), format!("{why}\n"))?;
                 continue;
             }
+            Generated::Objects => continue,
         };
         std::fs::write(dir.join(format!("{}.yaml", w.stem())), config)?;
         if !rules.is_empty() {
@@ -270,6 +336,9 @@ async fn run_scenario(
             log.get(log_offset..).unwrap_or(&log),
             &scenario.namespaces(),
         );
+        if std::env::var_os("PROMOP_FIXTURES_LOG").is_some() {
+            eprintln!("{}", log.get(log_offset..).unwrap_or_default());
+        }
         write_expected(scenario, &workloads, &generated, &objects, &rejected)
     }
     .await;
