@@ -1,8 +1,8 @@
 //! `remote-write.yaml` of the Secret `thanos-ruler-<name>-config`: the
 //! remote-write endpoints of a ruler in stateless mode (`remote_write: []`
-//! without any). The fields the ruler's Thanos version does not know are
-//! dropped first, as the reference drops them (silently; it logs a
-//! warning); Thanos never supports some of them.
+//! without any). Some fields the ruler's Thanos version does not know are
+//! dropped first, as the reference drops them (it logs a warning); Thanos
+//! never supports some of them.
 use promop_api::v1::ThanosRuler;
 use promop_api::v1::prometheus::RemoteWriteSpec;
 
@@ -95,12 +95,11 @@ fn for_version(
             .into(),
         });
     }
-    if lacks(Feature::RemoteWriteRoundRobinDns) {
-        rw.round_robin_dns = None;
-    }
-    if lacks(Feature::RemoteWriteMessageVersion) {
-        rw.message_version = None;
-    }
+    // The reference resets the unsupported fields on a copy of each entry:
+    // only those behind a pointer (TLS versions, the queue's sample age
+    // limit, Azure AD's methods) are really dropped; the others are logged
+    // as ignored and written all the same (round_robin_dns,
+    // protobuf_message, send_native_histograms, proxy settings, azuread).
     if lacks(Feature::RemoteWriteAzureAdSdk)
         && let Some(azure) = rw.azure_ad.as_mut()
     {
@@ -111,26 +110,18 @@ fn for_version(
     {
         queue.sample_age_limit = None;
     }
-    if lacks(Feature::RemoteWriteProxyFromEnvironment) {
-        rw.proxy.no_proxy = None;
-        rw.proxy.proxy_from_environment = None;
-        rw.proxy.proxy_connect_header = None;
-    }
-    if lacks(Feature::RemoteWriteAzureAd) {
-        rw.azure_ad = None;
-    }
-    if lacks(Feature::RemoteWriteTlsMaxVersion)
-        && let Some(tls) = rw.tls_config.as_mut()
+    if lacks(Feature::RemoteWriteAzureAd)
+        && let Some(azure) = rw.azure_ad.as_mut()
     {
-        tls.safe.max_version = None;
+        azure.oauth = None;
     }
-    if lacks(Feature::RemoteWriteNativeHistograms) {
-        rw.send_native_histograms = None;
-    }
-    if lacks(Feature::RemoteWriteTlsMinVersion)
-        && let Some(tls) = rw.tls_config.as_mut()
-    {
-        tls.safe.min_version = None;
+    if let Some(tls) = rw.tls_config.as_mut() {
+        if lacks(Feature::RemoteWriteTlsMaxVersion) {
+            tls.safe.max_version = None;
+        }
+        if lacks(Feature::RemoteWriteTlsMinVersion) {
+            tls.safe.min_version = None;
+        }
     }
     Ok(rw)
 }

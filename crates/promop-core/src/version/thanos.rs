@@ -30,13 +30,10 @@ super::gates! {
         // each Thanos release embeds.
         RemoteWriteTlsMinVersion => "0.28.0",
         RemoteWriteTlsMaxVersion => "0.30.0",
-        RemoteWriteNativeHistograms => "0.30.0",
+        /// Azure AD OAuth.
         RemoteWriteAzureAd => "0.31.0",
-        RemoteWriteProxyFromEnvironment => "0.32.0",
         RemoteWriteSampleAgeLimit => "0.32.0",
         RemoteWriteAzureAdSdk => "0.36.0",
-        RemoteWriteMessageVersion => "0.37.0",
-        RemoteWriteRoundRobinDns => "0.38.0",
         /// A managed identity without client ID (Prometheus 3.5.1).
         RemoteWriteManagedIdentityWithoutClientId => "0.40.0",
         // Sidecar flags.
