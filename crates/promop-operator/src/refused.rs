@@ -190,8 +190,6 @@ mod tests {
             "--web.tls-curves=",
             "--thanos-ruler-instance-namespaces=",
             "--thanos-ruler-instance-selector=",
-            "--thanos-ruler-instance-namespaces=monitoring",
-            "--thanos-ruler-instance-selector=team=a",
             "--repair-policy-for-statefulsets=none",
             "--web.enable-http2=false",
             "--feature-gates=PrometheusAgentDaemonSet=false,StatusForConfigurationResources=false",
@@ -202,6 +200,16 @@ mod tests {
             "--feature-gates=PrometheusTopologySharding=false,PrometheusShardRetentionPolicy=false",
         ];
         assert_eq!(check_args(&defaults), Ok(()));
+    }
+
+    /// The ThanosRuler controller implements them.
+    #[test]
+    fn thanos_ruler_instance_flags_are_accepted() {
+        let flags = [
+            "--thanos-ruler-instance-namespaces=monitoring",
+            "--thanos-ruler-instance-selector=team=a",
+        ];
+        assert_eq!(check_args(&flags), Ok(()));
     }
 
     #[test]
