@@ -144,80 +144,73 @@ prometheus_workload!(
     Agent
 );
 
-impl Workload for Alertmanager {
-    const KIND: &'static str = "Alertmanager";
-    const RESOURCE: &'static str = "alertmanagers";
-    // The reference writes no binding for AlertmanagerConfigs.
-    const FINALIZED: bool = false;
-    const BINDS: bool = false;
-    const CONTROLLER: &'static str = "alertmanager";
-    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-        match kind {
-            Kind::AlertmanagerConfig => self.spec.alertmanager_config_selector.as_ref(),
-            _ => None,
+/// Alertmanager and ThanosRuler: one StatefulSet named after the object,
+/// one selector of config objects, their own instance flags and steps.
+macro_rules! single_workload {
+    (
+        $kind:ty, $name:literal, $resource:literal, $controller:literal,
+        finalized: $finalized:literal, binds: $binds:literal,
+        selects: $selected:ident => $selector:ident,
+        stateful_set: $set_name:path,
+        instances: $instances:ident, $instance_labels:ident,
+        steps: $steps:path
+    ) => {
+        impl Workload for $kind {
+            const KIND: &'static str = $name;
+            const RESOURCE: &'static str = $resource;
+            const FINALIZED: bool = $finalized;
+            const BINDS: bool = $binds;
+            const CONTROLLER: &'static str = $controller;
+            fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+                match kind {
+                    Kind::$selected => self.spec.$selector.as_ref(),
+                    _ => None,
+                }
+            }
+            fn paused(&self) -> bool {
+                self.spec.paused == Some(true)
+            }
+            fn replicas(&self) -> i32 {
+                self.spec.replicas.unwrap_or(1)
+            }
+            fn stateful_set_names(&self) -> Vec<String> {
+                vec![$set_name(&self.name_any())]
+            }
+            fn instance_namespaces(options: &Options) -> WatchedNamespaces {
+                options.namespaces.$instances()
+            }
+            fn instance_selector(options: &Options) -> Option<&str> {
+                options.selectors.$instance_labels.as_deref()
+            }
+            fn generate_and_apply<'a>(
+                &'a self,
+                ctx: &'a Context,
+                id: &'a WorkloadId,
+            ) -> BoxFuture<'a, Result<Reconciled, Error>> {
+                $steps(self, ctx, id).boxed()
+            }
         }
-    }
-    fn paused(&self) -> bool {
-        self.spec.paused == Some(true)
-    }
-    fn replicas(&self) -> i32 {
-        self.spec.replicas.unwrap_or(1)
-    }
-    fn stateful_set_names(&self) -> Vec<String> {
-        vec![alertmanager_name(&self.name_any())]
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.alertmanager_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.alertmanager_instance_labels.as_deref()
-    }
-    fn generate_and_apply<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        crate::alertmanager::generate_and_apply(self, ctx, id).boxed()
-    }
+    };
 }
 
-impl Workload for ThanosRuler {
-    const KIND: &'static str = "ThanosRuler";
-    const RESOURCE: &'static str = "thanosrulers";
-    // As Prometheus: the status-cleanup finalizer and PrometheusRule
-    // bindings.
-    const FINALIZED: bool = true;
-    const BINDS: bool = true;
-    const CONTROLLER: &'static str = "thanos-ruler";
-    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-        match kind {
-            Kind::PrometheusRule => self.spec.rule_selector.as_ref(),
-            _ => None,
-        }
-    }
-    fn paused(&self) -> bool {
-        self.spec.paused == Some(true)
-    }
-    fn replicas(&self) -> i32 {
-        self.spec.replicas.unwrap_or(1)
-    }
-    fn stateful_set_names(&self) -> Vec<String> {
-        vec![thanos_ruler_name(&self.name_any())]
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.thanos_ruler_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.thanos_ruler_instance_labels.as_deref()
-    }
-    fn generate_and_apply<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        crate::thanos_ruler::generate_and_apply(self, ctx, id).boxed()
-    }
-}
+// The reference writes no binding for AlertmanagerConfigs.
+single_workload!(
+    Alertmanager, "Alertmanager", "alertmanagers", "alertmanager",
+    finalized: false, binds: false,
+    selects: AlertmanagerConfig => alertmanager_config_selector,
+    stateful_set: alertmanager_name,
+    instances: alertmanager_instances, alertmanager_instance_labels,
+    steps: crate::alertmanager::generate_and_apply
+);
+// As Prometheus: the status-cleanup finalizer and PrometheusRule bindings.
+single_workload!(
+    ThanosRuler, "ThanosRuler", "thanosrulers", "thanos-ruler",
+    finalized: true, binds: true,
+    selects: PrometheusRule => rule_selector,
+    stateful_set: thanos_ruler_name,
+    instances: thanos_ruler_instances, thanos_ruler_instance_labels,
+    steps: crate::thanos_ruler::generate_and_apply
+);
 
 /// `Kind namespace/name` of a workload, as logs and dependencies name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
