@@ -183,7 +183,56 @@ async fn a_thanos_ruler_gets_its_objects_rules_and_status() -> Result<()> {
         .map_err(anyhow::Error::msg)?;
     // In the same test: the condition metric renders the caches registered
     // first in the process.
-    the_instance_selector_leaves_other_rulers_alone().await
+    the_instance_selector_leaves_other_rulers_alone().await?;
+    bindings_with_the_status_gate().await
+}
+
+/// With `StatusForConfigurationResources`, a ThanosRuler carries the
+/// status-cleanup finalizer and binds the PrometheusRules it selects.
+async fn bindings_with_the_status_gate() -> Result<()> {
+    let env = TestEnv::with_upstream_crds().await?;
+    let client = env.client();
+    apply_manifests(&client, RULER).await?;
+    apply_manifests(&client, RULE).await?;
+    let mut options = promop_operator::Options::default();
+    options.objects.feature_gates = vec![("StatusForConfigurationResources".into(), true)];
+    let controller = promop_operator::spawn(client.clone(), options);
+    let rules: Api<PrometheusRule> = Api::namespaced(client.clone(), NS);
+    let binding = until("the PrometheusRule bound to the ruler", || async {
+        let rule = serde_json::to_value(rules.get("alerts").await?)?;
+        Ok(rule
+            .pointer("/status/bindings/0")
+            .filter(|b| b["resource"] == "thanosrulers")
+            .cloned())
+    })
+    .await?;
+    assert_eq!(binding["name"], "main", "{binding}");
+    assert_eq!(
+        binding.pointer("/conditions/0/status"),
+        Some(&serde_json::json!("True")),
+        "{binding}"
+    );
+    let rulers: Api<ThanosRuler> = Api::namespaced(client.clone(), NS);
+    let finalizers = rulers.get("main").await?.metadata.finalizers;
+    assert_eq!(
+        finalizers,
+        Some(vec!["monitoring.coreos.com/status-cleanup".to_owned()])
+    );
+    // Deleted: the binding goes, then the finalizer (the ruler is gone).
+    rulers.delete("main", &DeleteParams::default()).await?;
+    until("the ruler gone, its binding removed", || async {
+        let rule = serde_json::to_value(rules.get("alerts").await?)?;
+        let bound = rule
+            .pointer("/status/bindings")
+            .and_then(|b| b.as_array())
+            .is_some_and(|b| !b.is_empty());
+        Ok((!bound && rulers.get_opt("main").await?.is_none()).then_some(()))
+    })
+    .await?;
+    controller
+        .stop(Duration::from_secs(10))
+        .await
+        .map_err(anyhow::Error::msg)
 }
 
 /// `--thanos-ruler-instance-selector`: a ruler whose labels do not match is
