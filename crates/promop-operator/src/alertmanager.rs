@@ -5,7 +5,6 @@
 //! AlertmanagerConfigs reported.
 use std::collections::HashSet;
 
-use kube::ResourceExt;
 use promop_api::v1::Alertmanager;
 use promop_core::alertmanager::ignored_fields;
 use promop_core::desired::{AlertmanagerObjects, alertmanager_state};
@@ -16,7 +15,7 @@ use promop_core::snapshot::{ObjectKey, Snapshot};
 use crate::controller::Context;
 use crate::error::Error;
 use crate::objects;
-use crate::reconcile::{generate, read_dependencies};
+use crate::reconcile::{self, generate, read_dependencies};
 use crate::report;
 use crate::status::Reconciled;
 use crate::stores::Kind;
@@ -41,17 +40,11 @@ pub(crate) async fn generate_and_apply(
         generate_once(am, ctx, snapshot)
     })
     .await?;
-    report::rejected(am, ctx, id, &generated.rejected).await;
-    ctx.triggers.record(id.clone(), generated.used);
-    let uid = am
-        .uid()
-        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
+    let uid = reconcile::reported(am, ctx, id, &generated.rejected, generated.used).await?;
     let written =
         objects::write_alertmanager(&ctx.client, &ctx.stores.owned, &uid, &generated.objects)
             .await?;
-    if written > 0 {
-        tracing::info!(objects = written, "objects written");
-    }
+    reconcile::written(written);
     // Like the reference (v0.94), discarded zero durations are reported on
     // a successful reconcile.
     let message = ignored_fields::message(&am.spec);

@@ -1,4 +1,5 @@
-//! Wiring: the Prometheus, PrometheusAgent and Alertmanager controllers
+//! Wiring: the Prometheus, PrometheusAgent, Alertmanager and ThanosRuler
+//! controllers
 //! (caches → [`crate::reconcile`] → objects applied → status), the
 //! dispatch of other objects' changes to the workloads they concern
 //! ([`crate::triggers`]), retries and shutdown.
@@ -14,7 +15,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource};
-use promop_api::v1::{Alertmanager, Prometheus};
+use promop_api::v1::{Alertmanager, Prometheus, ThanosRuler};
 use promop_api::v1alpha1::PrometheusAgent;
 
 use crate::error::Error;
@@ -98,6 +99,7 @@ pub async fn run(
     let (prometheus_tx, prometheus_rx) = mpsc::unbounded();
     let (agent_tx, agent_rx) = mpsc::unbounded();
     let (alertmanager_tx, alertmanager_rx) = mpsc::unbounded();
+    let (thanos_ruler_tx, thanos_ruler_rx) = mpsc::unbounded();
     let dispatch = tokio::spawn(dispatch(
         watches.changes,
         context.clone(),
@@ -105,6 +107,7 @@ pub async fn run(
             prometheuses: prometheus_tx,
             agents: agent_tx,
             alertmanagers: alertmanager_tx,
+            thanos_rulers: thanos_ruler_tx,
         },
     ));
     let stop = stop_signal(shutdown);
@@ -129,6 +132,15 @@ pub async fn run(
         stop.clone(),
         context.clone(),
     );
+    // Without the ThanosRuler CRD its cache is empty and its stream
+    // pending: this controller then never reconciles.
+    let thanos_rulers = controller(
+        watches.thanos_rulers,
+        stores.thanos_rulers.clone(),
+        thanos_ruler_rx,
+        stop.clone(),
+        context.clone(),
+    );
     let kubelet = match crate::kubelet::Kubelet::from_options(&context.options) {
         Some(kubelet) => {
             let period = context.options.kubelet.sync_period;
@@ -142,7 +154,7 @@ pub async fn run(
         }
         None => futures::future::Either::Right(future::ready(())),
     };
-    let controllers = future::join4(prometheuses, agents, alertmanagers, kubelet);
+    let controllers = future::join5(prometheuses, agents, alertmanagers, thanos_rulers, kubelet);
     // A controller stopped before its first full list waits for its cache
     // even after the shutdown (kube-runtime holds the runner until the store
     // is ready): running reconciles get a grace period, then are dropped.
@@ -226,6 +238,7 @@ struct Senders {
     prometheuses: mpsc::UnboundedSender<ObjectRef<Prometheus>>,
     agents: mpsc::UnboundedSender<ObjectRef<PrometheusAgent>>,
     alertmanagers: mpsc::UnboundedSender<ObjectRef<Alertmanager>>,
+    thanos_rulers: mpsc::UnboundedSender<ObjectRef<ThanosRuler>>,
 }
 
 /// Sends each change to the controllers of the workloads it concerns.
@@ -266,6 +279,12 @@ async fn dispatch(
             triggers,
             &touched,
             &senders.alertmanagers,
+        );
+        send(
+            &stores.thanos_rulers,
+            triggers,
+            &touched,
+            &senders.thanos_rulers,
         );
     }
 }

@@ -21,6 +21,7 @@ mod snapshot;
 mod status;
 mod stores;
 pub mod telemetry;
+mod thanos_ruler;
 mod triggers;
 mod workload;
 

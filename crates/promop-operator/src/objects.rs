@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::api::{DeleteParams, PropagationPolicy};
 use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
-use promop_core::desired::{AlertmanagerObjects, PrometheusObjects};
+use promop_core::desired::{AlertmanagerObjects, PrometheusObjects, ThanosRulerObjects};
 use promop_core::k8s::numbered::Numbered;
 use promop_core::k8s::service::merge_owner_references;
 
@@ -116,8 +116,6 @@ pub async fn write_alertmanager(
     owner_uid: &str,
     objects: &AlertmanagerObjects,
 ) -> Result<usize, Error> {
-    let mut changed = 0;
-    let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
     let AlertmanagerObjects {
         config,
         tls_assets,
@@ -127,29 +125,87 @@ pub async fn write_alertmanager(
         stateful_set,
         numbered,
     } = objects;
-    let secrets = [config]
-        .into_iter()
-        .chain(tls_assets)
-        .chain([web_config, cluster_tls_config]);
-    for secret in secrets {
+    let single = Single {
+        rule_files: None,
+        secrets: [config]
+            .into_iter()
+            .chain(tls_assets)
+            .chain([web_config, cluster_tls_config])
+            .collect(),
+        tls_assets,
+        service: service.as_ref(),
+        stateful_set,
+        numbered,
+    };
+    write_single(client, owned, owner_uid, single).await
+}
+
+/// Writes a ThanosRuler's objects that changed (its rule ConfigMaps first,
+/// as the reference does); returns how many were written or deleted.
+#[tracing::instrument(name = "apply", skip_all)]
+pub async fn write_thanos_ruler(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    rule_config_maps: &[ConfigMap],
+    objects: &ThanosRulerObjects,
+) -> Result<usize, Error> {
+    let single = Single {
+        rule_files: Some(rule_config_maps),
+        secrets: objects.secrets().collect(),
+        tls_assets: &objects.tls_assets,
+        service: objects.service.as_ref(),
+        stateful_set: &objects.stateful_set,
+        numbered: &objects.numbered,
+    };
+    write_single(client, owned, owner_uid, single).await
+}
+
+/// The objects of a workload with one StatefulSet, in the order they are
+/// written: rule ConfigMaps, Secrets, the governing Service, the
+/// StatefulSet.
+struct Single<'a> {
+    /// `None` for a kind without rule files (nothing of the prefix pruned).
+    rule_files: Option<&'a [ConfigMap]>,
+    secrets: Vec<&'a Secret>,
+    /// The TLS assets among `secrets`: those of the prefix not here go.
+    tls_assets: &'a [Secret],
+    service: Option<&'a Service>,
+    stateful_set: &'a StatefulSet,
+    numbered: &'a Numbered,
+}
+
+async fn write_single(
+    client: &Client,
+    owned: &Owned,
+    owner_uid: &str,
+    objects: Single<'_>,
+) -> Result<usize, Error> {
+    let mut changed = 0;
+    let mut count = |outcome: Outcome| changed += usize::from(outcome == Outcome::Written);
+    for map in objects.rule_files.unwrap_or_default() {
+        count(apply::apply(client, &owned.config_maps, map).await?);
+    }
+    for secret in objects.secrets {
         count(apply::apply(client, &owned.secrets, secret).await?);
     }
-    if let Some(service) = service {
+    if let Some(service) = objects.service {
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
     }
-    count(apply_pod_controller(client, &owned.stateful_sets, stateful_set).await?);
+    count(apply_pod_controller(client, &owned.stateful_sets, objects.stateful_set).await?);
     let kept = Kept {
-        numbered,
+        numbered: objects.numbered,
         shards: None,
-        rule_files: None,
-        tls_assets,
+        rule_files: objects.rule_files,
+        tls_assets: objects.tls_assets,
     };
     Ok(changed + prune(client, owned, owner_uid, kept).await?)
 }
 
 /// The numbered objects a workload keeps; `None` for a kind whose objects
-/// stay (an Alertmanager has no rule files, retained shards stay).
+/// stay (an Alertmanager has no rule files, retained shards stay, a
+/// single-StatefulSet workload has no shards).
 struct Kept<'a> {
     numbered: &'a Numbered,
     shards: Option<&'a [StatefulSet]>,

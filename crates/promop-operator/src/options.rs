@@ -88,8 +88,9 @@ pub struct Namespaces {
     /// precedence over --namespaces/--deny-namespaces.
     #[arg(long = "alertmanager-config-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
     pub alertmanager_configs: Vec<String>,
-    /// Refused unless empty: promop has no ThanosRuler controller yet (the
-    /// reference: namespaces where ThanosRuler resources are watched).
+    /// Namespaces where ThanosRuler resources (and their StatefulSets and
+    /// rule ConfigMaps) are watched (default: --namespaces, less
+    /// --deny-namespaces).
     #[arg(long = "thanos-ruler-instance-namespaces", value_name = "NS,...", value_delimiter = ',', action = ArgAction::Append)]
     pub thanos_ruler_instances: Vec<String>,
     /// Watch ConfigMaps and Secrets in the namespaces of both workload and
@@ -190,8 +191,7 @@ pub struct Selectors {
     /// Label selector to filter Alertmanager resources.
     #[arg(long = "alertmanager-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
     pub alertmanager_instance_labels: Option<String>,
-    /// Refused unless empty: promop has no ThanosRuler controller yet (the
-    /// reference: label selector to filter ThanosRuler resources).
+    /// Label selector of the ThanosRuler resources to reconcile.
     #[arg(long = "thanos-ruler-instance-selector", value_name = "SELECTOR", value_parser = label_selector)]
     pub thanos_ruler_instance_labels: Option<String>,
     /// Field selector to filter the Secrets to watch. The default leaves

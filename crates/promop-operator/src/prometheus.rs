@@ -3,7 +3,6 @@
 //! Secrets/ConfigMaps it reads), report rejected config objects, apply.
 use std::collections::HashSet;
 
-use kube::ResourceExt;
 use promop_api::v1::prometheus::WhenScaledRetentionType;
 use promop_core::desired::prometheus_state;
 use promop_core::prometheus::Workload as PrometheusWorkload;
@@ -12,11 +11,11 @@ use promop_core::select::dereference::prometheus_references;
 use promop_core::select::reasons::RejectedObject;
 use promop_core::snapshot::{ObjectKey, Snapshot};
 
-use crate::bindings::{self, Binder, Verdicts};
+use crate::bindings::{self, Verdicts};
 use crate::controller::Context;
 use crate::error::Error;
 use crate::objects::{self, Desired};
-use crate::reconcile::{generate, read_dependencies};
+use crate::reconcile::{self, generate, read_dependencies};
 use crate::report;
 use crate::status::Reconciled;
 use crate::stores::Kind;
@@ -37,21 +36,10 @@ pub(crate) async fn generate_and_apply<K: Workload>(
         generate_once(workload, ctx, snapshot, binds)
     })
     .await?;
-    report::rejected(object, ctx, id, &generated.rejected).await;
-    ctx.triggers.record(id.clone(), generated.used);
-    let uid = object
-        .uid()
-        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))?;
+    let uid = reconcile::reported(object, ctx, id, &generated.rejected, generated.used).await?;
     let written = objects::write(&ctx.client, &ctx.stores.owned, &uid, &generated.desired).await?;
-    if written > 0 {
-        tracing::info!(objects = written, "objects written");
-    }
-    if let Some(verdicts) = &generated.verdicts {
-        let bound = bindings::write::sync(ctx, &Binder::of(object), verdicts).await?;
-        if bound > 0 {
-            tracing::info!(objects = bound, "status bindings written");
-        }
-    }
+    reconcile::written(written);
+    reconcile::bind(object, ctx, generated.verdicts.as_ref()).await?;
     let (reason, message) = if generated.desired.unmanaged_config {
         ("ConfigurationUnmanaged", UNMANAGED_MESSAGE)
     } else if generated.nothing_selected {

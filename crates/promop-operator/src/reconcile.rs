@@ -2,7 +2,7 @@
 //! kind's generation (dereference and generate, [`generate`]), reporting
 //! and apply ([`Workload::generate_and_apply`]), then the status. Each step
 //! runs in a span that names the workload.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,9 @@ use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use promop_core::snapshot::{ObjectKey, ReadKeys, Snapshot};
 
-use crate::bindings::finalizer;
+use promop_core::select::reasons::RejectedObject;
+
+use crate::bindings::{self, Binder, Verdicts, finalizer};
 use crate::controller::Context;
 use crate::error::Error;
 use crate::options::Options;
@@ -154,6 +156,46 @@ fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
         Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
         _ => work(),
     }
+}
+
+/// After a generation, for every kind: the objects it rejected reported,
+/// what it used recorded as triggers. Returns the workload's uid (its
+/// objects' owner).
+pub(crate) async fn reported<K: Workload>(
+    object: &K,
+    ctx: &Context,
+    id: &WorkloadId,
+    rejected: &[RejectedObject],
+    used: HashSet<(Kind, ObjectKey)>,
+) -> Result<String, Error> {
+    report::rejected(object, ctx, id, rejected).await;
+    ctx.triggers.record(id.clone(), used);
+    object
+        .uid()
+        .ok_or_else(|| Error::IncompleteObject(id.to_string(), "uid"))
+}
+
+/// Logs how many objects an apply wrote, if any.
+pub(crate) fn written(objects: usize) {
+    if objects > 0 {
+        tracing::info!(objects, "objects written");
+    }
+}
+
+/// Writes the status bindings of the config objects a generation judged
+/// (`None`: the gate is off or the kind binds nothing).
+pub(crate) async fn bind<K: Workload>(
+    object: &K,
+    ctx: &Context,
+    verdicts: Option<&Verdicts>,
+) -> Result<(), Error> {
+    if let Some(verdicts) = verdicts {
+        let bound = bindings::write::sync(ctx, &Binder::of(object), verdicts).await?;
+        if bound > 0 {
+            tracing::info!(objects = bound, "status bindings written");
+        }
+    }
+    Ok(())
 }
 
 /// The Secrets and ConfigMaps a generation looked up, as dependencies.

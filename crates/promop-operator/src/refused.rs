@@ -132,13 +132,6 @@ pub(crate) fn check(options: &Options) -> Result<(), String> {
             "it tunes Go's garbage collector, which promop does not have",
         );
     }
-    let namespaces = &options.namespaces.thanos_ruler_instances;
-    if namespaces.iter().any(|ns| !ns.is_empty()) {
-        return refuse("--thanos-ruler-instance-namespaces", NO_THANOS_RULER);
-    }
-    if set(&options.selectors.thanos_ruler_instance_labels) {
-        return refuse("--thanos-ruler-instance-selector", NO_THANOS_RULER);
-    }
     if options.objects.repair_policy != RepairPolicy::None {
         return refuse(
             "--repair-policy-for-statefulsets",
@@ -167,8 +160,6 @@ const KUBECONFIG: &str = "the API server connection comes from --kubeconfig, \
     $KUBECONFIG or the in-cluster configuration";
 const RUSTLS: &str = "the web server offers rustls' secure defaults, \
     with --web.tls-min-version";
-const NO_THANOS_RULER: &str = "promop has no ThanosRuler controller yet \
-    (ThanosRuler objects are not reconciled)";
 
 #[cfg(test)]
 mod tests {
@@ -211,6 +202,16 @@ mod tests {
         assert_eq!(check_args(&defaults), Ok(()));
     }
 
+    /// The ThanosRuler controller implements them.
+    #[test]
+    fn thanos_ruler_instance_flags_are_accepted() {
+        let flags = [
+            "--thanos-ruler-instance-namespaces=monitoring",
+            "--thanos-ruler-instance-selector=team=a",
+        ];
+        assert_eq!(check_args(&flags), Ok(()));
+    }
+
     #[test]
     fn other_values_are_refused_naming_the_flag() {
         for (arg, flag) in [
@@ -220,14 +221,6 @@ mod tests {
             ("--tls-insecure", "--tls-insecure"),
             ("--auto-gomemlimit-ratio=0.9", "--auto-gomemlimit-ratio"),
             ("--web.tls-curves=X25519", "--web.tls-curves"),
-            (
-                "--thanos-ruler-instance-namespaces=a",
-                "ThanosRuler controller",
-            ),
-            (
-                "--thanos-ruler-instance-selector=a=b",
-                "ThanosRuler controller",
-            ),
             ("--repair-policy-for-statefulsets=evict", "--repair-policy"),
             ("--web.enable-http2", "HTTP/1.1 only"),
         ] {

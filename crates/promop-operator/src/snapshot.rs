@@ -39,6 +39,7 @@ pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
         prometheuses: sorted(&stores.prometheuses),
         prometheus_agents: sorted(&stores.prometheus_agents),
         alertmanagers: sorted(&stores.alertmanagers),
+        thanos_rulers: sorted(&stores.thanos_rulers),
         alertmanager_configs: sorted(&stores.alertmanager_configs),
         service_monitors: sorted(&stores.service_monitors),
         pod_monitors: sorted(&stores.pod_monitors),

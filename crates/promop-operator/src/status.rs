@@ -108,9 +108,10 @@ pub fn desired<K: Workload>(
             condition("Reconciled", reconciled_status, &reconciled.reason, &reconciled.message),
         ],
     });
-    // Only the Prometheus kinds are sharded (an Alertmanager's status has no
-    // such fields: the API server would prune them).
-    if K::KIND != "Alertmanager" {
+    // Only the Prometheus kinds are sharded (an Alertmanager's or a
+    // ThanosRuler's status has no such fields: the API server would prune
+    // them).
+    if K::SHARDED {
         status["shards"] = json!(shards.len());
         status["shardStatuses"] = json!(shard_statuses);
     }

@@ -53,6 +53,7 @@ pub struct Stores {
     pub prometheuses: Store<v1::Prometheus>,
     pub prometheus_agents: Store<v1alpha1::PrometheusAgent>,
     pub alertmanagers: Store<v1::Alertmanager>,
+    pub thanos_rulers: Store<v1::ThanosRuler>,
     pub alertmanager_configs: Store<v1alpha1::AlertmanagerConfig>,
     pub service_monitors: Store<v1::ServiceMonitor>,
     pub pod_monitors: Store<v1::PodMonitor>,
@@ -134,6 +135,7 @@ pub struct Watches {
     pub prometheuses: BoxStream<'static, Result<v1::Prometheus, watcher::Error>>,
     pub prometheus_agents: BoxStream<'static, Result<v1alpha1::PrometheusAgent, watcher::Error>>,
     pub alertmanagers: BoxStream<'static, Result<v1::Alertmanager, watcher::Error>>,
+    pub thanos_rulers: BoxStream<'static, Result<v1::ThanosRuler, watcher::Error>>,
     pub changes: BoxStream<'static, Touched>,
     /// Resolves when the caches are ready (to be spawned).
     pub readiness: BoxFuture<'static, ()>,
@@ -166,6 +168,12 @@ impl Watches {
             strip_managed_fields,
         )
         .await;
+        let (thanos_rulers, thanos_ruler_stream) = cached(
+            workload(&scopes.thanos_rulers),
+            &mut waits,
+            strip_managed_fields,
+        )
+        .await;
         // The controllers wait for their own store.
         waits.waits.clear();
         let written = Source::new(client, &scopes.written, Some(MANAGED_BY_SELECTOR));
@@ -189,6 +197,7 @@ impl Watches {
             prometheuses,
             prometheus_agents,
             alertmanagers,
+            thanos_rulers,
             alertmanager_configs: ticking(
                 Source::new(client, &scopes.alertmanager_configs, None),
                 Kind::AlertmanagerConfig,
@@ -253,6 +262,7 @@ impl Watches {
             prometheuses: prometheus_stream,
             prometheus_agents: agent_stream,
             alertmanagers: alertmanager_stream,
+            thanos_rulers: thanos_ruler_stream,
             changes: futures::stream::select_all(changes).boxed(),
         }
     }

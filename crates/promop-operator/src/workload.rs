@@ -1,5 +1,5 @@
 //! What the controllers have in common: the workload CRs (Prometheus,
-//! PrometheusAgent, Alertmanager) govern StatefulSets, select config objects
+//! PrometheusAgent, Alertmanager, ThanosRuler) govern StatefulSets, select config objects
 //! by label, can be paused, and are reconciled in the same steps
 //! ([`crate::reconcile`]) but for their generation.
 use std::fmt::Debug;
@@ -9,12 +9,13 @@ use futures::future::BoxFuture;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::{Resource, ResourceExt};
-use promop_api::v1::{Alertmanager, Prometheus};
+use promop_api::v1::{Alertmanager, Prometheus, ThanosRuler};
 use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::alertmanager::statefulset::prefixed_name as alertmanager_name;
 use promop_core::prometheus::Workload as PrometheusWorkload;
 use promop_core::prometheus::statefulset::shard_name;
 use promop_core::select::namespaces::WatchedNamespaces;
+use promop_core::thanos_ruler::prefixed_name as thanos_ruler_name;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -45,6 +46,9 @@ pub trait Workload:
     const BINDS: bool;
     /// The controller's name in metrics.
     const CONTROLLER: &'static str;
+    /// Whether its status has `shards` and `shardStatuses` (the Prometheus
+    /// kinds).
+    const SHARDED: bool = false;
     /// Its label selector of config objects of `kind`, if it has one.
     fn selector(&self, kind: Kind) -> Option<&LabelSelector>;
     fn paused(&self) -> bool;
@@ -89,6 +93,7 @@ macro_rules! prometheus_workload {
             const FINALIZED: bool = true;
             const BINDS: bool = $binds;
             const CONTROLLER: &'static str = $controller;
+            const SHARDED: bool = true;
             fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
                 prometheus_selector(PrometheusWorkload::$variant(self), kind)
             }
@@ -139,42 +144,73 @@ prometheus_workload!(
     Agent
 );
 
-impl Workload for Alertmanager {
-    const KIND: &'static str = "Alertmanager";
-    const RESOURCE: &'static str = "alertmanagers";
-    // The reference writes no binding for AlertmanagerConfigs.
-    const FINALIZED: bool = false;
-    const BINDS: bool = false;
-    const CONTROLLER: &'static str = "alertmanager";
-    fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
-        match kind {
-            Kind::AlertmanagerConfig => self.spec.alertmanager_config_selector.as_ref(),
-            _ => None,
+/// Alertmanager and ThanosRuler: one StatefulSet named after the object,
+/// one selector of config objects, their own instance flags and steps.
+macro_rules! single_workload {
+    (
+        $kind:ty, $name:literal, $resource:literal, $controller:literal,
+        finalized: $finalized:literal, binds: $binds:literal,
+        selects: $selected:ident => $selector:ident,
+        stateful_set: $set_name:path,
+        instances: $instances:ident, $instance_labels:ident,
+        steps: $steps:path
+    ) => {
+        impl Workload for $kind {
+            const KIND: &'static str = $name;
+            const RESOURCE: &'static str = $resource;
+            const FINALIZED: bool = $finalized;
+            const BINDS: bool = $binds;
+            const CONTROLLER: &'static str = $controller;
+            fn selector(&self, kind: Kind) -> Option<&LabelSelector> {
+                match kind {
+                    Kind::$selected => self.spec.$selector.as_ref(),
+                    _ => None,
+                }
+            }
+            fn paused(&self) -> bool {
+                self.spec.paused == Some(true)
+            }
+            fn replicas(&self) -> i32 {
+                self.spec.replicas.unwrap_or(1)
+            }
+            fn stateful_set_names(&self) -> Vec<String> {
+                vec![$set_name(&self.name_any())]
+            }
+            fn instance_namespaces(options: &Options) -> WatchedNamespaces {
+                options.namespaces.$instances()
+            }
+            fn instance_selector(options: &Options) -> Option<&str> {
+                options.selectors.$instance_labels.as_deref()
+            }
+            fn generate_and_apply<'a>(
+                &'a self,
+                ctx: &'a Context,
+                id: &'a WorkloadId,
+            ) -> BoxFuture<'a, Result<Reconciled, Error>> {
+                $steps(self, ctx, id).boxed()
+            }
         }
-    }
-    fn paused(&self) -> bool {
-        self.spec.paused == Some(true)
-    }
-    fn replicas(&self) -> i32 {
-        self.spec.replicas.unwrap_or(1)
-    }
-    fn stateful_set_names(&self) -> Vec<String> {
-        vec![alertmanager_name(&self.name_any())]
-    }
-    fn instance_namespaces(options: &Options) -> WatchedNamespaces {
-        options.namespaces.alertmanager_instances()
-    }
-    fn instance_selector(options: &Options) -> Option<&str> {
-        options.selectors.alertmanager_instance_labels.as_deref()
-    }
-    fn generate_and_apply<'a>(
-        &'a self,
-        ctx: &'a Context,
-        id: &'a WorkloadId,
-    ) -> BoxFuture<'a, Result<Reconciled, Error>> {
-        crate::alertmanager::generate_and_apply(self, ctx, id).boxed()
-    }
+    };
 }
+
+// The reference writes no binding for AlertmanagerConfigs.
+single_workload!(
+    Alertmanager, "Alertmanager", "alertmanagers", "alertmanager",
+    finalized: false, binds: false,
+    selects: AlertmanagerConfig => alertmanager_config_selector,
+    stateful_set: alertmanager_name,
+    instances: alertmanager_instances, alertmanager_instance_labels,
+    steps: crate::alertmanager::generate_and_apply
+);
+// As Prometheus: the status-cleanup finalizer and PrometheusRule bindings.
+single_workload!(
+    ThanosRuler, "ThanosRuler", "thanosrulers", "thanos-ruler",
+    finalized: true, binds: true,
+    selects: PrometheusRule => rule_selector,
+    stateful_set: thanos_ruler_name,
+    instances: thanos_ruler_instances, thanos_ruler_instance_labels,
+    steps: crate::thanos_ruler::generate_and_apply
+);
 
 /// `Kind namespace/name` of a workload, as logs and dependencies name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -225,5 +261,19 @@ mod tests {
         assert_eq!(agent.stateful_set_names(), ["prom-agent-main"]);
         let am: Alertmanager = object("Alertmanager", serde_json::json!({}));
         assert_eq!(am.stateful_set_names(), ["alertmanager-main"]);
+        let ruler: ThanosRuler = object("ThanosRuler", serde_json::json!({}));
+        assert_eq!(ruler.stateful_set_names(), ["thanos-ruler-main"]);
+        assert_eq!(ruler.replicas(), 1);
+    }
+
+    #[test]
+    fn a_thanos_ruler_selects_prometheus_rules_only() {
+        let ruler: ThanosRuler = object(
+            "ThanosRuler",
+            serde_json::json!({"ruleSelector": {"matchLabels": {"role": "rules"}}, "paused": true}),
+        );
+        assert!(ruler.selector(Kind::PrometheusRule).is_some());
+        assert!(ruler.selector(Kind::ServiceMonitor).is_none());
+        assert!(ruler.paused());
     }
 }

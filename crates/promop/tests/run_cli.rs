@@ -151,10 +151,6 @@ fn bad_flag_values_exit_2_with_a_message() {
         (&["--no-such-flag"], "--no-such-flag"),
         // The reference's flags and gate values promop does not implement.
         (
-            &["--thanos-ruler-instance-namespaces=monitoring"],
-            "--thanos-ruler-instance-namespaces is not supported by promop: promop has no ThanosRuler controller",
-        ),
-        (
             &["--repair-policy-for-statefulsets=delete"],
             "--repair-policy-for-statefulsets is not supported",
         ),

@@ -2,8 +2,9 @@
 //! feature gate): each workload that selects a ServiceMonitor, PodMonitor,
 //! Probe, ScrapeConfig or PrometheusRule says in the object's status whether
 //! it accepted it, and why not (the rejection `promop explain` gives). As in
-//! the reference, only Prometheus writes bindings; Prometheus and
-//! PrometheusAgent carry the status-cleanup finalizer ([`finalizer`]).
+//! the reference, Prometheus and ThanosRuler (its PrometheusRules) write
+//! bindings; they and PrometheusAgent carry the status-cleanup finalizer
+//! ([`finalizer`]).
 //!
 //! This module is pure: what a generation concluded ([`verdicts`]) and what
 //! the list of bindings of one object becomes ([`updated`]); [`write`]
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use promop_api::common::{ConfigResourceCondition, WorkloadBinding};
+use promop_api::v1::PrometheusRule;
 use promop_core::select::reasons::{Reason, RejectedObject};
 use promop_core::select::{KindSelection, Selection};
 use promop_core::snapshot::ObjectKey;
@@ -78,6 +80,21 @@ pub(crate) fn verdicts(selection: &Selection<'_>, rejected: &[RejectedObject]) -
         Kind::PrometheusRule,
         &selection.prometheus_rules,
     );
+    with_rejections(verdicts, rejected)
+}
+
+/// The verdicts of a ThanosRuler's generation: its selected
+/// PrometheusRules and the rejections of `rejected`.
+pub(crate) fn rule_verdicts(
+    rules: &KindSelection<'_, PrometheusRule>,
+    rejected: &[RejectedObject],
+) -> Verdicts {
+    let mut verdicts = Verdicts::new();
+    add(&mut verdicts, Kind::PrometheusRule, rules);
+    with_rejections(verdicts, rejected)
+}
+
+fn with_rejections(mut verdicts: Verdicts, rejected: &[RejectedObject]) -> Verdicts {
     for r in rejected {
         if let Some(kind) = kind_of(r.kind) {
             let key = ObjectKey::new(&r.namespace, &r.name);

@@ -45,6 +45,7 @@ pub struct Scopes {
     /// Prometheus and PrometheusAgent.
     pub prometheuses: Scope,
     pub alertmanagers: Scope,
+    pub thanos_rulers: Scope,
     /// ServiceMonitors, PodMonitors, Probes, ScrapeConfigs, PrometheusRules.
     pub configs: Scope,
     pub alertmanager_configs: Scope,
@@ -63,17 +64,20 @@ impl Scopes {
     pub fn new(options: &Namespaces) -> Self {
         let prometheuses = options.prometheus_instances();
         let alertmanagers = options.alertmanager_instances();
+        let thanos_rulers = options.thanos_ruler_instances();
         let configs = options.watched();
         let alertmanager_configs = options.alertmanager_configs();
         Self {
             prometheuses: Scope::of(&prometheuses),
             alertmanagers: Scope::of(&alertmanagers),
+            thanos_rulers: Scope::of(&thanos_rulers),
             configs: Scope::of(&configs),
             alertmanager_configs: Scope::of(&alertmanager_configs),
-            written: Scope::union([&prometheuses, &alertmanagers]),
+            written: Scope::union([&prometheuses, &alertmanagers, &thanos_rulers]),
             referenced: Scope::union([
                 &prometheuses,
                 &alertmanagers,
+                &thanos_rulers,
                 &configs,
                 &alertmanager_configs,
             ]),
@@ -117,15 +121,20 @@ mod tests {
             "--namespaces=team-a,team-b",
             "--prometheus-instance-namespaces=monitoring",
             "--alertmanager-config-namespaces=alerts",
+            "--thanos-ruler-instance-namespaces=rulers",
         ]);
         assert_eq!(scopes.prometheuses, only(&["monitoring"]));
         assert_eq!(scopes.alertmanagers, only(&["team-a", "team-b"]));
         assert_eq!(scopes.configs, only(&["team-a", "team-b"]));
         assert_eq!(scopes.alertmanager_configs, only(&["alerts"]));
-        assert_eq!(scopes.written, only(&["monitoring", "team-a", "team-b"]));
+        assert_eq!(scopes.thanos_rulers, only(&["rulers"]));
+        assert_eq!(
+            scopes.written,
+            only(&["monitoring", "rulers", "team-a", "team-b"])
+        );
         assert_eq!(
             scopes.referenced,
-            only(&["alerts", "monitoring", "team-a", "team-b"])
+            only(&["alerts", "monitoring", "rulers", "team-a", "team-b"])
         );
         assert_eq!(scopes.namespaces, only(&["alerts", "team-a", "team-b"]));
     }

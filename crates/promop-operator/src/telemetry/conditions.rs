@@ -50,6 +50,12 @@ pub fn render() -> String {
         "alertmanager",
         live(&alertmanagers, |a| a.status.as_ref()?.conditions.as_deref()),
     );
+    let thanos_rulers = stores.thanos_rulers.state();
+    write_family(
+        &mut out,
+        "thanos_ruler",
+        live(&thanos_rulers, |t| t.status.as_ref()?.conditions.as_deref()),
+    );
     out
 }
 

@@ -246,7 +246,7 @@ fn grants(objects: &[Value]) -> BTreeSet<Grant> {
 
 /// The ClusterRole grants what promop calls and nothing of the reference's
 /// wildcards: no `*`, no deletecollection, no update but of finalizers and
-/// the Lease, no pods, and nothing on ThanosRulers (no controller yet).
+/// the Lease, no pods.
 #[test]
 fn cluster_role_is_narrower_than_the_reference() {
     let mut values = KUBELET_VALUES.to_vec();
@@ -261,7 +261,6 @@ fn cluster_role_is_narrower_than_the_reference() {
                 verb != "update" || resource.ends_with("/finalizers") || resource == "leases",
                 "{grant}"
             );
-            assert!(!resource.starts_with("thanosrulers"), "{grant}");
             assert!(!["pods", "ingresses", "storageclasses"].contains(&resource.as_str()));
         }
     }
@@ -298,8 +297,7 @@ struct Need {
 
 const CLUSTER_ROLE: &str = "ClusterRole promop";
 
-/// Every call of promop's controllers, with its reason. ThanosRuler is in
-/// no row: promop has no ThanosRuler controller yet.
+/// Every call of promop's controllers, with its reason.
 const NEEDS: &[Need] = &[
     Need {
         role: CLUSTER_ROLE,
@@ -308,6 +306,7 @@ const NEEDS: &[Need] = &[
             "prometheuses",
             "prometheusagents",
             "alertmanagers",
+            "thanosrulers",
             "servicemonitors",
             "podmonitors",
             "probes",
@@ -318,7 +317,7 @@ const NEEDS: &[Need] = &[
         names: &[],
         verbs: &["list", "watch"],
         when: When::Always,
-        why: "stores.rs: reflector caches of the three controllers' workloads and of the \
+        why: "stores.rs: reflector caches of the four controllers' workloads and of the \
               configuration objects they select (a missing CRD is probed with a list)",
     },
     Need {
@@ -328,6 +327,7 @@ const NEEDS: &[Need] = &[
             "prometheuses/status",
             "prometheusagents/status",
             "alertmanagers/status",
+            "thanosrulers/status",
         ],
         names: &[],
         verbs: &["patch"],
@@ -341,6 +341,7 @@ const NEEDS: &[Need] = &[
             "prometheuses/finalizers",
             "prometheusagents/finalizers",
             "alertmanagers/finalizers",
+            "thanosrulers/finalizers",
         ],
         names: &[],
         verbs: &["update"],
@@ -443,7 +444,7 @@ const NEEDS: &[Need] = &[
     Need {
         role: CLUSTER_ROLE,
         group: "monitoring.coreos.com",
-        resources: &["prometheuses", "prometheusagents"],
+        resources: &["prometheuses", "prometheusagents", "thanosrulers"],
         names: &[],
         verbs: &["patch"],
         when: When::StatusGate,
