@@ -43,6 +43,10 @@ pub enum Error {
     /// admission policy); the running one is kept.
     #[error("{0} not updated: {1}")]
     StatefulSetRefused(String, String),
+    /// The custom governing Service is missing or does not select the
+    /// workload's pods (the reference's message).
+    #[error("{0}")]
+    GoverningService(String),
     /// The workload's status could not be written.
     #[error("writing the status: {0}")]
     Status(kube::Error),
@@ -68,6 +72,7 @@ impl Error {
             Self::Apply { .. } => "apply",
             Self::Recreating(_) => "recreating",
             Self::StatefulSetRefused(..) => "statefulset_refused",
+            Self::GoverningService(_) => "governing_service",
             Self::Status(_) => "status",
             Self::Encode(_) => "encode",
             Self::Kube(_) => "kube_api",

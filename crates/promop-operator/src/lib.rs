@@ -8,6 +8,7 @@ pub mod contents;
 mod controller;
 mod conversion;
 mod error;
+mod governing_service;
 pub mod http;
 mod kubelet;
 pub mod leader;

@@ -17,6 +17,7 @@ use promop_core::select::reasons::RejectedObject;
 use crate::bindings::{self, Binder, Verdicts, finalizer};
 use crate::controller::Context;
 use crate::error::Error;
+use crate::governing_service;
 use crate::options::Options;
 use crate::report;
 use crate::snapshot::{self, MAX_ROUNDS};
@@ -83,6 +84,10 @@ async fn steps<K: Workload>(object: &K, ctx: &Context, id: &WorkloadId) -> Resul
     if object.paused() {
         tracing::debug!("paused, skipped");
         return Ok(Action::await_change());
+    }
+    if let Some((service, pods)) = object.custom_service() {
+        let namespace = object.namespace().unwrap_or_default();
+        governing_service::verify(&ctx.client, &namespace, service, &pods).await?;
     }
     let reconciled = object.generate_and_apply(ctx, id).await?;
     write_status(object, ctx, &reconciled).await?;

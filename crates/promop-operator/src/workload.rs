@@ -11,11 +11,18 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::{Resource, ResourceExt};
 use promop_api::v1::{Alertmanager, Prometheus, ThanosRuler};
 use promop_api::v1alpha1::PrometheusAgent;
-use promop_core::alertmanager::statefulset::prefixed_name as alertmanager_name;
+use promop_core::alertmanager::statefulset::{
+    prefixed_name as alertmanager_name, selector_labels as alertmanager_selector_labels,
+};
+use promop_core::k8s::metadata::Labels;
 use promop_core::prometheus::Workload as PrometheusWorkload;
-use promop_core::prometheus::statefulset::shard_name;
+use promop_core::prometheus::statefulset::{
+    selector_labels as prometheus_selector_labels, shard_name,
+};
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_core::thanos_ruler::prefixed_name as thanos_ruler_name;
+use promop_core::thanos_ruler::{
+    prefixed_name as thanos_ruler_name, selector_labels as thanos_ruler_selector_labels,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -56,6 +63,10 @@ pub trait Workload:
     fn replicas(&self) -> i32;
     /// The names of its StatefulSets, one per shard, as the core names them.
     fn stateful_set_names(&self) -> Vec<String>;
+    /// The custom governing Service (`spec.serviceName`), if it names one,
+    /// with the labels that select the workload's pods: the Service must
+    /// select them.
+    fn custom_service(&self) -> Option<(&str, Labels)>;
     /// `--<kind>-instance-namespaces` (or the general lists).
     fn instance_namespaces(options: &Options) -> WatchedNamespaces;
     /// `--<kind>-instance-selector`.
@@ -109,6 +120,11 @@ macro_rules! prometheus_workload {
                     .map(|shard| shard_name(workload, shard))
                     .collect()
             }
+            fn custom_service(&self) -> Option<(&str, Labels)> {
+                let workload = PrometheusWorkload::$variant(self);
+                let name = self.spec.common.service_name.as_deref()?;
+                Some((name, prometheus_selector_labels(workload)))
+            }
             fn instance_namespaces(options: &Options) -> WatchedNamespaces {
                 options.namespaces.prometheus_instances()
             }
@@ -151,7 +167,7 @@ macro_rules! single_workload {
         $kind:ty, $name:literal, $resource:literal, $controller:literal,
         finalized: $finalized:literal, binds: $binds:literal,
         selects: $selected:ident => $selector:ident,
-        stateful_set: $set_name:path,
+        stateful_set: $set_name:path, pods: $pods:path,
         instances: $instances:ident, $instance_labels:ident,
         steps: $steps:path
     ) => {
@@ -176,6 +192,10 @@ macro_rules! single_workload {
             fn stateful_set_names(&self) -> Vec<String> {
                 vec![$set_name(&self.name_any())]
             }
+            fn custom_service(&self) -> Option<(&str, Labels)> {
+                let name = self.spec.service_name.as_deref()?;
+                Some((name, $pods(&self.name_any())))
+            }
             fn instance_namespaces(options: &Options) -> WatchedNamespaces {
                 options.namespaces.$instances()
             }
@@ -198,7 +218,7 @@ single_workload!(
     Alertmanager, "Alertmanager", "alertmanagers", "alertmanager",
     finalized: false, binds: false,
     selects: AlertmanagerConfig => alertmanager_config_selector,
-    stateful_set: alertmanager_name,
+    stateful_set: alertmanager_name, pods: alertmanager_selector_labels,
     instances: alertmanager_instances, alertmanager_instance_labels,
     steps: crate::alertmanager::generate_and_apply
 );
@@ -207,7 +227,7 @@ single_workload!(
     ThanosRuler, "ThanosRuler", "thanosrulers", "thanos-ruler",
     finalized: true, binds: true,
     selects: PrometheusRule => rule_selector,
-    stateful_set: thanos_ruler_name,
+    stateful_set: thanos_ruler_name, pods: thanos_ruler_selector_labels,
     instances: thanos_ruler_instances, thanos_ruler_instance_labels,
     steps: crate::thanos_ruler::generate_and_apply
 );
