@@ -51,8 +51,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use kube::{Api, Client};
 use serde_json::Value;
 
@@ -61,9 +61,9 @@ use crate::http;
 use crate::process::{ManagedProcess, ScratchDir, free_port, retry_on_port_clash};
 use crate::prometheus::{PrometheusApi, PrometheusVersion};
 pub use alertmanager::{AlertmanagerApi, RunningAlertmanagerPod, run_alertmanager_pod};
-pub use thanos::{RunningThanosRulerPod, ThanosRulerApi, run_thanos_ruler_pod};
 use reloader::{ConfigReloader, expand};
 use rootfs::Mount;
+pub use thanos::{RunningThanosRulerPod, ThanosRulerApi, run_thanos_ruler_pod};
 use volumes::{PodVolume, relative};
 
 /// How long the StatefulSet and the objects its volumes need may take to
@@ -338,7 +338,10 @@ async fn start_pod<W: Workload>(
             binary,
             extra_mounts: W::asset_mounts(tag)?,
             address_flags: W::ADDRESS_FLAGS,
-            flags: W::FLAGS.iter().map(|(f, v)| (*f, (*v).to_owned())).collect(),
+            flags: W::FLAGS
+                .iter()
+                .map(|(f, v)| (*f, (*v).to_owned()))
+                .collect(),
             root: "root",
             script: "pod.sh",
         })
@@ -434,6 +437,14 @@ impl<A> RunningPod<A> {
             .iter()
             .find(|s| s.container == container)
             .map(|s| s.process.logs())
+    }
+
+    /// The last `lines` of sidecar `container`'s log, if it runs.
+    pub fn sidecar_log_tail(&self, container: &str, lines: usize) -> Option<String> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)
+            .map(|s| s.process.log_tail(lines))
     }
 
     /// The kubelet's scratch space: `volumes/<name>/`, the pod's `root/`,
@@ -567,7 +578,9 @@ async fn resolve_env_refs(
                 break value;
             }
             if start.elapsed() > OBJECTS_TIMEOUT {
-                bail!("env: {kind} {namespace}/{name} has no key {key:?} after {OBJECTS_TIMEOUT:?}");
+                bail!(
+                    "env: {kind} {namespace}/{name} has no key {key:?} after {OBJECTS_TIMEOUT:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
@@ -851,6 +864,38 @@ mod tests {
             "v2.53.1"
         );
         assert_eq!(image_tag("localhost:5000/prometheus"), "");
+    }
+
+    #[test]
+    fn env_from_secret_and_config_map_keys() {
+        let c: Container = serde_json::from_value(serde_json::json!({
+            "name": "thanos-sidecar",
+            "env": [
+                {"name": "OBJSTORE_CONFIG", "valueFrom": {"secretKeyRef":
+                    {"name": "objstore", "key": "objstore.yaml"}}},
+                {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "mode"}}},
+                {"name": "GONE", "valueFrom": {"secretKeyRef":
+                    {"name": "missing", "key": "k", "optional": true}}},
+                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                {"name": "BOTH", "value": "$(MODE)-$(POD_NAME)"}
+            ]
+        }))
+        .unwrap();
+        let pod = PodInfo {
+            name: "prometheus-main-1".into(),
+            namespace: "monitoring".into(),
+            env_refs: BTreeMap::from([
+                (
+                    ("Secret", "objstore".into(), "objstore.yaml".into()),
+                    "type: FILESYSTEM\n".into(),
+                ),
+                (("ConfigMap", "cm".into(), "mode".into()), "fast".into()),
+            ]),
+        };
+        let env = container_env(&c, &pod, &BTreeMap::new()).unwrap();
+        assert_eq!(env["OBJSTORE_CONFIG"], "type: FILESYSTEM\n");
+        assert_eq!(env["BOTH"], "fast-prometheus-main-1");
+        assert!(!env.contains_key("GONE"), "{env:?}");
     }
 
     #[test]

@@ -14,6 +14,14 @@
 use anyhow::Result;
 use promop_testenv::{ReferenceOperator, TestEnv, thanos_e2e};
 
+/// The reference operator (v0.94.1) writes the StatefulSets, Secrets and
+/// ConfigMaps of the Prometheus, the Alertmanager and the ThanosRuler.
+//
+// TODO(promop ThanosRuler controller): add `promop_runs_the_ha_chain`
+// here, the same scenario with promop's controller in-process:
+//   let env = TestEnv::start().await?; /* install promop_api::crd::all() */
+//   /* spawn promop_operator::run(env.client(), Options::default(), stop) */
+//   thanos_e2e::ha_chain(&env, || "promop's log is in the test output".into()).await?
 #[tokio::test]
 async fn reference_operator_runs_the_ha_chain() -> Result<()> {
     let env = TestEnv::with_upstream_crds().await?;

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::alertmanager::AlertmanagerVersion;
 use crate::apiserver::TestEnv;
-use crate::kubelet::thanos::{ThanosQuery, run_thanos_ruler_pod};
+use crate::kubelet::thanos::{self, SIDECAR_CONTAINER, ThanosQuery, run_thanos_ruler_pod};
 use crate::kubelet::{RunningPod, run_alertmanager_pod, run_statefulset_pod};
 use crate::manifests::apply_manifests;
 use crate::metrics_server::MetricsServer;
@@ -46,8 +46,14 @@ pub const ALERT: &str = "QueueDepthHigh";
 pub const REPLICA_LABEL: &str = "prometheus_replica";
 /// The ThanosRuler's replica label, dropped from the alerts it sends.
 pub const RULER_REPLICA_LABEL: &str = "thanos_ruler_replica";
-/// `spec.thanos.blockSize`: Prometheus' head is compacted into a block once
-/// it spans 1.5 times this, the sidecar ships blocks every 30s.
+/// `spec.thanos.blockSize`, Prometheus' `--storage.tsdb.min-block-duration`
+/// and `--storage.tsdb.max-block-duration` (with Prometheus 3.5 the
+/// operators disable compaction instead of delaying it). Prometheus cuts
+/// the head into a block once it spans 1.5 times this (15 s, plus up to
+/// 10 s of range alignment); the sidecar's shipper syncs on start and then
+/// every 30 s (hard-coded in Thanos), so the first block lands in the
+/// bucket ~30 s after the sidecars start: the shipper's period, not the
+/// block size, is the bound.
 pub const BLOCK_SIZE: &str = "10s";
 const OBJSTORE_SECRET: &str = "thanos-objstore";
 
@@ -61,10 +67,11 @@ pub struct HaTimings {
     /// From the start until both Prometheus pods and their sidecars are
     /// ready.
     pub pods_ready: Duration,
-    /// From the start until Thanos Query returns the deduplicated series.
+    /// From the start until Thanos Query returns the series deduplicated.
     pub deduplicated: Duration,
-    /// From the Prometheus pods' start until a block (with its
-    /// `meta.json`) is in the bucket.
+    /// From the Prometheus pods' start until the first block (with its
+    /// `meta.json`) is in the bucket (the scenario waits for a block of
+    /// each replica).
     pub first_block: Duration,
     /// From the target's value crossing the threshold until the sink
     /// received the firing alert.
@@ -77,6 +84,10 @@ fn exposition(value: f64) -> String {
     format!("# TYPE {METRIC} gauge\n{METRIC} {value}\n")
 }
 
+/// `thanos` is `spec.thanos.version` (and the ThanosRuler's
+/// `spec.version`): the installed Thanos' tag, so that the operator
+/// generates flags for the binary the kubelet runs (whatever the tag).
+///
 /// Everything but the ThanosRuler (which needs Query's and the
 /// Alertmanager's addresses): the bucket Secret, the target behind a
 /// Service, an EndpointSlice and a ServiceMonitor, the Prometheus, the
@@ -84,13 +95,13 @@ fn exposition(value: f64) -> String {
 /// (which the Prometheus does not select: it has no ruleSelector).
 fn objects(
     target_port: u16,
+    thanos: &str,
     prometheus_version: &str,
     alertmanager_version: &str,
     bucket: &Path,
     sink: &str,
 ) -> String {
     let bucket = bucket.display();
-    let thanos = thanos_version();
     format!(
         r#"apiVersion: v1
 kind: Namespace
@@ -183,8 +194,7 @@ spec:
 
 /// The ThanosRuler: rules through Query's HTTP API, alerts to the
 /// Alertmanager the kubelet runs.
-fn thanos_ruler(query: &str, alertmanager: &str) -> String {
-    let thanos = thanos_version();
+fn thanos_ruler(thanos: &str, query: &str, alertmanager: &str) -> String {
     format!(
         r#"apiVersion: monitoring.coreos.com/v1
 kind: ThanosRuler
@@ -197,12 +207,6 @@ spec:
   ruleSelector: {{matchLabels: {{role: thanos-rules}}}}
 "#
     )
-}
-
-/// The installed Thanos' tag (the kubelet runs the installed binary
-/// whatever the tag: this one keeps the generated flags its own).
-fn thanos_version() -> &'static str {
-    "v0.42.4"
 }
 
 /// The release of an installed binary (e.g. `0.33.1` of `alertmanager,
@@ -253,10 +257,12 @@ pub async fn ha_chain(env: &TestEnv, operator_log: impl Fn() -> String) -> Resul
     let target = MetricsServer::start(exposition(0.0)).await?;
     let prometheus_version = PrometheusVersion::V3.installed_version()?;
     let alertmanager_version = installed_release(AlertmanagerVersion::Latest.binary())?;
+    let thanos = format!("v{}", installed_release(thanos::BINARY)?);
     apply_manifests(
         &client,
         &objects(
             target.port(),
+            &thanos,
             &prometheus_version,
             &alertmanager_version,
             bucket.path(),
@@ -295,7 +301,19 @@ pub async fn ha_chain(env: &TestEnv, operator_log: impl Fn() -> String) -> Resul
 
     // Query over both sidecars: the target's series once, deduplicated.
     let grpc: Vec<&str> = grpc.iter().map(String::as_str).collect();
-    let mut query = ThanosQuery::start(&grpc, REPLICA_LABEL).await?;
+    let mut query = ThanosQuery::start(&grpc, REPLICA_LABEL)
+        .await
+        .with_context(|| {
+            format!(
+                "sidecar logs:\n{}\n{}",
+                prom0
+                    .sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default(),
+                prom1
+                    .sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default()
+            )
+        })?;
     let raw = wait_query(&mut query, METRIC, false, 2).await?;
     let (a, b) = (&raw[0].0, &raw[1].0);
     ensure!(
@@ -320,16 +338,15 @@ pub async fn ha_chain(env: &TestEnv, operator_log: impl Fn() -> String) -> Resul
 
     // The ThanosRuler over Query, alerting the Alertmanager.
     let am_url = am.url().to_owned();
-    apply_manifests(&client, &thanos_ruler(query.http_address(), &am_url)).await?;
-    let mut ruler = run_thanos_ruler_pod(
+    apply_manifests(
         &client,
-        env,
-        NAMESPACE,
-        &format!("thanos-ruler-{NAME}"),
-        0,
+        &thanos_ruler(&thanos, query.http_address(), &am_url),
     )
-    .await
-    .with_context(|| format!("operator log:\n{}", operator_log()))?;
+    .await?;
+    let mut ruler =
+        run_thanos_ruler_pod(&client, env, NAMESPACE, &format!("thanos-ruler-{NAME}"), 0)
+            .await
+            .with_context(|| format!("operator log:\n{}", operator_log()))?;
     // The rule is loaded and evaluated healthy below the threshold.
     wait_rule_evaluated(&mut ruler).await?;
     ensure!(sink.received().is_empty(), "{:?}", sink.received());
@@ -357,38 +374,55 @@ pub async fn ha_chain(env: &TestEnv, operator_log: impl Fn() -> String) -> Resul
     }
     eprintln!("alert delivered: {labels}");
 
-    // A block of each replica is shipped to the bucket.
-    let first_block = loop {
-        let blocks = uploaded_blocks(bucket.path());
-        if let Some(block) = blocks.first() {
-            let meta: Value = serde_json::from_slice(&std::fs::read(block.join("meta.json"))?)?;
+    // Both replicas ship their blocks to the bucket.
+    let mut first_block = None;
+    loop {
+        let mut replicas = BTreeSet::new();
+        for block in uploaded_blocks(bucket.path()) {
+            let meta: Value = serde_json::from_slice(&std::fs::read(block.join("meta.json"))?)
+                .with_context(|| format!("{}/meta.json", block.display()))?;
             ensure!(
-                meta["thanos"]["labels"][REPLICA_LABEL].is_string(),
+                meta["thanos"]["source"] == "sidecar"
+                    && meta["thanos"]["labels"]["prometheus"] == format!("{NAMESPACE}/{NAME}"),
                 "meta.json of {}: {meta}",
                 block.display()
             );
-            eprintln!("first block {}: {meta}", block.display());
-            break pods_started.elapsed();
+            if let Some(replica) = meta["thanos"]["labels"][REPLICA_LABEL].as_str() {
+                first_block.get_or_insert_with(|| {
+                    eprintln!("first block {}: {meta}", block.display());
+                    pods_started.elapsed()
+                });
+                replicas.insert(replica.to_owned());
+            }
+        }
+        if replicas.len() == 2 {
+            break;
         }
         for pod in [&mut prom0, &mut prom1] {
             pod.check_running()?;
         }
         if pods_started.elapsed() > BLOCK_TIMEOUT {
             bail!(
-                "no block in the bucket {} after {BLOCK_TIMEOUT:?}; sidecar log:\n{}",
+                "blocks of {replicas:?} only in the bucket {} after {BLOCK_TIMEOUT:?}; \
+                 sidecar logs:\n{}\n{}",
                 bucket.path().display(),
-                prom0.sidecar_logs("thanos-sidecar").unwrap_or_default()
+                prom0
+                    .sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default(),
+                prom1
+                    .sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default()
             );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    }
 
     query.check_running()?;
     ruler.check_running()?;
     Ok(HaTimings {
         pods_ready,
         deduplicated: dedup_time,
-        first_block,
+        first_block: first_block.unwrap_or_default(),
         threshold_to_sink,
         total: t0.elapsed(),
     })
