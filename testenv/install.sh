@@ -372,7 +372,7 @@ go_build() {
   local pm pid rc=0 t out next
   for pm in "$@"; do
     log "    go build ${pm%%:*} -> bin/${pm#*:}"
-    ( cd "$dir" && exec go build -trimpath -ldflags "$ldflags" \
+    ( cd "$dir" && exec go build -trimpath -tags "${GO_BUILD_TAGS:-}" -ldflags "$ldflags" \
         -o "$BIN/.${pm#*:}.tmp" "${pm%%:*}" ) >>"$logf" 2>&1 &
     pid=$!
     t=$(date +%s); next=60
@@ -519,9 +519,15 @@ install_promtool_latest() {
   step_end "Prometheus $rel"
 }
 
+# Thanos' release build tags (its .promu.yml): without slicelabels, its
+# zero-copy label conversions misread Prometheus' default (string) labels
+# and the StoreAPI panics on the first Info call. Part of the stamp key.
+THANOS_BUILD_TAGS=netgo,slicelabels
+thanos_key() { printf '%s' "$THANOS_VERSION-tags=$THANOS_BUILD_TAGS-$(modsum "$HERE/thanos")"; }
+
 install_thanos() {
   local dir="$HERE/thanos" key
-  key="$THANOS_VERSION-$(modsum "$dir")"
+  key=$(thanos_key)
   cached thanos "$key" "$THANOS_VERSION" thanos && return 0
   need_go
   step_begin "thanos: build github.com/thanos-io/thanos $THANOS_VERSION"
@@ -530,7 +536,8 @@ install_thanos() {
   ldf="-s -w -X $p.Version=${THANOS_VERSION#v} -X $p.Revision=$commit"
   ldf+=" -X $p.Branch=HEAD -X $p.BuildUser=promop-testenv -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
   : > "$LOGS/thanos-build.log"
-  go_build thanos "$dir" "$LOGS/thanos-build.log" "$ldf" "$m/cmd/thanos:thanos"
+  GO_BUILD_TAGS=$THANOS_BUILD_TAGS \
+    go_build thanos "$dir" "$LOGS/thanos-build.log" "$ldf" "$m/cmd/thanos:thanos"
   record thanos "$key" "$THANOS_VERSION"
   step_end
 }
@@ -666,7 +673,7 @@ do_check() {
     || stale+=(prometheus-operator-reference)
   [[ -f "$(stamp_path promtool-latest "$PROMTOOL_LATEST_VERSION-$(modsum "$HERE/promtool")")" ]] \
     || stale+=(promtool-latest)
-  [[ -f "$(stamp_path thanos "$THANOS_VERSION-$(modsum "$HERE/thanos")")" ]] \
+  [[ -f "$(stamp_path thanos "$(thanos_key)")" ]] \
     || stale+=(thanos)
   [[ -f "$(stamp_path helm "$HELM_VERSION-$(modsum "$HERE/helm")")" ]] \
     || stale+=(helm)

@@ -20,14 +20,27 @@
 //!   once before the start, and on [`RunningPod::reload`], which also
 //!   rewrites the Secret and ConfigMap volumes and POSTs `/-/reload`.
 //!
+//! * env `valueFrom` `secretKeyRef` / `configMapKeyRef` (the Thanos
+//!   sidecar's `OBJSTORE_CONFIG`) read from the API objects;
+//! * the sidecar containers the workload knows (see [`thanos`]): a
+//!   Prometheus pod's `thanos-sidecar` runs next to `prometheus` with the
+//!   same volumes (the same TSDB directory), its `--prometheus.url` naming
+//!   the Prometheus actually running, its gRPC and HTTP addresses on free
+//!   loopback ports ([`RunningPod::sidecar_grpc`]);
+//! * [`run_thanos_ruler_pod`] runs the `thanos-ruler` container of a
+//!   ThanosRuler's StatefulSet (`thanos-ruler-<name>`).
+//!
 //! Not a kubelet: probes, resources, security contexts, the other
-//! containers and init containers are ignored; `--web.listen-address` is
-//! replaced by a free loopback port; the pod IP is 127.0.0.1.
+//! containers and init containers are ignored; the listen addresses
+//! (`--web.listen-address`, Thanos' `--http-address` and `--grpc-address`)
+//! are replaced by free loopback ports; the pod IP is 127.0.0.1.
 
 mod alertmanager;
 pub mod e2e;
 mod reloader;
 mod rootfs;
+pub mod thanos;
+pub mod thanos_e2e;
 mod volumes;
 
 use std::collections::BTreeMap;
@@ -38,6 +51,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use kube::{Api, Client};
 use serde_json::Value;
@@ -49,6 +63,7 @@ use crate::prometheus::{PrometheusApi, PrometheusVersion};
 pub use alertmanager::{AlertmanagerApi, RunningAlertmanagerPod, run_alertmanager_pod};
 use reloader::{ConfigReloader, expand};
 use rootfs::Mount;
+pub use thanos::{RunningThanosRulerPod, ThanosRulerApi, run_thanos_ruler_pod};
 use volumes::{PodVolume, relative};
 
 /// How long the StatefulSet and the objects its volumes need may take to
@@ -68,9 +83,14 @@ const LISTEN_ADDRESS: &str = "--web.listen-address";
 trait Workload: Sized {
     /// The container's name in the pod template.
     const CONTAINER: &'static str;
-    /// Flags whose values the test bed imposes, besides
-    /// `--web.listen-address`.
+    /// The flags set to free loopback addresses (`127.0.0.1:<port>`); the
+    /// first is the HTTP address probed with `/-/ready`.
+    const ADDRESS_FLAGS: &'static [&'static str] = &[LISTEN_ADDRESS];
+    /// Flags whose values the test bed imposes, besides the addresses.
     const FLAGS: &'static [(&'static str, &'static str)] = &[];
+    /// The sidecar containers run next to the main one when the pod has
+    /// them.
+    const SIDECARS: &'static [Sidecar] = &[];
 
     /// The installed binary for the container image's tag.
     fn binary(image_tag: &str) -> Result<PathBuf>;
@@ -86,6 +106,7 @@ trait Workload: Sized {
 
 impl Workload for PrometheusApi {
     const CONTAINER: &'static str = "prometheus";
+    const SIDECARS: &'static [Sidecar] = &[thanos::SIDECAR];
 
     fn binary(image_tag: &str) -> Result<PathBuf> {
         crate::paths::binary(PrometheusVersion::of_spec(Some(image_tag)).binary())
@@ -96,14 +117,41 @@ impl Workload for PrometheusApi {
     }
 }
 
-/// The main container of pod `<statefulset>-<ordinal>`, running; killed on
-/// drop. Its HTTP API helpers come from `A` (through `Deref`):
-/// [`PrometheusApi`] for [`run_statefulset_pod`], [`AlertmanagerApi`] for
-/// [`run_alertmanager_pod`].
+/// A sidecar container the kubelet runs next to a workload's main one.
+#[derive(Debug)]
+struct Sidecar {
+    /// The container's name in the pod template.
+    container: &'static str,
+    /// The installed binary (whatever the image's tag).
+    binary: &'static str,
+    /// As [`Workload::ADDRESS_FLAGS`]: the first is probed with `/-/ready`.
+    address_flags: &'static [&'static str],
+    /// The flag set to the main container's URL (with a trailing `/`).
+    main_url_flag: Option<&'static str>,
+}
+
+/// A sidecar container, running; killed on drop.
+struct RunningSidecar {
+    container: &'static str,
+    process: ManagedProcess,
+    /// `127.0.0.1:<port>` for each of the sidecar's address flags.
+    addresses: Vec<(&'static str, String)>,
+}
+
+/// The main container of pod `<statefulset>-<ordinal>`, running, and the
+/// sidecars the kubelet runs with it; killed on drop. Its HTTP API helpers
+/// come from `A` (through `Deref`): [`PrometheusApi`] for
+/// [`run_statefulset_pod`], [`AlertmanagerApi`] for
+/// [`run_alertmanager_pod`], [`ThanosRulerApi`] for
+/// [`run_thanos_ruler_pod`].
 pub struct RunningPod<A = PrometheusApi> {
+    // First: the sidecars stop before the main container.
+    sidecars: Vec<RunningSidecar>,
     process: ManagedProcess,
     api: A,
     url: String,
+    /// `127.0.0.1:<port>` for each of the main container's address flags.
+    addresses: Vec<(&'static str, String)>,
     client: Client,
     namespace: String,
     pod_name: String,
@@ -115,7 +163,8 @@ pub struct RunningPod<A = PrometheusApi> {
 
 /// Waits for StatefulSet `namespace/statefulset` and the objects its pod
 /// mounts, materializes the pod's volumes and runs its `prometheus`
-/// container until `/-/ready` answers.
+/// container until `/-/ready` answers, then its `thanos-sidecar` if it has
+/// one (until the sidecar's `/-/ready` answers).
 pub async fn run_statefulset_pod(
     client: &Client,
     env: &TestEnv,
@@ -126,7 +175,104 @@ pub async fn run_statefulset_pod(
     start_pod(client, env, namespace, statefulset, ordinal).await
 }
 
-/// [`run_statefulset_pod`] for the main container of workload `W`.
+/// What the containers of one pod share: its volumes, identity and
+/// environment, and the kubelet's scratch directory.
+struct PodSandbox<'a> {
+    pod: &'a PodInfo,
+    volumes: &'a [PodVolume],
+    base_env: &'a BTreeMap<String, String>,
+    dir: &'a Path,
+}
+
+/// One container to start in a [`PodSandbox`].
+struct ContainerRun<'a> {
+    container: &'a Container,
+    binary: PathBuf,
+    extra_mounts: Vec<Mount>,
+    /// Set to free loopback addresses; the first is probed with `/-/ready`.
+    address_flags: &'a [&'static str],
+    /// Imposed values.
+    flags: Vec<(&'a str, String)>,
+    /// The pod root's directory and the files' prefix in the scratch
+    /// directory (`root`, `pod.sh` for the main container).
+    root: &'a str,
+    script: &'a str,
+}
+
+impl PodSandbox<'_> {
+    /// Mounts, environment and args of `run`, started in its own mount
+    /// namespace; returns once `/-/ready` answers on its first address.
+    async fn start(
+        &self,
+        run: ContainerRun<'_>,
+    ) -> Result<(ManagedProcess, Vec<(&'static str, String)>)> {
+        let c = run.container;
+        let mut mounts = container_mounts(c, self.volumes, self.pod)?;
+        if let Some(sa) = self
+            .volumes
+            .iter()
+            .find(|v| v.name == SERVICE_ACCOUNT_VOLUME)
+            && !mounts
+                .iter()
+                .any(|m| m.target == Path::new(SERVICE_ACCOUNT_DIR))
+        {
+            mounts.push(Mount {
+                target: SERVICE_ACCOUNT_DIR.into(),
+                source: sa.dir.clone(),
+                read_only: true,
+            });
+        }
+        mounts.extend(run.extra_mounts);
+        let mut env = self.base_env.clone();
+        env.extend(container_env(c, self.pod, self.base_env)?);
+
+        let root = self.dir.join(run.root);
+        let script = rootfs::prepare(&root, &mounts)?;
+        let script_path = self.dir.join(run.script);
+        std::fs::write(&script_path, script)?;
+        let args: Vec<String> = c
+            .args
+            .iter()
+            .flatten()
+            .map(|a| expand(a, |n| env.get(n).cloned()))
+            .collect();
+        let workdir = c.working_dir.clone().unwrap_or_else(|| "/".into());
+        let log = self.dir.join(format!("{}.log", c.name));
+        let name = format!("{}/{}", self.pod.name, c.name);
+        retry_on_port_clash(|| async {
+            let mut addresses = Vec::new();
+            for flag in run.address_flags {
+                addresses.push((*flag, format!("127.0.0.1:{}", free_port()?)));
+            }
+            let mut flags: Vec<(&str, &str)> =
+                addresses.iter().map(|(f, a)| (*f, a.as_str())).collect();
+            flags.extend(run.flags.iter().map(|(f, v)| (*f, v.as_str())));
+            let mut cmd = Command::new("unshare");
+            cmd.args(["--mount", "--propagation", "private", "--", "sh"])
+                .arg(&script_path)
+                .arg(&workdir)
+                .arg(&run.binary)
+                .args(with_flags(&args, &flags))
+                .env_clear()
+                .envs(&env);
+            let mut process = ManagedProcess::spawn(&name, cmd, &log)?;
+            let ready = format!(
+                "http://{}/-/ready",
+                addresses.first().map_or("", |(_, a)| a.as_str())
+            );
+            process
+                .wait_ready(READY_TIMEOUT, || async {
+                    http::get_ok(&ready).await.map(drop)
+                })
+                .await?;
+            Ok((process, addresses))
+        })
+        .await
+    }
+}
+
+/// [`run_statefulset_pod`] for the main container of workload `W` (and
+/// its sidecars).
 async fn start_pod<W: Workload>(
     client: &Client,
     env: &TestEnv,
@@ -144,17 +290,25 @@ async fn start_pod<W: Workload>(
         .with_context(|| format!("StatefulSet {namespace}/{statefulset} has no pod spec"))?;
     let main = container(spec, W::CONTAINER)
         .with_context(|| format!("StatefulSet {namespace}/{statefulset}"))?;
-    if main.command.is_some() {
-        bail!(
-            "container {}: a command is not supported (the binary is the image's entrypoint)",
-            W::CONTAINER
-        );
+    let sidecars: Vec<(&Sidecar, &Container)> = W::SIDECARS
+        .iter()
+        .filter_map(|s| container(spec, s.container).ok().map(|c| (s, c)))
+        .collect();
+    for c in std::iter::once(main).chain(sidecars.iter().map(|(_, c)| *c)) {
+        if c.command.is_some() {
+            bail!(
+                "container {}: a command is not supported (the binary is the image's entrypoint)",
+                c.name
+            );
+        }
     }
     let tag = main.image.as_deref().map(image_tag).unwrap_or_default();
     let binary = W::binary(tag)?;
+    let env_refs = resolve_env_refs(client, namespace, &spec.containers).await?;
     let pod = PodInfo {
         name: pod_name.clone(),
         namespace: namespace.to_owned(),
+        env_refs,
     };
 
     let dir = ScratchDir::new("promop-pod-")?;
@@ -162,71 +316,71 @@ async fn start_pod<W: Workload>(
     let mut volumes = pod_volumes(&sts, spec, env, &volumes_dir)?;
     // Before the mounts: a subPath names a file only once it is written.
     materialize_all(client, namespace, &mut volumes).await?;
-    let mut mounts = container_mounts(main, &volumes, &pod)?;
-    if let Some(sa) = volumes.iter().find(|v| v.name == SERVICE_ACCOUNT_VOLUME)
-        && !mounts
-            .iter()
-            .any(|m| m.target == Path::new(SERVICE_ACCOUNT_DIR))
-    {
-        mounts.push(Mount {
-            target: SERVICE_ACCOUNT_DIR.into(),
-            source: sa.dir.clone(),
-            read_only: true,
-        });
-    }
-    mounts.extend(W::asset_mounts(tag)?);
 
-    let mut base_env = base_env(env, &pod_name)?;
+    let base_env = base_env(env, &pod_name)?;
     let reloader = match container(spec, RELOADER) {
-        Ok(c) => Some(config_reloader(c, &volumes, &pod, &base_env)?),
+        Ok(c) => config_reloader(c, &volumes, &pod, &base_env)?,
         Err(_) => None,
     };
     if let Some(r) = &reloader {
         r.run()?;
     }
-    base_env.extend(container_env(main, &pod, &base_env)?);
 
-    let root = dir.path().join("root");
-    let script = rootfs::prepare(&root, &mounts)?;
-    let script_path = dir.path().join("pod.sh");
-    std::fs::write(&script_path, script)?;
-    let args: Vec<String> = main
-        .args
-        .iter()
-        .flatten()
-        .map(|a| expand(a, |n| base_env.get(n).cloned()))
-        .collect();
-    let workdir = main.working_dir.clone().unwrap_or_else(|| "/".into());
-
-    let log = dir.path().join(format!("{}.log", W::CONTAINER));
-    let (process, url) = retry_on_port_clash(|| async {
-        let port = free_port()?;
-        let address = format!("127.0.0.1:{port}");
-        let mut flags = vec![(LISTEN_ADDRESS, address.as_str())];
-        flags.extend_from_slice(W::FLAGS);
-        let mut cmd = Command::new("unshare");
-        cmd.args(["--mount", "--propagation", "private", "--", "sh"])
-            .arg(&script_path)
-            .arg(&workdir)
-            .arg(&binary)
-            .args(with_flags(&args, &flags))
-            .env_clear()
-            .envs(&base_env);
-        let mut process = ManagedProcess::spawn(&pod_name, cmd, &log)?;
-        let url = format!("http://{address}");
-        let ready = format!("{url}/-/ready");
-        process
-            .wait_ready(READY_TIMEOUT, || async {
-                http::get_ok(&ready).await.map(drop)
+    let sandbox = PodSandbox {
+        pod: &pod,
+        volumes: &volumes,
+        base_env: &base_env,
+        dir: dir.path(),
+    };
+    let (process, addresses) = sandbox
+        .start(ContainerRun {
+            container: main,
+            binary,
+            extra_mounts: W::asset_mounts(tag)?,
+            address_flags: W::ADDRESS_FLAGS,
+            flags: W::FLAGS
+                .iter()
+                .map(|(f, v)| (*f, (*v).to_owned()))
+                .collect(),
+            root: "root",
+            script: "pod.sh",
+        })
+        .await?;
+    let url = format!(
+        "http://{}",
+        addresses.first().map_or("", |(_, a)| a.as_str())
+    );
+    let mut running_sidecars = Vec::new();
+    for (sidecar, c) in sidecars {
+        let root = format!("root-{}", c.name);
+        let script = format!("{}.sh", c.name);
+        let (process, addresses) = sandbox
+            .start(ContainerRun {
+                container: c,
+                binary: crate::paths::binary(sidecar.binary)?,
+                extra_mounts: Vec::new(),
+                address_flags: sidecar.address_flags,
+                flags: sidecar
+                    .main_url_flag
+                    .map(|f| (f, format!("{url}/")))
+                    .into_iter()
+                    .collect(),
+                root: &root,
+                script: &script,
             })
             .await?;
-        Ok((process, url))
-    })
-    .await?;
+        running_sidecars.push(RunningSidecar {
+            container: sidecar.container,
+            process,
+            addresses,
+        });
+    }
     Ok(RunningPod {
+        sidecars: running_sidecars,
         process,
         api: W::api(url.clone()),
         url,
+        addresses,
         client: client.clone(),
         namespace: namespace.to_owned(),
         pod_name,
@@ -256,8 +410,46 @@ impl<A> RunningPod<A> {
             .unwrap_or_default()
     }
 
+    /// `127.0.0.1:<port>`, the value the kubelet gave the main
+    /// container's address flag `flag` (e.g. `--grpc-address`).
+    pub fn address(&self, flag: &str) -> Option<&str> {
+        self.addresses
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .map(|(_, a)| a.as_str())
+    }
+
+    /// `127.0.0.1:<port>`, the value the kubelet gave sidecar
+    /// `container`'s address flag `flag`, if the sidecar runs.
+    pub fn sidecar_address(&self, container: &str, flag: &str) -> Option<&str> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)?
+            .addresses
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .map(|(_, a)| a.as_str())
+    }
+
+    /// The log of sidecar `container`, if it runs.
+    pub fn sidecar_logs(&self, container: &str) -> Option<String> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)
+            .map(|s| s.process.logs())
+    }
+
+    /// The last `lines` of sidecar `container`'s log, if it runs.
+    pub fn sidecar_log_tail(&self, container: &str, lines: usize) -> Option<String> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)
+            .map(|s| s.process.log_tail(lines))
+    }
+
     /// The kubelet's scratch space: `volumes/<name>/`, the pod's `root/`,
-    /// `pod.sh` (the mount script) and `<container>.log`.
+    /// `pod.sh` (the mount script) and `<container>.log` (a sidecar's root
+    /// and script are `root-<container>/` and `<container>.sh`).
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -282,9 +474,14 @@ impl<A> RunningPod<A> {
         self.process.pid()
     }
 
-    /// Fails (with the log's tail) if the container's process has exited.
+    /// Fails (with the log's tail) if the container's process, or one of
+    /// its sidecars', has exited.
     pub fn check_running(&mut self) -> Result<()> {
-        self.process.check_running()
+        self.process.check_running()?;
+        for s in &mut self.sidecars {
+            s.process.check_running()?;
+        }
+        Ok(())
     }
 
     /// What a kubelet and the config-reloader do after the objects changed,
@@ -328,6 +525,70 @@ impl<A> Deref for RunningPod<A> {
 struct PodInfo {
     name: String,
     namespace: String,
+    /// The values of the containers' env `secretKeyRef`s and
+    /// `configMapKeyRef`s, read from the API ([`resolve_env_refs`]);
+    /// absent when optional and missing.
+    env_refs: BTreeMap<EnvRef, String>,
+}
+
+/// `(kind, name, key)` of an env `secretKeyRef` (`Secret`) or
+/// `configMapKeyRef` (`ConfigMap`).
+type EnvRef = (&'static str, String, String);
+
+/// The Secret and ConfigMap keys `containers`' env refers to, waiting
+/// (as a kubelet keeps the pod in ContainerCreating) for those that are
+/// not optional.
+async fn resolve_env_refs(
+    client: &Client,
+    namespace: &str,
+    containers: &[Container],
+) -> Result<BTreeMap<EnvRef, String>> {
+    let mut wanted = Vec::new();
+    for var in containers.iter().flat_map(|c| c.env.iter().flatten()) {
+        let Some(from) = &var.value_from else {
+            continue;
+        };
+        if let Some(s) = &from.secret_key_ref {
+            let r = ("Secret", s.name.clone(), s.key.clone());
+            wanted.push((r, s.optional.unwrap_or(false)));
+        }
+        if let Some(c) = &from.config_map_key_ref {
+            let r = ("ConfigMap", c.name.clone(), c.key.clone());
+            wanted.push((r, c.optional.unwrap_or(false)));
+        }
+    }
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let start = Instant::now();
+    let mut values = BTreeMap::new();
+    for ((kind, name, key), optional) in wanted {
+        let value = loop {
+            let value = if kind == "Secret" {
+                secrets.get_opt(&name).await?.and_then(|s| {
+                    let v = s.data?.remove(&key)?;
+                    Some(String::from_utf8_lossy(&v.0).into_owned())
+                })
+            } else {
+                config_maps
+                    .get_opt(&name)
+                    .await?
+                    .and_then(|c| c.data?.remove(&key))
+            };
+            if value.is_some() || optional {
+                break value;
+            }
+            if start.elapsed() > OBJECTS_TIMEOUT {
+                bail!(
+                    "env: {kind} {namespace}/{name} has no key {key:?} after {OBJECTS_TIMEOUT:?}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        if let Some(v) = value {
+            values.insert((kind, name, key), v);
+        }
+    }
+    Ok(values)
 }
 
 /// The StatefulSet once an operator has written it (the config Secret and the
@@ -459,12 +720,24 @@ fn container_env(
                     var.name
                 ),
             }
-        } else if var.value_from.is_some() {
-            bail!(
-                "container {}: env {}: only literal values and fieldRefs are supported",
-                c.name,
-                var.name
-            );
+        } else if let Some(from) = &var.value_from {
+            let r: EnvRef = if let Some(s) = &from.secret_key_ref {
+                ("Secret", s.name.clone(), s.key.clone())
+            } else if let Some(m) = &from.config_map_key_ref {
+                ("ConfigMap", m.name.clone(), m.key.clone())
+            } else {
+                bail!(
+                    "container {}: env {}: only literal values, fieldRefs, secretKeyRefs and \
+                     configMapKeyRefs are supported",
+                    c.name,
+                    var.name
+                );
+            };
+            match pod.env_refs.get(&r) {
+                Some(v) => v.clone(),
+                // Optional and missing: a kubelet leaves the variable unset.
+                None => continue,
+            }
         } else {
             let raw = var.value.as_deref().unwrap_or_default();
             expand(raw, |n| env.get(n).or_else(|| base.get(n)).cloned())
@@ -512,13 +785,14 @@ fn container_mounts(c: &Container, volumes: &[PodVolume], pod: &PodInfo) -> Resu
 }
 
 /// The sidecar's `--config-file` and `--config-envsubst-file` as host paths
-/// (through its own volumeMounts) and its environment.
+/// (through its own volumeMounts) and its environment; None when it only
+/// watches directories (a ThanosRuler's reloader has no `--config-file`).
 fn config_reloader(
     c: &Container,
     volumes: &[PodVolume],
     pod: &PodInfo,
     base: &BTreeMap<String, String>,
-) -> Result<ConfigReloader> {
+) -> Result<Option<ConfigReloader>> {
     let flag = |name: &str| {
         let prefix = format!("--{name}=");
         c.args
@@ -546,13 +820,16 @@ fn config_reloader(
                 )
             })
     };
+    if flag("config-file").is_err() {
+        return Ok(None);
+    }
     let mut env = base.clone();
     env.extend(container_env(c, pod, base)?);
-    Ok(ConfigReloader::new(
+    Ok(Some(ConfigReloader::new(
         host(flag("config-file")?)?,
         host(flag("config-envsubst-file")?)?,
         env,
-    ))
+    )))
 }
 
 /// `args` with every occurrence of each flag of `flags` (`--f=v` or
@@ -587,6 +864,38 @@ mod tests {
             "v2.53.1"
         );
         assert_eq!(image_tag("localhost:5000/prometheus"), "");
+    }
+
+    #[test]
+    fn env_from_secret_and_config_map_keys() {
+        let c: Container = serde_json::from_value(serde_json::json!({
+            "name": "thanos-sidecar",
+            "env": [
+                {"name": "OBJSTORE_CONFIG", "valueFrom": {"secretKeyRef":
+                    {"name": "objstore", "key": "objstore.yaml"}}},
+                {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": "mode"}}},
+                {"name": "GONE", "valueFrom": {"secretKeyRef":
+                    {"name": "missing", "key": "k", "optional": true}}},
+                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                {"name": "BOTH", "value": "$(MODE)-$(POD_NAME)"}
+            ]
+        }))
+        .unwrap();
+        let pod = PodInfo {
+            name: "prometheus-main-1".into(),
+            namespace: "monitoring".into(),
+            env_refs: BTreeMap::from([
+                (
+                    ("Secret", "objstore".into(), "objstore.yaml".into()),
+                    "type: FILESYSTEM\n".into(),
+                ),
+                (("ConfigMap", "cm".into(), "mode".into()), "fast".into()),
+            ]),
+        };
+        let env = container_env(&c, &pod, &BTreeMap::new()).unwrap();
+        assert_eq!(env["OBJSTORE_CONFIG"], "type: FILESYSTEM\n");
+        assert_eq!(env["BOTH"], "fast-prometheus-main-1");
+        assert!(!env.contains_key("GONE"), "{env:?}");
     }
 
     #[test]

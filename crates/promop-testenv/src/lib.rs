@@ -59,8 +59,9 @@ pub use apiserver::{TestEnv, TestEnvOptions};
 pub use audit::AuditEvent;
 pub use crds::{install_crds, wait_crd_established};
 pub use kubelet::{
-    AlertmanagerApi, RunningAlertmanagerPod, RunningPod, e2e, run_alertmanager_pod,
-    run_statefulset_pod, wait_statefulset,
+    AlertmanagerApi, RunningAlertmanagerPod, RunningPod, RunningThanosRulerPod, ThanosRulerApi,
+    e2e, run_alertmanager_pod, run_statefulset_pod, run_thanos_ruler_pod, thanos, thanos_e2e,
+    wait_statefulset,
 };
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;
