@@ -377,10 +377,11 @@ const NEEDS: &[Need] = &[
         group: "",
         resources: &["services"],
         names: &[],
-        verbs: &["list", "watch", "create", "patch"],
+        verbs: &["get", "list", "watch", "create", "patch"],
         when: When::Always,
         why: "stores.rs, objects.rs: the governing Services, cached and applied; never \
-              deleted (the garbage collector removes them with their last owner)",
+              deleted (the garbage collector removes them with their last owner); \
+              governing_service.rs: a custom governing Service read (get)",
     },
     Need {
         role: CLUSTER_ROLE,
