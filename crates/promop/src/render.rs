@@ -122,26 +122,16 @@ impl Only {
         prometheuses.retain(|w| wanted(only(&self.prometheus, filtered), w.namespace(), w.name()));
         Selected {
             prometheuses,
-            alertmanagers: sorted(&snapshot.alertmanagers, |a| &a.metadata)
-                .into_iter()
-                .filter(|a| {
-                    wanted(
-                        only(&self.alertmanager, filtered),
-                        key(&a.metadata).0,
-                        key(&a.metadata).1,
-                    )
-                })
-                .collect(),
-            thanos_rulers: sorted(&snapshot.thanos_rulers, |r| &r.metadata)
-                .into_iter()
-                .filter(|r| {
-                    wanted(
-                        only(&self.thanos_ruler, filtered),
-                        key(&r.metadata).0,
-                        key(&r.metadata).1,
-                    )
-                })
-                .collect(),
+            alertmanagers: chosen(
+                &snapshot.alertmanagers,
+                |a| &a.metadata,
+                only(&self.alertmanager, filtered),
+            ),
+            thanos_rulers: chosen(
+                &snapshot.thanos_rulers,
+                |r| &r.metadata,
+                only(&self.thanos_ruler, filtered),
+            ),
         }
     }
 }
@@ -154,9 +144,20 @@ fn key(meta: &ObjectMeta) -> (&str, &str) {
     )
 }
 
-/// The objects sorted by namespace/name.
-fn sorted<T>(objects: &[T], meta: impl Fn(&T) -> &ObjectMeta) -> Vec<&T> {
-    let mut all: Vec<&T> = objects.iter().collect();
+/// The objects `filter` (`namespace/name`) names, all without one,
+/// sorted by namespace/name.
+fn chosen<'a, T>(
+    objects: &'a [T],
+    meta: impl Fn(&T) -> &ObjectMeta,
+    filter: Option<&str>,
+) -> Vec<&'a T> {
+    let mut all: Vec<&T> = objects
+        .iter()
+        .filter(|o| {
+            let (namespace, name) = key(meta(o));
+            filter.is_none_or(|f| f == format!("{namespace}/{name}"))
+        })
+        .collect();
     all.sort_by_key(|o| key(meta(o)));
     all
 }

@@ -6,66 +6,26 @@
 //! The reference passes the same scenario in promop-testenv's
 //! `tests/kubelet.rs`.
 
-use std::time::Duration;
+mod common;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Patch, PatchParams};
-use kube::{Api, ResourceExt};
-use promop_testenv::{FIELD_MANAGER, PrometheusVersion, TestEnv, e2e, wait_crd_established};
+use kube::Api;
+use promop_testenv::{PrometheusVersion, TestEnv, e2e};
+
+use common::{InProcess, written_by_promop};
 
 #[tokio::test]
 async fn promop_statefulset_pod_scrapes_a_service_monitor_target() -> Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("promop_operator=info")
-        .with_test_writer()
-        .try_init();
     let env = TestEnv::start().await?;
     let client = env.client();
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in promop_api::crd::all() {
-        let name = crd.metadata.name.clone().context("CRD without a name")?;
-        crds.patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&crd),
-        )
-        .await
-        .with_context(|| format!("applying CRD {name}"))?;
-        wait_crd_established(&client, &name, Duration::from_secs(60)).await?;
-    }
-
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let timings = e2e::scrape_end_to_end(&env, PrometheusVersion::V3, || {
-        "promop's log is in the test output (RUST_LOG-style filter promop_operator=info)".into()
-    })
-    .await?;
+    let promop = InProcess::start(&env).await?;
+    let timings = e2e::scrape_end_to_end(&env, PrometheusVersion::V3, InProcess::log_hint).await?;
     eprintln!("promop: {timings:?}");
     // The pod ran from promop's StatefulSet (nobody else writes one here).
     let sts = Api::<StatefulSet>::namespaced(client.clone(), e2e::NAMESPACE)
         .get(&format!("prometheus-{}", e2e::PROMETHEUS))
         .await?;
-    let managers: Vec<_> = sts
-        .managed_fields()
-        .iter()
-        .filter_map(|f| f.manager.as_deref())
-        .collect();
-    ensure!(
-        managers.contains(&promop_operator::FIELD_MANAGER),
-        "StatefulSet managers: {managers:?}"
-    );
-
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
-        .await
-        .context("controller did not stop on shutdown")??;
-    Ok(())
+    ensure!(written_by_promop(&sts), "StatefulSet not written by promop");
+    promop.stop().await
 }

@@ -9,71 +9,35 @@
 //! the reference operator (v0.94.1) on its own as the oracle: the same
 //! scenario passes with either.
 
-use std::time::Duration;
+mod common;
 
 use anyhow::{Context, Result, ensure};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Patch, PatchParams};
-use kube::{Api, ResourceExt};
-use promop_testenv::{FIELD_MANAGER, ReferenceOperator, TestEnv, thanos_e2e, wait_crd_established};
+use kube::Api;
+use promop_testenv::{ReferenceOperator, TestEnv, thanos_e2e};
+
+use common::{InProcess, written_by_promop};
 
 /// promop writes every object of the chain: the Prometheus StatefulSet with
 /// its sidecars, the Alertmanager's and the ThanosRuler's.
 #[tokio::test]
 async fn promop_runs_the_ha_chain() -> Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("promop_operator=info")
-        .with_test_writer()
-        .try_init();
     let env = TestEnv::start().await?;
-    let client = env.client();
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in promop_api::crd::all() {
-        let name = crd.metadata.name.clone().context("CRD without a name")?;
-        crds.patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&crd),
-        )
-        .await
-        .with_context(|| format!("applying CRD {name}"))?;
-        wait_crd_established(&client, &name, Duration::from_secs(60)).await?;
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(promop_operator::run(
-        client.clone(),
-        promop_operator::Options::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let timings = thanos_e2e::ha_chain(&env, || {
-        "promop's log is in the test output (filter promop_operator=info)".into()
-    })
-    .await?;
+    let promop = InProcess::start(&env).await?;
+    let timings = thanos_e2e::ha_chain(&env, InProcess::log_hint).await?;
     eprintln!("promop, HA chain: {timings:#?}");
     // The pods ran from promop's StatefulSets (nobody else writes them here).
     for name in ["prometheus-main", "alertmanager-main", "thanos-ruler-main"] {
-        let sts = Api::<StatefulSet>::namespaced(client.clone(), thanos_e2e::NAMESPACE)
+        let sts = Api::<StatefulSet>::namespaced(env.client(), thanos_e2e::NAMESPACE)
             .get(name)
             .await
             .with_context(|| format!("StatefulSet {name}"))?;
-        let managers: Vec<_> = sts
-            .managed_fields()
-            .iter()
-            .filter_map(|f| f.manager.as_deref())
-            .collect();
         ensure!(
-            managers.contains(&promop_operator::FIELD_MANAGER),
-            "StatefulSet {name} managers: {managers:?}"
+            written_by_promop(&sts),
+            "StatefulSet {name} not written by promop"
         );
     }
-    stop.send(()).ok();
-    tokio::time::timeout(Duration::from_secs(10), controller)
-        .await
-        .context("controller did not stop on shutdown")??;
-    Ok(())
+    promop.stop().await
 }
 
 /// The reference operator (v0.94.1) writes the StatefulSets, Secrets and

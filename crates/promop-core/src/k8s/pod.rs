@@ -1,8 +1,13 @@
 //! Fields of a generated pod or StatefulSet spec that every workload kind
-//! sets from the same CRD fields: DNS, host aliases, update strategy and
-//! pod management policy.
+//! sets from the same CRD fields: DNS, host aliases, update strategy, pod
+//! management policy, the main container's memory request.
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::apps::v1::{RollingUpdateStatefulSetStrategy, StatefulSetUpdateStrategy};
-use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption, PodSpec};
+use k8s_openapi::api::core::v1::{
+    HostAlias, PodDNSConfig, PodDNSConfigOption, PodSpec, ResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use promop_api::v1::workload::{self as crd, DnsPolicy, PodDnsConfig, PodManagementPolicyType};
 use serde::Serialize;
 
@@ -85,4 +90,18 @@ pub fn update_strategy(
 /// (kubernetes/kubernetes#60164).
 pub fn pod_management_policy(policy: Option<&PodManagementPolicyType>) -> String {
     policy.map_or_else(|| "Parallel".to_owned(), string_of)
+}
+
+/// `resources` with a memory request of `default` unless one is given.
+pub fn with_memory_request(
+    resources: Option<&ResourceRequirements>,
+    default: &str,
+) -> ResourceRequirements {
+    let mut resources = resources.cloned().unwrap_or_default();
+    resources
+        .requests
+        .get_or_insert_with(BTreeMap::new)
+        .entry("memory".to_owned())
+        .or_insert_with(|| Quantity(default.to_owned()));
+    resources
 }

@@ -1,13 +1,8 @@
 //! The StatefulSet `thanos-ruler-<name>`: the `thanos-ruler` container, the
 //! config-reloader sidecar watching the rule ConfigMaps, the user's
 //! containers merged in by name, and the user's pod settings.
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, PodSpec, PodTemplateSpec, ResourceRequirements, Volume,
-};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, PodTemplateSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use promop_api::v1::ThanosRuler;
 
@@ -155,17 +150,6 @@ fn port(name: &str, number: i32) -> ContainerPort {
     }
 }
 
-/// `spec.resources` with a memory request of 200Mi unless one is given.
-fn resources(ctx: &Context<'_>) -> ResourceRequirements {
-    let mut resources = ctx.spec.resources.clone().unwrap_or_default();
-    resources
-        .requests
-        .get_or_insert_with(BTreeMap::new)
-        .entry("memory".to_owned())
-        .or_insert_with(|| Quantity(DEFAULT_MEMORY_REQUEST.to_owned()));
-    resources
-}
-
 fn ruler_container(ctx: &Context<'_>, vols: &Volumes) -> Result<Container, StatefulSetError> {
     let base = Some(ctx.options.thanos_base_image.as_str())
         .filter(|b| !b.is_empty())
@@ -194,7 +178,10 @@ fn ruler_container(ctx: &Context<'_>, vols: &Volumes) -> Result<Container, State
         args: Some(args::build(ctx)?),
         env: Some(vec![field_env("POD_NAME", "metadata.name")]),
         ports: Some(ports),
-        resources: Some(resources(ctx)),
+        resources: Some(pod::with_memory_request(
+            ctx.spec.resources.as_ref(),
+            DEFAULT_MEMORY_REQUEST,
+        )),
         security_context: Some(security_context()),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(vols.ruler.clone()),

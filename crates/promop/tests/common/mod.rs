@@ -258,3 +258,58 @@ pub async fn apply_through_webhook(
     }
     Ok(())
 }
+
+/// promop's controllers running in this process on the test bed, with
+/// promop's CRDs installed; their logs go to the test output
+/// (`promop_operator=info`).
+pub struct InProcess {
+    stop: tokio::sync::oneshot::Sender<()>,
+    controller: tokio::task::JoinHandle<()>,
+}
+
+impl InProcess {
+    pub async fn start(env: &TestEnv) -> Result<Self> {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("promop_operator=info")
+            .with_test_writer()
+            .try_init();
+        let crds = promop_api::crd::all()
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        promop_testenv::apply_manifests(&env.client(), &crds.join("\n---\n"))
+            .await
+            .context("installing promop's CRDs")?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let controller = tokio::spawn(promop_operator::run(
+            env.client(),
+            promop_operator::Options::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(Self { stop, controller })
+    }
+
+    /// What a failure message says about the operator's log.
+    pub fn log_hint() -> String {
+        "promop's log is in the test output (filter promop_operator=info)".into()
+    }
+
+    /// Stops the controllers; they must stop within 10 s.
+    pub async fn stop(self) -> Result<()> {
+        self.stop.send(()).ok();
+        tokio::time::timeout(Duration::from_secs(10), self.controller)
+            .await
+            .context("controller did not stop on shutdown")?
+            .context("controller task")
+    }
+}
+
+/// Whether promop's field manager wrote (part of) `object`.
+pub fn written_by_promop(object: &impl kube::ResourceExt) -> bool {
+    object
+        .managed_fields()
+        .iter()
+        .any(|f| f.manager.as_deref() == Some(promop_operator::FIELD_MANAGER))
+}

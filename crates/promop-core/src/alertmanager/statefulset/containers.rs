@@ -1,11 +1,6 @@
 //! The alertmanager container (image, ports, probes, environment) and the
 //! config-reloader sidecar and init container.
-use std::collections::BTreeMap;
-
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, Probe, ResourceRequirements, VolumeMount,
-};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::api::core::v1::{Container, ContainerPort, HTTPGetAction, Probe, VolumeMount};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use promop_api::v1::workload::Argument;
 
@@ -15,7 +10,7 @@ use crate::alertmanager::version::Feature;
 use crate::k8s::StatefulSetError;
 use crate::k8s::args;
 use crate::k8s::image;
-use crate::k8s::pod::string_of;
+use crate::k8s::pod::{self, string_of};
 use crate::k8s::probe::{clean_path, url};
 use crate::k8s::reloader::{Reload, Reloader, field_env};
 use crate::k8s::security_context;
@@ -87,17 +82,6 @@ fn probes(ctx: &Context<'_>) -> (Option<Probe>, Option<Probe>) {
     (Some(liveness), Some(readiness))
 }
 
-/// `spec.resources` with a memory request of 200Mi unless one is given.
-fn resources(ctx: &Context<'_>) -> ResourceRequirements {
-    let mut resources = ctx.spec.resources.clone().unwrap_or_default();
-    resources
-        .requests
-        .get_or_insert_with(BTreeMap::new)
-        .entry("memory".to_owned())
-        .or_insert_with(|| Quantity(DEFAULT_MEMORY_REQUEST.to_owned()));
-    resources
-}
-
 pub(super) fn alertmanager(
     ctx: &Context<'_>,
     flags: Vec<Argument>,
@@ -129,7 +113,10 @@ pub(super) fn alertmanager(
         volume_mounts: Some(mounts),
         liveness_probe,
         readiness_probe,
-        resources: Some(resources(ctx)),
+        resources: Some(pod::with_memory_request(
+            ctx.spec.resources.as_ref(),
+            DEFAULT_MEMORY_REQUEST,
+        )),
         security_context: Some(security_context()),
         env: Some(env),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
