@@ -4,6 +4,9 @@
 //! real Prometheus and Alertmanager run from the StatefulSets, Secrets and
 //! ConfigMaps promop generates for the objects of `deploy/local` (plus the
 //! example stack's PrometheusRules). Alerts end in a local webhook sink.
+//! With `--thanos` ([`Options::thanos`]): two Prometheus replicas with Thanos
+//! sidecars shipping to a local bucket, Thanos Query over them and a
+//! ThanosRuler alerting through the same Alertmanager.
 //!
 //! The binary `local-stack` starts it ([`Stack::start`]), waits until every
 //! target is up, prints where to look, and stops everything on Ctrl-C,
@@ -18,7 +21,7 @@ pub mod status;
 use std::path::{Path, PathBuf};
 
 pub use stack::{Options, Stack};
-pub use status::Status;
+pub use status::{Status, ThanosStatus};
 
 /// The workspace (`deploy/` lives there).
 pub fn repo_dir() -> PathBuf {

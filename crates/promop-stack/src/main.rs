@@ -35,6 +35,11 @@ struct Args {
     /// Share of orders that fail (the demo alert fires on failures).
     #[arg(long, default_value_t = 0.05)]
     failure_ratio: f64,
+    /// The Thanos overlay (deploy/local/thanos): 2 Prometheus replicas with
+    /// Thanos sidecars shipping to a bucket in --dir, Thanos Query over
+    /// them and a ThanosRuler alerting through the stack's Alertmanager.
+    #[arg(long)]
+    thanos: bool,
     /// The promop binary [default: next to this one].
     #[arg(long, value_name = "PATH")]
     promop: Option<PathBuf>,
@@ -65,6 +70,7 @@ async fn main() -> Result<()> {
         load: args.load,
         failure_ratio: args.failure_ratio,
         echo_alerts: !args.headless,
+        thanos: args.thanos,
     };
     // A signal during the start drops the half-started stack: every
     // process started so far is killed.
@@ -114,19 +120,35 @@ fn print_banner(s: &Status, headless: bool) {
             .get(name)
             .map_or_else(String::new, |p| p.display().to_string())
     };
+    let thanos = s.thanos.as_ref().map_or_else(String::new, |t| {
+        format!(
+            "\n  Thanos Query    {q}  (deduplicates on prometheus_replica; replica 1: {p1})\
+             \n  ThanosRuler     {r}  rules: {r}/rules  alerts: {r}/alerts\
+             \n  Thanos bucket   {b}",
+            q = t.query,
+            p1 = t.prometheus_1,
+            r = t.ruler,
+            b = t.bucket.display(),
+        )
+    });
     println!(
         "\npromop's local stack is ready ({:.1}s)\n\
          \n  Prometheus      {p}  targets: {p}/targets  alerts: {p}/alerts\
-         \n  Alertmanager    {a}\
-         \n  alert sink      {sink_log}  (the demo alert OrdersFailingDemo arrives within a minute)\
+         \n  Alertmanager    {a}{thanos}\
+         \n  alert sink      {sink_log}  (the demo alert OrdersFailingDemo{ruler_alert} arrives within a minute)\
          \n  orders-service  {o}/orders  metrics: {om}/metrics  (load generator on)\
          \n  pushgateway     {pg}    blackbox exporter: {bb}\
          \n  promop          {pm}  log: {promop_log}\
          \n  kube-apiserver  {api}  KUBECONFIG={kc} kubectl get prometheus,servicemonitors -A\
          \n  logs            {prom_log}\
-         \n                  {am_log}\
+         \n                  {am_log}{thanos_logs}\
          \n",
         s.ready_after_seconds,
+        ruler_alert = if s.thanos.is_some() {
+            ", and the ThanosRuler's OrdersFailingThanosRuler,"
+        } else {
+            ""
+        },
         p = s.prometheus,
         a = s.alertmanager,
         sink_log = s.sink_log.display(),
@@ -140,6 +162,15 @@ fn print_banner(s: &Status, headless: bool) {
         kc = s.kubeconfig.display(),
         prom_log = log("prometheus"),
         am_log = log("alertmanager"),
+        thanos_logs = if s.thanos.is_some() {
+            format!(
+                "\n                  {}\n                  {}",
+                log("thanos-query"),
+                log("thanos-ruler")
+            )
+        } else {
+            String::new()
+        },
     );
     if !headless {
         println!("Ctrl-C stops every process.\n");

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use promop_testenv::parse_yaml_documents;
 
-/// Applied once the pods run: it needs their ports.
+/// The files applied later than the others, in this order: once the pods
+/// run (their ports), and once Thanos Query runs (`--thanos`).
 pub const AFTER_PODS: &str = "operated-endpoints.yaml";
+pub const AFTER_QUERY: &str = "thanos-ruler.yaml";
+const LATER: [&str; 2] = [AFTER_PODS, AFTER_QUERY];
 
 /// The values of the placeholders.
 pub type Values = BTreeMap<&'static str, String>;
@@ -37,19 +40,36 @@ pub fn fill(text: &str, values: &Values) -> Result<String> {
     Ok(out)
 }
 
-/// The `*.yaml` files of `dir`, sorted, filled; `after_pods` selects
-/// [`AFTER_PODS`] alone, otherwise every other file.
-pub fn local(dir: &Path, values: &Values, after_pods: bool) -> Result<String> {
+/// The `*.yaml` files of `dir`, sorted, filled, with those of `overlay`
+/// (`deploy/local/thanos`): an overlay file replaces the file of `dir` of
+/// the same name, its other files are added. `only` selects one of the
+/// files applied later ([`AFTER_PODS`], [`AFTER_QUERY`]), and `None` every
+/// other file; a selected file that is in neither directory is no document.
+pub fn local(
+    dir: &Path,
+    overlay: Option<&Path>,
+    values: &Values,
+    only: Option<&str>,
+) -> Result<String> {
+    let mut files: BTreeMap<std::ffi::OsString, PathBuf> = BTreeMap::new();
+    for d in std::iter::once(dir).chain(overlay) {
+        for file in yaml_files(d)? {
+            if let Some(name) = file.file_name() {
+                files.insert(name.to_owned(), file);
+            }
+        }
+    }
     let mut docs = Vec::new();
-    for file in yaml_files(dir)? {
-        if (file.file_name() == Some(AFTER_PODS.as_ref())) != after_pods {
+    for (name, file) in files {
+        let later = LATER.iter().find(|l| name == **l).copied();
+        if later != only {
             continue;
         }
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
         docs.push(fill(&text, values).with_context(|| format!("{}", file.display()))?);
     }
-    if docs.is_empty() {
+    if docs.is_empty() && only.is_none() {
         bail!("no manifests in {}", dir.display());
     }
     Ok(docs.join("\n---\n"))
@@ -100,18 +120,26 @@ mod tests {
         assert!(fill("a: ${PORT", &values).is_err());
     }
 
-    /// The manifests in deploy/local use only placeholders the stack fills.
+    /// The manifests in deploy/local (and its `--thanos` overlay) use only
+    /// placeholders the stack fills.
     #[test]
     fn deploy_local_parses_once_filled() {
         let dir = crate::repo_dir().join("deploy/local");
+        let overlay = dir.join("thanos");
         let values: Values = crate::stack::PLACEHOLDERS
             .iter()
             .map(|name| (*name, "1".to_owned()))
             .collect();
-        for after_pods in [false, true] {
-            let yaml = local(&dir, &values, after_pods).unwrap();
-            let docs = parse_yaml_documents(&yaml).unwrap();
-            assert!(docs.iter().all(|d| d["kind"].is_string()), "{docs:?}");
+        for overlay in [None, Some(overlay.as_path())] {
+            let mut kinds = Vec::new();
+            for only in [None, Some(AFTER_PODS), Some(AFTER_QUERY)] {
+                let yaml = local(&dir, overlay, &values, only).unwrap();
+                let docs = parse_yaml_documents(&yaml).unwrap();
+                assert!(docs.iter().all(|d| d["kind"].is_string()), "{docs:?}");
+                kinds.extend(docs.iter().map(|d| d["kind"].as_str().unwrap().to_owned()));
+            }
+            let rulers = kinds.iter().filter(|k| *k == "ThanosRuler").count();
+            assert_eq!(rulers, usize::from(overlay.is_some()), "{kinds:?}");
         }
     }
 }

@@ -20,10 +20,13 @@ use anyhow::{Context, Result, bail};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
+use promop_testenv::thanos::{self, SIDECAR_CONTAINER, ThanosQuery};
+use promop_testenv::thanos_e2e::REPLICA_LABEL;
 use promop_testenv::{
     AlertmanagerVersion, FIELD_MANAGER, ManagedProcess, PrometheusApi, PrometheusVersion,
-    RunningAlertmanagerPod, RunningPod, TestEnv, WebhookSink, apply_manifests, free_port,
-    run_alertmanager_pod, run_statefulset_pod,
+    RunningAlertmanagerPod, RunningPod, RunningThanosRulerPod, TestEnv, WebhookSink,
+    apply_manifests, free_port, installed_release, run_alertmanager_pod, run_statefulset_pod,
+    run_thanos_ruler_pod,
 };
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -31,7 +34,7 @@ use tokio::task::JoinHandle;
 use crate::http;
 use crate::manifests::{self, Values};
 use crate::progress::Progress;
-use crate::status::Status;
+use crate::status::{Status, ThanosStatus};
 
 /// Every placeholder of deploy/local (the values `Stack::start` fills).
 #[cfg(test)]
@@ -46,6 +49,10 @@ pub(crate) const PLACEHOLDERS: &[&str] = &[
     "SINK_URL",
     "PROMETHEUS_PORT",
     "ALERTMANAGER_PORT",
+    "THANOS_VERSION",
+    "THANOS_BUCKET",
+    "PROMETHEUS_1_PORT",
+    "THANOS_QUERY_ADDRESS",
 ];
 /// Where the Prometheus and the Alertmanager of deploy/local live.
 const MONITORING: &str = "monitoring";
@@ -53,6 +60,8 @@ const MONITORING: &str = "monitoring";
 /// and ConfigMap their pods mount.
 const PROMETHEUS_STS: &str = "prometheus-orders";
 const ALERTMANAGER_STS: &str = "alertmanager-orders";
+/// With `--thanos`: the ThanosRuler's (deploy/local/thanos).
+const RULER_STS: &str = "thanos-ruler-orders";
 /// The batch job whose series the stack pushes to the Pushgateway.
 const BATCH_JOB: &str = "orders-reconciliation";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -74,6 +83,10 @@ pub struct Options {
     pub failure_ratio: f64,
     /// Print a line for each notification the alert sink receives.
     pub echo_alerts: bool,
+    /// The overlay deploy/local/thanos: 2 Prometheus replicas with Thanos
+    /// sidecars shipping to a bucket in `dir`, Thanos Query over them and
+    /// a ThanosRuler evaluating through Query.
+    pub thanos: bool,
 }
 
 /// A local process standing for a Deployment's pod.
@@ -83,9 +96,18 @@ struct Local {
     url: String,
 }
 
-/// The running stack. Fields drop in order: the pods, promop, the local
-/// processes, the sink, and the control plane last.
+/// The Thanos part of the stack (`--thanos`). Fields drop in order: the
+/// ruler, Query, then the second Prometheus replica.
+struct Thanos {
+    ruler: RunningThanosRulerPod,
+    query: ThanosQuery,
+    prometheus_1: RunningPod,
+}
+
+/// The running stack. Fields drop in order: the Thanos part, the pods,
+/// promop, the local processes, the sink, and the control plane last.
 pub struct Stack {
+    thanos: Option<Thanos>,
     prometheus: RunningPod,
     alertmanager: RunningAlertmanagerPod,
     promop: Local,
@@ -104,10 +126,10 @@ impl Stack {
     /// Starts everything; returns once every target is up.
     pub async fn start(options: &Options) -> Result<Self> {
         let started = Instant::now();
-        let mut progress = Progress::stderr(6);
+        let mut progress = Progress::stderr(if options.thanos { 7 } else { 6 });
         prepare_dir(&options.dir)?;
         let prometheus_version = PrometheusVersion::V3.installed_version()?;
-        let alertmanager_version = installed_alertmanager()?;
+        let alertmanager_version = installed_release(AlertmanagerVersion::Latest.binary())?;
 
         progress.step(
             "etcd + kube-apiserver, orders-service, blackbox exporter, pushgateway, alert sink",
@@ -136,6 +158,9 @@ impl Stack {
 
         progress.step("manifests of deploy/local and the example's PrometheusRules");
         let local_dir = options.repo.join("deploy/local");
+        let overlay = options.thanos.then(|| local_dir.join("thanos"));
+        let overlay = overlay.as_deref();
+        let bucket = options.dir.join("thanos-bucket");
         let mut values = Values::from([
             ("ORDERS_WEB_PORT", port_of(&orders.url)),
             ("ORDERS_METRICS_PORT", port_of(&orders_metrics)),
@@ -146,9 +171,21 @@ impl Stack {
             ("ALERTMANAGER_VERSION", alertmanager_version),
             ("SINK_URL", sink.url()),
         ]);
-        let applied = apply_manifests(&client, &manifests::local(&local_dir, &values, false)?)
-            .await
-            .context("applying deploy/local")?;
+        if options.thanos {
+            std::fs::create_dir_all(&bucket)
+                .with_context(|| format!("creating {}", bucket.display()))?;
+            values.insert(
+                "THANOS_VERSION",
+                format!("v{}", installed_release(thanos::BINARY)?),
+            );
+            values.insert("THANOS_BUCKET", bucket.display().to_string());
+        }
+        let applied = apply_manifests(
+            &client,
+            &manifests::local(&local_dir, overlay, &values, None)?,
+        )
+        .await
+        .context("applying deploy/local")?;
         run_pods_locally(&client, &applied).await?;
         let rules = manifests::example_rules(&options.repo.join("deploy/examples"))?;
         apply_manifests(&client, &rules)
@@ -156,14 +193,57 @@ impl Stack {
             .context("applying the PrometheusRules of deploy/examples")?;
 
         progress.step("Prometheus and Alertmanager pods of the StatefulSets promop wrote");
-        let (alertmanager, prometheus) = tokio::try_join!(
+        let promop_log = || format!("promop's log:\n{}", promop.process.log_tail(30));
+        let second_replica = async {
+            if options.thanos {
+                run_statefulset_pod(&client, &env, MONITORING, PROMETHEUS_STS, 1)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (alertmanager, prometheus, prometheus_1) = tokio::try_join!(
             run_alertmanager_pod(&client, &env, MONITORING, ALERTMANAGER_STS, 0),
             run_statefulset_pod(&client, &env, MONITORING, PROMETHEUS_STS, 0),
+            second_replica,
         )
-        .with_context(|| format!("promop's log:\n{}", promop.process.log_tail(30)))?;
+        .with_context(promop_log)?;
         values.insert("PROMETHEUS_PORT", prometheus.port().to_string());
         values.insert("ALERTMANAGER_PORT", alertmanager.port().to_string());
-        apply_manifests(&client, &manifests::local(&local_dir, &values, true)?).await?;
+        if let Some(p) = &prometheus_1 {
+            values.insert("PROMETHEUS_1_PORT", p.port().to_string());
+        }
+        let after_pods = Some(manifests::AFTER_PODS);
+        apply_manifests(
+            &client,
+            &manifests::local(&local_dir, overlay, &values, after_pods)?,
+        )
+        .await?;
+
+        let thanos = match prometheus_1 {
+            Some(prometheus_1) => {
+                progress.step("Thanos Query over both sidecars, the ThanosRuler's pod");
+                let query = start_thanos_query(&prometheus, &prometheus_1).await?;
+                values.insert("THANOS_QUERY_ADDRESS", query.http_address().to_owned());
+                let after_query = Some(manifests::AFTER_QUERY);
+                apply_manifests(
+                    &client,
+                    &manifests::local(&local_dir, overlay, &values, after_query)?,
+                )
+                .await
+                .context("applying the ThanosRuler")?;
+                let ruler = run_thanos_ruler_pod(&client, &env, MONITORING, RULER_STS, 0)
+                    .await
+                    .with_context(promop_log)?;
+                Some(Thanos {
+                    ruler,
+                    query,
+                    prometheus_1,
+                })
+            }
+            None => None,
+        };
 
         let status = Status {
             ready_after_seconds: 0.0,
@@ -180,8 +260,15 @@ impl Stack {
             sink_log,
             logs: BTreeMap::new(),
             pids: BTreeMap::new(),
+            thanos: thanos.as_ref().map(|t| ThanosStatus {
+                query: format!("http://{}", t.query.http_address()),
+                ruler: t.ruler.url().to_owned(),
+                prometheus_1: t.prometheus_1.url().to_owned(),
+                bucket: bucket.clone(),
+            }),
         };
         let mut stack = Self {
+            thanos,
             prometheus,
             alertmanager,
             promop,
@@ -246,8 +333,16 @@ impl Stack {
         }
         self.prometheus.check_running()?;
         self.alertmanager.check_running()?;
+        if let Some(t) = &mut self.thanos {
+            t.prometheus_1.check_running()?;
+            t.query.check_running()?;
+            t.ruler.check_running()?;
+        }
         let client = self.env.client();
-        for sts in [PROMETHEUS_STS, ALERTMANAGER_STS] {
+        for sts in [PROMETHEUS_STS, ALERTMANAGER_STS, RULER_STS] {
+            if sts == RULER_STS && self.thanos.is_none() {
+                continue;
+            }
             let now = match mounted_versions(&client, sts).await {
                 Ok(now) => now,
                 Err(e) => {
@@ -258,10 +353,17 @@ impl Stack {
             if self.loaded.get(sts) == Some(&now) {
                 continue;
             }
-            let reloaded = if sts == PROMETHEUS_STS {
-                self.prometheus.reload().await
-            } else {
-                self.alertmanager.reload().await
+            let reloaded = match (sts, &mut self.thanos) {
+                (PROMETHEUS_STS, thanos) => match self.prometheus.reload().await {
+                    Ok(()) => match thanos {
+                        Some(t) => t.prometheus_1.reload().await,
+                        None => Ok(()),
+                    },
+                    e => e,
+                },
+                (ALERTMANAGER_STS, _) => self.alertmanager.reload().await,
+                (_, Some(t)) => t.ruler.reload().await,
+                (_, None) => Ok(()),
             };
             match reloaded {
                 Ok(()) => {
@@ -282,6 +384,7 @@ impl Stack {
         let [apiserver, etcd] = self.env.pids()[..] else {
             return BTreeMap::new();
         };
+        let t = self.thanos.as_ref();
         [
             ("kube-apiserver", Some(apiserver)),
             ("etcd", Some(etcd)),
@@ -291,6 +394,17 @@ impl Stack {
             ("pushgateway", self.pushgateway.process.pid()),
             ("prometheus", self.prometheus.pid()),
             ("alertmanager", self.alertmanager.pid()),
+            ("prometheus-1", t.and_then(|t| t.prometheus_1.pid())),
+            (
+                "thanos-sidecar-0",
+                t.and(self.prometheus.sidecar_pid(SIDECAR_CONTAINER)),
+            ),
+            (
+                "thanos-sidecar-1",
+                t.and_then(|t| t.prometheus_1.sidecar_pid(SIDECAR_CONTAINER)),
+            ),
+            ("thanos-query", t.and_then(|t| t.query.pid())),
+            ("thanos-ruler", t.and_then(|t| t.ruler.pid())),
         ]
         .into_iter()
         .filter_map(|(name, pid)| Some((name.to_owned(), pid?)))
@@ -319,6 +433,25 @@ impl Stack {
             "kube-apiserver".into(),
             self.env.dir().join("kube-apiserver.log"),
         );
+        if let Some(t) = &self.thanos {
+            logs.insert(
+                "prometheus-1".into(),
+                t.prometheus_1.dir().join("prometheus.log"),
+            );
+            for (name, pod) in [
+                ("thanos-sidecar-0", &self.prometheus),
+                ("thanos-sidecar-1", &t.prometheus_1),
+            ] {
+                if let Some(path) = pod.sidecar_log_path(SIDECAR_CONTAINER) {
+                    logs.insert(name.into(), path.to_owned());
+                }
+            }
+            logs.insert("thanos-query".into(), t.query.log_path().to_owned());
+            logs.insert(
+                "thanos-ruler".into(),
+                t.ruler.dir().join("thanos-ruler.log"),
+            );
+        }
         logs
     }
 }
@@ -427,6 +560,29 @@ async fn start_promop(options: &Options, env: &TestEnv) -> Result<Local> {
         .arg(format!("--web.listen-address={address}"));
     let url = format!("http://{address}");
     start_local("promop", cmd, &options.dir, url, "/readyz").await
+}
+
+/// Thanos Query over the StoreAPI of both replicas' sidecars,
+/// deduplicating on their replica label.
+async fn start_thanos_query(a: &RunningPod, b: &RunningPod) -> Result<ThanosQuery> {
+    let mut endpoints = Vec::new();
+    for pod in [a, b] {
+        endpoints.push(
+            pod.sidecar_grpc()
+                .with_context(|| format!("pod {} has no {SIDECAR_CONTAINER}", pod.pod_name()))?,
+        );
+    }
+    ThanosQuery::start(&endpoints, REPLICA_LABEL)
+        .await
+        .with_context(|| {
+            format!(
+                "sidecar logs:\n{}\n{}",
+                a.sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default(),
+                b.sidecar_log_tail(SIDECAR_CONTAINER, 20)
+                    .unwrap_or_default()
+            )
+        })
 }
 
 /// What the demo batch job pushes when it finishes: its last success and
@@ -564,19 +720,4 @@ fn humantime_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// The release of the installed `alertmanager` (`0.33.1` of `alertmanager,
-/// version 0.33.1 (branch: ...`).
-fn installed_alertmanager() -> Result<String> {
-    let binary = promop_testenv::binary(AlertmanagerVersion::Latest.binary())?;
-    let out = Command::new(&binary).arg("--version").output()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let release = text
-        .split_whitespace()
-        .skip_while(|w| *w != "version")
-        .nth(1)
-        .with_context(|| format!("no version in {text:?}"))?;
-    Ok(release.split('+').next().unwrap_or(release).to_owned())
 }

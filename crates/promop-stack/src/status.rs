@@ -32,4 +32,23 @@ pub struct Status {
     pub logs: BTreeMap<String, PathBuf>,
     /// PID of each process, by name.
     pub pids: BTreeMap<String, u32>,
+    /// With `--thanos`: the Thanos part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thanos: Option<ThanosStatus>,
+}
+
+/// Where the Thanos part of `local-stack --thanos` listens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThanosStatus {
+    /// Thanos Query over both sidecars (UI and `/api/v1`, deduplicating on
+    /// `prometheus_replica`).
+    pub query: String,
+    /// The ThanosRuler's pod `thanos-ruler-orders-0` (UI, `/api/v1/rules`,
+    /// `/api/v1/alerts`).
+    pub ruler: String,
+    /// The second Prometheus replica `prometheus-orders-1` (the first is
+    /// [`Status::prometheus`]).
+    pub prometheus_1: String,
+    /// The sidecars' FILESYSTEM bucket.
+    pub bucket: PathBuf,
 }

@@ -5,18 +5,27 @@
 //! log file); after SIGTERM the binary exits and no process of the stack is
 //! left, by PID and by process group.
 //!
+//! The `--thanos` variant (issue 16) checks the same, and: Thanos Query over
+//! both replicas' sidecars returns each series of orders-service twice
+//! without deduplication and once with it; the ThanosRuler is ready and
+//! lists its rule group; its alert (label `source: thanos-ruler`) reaches
+//! the sink through the stack's Alertmanager. The two tests run one after
+//! the other (each stack is a dozen processes on a small machine).
+//!
 //! The stack runs the binaries `promop` and `orders-service` next to
 //! `local-stack`; the test builds them first (`cargo build`, a no-op when
 //! they are fresh).
 
 use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use promop_stack::Status;
+use promop_stack::{Status, ThanosStatus};
 use promop_testenv::{PrometheusApi, parse_yaml_documents};
 use serde_json::Value;
 
@@ -31,6 +40,16 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// after orders' AlertmanagerConfig `local-sink`.
 const DEMO_ALERT: &str = "OrdersFailingDemo";
 const RECEIVER: &str = "orders/local-sink/sink";
+/// The ThanosRuler's alert (deploy/local/thanos/thanos-ruler.yaml), its
+/// distinguishing label, and its rule group.
+const RULER_ALERT: &str = "OrdersFailingThanosRuler";
+const RULER_SOURCE: &str = "thanos-ruler";
+const RULER_GROUP: &str = "thanos-ruler-demo";
+/// What Thanos Query deduplicates on, and the two replicas' values.
+const REPLICA_LABEL: &str = "prometheus_replica";
+const REPLICAS: [&str; 2] = ["prometheus-orders-0", "prometheus-orders-1"];
+/// One stack at a time.
+static ONE_STACK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// One scrape pool per monitor of deploy/local.
 const SCRAPE_POOLS: [&str; 7] = [
     "podMonitor/monitoring/blackbox-exporter/0",
@@ -50,11 +69,12 @@ struct StackProcess {
 }
 
 impl StackProcess {
-    fn spawn(dir: &Path) -> Result<Self> {
+    fn spawn(dir: &Path, thanos: bool) -> Result<Self> {
         let log = dir.join("local-stack.log");
         let out = std::fs::File::create(&log)?;
         let child = Command::new(LOCAL_STACK)
             .arg("--headless")
+            .args(thanos.then_some("--thanos"))
             .args(["--run-for", "1800"])
             .arg("--json-status")
             .arg(dir.join("status.json"))
@@ -235,8 +255,21 @@ async fn wait_all_return_data(
 }
 
 /// Waits until the sink's log has a firing notification of the demo alert
-/// to its receiver.
+/// to its receiver, from Prometheus (no `source` label).
 async fn wait_demo_alert(stack: &mut StackProcess, log: &Path, since: Instant) -> Result<Duration> {
+    wait_alert(stack, log, since, DEMO_ALERT, None).await
+}
+
+/// Waits until the sink's log has a firing notification of `alertname` to
+/// the receiver, its label `source` being `source` (or absent with `None`),
+/// without a replica label.
+async fn wait_alert(
+    stack: &mut StackProcess,
+    log: &Path,
+    since: Instant,
+    alertname: &str,
+    source: Option<&str>,
+) -> Result<Duration> {
     loop {
         stack.check_running()?;
         let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -247,23 +280,123 @@ async fn wait_demo_alert(stack: &mut StackProcess, log: &Path, since: Instant) -
                 let n = &line["notification"];
                 n["receiver"] == RECEIVER
                     && n["status"] == "firing"
-                    && n["alerts"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|a| a["labels"]["alertname"] == DEMO_ALERT)
+                    && n["alerts"].as_array().into_iter().flatten().any(|a| {
+                        let l = &a["labels"];
+                        l["alertname"] == alertname
+                            && l["source"].as_str() == source
+                            && l[REPLICA_LABEL].is_null()
+                            && l["thanos_ruler_replica"].is_null()
+                    })
             });
         if delivered {
             return Ok(since.elapsed());
         }
         ensure!(
             since.elapsed() < DATA_TIMEOUT,
-            "no firing {DEMO_ALERT} to {RECEIVER} in {} after {DATA_TIMEOUT:?}:\n{text}\n{}",
+            "no firing {alertname} (source {source:?}) to {RECEIVER} in {} after \
+             {DATA_TIMEOUT:?}:\n{text}\n{}",
             log.display(),
             stack.output()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The status code of `GET url` (plain HTTP/1.1 on loopback).
+fn get_status(url: &str) -> Result<u16> {
+    let rest = url.strip_prefix("http://").context("http:// only")?;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut stream = TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("GET {url}: {answer:?}"))
+}
+
+/// Polls Thanos Query until every series of orders-service's `metric` is
+/// there once per replica without deduplication (the two differing only by
+/// the replica label) and once with it; returns the time and the number
+/// of deduplicated series.
+async fn wait_deduplicated(
+    query: &PrometheusApi,
+    metric: &str,
+    since: Instant,
+) -> Result<(Duration, usize)> {
+    let promql = format!("{metric}{{job=\"orders-service\"}}");
+    let encoded = promql
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+        .replace('"', "%22")
+        .replace('=', "%3D");
+    let series = |dedup: bool| {
+        let path = format!("query?query={encoded}&dedup={dedup}");
+        async move {
+            let data = query.api_get(&path).await?;
+            anyhow::Ok(
+                data["result"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| s["metric"].clone())
+                    .collect::<Vec<Value>>(),
+            )
+        }
+    };
+    loop {
+        let (raw, dedup) = (series(false).await?, series(true).await?);
+        let without_replica = |l: &Value| {
+            let mut l = l.clone();
+            l.as_object_mut().map(|m| m.remove(REPLICA_LABEL));
+            l
+        };
+        let unique: BTreeSet<String> = raw.iter().map(|l| without_replica(l).to_string()).collect();
+        let deduplicated: BTreeSet<String> = dedup.iter().map(Value::to_string).collect();
+        let replicas: BTreeSet<&str> = raw
+            .iter()
+            .filter_map(|l| l[REPLICA_LABEL].as_str())
+            .collect();
+        if !dedup.is_empty()
+            && raw.len() == 2 * dedup.len()
+            && deduplicated.len() == dedup.len()
+            && unique == deduplicated
+            && replicas == BTreeSet::from(REPLICAS)
+        {
+            return Ok((since.elapsed(), dedup.len()));
+        }
+        ensure!(
+            since.elapsed() < DATA_TIMEOUT,
+            "Thanos Query {promql}: not each series once per replica and once deduplicated \
+             after {DATA_TIMEOUT:?}:\nraw: {raw:#?}\ndeduplicated: {dedup:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The ThanosRuler is ready and lists its rule group with its alert.
+async fn check_ruler(ruler: &str) -> Result<()> {
+    let ready = get_status(&format!("{ruler}/-/ready"))?;
+    ensure!(ready == 200, "ThanosRuler /-/ready: {ready}");
+    let rules = PrometheusApi::new(ruler).rules().await?;
+    let listed = rules["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["name"] == RULER_GROUP)
+        .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+        .any(|r| r["name"] == RULER_ALERT);
+    ensure!(
+        listed,
+        "ThanosRuler's /api/v1/rules without {RULER_GROUP}/{RULER_ALERT}: {rules}"
+    );
+    Ok(())
 }
 
 /// Processes (not zombies) whose PID or process group is one of `pids`.
@@ -295,16 +428,30 @@ fn alive(pids: &BTreeSet<u32>) -> Result<Vec<String>> {
 
 #[tokio::test]
 async fn the_local_stack_runs_the_example_end_to_end_and_stops_clean() -> Result<()> {
+    run(false).await
+}
+
+#[tokio::test]
+async fn the_local_stack_with_thanos_deduplicates_and_the_thanos_ruler_alerts() -> Result<()> {
+    run(true).await
+}
+
+async fn run(thanos: bool) -> Result<()> {
+    let _one = ONE_STACK.lock().await;
     let t0 = Instant::now();
     build_binaries()?;
     let built = t0.elapsed();
     let dir = tempfile::tempdir()?;
     let status_file = dir.path().join("status.json");
-    let mut stack = StackProcess::spawn(dir.path())?;
+    let mut stack = StackProcess::spawn(dir.path(), thanos)?;
     let started = Instant::now();
     let status = wait_status(&mut stack, &status_file).await?;
     let ready = started.elapsed();
     let api = PrometheusApi::new(status.prometheus.clone());
+    ensure!(
+        status.thanos.is_some() == thanos,
+        "--thanos {thanos}, status: {status:?}"
+    );
 
     // Every target up, one scrape pool per monitor of deploy/local.
     let targets = api.active_targets().await?;
@@ -343,14 +490,35 @@ async fn the_local_stack_runs_the_example_end_to_end_and_stops_clean() -> Result
         "dashboard variables in queries are not substituted by this test: {unsupported:?}"
     );
     let since = Instant::now();
-    let (data, alert) = tokio::join!(
+    let thanos_part = async {
+        let Some(t) = &status.thanos else {
+            return Ok(String::new());
+        };
+        thanos_checks(t, since).await
+    };
+    let (data, alert, thanos_part) = tokio::join!(
         wait_all_return_data(&api, &queries, since),
-        wait_demo_alert(&mut stack, &status.sink_log, since)
+        wait_demo_alert(&mut stack, &status.sink_log, since),
+        thanos_part,
     );
-    let (data, alert) = (data?, alert?);
+    let (data, alert, thanos_part) = (data?, alert?, thanos_part?);
+    let ruler_alert = if thanos {
+        let t = wait_alert(
+            &mut stack,
+            &status.sink_log,
+            since,
+            RULER_ALERT,
+            Some(RULER_SOURCE),
+        )
+        .await?;
+        format!("; {RULER_ALERT} in the sink after {t:.1?}")
+    } else {
+        String::new()
+    };
 
     let pids: BTreeSet<u32> = status.pids.values().copied().collect();
-    ensure!(pids.len() == 8, "PIDs: {:?}", status.pids);
+    let processes = if thanos { 13 } else { 8 };
+    ensure!(pids.len() == processes, "PIDs: {:?}", status.pids);
     ensure!(
         alive(&pids)?.len() >= pids.len(),
         "the stack's processes are not all running"
@@ -367,10 +535,21 @@ async fn the_local_stack_runs_the_example_end_to_end_and_stops_clean() -> Result
     eprintln!(
         "build check {built:.1?}; ready after {ready:.1?} (the stack says {:.1}s); \
          {} dashboard queries with data after {data:.1?} more; demo alert in the sink after \
-         {alert:.1?}; stopped in {stopped:.1?}; test {:.1?}",
+         {alert:.1?}{thanos_part}{ruler_alert}; stopped in {stopped:.1?}; test {:.1?}",
         status.ready_after_seconds,
         queries.len(),
         t0.elapsed()
     );
     Ok(())
+}
+
+/// Query deduplicates orders-service's series; the ThanosRuler lists its
+/// group. Returns what to report.
+async fn thanos_checks(t: &ThanosStatus, since: Instant) -> Result<String> {
+    let query = PrometheusApi::new(t.query.clone());
+    let (dedup, series) = wait_deduplicated(&query, "orders_total", since).await?;
+    check_ruler(&t.ruler).await?;
+    Ok(format!(
+        "; Thanos Query: {series} orders_total series deduplicated (each twice raw) after {dedup:.1?}"
+    ))
 }

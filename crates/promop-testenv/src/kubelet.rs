@@ -439,6 +439,24 @@ impl<A> RunningPod<A> {
             .map(|s| s.process.logs())
     }
 
+    /// The PID (also its process group's) of sidecar `container`, if it
+    /// runs.
+    pub fn sidecar_pid(&self, container: &str) -> Option<u32> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)?
+            .process
+            .pid()
+    }
+
+    /// The log file of sidecar `container`, if it runs.
+    pub fn sidecar_log_path(&self, container: &str) -> Option<&Path> {
+        self.sidecars
+            .iter()
+            .find(|s| s.container == container)
+            .map(|s| s.process.log_path())
+    }
+
     /// The last `lines` of sidecar `container`'s log, if it runs.
     pub fn sidecar_log_tail(&self, container: &str, lines: usize) -> Option<String> {
         self.sidecars

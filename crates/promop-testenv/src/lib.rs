@@ -65,7 +65,7 @@ pub use kubelet::{
 };
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;
-pub use paths::{bin_dir, binary, shared_dir, testenv_dir, upstream_dir};
+pub use paths::{bin_dir, binary, installed_release, shared_dir, testenv_dir, upstream_dir};
 pub use process::{ManagedProcess, ScratchDir, free_port};
 pub use prometheus::{PrometheusApi, PrometheusProcess, PrometheusVersion};
 pub use reference::{

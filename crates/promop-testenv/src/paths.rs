@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 /// `${PROMOP_TESTENV:-$HOME/.cache/promop/testenv}/bin`.
 pub fn bin_dir() -> PathBuf {
@@ -57,6 +57,23 @@ pub fn shared_dir() -> PathBuf {
 /// The upstream Prometheus Operator material (`shared/upstream/prometheus-operator-v0.94.1`).
 pub fn upstream_dir() -> PathBuf {
     shared_dir().join("upstream/prometheus-operator-v0.94.1")
+}
+
+/// The release of an installed binary (`bin/<name>`) as its `--version`
+/// prints it, without a `+` suffix (e.g. `0.33.1` of `alertmanager,
+/// version 0.33.1 (branch: debian/sid, ...)`).
+pub fn installed_release(name: &str) -> Result<String> {
+    let out = std::process::Command::new(binary(name)?)
+        .arg("--version")
+        .output()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let release = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .with_context(|| format!("no version in {text:?}"))?;
+    Ok(release.split('+').next().unwrap_or(release).to_owned())
 }
 
 #[cfg(test)]

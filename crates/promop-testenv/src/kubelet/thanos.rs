@@ -157,6 +157,16 @@ impl ThanosQuery {
         self.process.logs()
     }
 
+    /// The process' log file (in a scratch directory removed on drop).
+    pub fn log_path(&self) -> &std::path::Path {
+        self.process.log_path()
+    }
+
+    /// The process' PID, also its process group's.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
     pub fn check_running(&mut self) -> Result<()> {
         self.process.check_running()
     }

@@ -209,22 +209,6 @@ spec:
     )
 }
 
-/// The release of an installed binary (e.g. `0.33.1` of `alertmanager,
-/// version 0.33.1 (branch: debian/sid, ...)`).
-fn installed_release(binary: &str) -> Result<String> {
-    let out = std::process::Command::new(crate::paths::binary(binary)?)
-        .arg("--version")
-        .output()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let release = text
-        .split_whitespace()
-        .skip_while(|w| *w != "version")
-        .nth(1)
-        .with_context(|| format!("no version in {text:?}"))?;
-    Ok(release.split('+').next().unwrap_or(release).to_owned())
-}
-
 /// The block directories (`<ULID>/meta.json`) in the bucket.
 fn uploaded_blocks(bucket: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(bucket) else {
@@ -256,8 +240,9 @@ pub async fn ha_chain(env: &TestEnv, operator_log: impl Fn() -> String) -> Resul
     let sink = WebhookSink::start().await?;
     let target = MetricsServer::start(exposition(0.0)).await?;
     let prometheus_version = PrometheusVersion::V3.installed_version()?;
-    let alertmanager_version = installed_release(AlertmanagerVersion::Latest.binary())?;
-    let thanos = format!("v{}", installed_release(thanos::BINARY)?);
+    let alertmanager_version =
+        crate::paths::installed_release(AlertmanagerVersion::Latest.binary())?;
+    let thanos = format!("v{}", crate::paths::installed_release(thanos::BINARY)?);
     apply_manifests(
         &client,
         &objects(
