@@ -269,22 +269,6 @@ ports: [{{name: web, port: {port}, protocol: TCP}}]
     )
 }
 
-/// The release of the installed `alertmanager` (e.g. `0.33.1` of
-/// `alertmanager, version 0.33.1 (branch: debian/sid, ...)`).
-fn installed_alertmanager(version: AlertmanagerVersion) -> Result<String> {
-    let out = std::process::Command::new(promop_testenv::binary(version.binary())?)
-        .arg("--version")
-        .output()?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    let release = text
-        .split_whitespace()
-        .skip_while(|w| *w != "version")
-        .nth(1)
-        .with_context(|| format!("no version in {text:?}"))?;
-    Ok(release.split('+').next().unwrap_or(release).to_owned())
-}
-
 /// Waits until `sink` received a notification whose status is `status`
 /// (`firing` / `resolved`); returns the time since `since`.
 async fn delivered(sink: &WebhookSink, status: &str, since: Instant) -> Result<Duration> {
@@ -362,7 +346,7 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
     let payments = WebhookSink::start().await?;
     let target = MetricsServer::start(exposition(0.0)).await?;
     let prom_version = PrometheusVersion::V3.installed_version()?;
-    let am_version = installed_alertmanager(AlertmanagerVersion::Latest)?;
+    let am_version = promop_testenv::installed_release(AlertmanagerVersion::Latest.binary())?;
     let objects = [
         shop_target(target.port()),
         prometheus(&prom_version),
