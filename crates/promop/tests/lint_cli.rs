@@ -761,6 +761,10 @@ fn objects_the_reference_rejected_are_errors() {
     assert_eq!(caught + MISSING_SECRETS.len(), total);
 }
 
+/// Scenarios whose workload the reference refuses for an object of the
+/// cluster that lint does not read.
+const CLUSTER_REFUSALS: &[&str] = &["thanos-ruler/custom-service-name"];
+
 #[test]
 fn workloads_the_reference_refused_to_configure_have_errors() {
     // `<ns>__<name>.error` / `.alertmanager.error`: the reference wrote no
@@ -768,6 +772,11 @@ fn workloads_the_reference_refused_to_configure_have_errors() {
     let (mut total, mut missed) = (0, Vec::new());
     for scenario in scenarios() {
         if !has_file_ending(&scenario.expected, ".error") {
+            continue;
+        }
+        // Refused for the cluster's Service (spec.serviceName), which the
+        // operator reads; manifests tell nothing about it.
+        if CLUSTER_REFUSALS.contains(&scenario.id.as_str()) {
             continue;
         }
         total += 1;

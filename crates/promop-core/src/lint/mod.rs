@@ -22,6 +22,7 @@ use promop_api::v1::{Prometheus, PrometheusSpec};
 use crate::alertmanager::secrets::Secrets;
 use crate::alertmanager::version::Version;
 use crate::alertmanager::{merges, validate as am_validate};
+use crate::desired::{OperatorOptions, StateError, thanos_ruler_state};
 use crate::manifests::{Loaded, Note, ObjectId, Origin, Outcome};
 use crate::pipeline::{PipelineError, alertmanager_config, prometheus_config};
 use crate::prometheus::Workload;
@@ -85,6 +86,7 @@ pub fn lint(loaded: &Loaded, scope: &ScrapeScope) -> Vec<Finding> {
     let problems = settle(input, PROMETHEUS_STAND_IN, |s| prometheus_side(s, scope))
         .into_iter()
         .chain(settle(input, AM_STAND_IN, alertmanager_side))
+        .chain(settle(input, PROMETHEUS_STAND_IN, thanos_ruler_side))
         .chain(monitors::warnings(input))
         .chain(matchers::errors(&input.alertmanager_configs));
     for problem in merge_workloads(problems) {
@@ -390,6 +392,34 @@ fn default_prometheus(snapshot: &Snapshot, covered: &BTreeSet<ObjectId>, out: &m
     for o in &snapshot.prometheus_rules {
         check(id_of("PrometheusRule", o), rule_file(o, &rules).map(drop));
     }
+}
+
+/// ThanosRulers: what the operator would refuse in their own spec (no
+/// query endpoint, conflicting arguments, an invalid web TLS or remote
+/// write setting, a version they lack), and the PrometheusRules they reject.
+/// A custom governing Service is the cluster's and is not checked here.
+fn thanos_ruler_side(snapshot: &Snapshot) -> Vec<Problem> {
+    let watched = WatchedNamespaces::all();
+    let options = OperatorOptions::default();
+    let mut out = Vec::new();
+    let mut covered = BTreeSet::new();
+    for ruler in &snapshot.thanos_rulers {
+        let meta = &ruler.metadata;
+        let id = ObjectId::new(
+            "ThanosRuler",
+            meta.namespace.as_deref().unwrap_or_default(),
+            meta.name.as_deref().unwrap_or_default(),
+        );
+        match thanos_ruler_state(snapshot, ruler, &watched, &options) {
+            Ok(state) => selection("PrometheusRule", &state.rules, &id, &mut covered, &mut out),
+            Err(StateError::Objects(rejected)) => {
+                let object = ObjectId::new(rejected.kind, &rejected.namespace, &rejected.name);
+                out.push(Problem::error(object, *rejected.rejection, None));
+            }
+            Err(StateError::Pipeline(e)) => out.push(pipeline_problem(&id, e)),
+        }
+    }
+    out
 }
 
 /// AlertmanagerConfigs and the Alertmanager objects themselves.
