@@ -2,13 +2,17 @@
 """Writes a synthetic cluster for benches/render-5000.sh (deterministic).
 
     gen-cluster.py OUT_DIR [NAMESPACES] [MONITORS_PER_NAMESPACE]
+                   [POD_MONITORS_PER_NAMESPACE] [RULES_PER_NAMESPACE]
 
 OUT_DIR receives one file per namespace (Namespace, two Secrets, the
-ServiceMonitors) and prometheus.yaml (one Prometheus selecting every
-ServiceMonitor in every namespace). Each ServiceMonitor has three endpoints
-with relabelings; one in three uses TLS from a Secret, one in three basic
-auth from a Secret. The TLS Secret holds a real certificate and key (made
-with openssl once per run): the reference operator parses them.
+ServiceMonitors, PodMonitors and PrometheusRules) and prometheus.yaml (one
+Prometheus selecting every ServiceMonitor in every namespace, and every
+PodMonitor and PrometheusRule when there are any). Each ServiceMonitor has
+three endpoints with relabelings; one in three uses TLS from a Secret, one
+in three basic auth from a Secret. Each PodMonitor has two endpoints (one
+with basic auth), each PrometheusRule a recording rule and an alert. The
+TLS Secret holds a real certificate and key (made with openssl once per
+run): the reference operator parses them.
 
 JSON is written (it is YAML, and quick to produce without dependencies).
 """
@@ -108,14 +112,67 @@ def service_monitor(ns, j):
     }
 
 
-def prometheus():
+def pod_monitor(ns, j):
+    app = f"worker-{j:02d}"
+    metrics = {
+        "port": "metrics", "interval": "30s",
+        "relabelings": [
+            {"sourceLabels": ["__meta_kubernetes_pod_node_name"],
+             "targetLabel": "node"},
+        ],
+    }
+    profiling = {
+        "port": "profiling", "path": "/debug/metrics",
+        "basicAuth": {"username": {"name": "creds", "key": "username"},
+                      "password": {"name": "creds", "key": "password"}},
+    }
+    return {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+        "metadata": {"name": app, "namespace": ns,
+                     "labels": {"app": app, "bench": "true"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": app}},
+            "podMetricsEndpoints": [metrics, profiling],
+        },
+    }
+
+
+def prometheus_rule(ns, j):
+    app = f"app-{j:02d}"
+    return {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+        "metadata": {"name": f"rules-{j:02d}", "namespace": ns,
+                     "labels": {"bench": "true"}},
+        "spec": {"groups": [{
+            "name": f"{ns}-{app}",
+            "rules": [
+                {"record": "job:http_requests:rate5m",
+                 "expr": f'sum by (job) (rate(http_requests_total{{namespace="{ns}",app="{app}"}}[5m]))'},
+                {"alert": "HighErrorRate",
+                 "expr": f'sum(rate(http_requests_total{{namespace="{ns}",app="{app}",code=~"5.."}}[5m])) > 1',
+                 "for": "10m",
+                 "labels": {"severity": "warning"},
+                 "annotations": {"summary": f"{app} in {ns} fails"}},
+            ],
+        }]},
+    }
+
+
+def prometheus(pod_monitors, rules):
+    spec = {"version": "v3.5.0", "serviceMonitorSelector": {},
+            "serviceMonitorNamespaceSelector": {}}
+    if pod_monitors:
+        spec["podMonitorSelector"] = {}
+        spec["podMonitorNamespaceSelector"] = {}
+    if rules:
+        spec["ruleSelector"] = {}
+        spec["ruleNamespaceSelector"] = {}
     return [
         {"apiVersion": "v1", "kind": "Namespace",
          "metadata": {"name": "monitoring"}},
         {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus",
          "metadata": {"name": "bench", "namespace": "monitoring"},
-         "spec": {"version": "v3.5.0", "serviceMonitorSelector": {},
-                  "serviceMonitorNamespaceSelector": {}}},
+         "spec": spec},
     ]
 
 
@@ -128,6 +185,8 @@ def main():
     out = sys.argv[1]
     namespaces = int(sys.argv[2]) if len(sys.argv) > 2 else 500
     per_namespace = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    pod_monitors = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    rules = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     os.makedirs(out, exist_ok=True)
     crt, key = certificate()
     for i in range(namespaces):
@@ -135,8 +194,10 @@ def main():
         name = ns["metadata"]["name"]
         docs = [ns] + secrets(name, crt, key)
         docs += [service_monitor(name, j) for j in range(per_namespace)]
+        docs += [pod_monitor(name, j) for j in range(pod_monitors)]
+        docs += [prometheus_rule(name, j) for j in range(rules)]
         write(os.path.join(out, f"{name}.yaml"), docs)
-    write(os.path.join(out, "prometheus.yaml"), prometheus())
+    write(os.path.join(out, "prometheus.yaml"), prometheus(pod_monitors, rules))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@
 # Secrets. Prints a table per benchmark with both operators and the ratios
 # reference / promop.
 #
-#   benches/operator.sh [latency|memory|big-secrets|all] [RUNS] [BENCH_OPERATOR_FLAGS...]
+#   benches/operator.sh [latency|memory|big-secrets|scale|all] [RUNS] [BENCH_OPERATOR_FLAGS...]
 #
-# Defaults: all 2 (all = latency and memory; big-secrets runs on its own). Further flags go to bench_operator, e.g. `--idle 180`
+# Defaults: all 2 (all = latency and memory; big-secrets and scale run on
+# their own; scale's sizes are flags: --namespaces 100 is the 1,000-monitor
+# point). Further flags go to bench_operator, e.g. `--idle 180`
 # (seconds idle before the steady RSS is read; default 30).
 #
 # Every run of every operator gets its own fresh apiserver with the same
@@ -90,6 +92,22 @@ for bench in ("memory", "big-secrets"):
                   ("peak RSS (MiB)", "peak_rss_kib", mib),
                   ("steady RSS (MiB)", "steady_rss_kib", mib),
                   ("CPU (s)", "cpu_seconds", num)])
+scale = [r for r in rows if r["bench"] == "scale"]
+if scale:
+    r = scale[0]
+    print(f"\nscale: {r['service_monitors']} ServiceMonitors, {r['pod_monitors']} PodMonitors "
+          f"({r['jobs']} jobs), {r['prometheus_rules']} PrometheusRules, {r['secrets']} Secrets, "
+          f"{r['namespaces']} namespaces; steady = after {r['idle_seconds']} s idle")
+    table("scale", [("full config (s)", "config_seconds", num),
+                    ("rules (s)", "rules_seconds", lambda v: num(v or 0.0)),
+                    ("peak RSS (MiB)", "peak_rss_kib", mib),
+                    ("steady RSS (MiB)", "steady_rss_kib", mib),
+                    ("CPU (s)", "cpu_seconds", num)])
+    print(f"\nscale: {r['monitor_changes']} ServiceMonitor changes -> config Secret, "
+          f"{r['rule_changes']} PrometheusRule changes -> rule ConfigMap (ms)")
+    table("scale", [("monitor p50", "monitor_p50_ms", num), ("monitor p99", "monitor_p99_ms", num),
+                    ("rule p50", "rule_p50_ms", num), ("rule p99", "rule_p99_ms", num),
+                    ("CPU of changes (s)", "cpu_changes_seconds", num)])
 EOF
 
 if [[ -n ${PROMOP_BENCH_KEEP:-} ]]; then

@@ -3,18 +3,18 @@
 mod alertmanager;
 
 pub use self::alertmanager::{AlertmanagerOutput, alertmanager_config};
+use crate::prometheus::memo::Memo;
 use crate::prometheus::rules::RuleConfigMaps;
-use crate::prometheus::{self, Capabilities, ConfigInput, Workload};
+use crate::prometheus::{self, Capabilities, ConfigInput, GeneratedConfig, Workload};
 use crate::select::reasons::RejectedObject;
 use crate::select::validate::validate_workload_tls;
 use crate::select::{self, ScrapeScope, Selection};
 use crate::snapshot::Snapshot;
-use crate::yaml::Node;
 
 /// The configuration of a workload and how its config objects were chosen.
 #[derive(Debug)]
 pub struct PrometheusOutput<'a> {
-    pub config: Node,
+    pub config: GeneratedConfig,
     pub selection: Selection<'a>,
     /// The rule ConfigMaps of the selected PrometheusRules (none for an
     /// agent): the configuration lists them in `rule_files`.
@@ -49,16 +49,17 @@ pub fn prometheus_config<'a>(
     workload: Workload<'a>,
     scope: &ScrapeScope,
 ) -> Result<PrometheusOutput<'a>, PipelineError> {
-    prometheus_config_with(snapshot, workload, scope, Capabilities::default())
+    prometheus_config_with(snapshot, workload, scope, Capabilities::default(), None)
 }
 
 /// [`prometheus_config`] with the operator's feature gates (and cluster)
-/// in `capabilities`.
+/// in `capabilities`, and the jobs of earlier generations in `memo`.
 pub fn prometheus_config_with<'a>(
     snapshot: &'a Snapshot,
     workload: Workload<'a>,
     scope: &ScrapeScope,
     capabilities: Capabilities,
+    memo: Option<&Memo>,
 ) -> Result<PrometheusOutput<'a>, PipelineError> {
     let server = match workload {
         Workload::Prometheus(p) => Some(p),
@@ -67,7 +68,7 @@ pub fn prometheus_config_with<'a>(
     validate_workload_tls(snapshot, workload.namespace(), workload.common(), server)
         .map_err(|rejection| PipelineError::Workload(workload.rejected(rejection)))?;
     let selection = match workload {
-        Workload::Prometheus(p) => select::select_for_prometheus(snapshot, p, scope),
+        Workload::Prometheus(p) => select::select_for_prometheus_with(snapshot, p, scope, memo),
         Workload::Agent(a) => select::select_for_agent(snapshot, a, scope),
     }
     .map_err(PipelineError::Select)?;
@@ -90,7 +91,7 @@ pub fn prometheus_config_with<'a>(
         .iter()
         .map(|s| s.object)
         .collect();
-    let rules = prometheus::rules::config_maps(snapshot, workload, &selection)
+    let rules = prometheus::rules::config_maps(snapshot, workload, &selection, memo)
         .map_err(PipelineError::Rules)?;
     let input = ConfigInput {
         service_monitors: &service_monitors,
@@ -99,6 +100,7 @@ pub fn prometheus_config_with<'a>(
         scrape_configs: &scrape_configs,
         rule_config_maps: &rules.names,
         capabilities,
+        memo,
         ..ConfigInput::new(workload, snapshot)
     };
     let config = prometheus::generate(&input).map_err(PipelineError::Generate)?;

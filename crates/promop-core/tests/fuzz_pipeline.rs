@@ -309,7 +309,7 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
             continue;
         };
         let _ = output.rejected();
-        let yaml = promop_core::yaml::to_string(&output.config);
+        let yaml = output.config.text();
         CONFIGS.fetch_add(1, Relaxed);
         let jobs = yaml.lines().filter(|l| l.starts_with("- job_name:"));
         JOBS.fetch_add(jobs.count() as u64, Relaxed);
@@ -325,7 +325,11 @@ fn check(case: &Case, strict: bool) -> Result<(), TestCaseError> {
             TestCaseError::fail(format!("emitted YAML does not parse: {e}\n{yaml}"))
         })?;
         if strict {
-            let json = output.config.to_json();
+            let json = output
+                .config
+                .tree()
+                .expect("built without a memo")
+                .to_json();
             prop_assert_eq!(&parsed, &json, "YAML and JSON forms differ:\n{}", yaml);
         }
     }

@@ -633,7 +633,7 @@ fn check(case: &Case, contexts: &[RuleContext]) -> Result<(), TestCaseError> {
         let features = RuleContext::for_prometheus(prometheus)
             .map(|c| c.features)
             .unwrap_or_default();
-        if let Ok(maps) = config_maps(snapshot, workload, &output.selection) {
+        if let Ok(maps) = config_maps(snapshot, workload, &output.selection, None) {
             check_config_maps(&maps, features)?;
         }
     }

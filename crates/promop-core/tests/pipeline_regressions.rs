@@ -130,7 +130,7 @@ spec: {{groups: [{{name: g, rules: [{{alert: A, expr: up == 0}}]}}]}}
         let s = &loaded.snapshot;
         let workload = Workload::Prometheus(&s.prometheuses[0]);
         let output = prometheus_config(s, workload, &ScrapeScope::default()).expect("config");
-        let maps = config_maps(s, workload, &output.selection).expect("rule config maps");
+        let maps = config_maps(s, workload, &output.selection, None).expect("rule config maps");
         let files: Vec<&String> = maps.config_maps[0]
             .data
             .iter()

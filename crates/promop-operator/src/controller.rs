@@ -17,6 +17,7 @@ use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource};
 use promop_api::v1::{Alertmanager, Prometheus, ThanosRuler};
 use promop_api::v1alpha1::PrometheusAgent;
+use promop_core::prometheus::memo::Memo;
 
 use crate::error::Error;
 use crate::options::Options;
@@ -48,6 +49,9 @@ pub(crate) struct Context {
     pub(crate) reported: Reported,
     /// Bounds the generations running at once ([`generation_permits`]).
     pub(crate) generations: tokio::sync::Semaphore,
+    /// The scrape jobs of each Prometheus's and agent's last generation,
+    /// reused by the next where nothing they were built from changed.
+    memos: Mutex<HashMap<WorkloadId, Arc<Memo>>>,
 }
 
 impl Context {
@@ -56,6 +60,16 @@ impl Context {
         self.triggers.forget(id);
         self.succeeded(id);
         self.reported.forget(id);
+        self.memos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
+    /// The job memo of a workload.
+    pub(crate) fn memo(&self, id: &WorkloadId) -> Arc<Memo> {
+        let mut memos = self.memos.lock().unwrap_or_else(|e| e.into_inner());
+        memos.entry(id.clone()).or_default().clone()
     }
 
     /// Resets the retry backoff of a workload reconciled successfully.
@@ -94,6 +108,7 @@ pub async fn run(
         triggers: Triggers::default(),
         failures: Mutex::default(),
         reported: Reported::default(),
+        memos: Mutex::default(),
         generations: tokio::sync::Semaphore::new(generation_permits()),
     });
     let (prometheus_tx, prometheus_rx) = mpsc::unbounded();

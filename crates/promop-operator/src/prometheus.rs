@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 
 use promop_api::v1::prometheus::WhenScaledRetentionType;
-use promop_core::desired::prometheus_state;
+use promop_core::desired::prometheus_state_with;
 use promop_core::prometheus::Workload as PrometheusWorkload;
+use promop_core::prometheus::memo::Memo;
 use promop_core::select::Selection;
 use promop_core::select::dereference::prometheus_references;
 use promop_core::select::reasons::RejectedObject;
@@ -32,8 +33,9 @@ pub(crate) async fn generate_and_apply<K: Workload>(
     let scope = ctx.options.scrape_scope();
     let dereference = |snapshot: &Snapshot| prometheus_references(snapshot, workload, &scope);
     let binds = K::BINDS && ctx.options.objects.feature_enabled(bindings::GATE);
+    let memo = ctx.memo(id);
     let generated = generate(ctx, id, dereference, |snapshot| {
-        generate_once(workload, ctx, snapshot, binds)
+        generate_once(workload, ctx, snapshot, binds, &memo)
     })
     .await?;
     let uid = reconcile::reported(object, ctx, id, &generated.rejected, generated.used).await?;
@@ -74,9 +76,11 @@ fn generate_once(
     ctx: &Context,
     snapshot: &Snapshot,
     binds: bool,
+    memo: &Memo,
 ) -> Result<Generated, Error> {
     let options = ctx.options.operator_options();
-    let state = prometheus_state(snapshot, workload, &ctx.options.scrape_scope(), &options)?;
+    let scope = ctx.options.scrape_scope();
+    let state = prometheus_state_with(snapshot, workload, &scope, &options, Some(memo))?;
     let selection = &state.output.selection;
     let mut used = HashSet::new();
     report::used(Kind::ServiceMonitor, &selection.service_monitors, &mut used);

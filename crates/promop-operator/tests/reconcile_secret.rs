@@ -100,7 +100,7 @@ fn rendered_for(manifests: &[&str], name: &str) -> Result<String> {
         Workload::Prometheus(prometheus),
         &ScrapeScope::default(),
     )?;
-    Ok(promop_core::yaml::to_string(&output.config))
+    Ok(output.config.text())
 }
 
 /// Polls the generated configuration until it equals `want`.

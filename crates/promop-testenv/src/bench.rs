@@ -33,13 +33,42 @@ pub const PROMETHEUS_NAME: &str = "bench";
 /// [`PROMETHEUS_NAME`]) selecting every ServiceMonitor. Needs python3 and
 /// openssl.
 pub fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<Value>> {
+    generate_sized_cluster(ClusterSize {
+        namespaces,
+        service_monitors: per_namespace,
+        pod_monitors: 0,
+        rules: 0,
+    })
+}
+
+/// The size of a cluster of `benches/gen-cluster.py`: config objects per
+/// namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterSize {
+    pub namespaces: usize,
+    /// ServiceMonitors of three endpoints.
+    pub service_monitors: usize,
+    /// PodMonitors of two endpoints.
+    pub pod_monitors: usize,
+    /// PrometheusRules of two rules.
+    pub rules: usize,
+}
+
+/// [`generate_cluster`] with PodMonitors and PrometheusRules too, which the
+/// Prometheus then selects as well.
+pub fn generate_sized_cluster(size: ClusterSize) -> Result<Vec<Value>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/gen-cluster.py");
     let dir = ScratchDir::new("promop-bench-cluster-")?;
+    let counts = [
+        size.namespaces,
+        size.service_monitors,
+        size.pod_monitors,
+        size.rules,
+    ];
     let status = Command::new("python3")
         .arg(&script)
         .arg(dir.path())
-        .arg(namespaces.to_string())
-        .arg(per_namespace.to_string())
+        .args(counts.map(|n| n.to_string()))
         .status()
         .with_context(|| format!("running python3 {}", script.display()))?;
     ensure!(status.success(), "{} failed ({status})", script.display());
@@ -47,12 +76,16 @@ pub fn generate_cluster(namespaces: usize, per_namespace: usize) -> Result<Vec<V
 }
 
 /// Scrape jobs the complete configuration of `docs` has: one per endpoint
-/// of every ServiceMonitor.
+/// of every ServiceMonitor and PodMonitor.
 pub fn expected_jobs(docs: &[Value]) -> usize {
-    docs.iter()
-        .filter(|d| d["kind"] == "ServiceMonitor")
-        .filter_map(|d| d.pointer("/spec/endpoints").and_then(Value::as_array))
-        .map(Vec::len)
+    let endpoints = |kind: &'static str, field: &'static str| {
+        docs.iter()
+            .filter(move |d| d["kind"] == kind)
+            .filter_map(move |d| d["spec"][field].as_array())
+            .map(Vec::len)
+    };
+    endpoints("ServiceMonitor", "endpoints")
+        .chain(endpoints("PodMonitor", "podMetricsEndpoints"))
         .sum()
 }
 

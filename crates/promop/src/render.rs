@@ -182,23 +182,28 @@ impl Format {
 /// the Alertmanager one and rule files are text (the user's Secret may be
 /// used as it is).
 enum Rendered {
-    Tree(promop_core::yaml::Node),
+    Tree(promop_core::prometheus::GeneratedConfig),
     Text(String),
 }
 
 impl Rendered {
     fn format(&self, format: Format) -> anyhow::Result<String> {
         Ok(match (self, format) {
-            (Rendered::Tree(node), Format::Json) => format!("{:#}\n", node.to_json()),
-            (Rendered::Tree(node), _) => promop_core::yaml::to_string(node),
-            (Rendered::Text(text), Format::Json) => {
-                let value: Value =
-                    serde_saphyr::from_str(text).context("reading a rendered YAML file")?;
-                format!("{value:#}\n")
-            }
+            (Rendered::Tree(config), Format::Json) => match config.tree() {
+                Some(tree) => format!("{:#}\n", tree.to_json()),
+                None => json_of(&config.text())?,
+            },
+            (Rendered::Tree(config), _) => config.text(),
+            (Rendered::Text(text), Format::Json) => json_of(text)?,
             (Rendered::Text(text), _) => text.clone(),
         })
     }
+}
+
+/// A YAML document as indented JSON.
+fn json_of(yaml: &str) -> anyhow::Result<String> {
+    let value: Value = serde_saphyr::from_str(yaml).context("reading a rendered YAML file")?;
+    Ok(format!("{value:#}\n"))
 }
 
 /// One rendered workload: kind, namespace, name, file stem, configuration,

@@ -83,7 +83,7 @@ fn promop_matches_the_reference_on_the_corpus() {
             let outcome = match prometheus_config(snapshot, workload, &ScrapeScope::default()) {
                 Err(e) => Outcome::Different(format!("no config: {e}")),
                 Ok(output) => {
-                    let actual = promop_core::yaml::to_string(&output.config);
+                    let actual = output.config.text();
                     let version = workload.common().version.as_deref();
                     if let Err(e) = promtool_check(&actual, version) {
                         failures.push(format!(
@@ -177,7 +177,7 @@ fn monitor_file_access_all_is_the_reference() {
     let workload = Workload::Prometheus(&snapshot.prometheuses[0]);
     let render = |scope: &ScrapeScope| {
         let output = prometheus_config(snapshot, workload, scope).expect("a config");
-        promop_core::yaml::to_string(&output.config)
+        output.config.text()
     };
     assert_eq!(render(&ScrapeScope::reference()), expected);
     let default = render(&ScrapeScope::default());

@@ -244,7 +244,7 @@ fn rule_files_and_config_maps_match_the_reference() {
             let Ok(output) = prometheus_config(&snapshot, workload, &ScrapeScope::default()) else {
                 continue; // conformance.rs reports it
             };
-            let maps = rules::config_maps(&snapshot, workload, &output.selection)
+            let maps = rules::config_maps(&snapshot, workload, &output.selection, None)
                 .expect("rule config maps");
             let ours: BTreeMap<String, String> = maps
                 .config_maps

@@ -160,6 +160,7 @@ impl Inputs {
             &loaded.snapshot,
             workload,
             &output.selection,
+            None,
         )?;
         let mut files: Vec<String> = rules
             .config_maps
@@ -167,7 +168,7 @@ impl Inputs {
             .flat_map(|m| m.data.unwrap_or_default().into_values())
             .collect();
         files.sort();
-        Ok((promop_core::yaml::to_string(&output.config), files))
+        Ok((output.config.text(), files))
     }
 }
 

@@ -46,7 +46,7 @@ fn promop_configs(
                 &options.scrape_scope(),
                 &options.operator_options(),
             )?;
-            let config = promop_core::yaml::to_string(&state.output.config);
+            let config = state.output.config.text();
             Ok((
                 workload.namespace().to_owned(),
                 workload.name().to_owned(),

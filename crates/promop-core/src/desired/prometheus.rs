@@ -68,7 +68,7 @@ pub fn prometheus_objects(
     snapshot: &Snapshot,
     workload: Workload<'_>,
     config: &str,
-    config_tree: Option<&crate::yaml::Node>,
+    config_tree: Option<&[&crate::yaml::Node]>,
     rule_config_maps: &[String],
     options: &OperatorOptions,
 ) -> Result<PrometheusObjects, RejectedObject> {

@@ -14,6 +14,7 @@ use crate::pipeline::{
     prometheus_config_with,
 };
 use crate::prometheus::Workload;
+use crate::prometheus::memo::Memo;
 
 use crate::select::ScrapeScope;
 use crate::select::namespaces::WatchedNamespaces;
@@ -56,14 +57,28 @@ pub fn prometheus_state<'a>(
     scope: &ScrapeScope,
     options: &OperatorOptions,
 ) -> Result<PrometheusState<'a>, StateError> {
-    let output = prometheus_config_with(snapshot, workload, scope, options.capabilities())?;
+    prometheus_state_with(snapshot, workload, scope, options, None)
+}
+
+/// [`prometheus_state`] reusing the jobs of earlier generations in `memo`
+/// (the operator's).
+pub fn prometheus_state_with<'a>(
+    snapshot: &'a Snapshot,
+    workload: Workload<'a>,
+    scope: &ScrapeScope,
+    options: &OperatorOptions,
+    memo: Option<&Memo>,
+) -> Result<PrometheusState<'a>, StateError> {
+    let capabilities = options.capabilities();
+    let output = prometheus_config_with(snapshot, workload, scope, capabilities, memo)?;
     let unmanaged = unmanaged(workload, options);
     let config = match unmanaged {
         true => String::new(),
-        false => crate::yaml::to_string(&output.config),
+        false => output.config.text(),
     };
     // The tree spares the objects' build parsing the text back.
-    let tree = (!unmanaged).then_some(&output.config);
+    let parts = output.config.asset_parts();
+    let tree = (!unmanaged).then_some(parts.as_slice());
     let names = &output.rules.names;
     let objects = prometheus_objects(snapshot, workload, &config, tree, names, options)?;
     Ok(PrometheusState {

@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::SecretKeySelector;
 use promop_api::common::SecretOrConfigMap;
 use serde_json::Value;
 
+use super::memo::{Lookup, Lookups};
 use crate::k8s::tls_assets::{AssetSource, TlsAssetKey};
 use crate::snapshot::Snapshot;
 
@@ -48,7 +49,7 @@ impl LoadedSecrets {
         }
     }
 
-    fn contains(&self, namespace: &str, name: &str) -> bool {
+    pub(crate) fn contains(&self, namespace: &str, name: &str) -> bool {
         self.0.contains(&(namespace.to_owned(), name.to_owned()))
     }
 }
@@ -59,6 +60,8 @@ pub struct Store<'a> {
     pub snapshot: &'a Snapshot,
     pub loaded: &'a LoadedSecrets,
     pub namespace: &'a str,
+    /// Where the lookups are noted, when a memo needs to know them.
+    lookups: Option<&'a Lookups>,
 }
 
 impl<'a> Store<'a> {
@@ -67,13 +70,21 @@ impl<'a> Store<'a> {
             snapshot,
             loaded,
             namespace,
+            lookups: None,
         }
+    }
+
+    /// A store that notes its lookups in `lookups`.
+    pub(crate) fn noting(mut self, lookups: &'a Lookups) -> Self {
+        self.lookups = Some(lookups);
+        self
     }
 
     /// The value of a Secret key, if the reference loaded that Secret.
     /// Selection already refused objects whose references are missing; the
     /// reference writes an empty value then.
     pub fn secret(&self, selector: &SecretKeySelector) -> Option<String> {
+        self.note(|| Lookup::secret(self.snapshot, self.loaded, self.namespace, &selector.name));
         if !self.loaded.contains(self.namespace, &selector.name) {
             return None;
         }
@@ -88,9 +99,16 @@ impl<'a> Store<'a> {
             return self.secret(secret);
         }
         let map = selector.config_map.as_ref()?;
+        self.note(|| Lookup::config_map(self.snapshot, self.namespace, &map.name));
         self.snapshot
             .config_map_value(self.namespace, &map.name, &map.key)
             .map(str::to_owned)
+    }
+
+    fn note(&self, lookup: impl FnOnce() -> Lookup) {
+        if let Some(lookups) = self.lookups {
+            lookups.borrow_mut().push(lookup());
+        }
     }
 
     /// The path of a TLS asset: `<dir>/<0 for Secret|1 for ConfigMap>_<ns>_<name>_<key>`.

@@ -7,8 +7,10 @@ pub mod alerting;
 pub mod assets;
 pub mod auth;
 pub mod enforced_namespace_label;
+pub mod generated;
 pub mod global;
 pub mod kubernetes_sd;
+pub mod memo;
 pub mod otlp;
 pub mod proxy;
 pub mod relabel;
@@ -37,8 +39,10 @@ use promop_api::v1alpha1::ScrapeConfig;
 pub(crate) use crate::select::reasons::RejectedObject;
 use crate::select::reasons::{Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
-use crate::yaml::{Mapping, Node};
+use crate::yaml::Mapping;
 use assets::{LoadedSecrets, Store};
+pub use generated::GeneratedConfig;
+use memo::{Lookups, Memo};
 use scrape_class::ScrapeClasses;
 pub use version::{Feature, Version};
 pub use workload::Workload;
@@ -59,11 +63,13 @@ pub struct ConfigInput<'a> {
     /// Names of the rule ConfigMaps (`prometheus-<name>-rulefiles-<n>`).
     pub rule_config_maps: &'a [String],
     pub capabilities: Capabilities,
+    /// The jobs of earlier generations of this workload (the operator's).
+    pub memo: Option<&'a Memo>,
 }
 
 /// What the cluster and the operator's feature gates allow; they change the
 /// output like the reference's generator options.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Capabilities {
     /// The API serves EndpointSlices (Kubernetes >= 1.21).
     pub endpoint_slice: bool,
@@ -102,6 +108,7 @@ impl<'a> ConfigInput<'a> {
             shards: workload.shards(),
             rule_config_maps: &[],
             capabilities: Capabilities::default(),
+            memo: None,
         }
     }
 }
@@ -129,6 +136,11 @@ pub(crate) struct Context<'a> {
     pub classes: ScrapeClasses<'a>,
     pub capabilities: Capabilities,
     pub shards: i32,
+    /// The jobs of earlier generations, and the hash of what every job is
+    /// built from besides its object and lookups (see [`memo`]).
+    pub memo: Option<(&'a Memo, u64)>,
+    /// With a memo: the lookups of the config object whose jobs are built.
+    pub lookups: Option<Lookups>,
 }
 
 impl<'a> Context<'a> {
@@ -158,12 +170,18 @@ impl<'a> Context<'a> {
                 ..input.capabilities
             },
             shards: input.shards.max(1),
+            memo: input.memo.map(|memo| (memo, memo::context_hash(input))),
+            lookups: input.memo.map(|_| Lookups::default()),
         })
     }
 
     /// The Secrets and ConfigMaps of a namespace.
     pub fn store<'s>(&'s self, namespace: &'s str) -> Store<'s> {
-        Store::new(self.snapshot, &self.loaded, namespace)
+        let store = Store::new(self.snapshot, &self.loaded, namespace);
+        match &self.lookups {
+            Some(lookups) => store.noting(lookups),
+            None => store,
+        }
     }
 
     /// The Kubernetes SD role for Services: `endpointslice` only when asked
@@ -216,19 +234,20 @@ fn loaded_secrets(input: &ConfigInput<'_>) -> LoadedSecrets {
     loaded
 }
 
-/// The configuration of the workload, as an ordered YAML document.
-pub fn generate(input: &ConfigInput<'_>) -> Result<Node, RejectedObject> {
+/// The configuration of the workload, in the reference's section order.
+pub fn generate(input: &ConfigInput<'_>) -> Result<GeneratedConfig, RejectedObject> {
     let ctx = Context::new(input)?;
     global::validate_scrape_timeout(&ctx)?;
     let server = ctx.workload.server();
 
-    let mut cfg = Mapping::new();
-    cfg.insert("global", global::section(&ctx));
-    global::append_runtime(&mut cfg, &ctx);
+    let mut head = Mapping::new();
+    head.insert("global", global::section(&ctx));
+    global::append_runtime(&mut head, &ctx);
     if let Some(spec) = server {
-        rule_files::append(&mut cfg, spec, input.rule_config_maps);
+        rule_files::append(&mut head, spec, input.rule_config_maps);
     }
-    cfg.insert("scrape_configs", scrape::jobs(&ctx, input)?);
+    let jobs = scrape::jobs(&ctx, input)?;
+    let mut cfg = Mapping::new();
     match server {
         Some(spec) => {
             storage::append(&mut cfg, &ctx, spec)?;
@@ -243,5 +262,5 @@ pub fn generate(input: &ConfigInput<'_>) -> Result<Node, RejectedObject> {
     }
     otlp::append(&mut cfg, &ctx)?;
     tracing::append(&mut cfg, &ctx)?;
-    Ok(Node::Map(cfg))
+    Ok(GeneratedConfig::new(head, jobs, cfg))
 }

@@ -28,29 +28,37 @@ use crate::yaml::Node;
 /// files provides ([`unwritten`]; empty once the objects are validated).
 pub fn collect(
     config: &str,
-    config_tree: Option<&Node>,
+    config_tree: Option<&[&Node]>,
     workload: Workload<'_>,
     snapshot: &Snapshot,
 ) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     // Parsing the text back costs more than generating it on large
-    // configurations: callers that still hold the tree pass it.
+    // configurations: callers that still hold the tree pass it (in parts).
     match config_tree {
-        Some(tree) => assets(tree, workload, snapshot),
+        Some(parts) => assets(parts, workload, snapshot),
         None => {
             let tree = serde_saphyr::from_str::<Value>(config).unwrap_or_default();
-            assets(&tree, workload, snapshot)
+            assets(&[&tree], workload, snapshot)
         }
     }
 }
 
 fn assets<T: ConfigTree>(
-    tree: &T,
+    parts: &[&T],
     workload: Workload<'_>,
     snapshot: &Snapshot,
 ) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
-    let mut files = referenced(tree, TLS_ASSETS_DIR, snapshot);
+    let mut files = BTreeMap::new();
+    for part in parts {
+        files.extend(referenced(*part, TLS_ASSETS_DIR, snapshot));
+    }
     files.extend(scrape_class_files(workload, snapshot));
-    let missing = unwritten(tree, TLS_ASSETS_DIR, &files);
+    let mut missing: Vec<String> = parts
+        .iter()
+        .flat_map(|part| unwritten(*part, TLS_ASSETS_DIR, &files))
+        .collect();
+    missing.sort();
+    missing.dedup();
     (files, missing)
 }
 
@@ -124,7 +132,7 @@ mod tests {
         let tree = Node::Map(doc);
         assert_eq!(crate::yaml::to_string(&tree), config);
         assert_eq!(
-            collect("", Some(&tree), workload, &loaded.snapshot),
+            collect("", Some(&[&tree]), workload, &loaded.snapshot),
             (files, missing)
         );
     }

@@ -28,6 +28,7 @@ use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, RejectedObject, Rejection};
 use self::validate::Validator;
+use crate::prometheus::memo::Memo;
 use crate::snapshot::{ObjectKey, Snapshot};
 
 /// The config resources of one workload.
@@ -127,10 +128,21 @@ pub fn select_for_prometheus<'a>(
     prometheus: &'a Prometheus,
     scope: &ScrapeScope,
 ) -> Result<Selection<'a>, RejectedObject> {
+    select_for_prometheus_with(snapshot, prometheus, scope, None)
+}
+
+/// [`select_for_prometheus`], validating PrometheusRules with the rule
+/// files kept in `memo`.
+pub fn select_for_prometheus_with<'a>(
+    snapshot: &'a Snapshot,
+    prometheus: &'a Prometheus,
+    scope: &ScrapeScope,
+    memo: Option<&Memo>,
+) -> Result<Selection<'a>, RejectedObject> {
     let workload = Workload::new("Prometheus", &prometheus.metadata, &prometheus.spec.common);
     let mut selection = workload.select_scrape_resources(snapshot, scope)?;
     selection.prometheus_rules =
-        rules::select_rules(&workload, prometheus, snapshot, &scope.namespaces)?;
+        rules::select_rules(&workload, prometheus, snapshot, &scope.namespaces, memo)?;
     Ok(selection)
 }
 

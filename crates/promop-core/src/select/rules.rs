@@ -9,6 +9,7 @@ use promop_api::v1::{Prometheus, PrometheusRule};
 use super::namespaces::WatchedNamespaces;
 use super::reasons::RejectedObject;
 use super::{KindSelection, SelectorFields, Workload};
+use crate::prometheus::memo::Memo;
 use crate::prometheus::rules::{RuleContext, rule_file};
 use crate::snapshot::Snapshot;
 
@@ -17,9 +18,11 @@ pub(super) fn select_rules<'a>(
     prometheus: &'a Prometheus,
     snapshot: &'a Snapshot,
     watched: &WatchedNamespaces,
+    memo: Option<&Memo>,
 ) -> Result<KindSelection<'a, PrometheusRule>, RejectedObject> {
     // An invalid version fails the whole selection before rules are reached.
     let ctx = RuleContext::for_prometheus(prometheus).ok();
+    let context = ctx.as_ref().map(RuleContext::hash).unwrap_or_default();
     let fields = SelectorFields {
         field: "ruleSelector",
         selector: prometheus.spec.rule_selector.as_ref(),
@@ -31,9 +34,12 @@ pub(super) fn select_rules<'a>(
         watched,
         &snapshot.prometheus_rules,
         fields,
-        |rule| match &ctx {
-            Some(ctx) => rule_file(rule, ctx).map(drop),
-            None => Ok(()),
+        |rule| match (&ctx, memo) {
+            (Some(ctx), Some(memo)) => memo
+                .rule_file(&rule.metadata, context, || rule_file(rule, ctx))
+                .map(drop),
+            (Some(ctx), None) => rule_file(rule, ctx).map(drop),
+            (None, _) => Ok(()),
         },
     )
 }

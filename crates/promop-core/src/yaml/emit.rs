@@ -23,6 +23,19 @@ pub fn to_string(node: &Node) -> String {
     emitter.out
 }
 
+/// The items of a sequence as [`to_string`] prints them in a block
+/// sequence at the top level, or as the value of a top-level key: `- …`
+/// lines, each item ending with a line break (empty for no item).
+pub fn sequence_to_string(items: &[Node]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut emitter = Emitter::default();
+    emitter.sequence(items, Context::default());
+    emitter.write_indent();
+    emitter.out
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Style {
     Plain,

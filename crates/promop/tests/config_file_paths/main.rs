@@ -342,8 +342,8 @@ fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)
         let Ok(output) = prometheus_config(snapshot, workload, &ScrapeScope::default()) else {
             continue;
         };
-        let config = promop_core::yaml::to_string(&output.config);
-        let rules = config_maps(snapshot, workload, &output.selection).ok();
+        let config = output.config.text();
+        let rules = config_maps(snapshot, workload, &output.selection, None).ok();
         let names = rules.as_ref().map(|r| r.names.clone()).unwrap_or_default();
         let written = prometheus_objects(snapshot, workload, &config, None, &names, &options)
             .with_context(|| format!("{}: objects", scenario.id))?;

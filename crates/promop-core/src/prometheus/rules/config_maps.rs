@@ -1,7 +1,7 @@
 //! The rule ConfigMaps: rule files packed, in key order, into ConfigMaps of
 //! at most [`MAX_CONFIG_MAP_DATA_SIZE`] bytes of data each, named
 //! `<prefix>-rulefiles-<n>`, labelled and owned like the reference's.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use promop_api::v1::PrometheusRule;
@@ -10,6 +10,7 @@ use super::{RuleContext, file_name, rule_file};
 use crate::k8s::metadata::{Labels, Owner, controlled};
 use crate::k8s::numbered::{Numbered, numbered};
 use crate::prometheus::Workload;
+use crate::prometheus::memo::Memo;
 use crate::select::Selection;
 use crate::select::reasons::{RejectedObject, Rejection};
 use crate::snapshot::Snapshot;
@@ -43,6 +44,7 @@ pub fn config_maps(
     _snapshot: &Snapshot,
     workload: Workload<'_>,
     selection: &Selection<'_>,
+    memo: Option<&Memo>,
 ) -> Result<RuleConfigMaps, RejectedObject> {
     let Workload::Prometheus(prometheus) = workload else {
         return Ok(RuleConfigMaps::default());
@@ -60,6 +62,7 @@ pub fn config_maps(
     let mut out = build(
         rules.selected.iter().map(|s| s.object),
         &ctx,
+        memo,
         &Target {
             prefix: format!("prometheus-{}", workload.name()),
             namespace: workload.namespace(),
@@ -91,16 +94,29 @@ pub(super) struct Target<'a> {
     pub owner: Owner,
 }
 
-/// The ConfigMaps of the files of `rules`, with those that are invalid.
+/// The ConfigMaps of the files of `rules`, with those that are invalid;
+/// with a memo, the files of unchanged rules are reused.
 pub(super) fn build<'r>(
     rules: impl Iterator<Item = &'r PrometheusRule>,
     ctx: &RuleContext,
+    memo: Option<&Memo>,
     target: &Target<'_>,
 ) -> RuleConfigMaps {
     let mut files = BTreeMap::new();
     let mut rejected = Vec::new();
+    let mut used = HashSet::new();
+    let context = memo.map(|_| ctx.hash()).unwrap_or_default();
     for rule in rules {
-        match rule_file(rule, ctx) {
+        let file = match memo {
+            Some(memo) => {
+                let meta = &rule.metadata;
+                let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
+                used.insert((namespace.unwrap_or_default(), name.unwrap_or_default()));
+                memo.rule_file(meta, context, || rule_file(rule, ctx))
+            }
+            None => rule_file(rule, ctx),
+        };
+        match file {
             Ok(content) => {
                 files.insert(file_name(rule), content);
             }
@@ -111,6 +127,9 @@ pub(super) fn build<'r>(
                 rejected.push(RejectedObject::new(PROMETHEUS_RULE, namespace, name, why));
             }
         }
+    }
+    if let Some(memo) = memo {
+        memo.retain_rule_files(&used);
     }
     let labels: Labels = [(
         target.name_label.0.to_owned(),

@@ -131,6 +131,11 @@ impl RuleContext {
         })
     }
 
+    /// A hash of the context, for memos of rule files.
+    pub(crate) fn hash(&self) -> u64 {
+        xxhash_rust::xxh64::xxh64(format!("{self:?}").as_bytes(), 0)
+    }
+
     /// Whether the Prometheus or Thanos version knows `feature`.
     fn supports(&self, feature: RuleFeature) -> bool {
         match self.format {

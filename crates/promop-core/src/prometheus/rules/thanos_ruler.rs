@@ -72,6 +72,7 @@ pub fn thanos_ruler_rules<'a>(
     let mut out = build(
         rules.selected.iter().map(|s| s.object),
         &ctx,
+        None,
         &Target {
             prefix: format!("thanos-ruler-{name}"),
             namespace: ruler.metadata.namespace.as_deref().unwrap_or_default(),

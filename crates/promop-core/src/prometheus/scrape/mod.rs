@@ -6,57 +6,119 @@ pub mod pod_monitor;
 pub mod probe;
 pub mod service_monitor;
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube_core::Resource;
 use promop_api::common::{ByteSize, NativeHistogramConfig, ScrapeProtocol};
 
+use super::generated::ObjectJobs;
+use super::memo::{self, EmittedJobs, MemoKey};
 use super::version::{Feature, Version};
 use super::{ConfigInput, Context, RejectedObject, scrape_config};
 use crate::yaml::{Mapping, Node};
 
-/// All scrape jobs, in the reference's order. An agent in DaemonSet mode
-/// only scrapes PodMonitors and additional configs; agents list PodMonitors
-/// and additional configs first.
+/// All scrape jobs, per config object, in the reference's order. An agent
+/// in DaemonSet mode only scrapes PodMonitors and additional configs;
+/// agents list PodMonitors and additional configs first.
 pub(crate) fn jobs(
     ctx: &Context<'_>,
     input: &ConfigInput<'_>,
-) -> Result<Vec<Node>, RejectedObject> {
+) -> Result<Vec<ObjectJobs>, RejectedObject> {
     let mut jobs = Vec::new();
-    let service_monitors = |jobs: &mut Vec<Node>| {
-        for sm in input.service_monitors {
-            jobs.extend(service_monitor::jobs(ctx, sm));
-        }
+    let mut used = HashSet::new();
+    let service_monitors = |jobs: &mut Vec<_>, used: &mut _| {
+        each(ctx, used, jobs, input.service_monitors, |sm| {
+            Ok(service_monitor::jobs(ctx, sm))
+        })
     };
-    let pod_monitors = |jobs: &mut Vec<Node>| {
-        for pm in input.pod_monitors {
-            jobs.extend(pod_monitor::jobs(ctx, pm));
-        }
+    let pod_monitors = |jobs: &mut Vec<_>, used: &mut _| {
+        each(ctx, used, jobs, input.pod_monitors, |pm| {
+            Ok(pod_monitor::jobs(ctx, pm))
+        })
     };
-    let probes = |jobs: &mut Vec<Node>| {
-        for probe in input.probes {
-            jobs.push(probe::job(ctx, probe));
-        }
+    let probes = |jobs: &mut Vec<_>, used: &mut _| {
+        each(ctx, used, jobs, input.probes, |probe| {
+            Ok(vec![probe::job(ctx, probe)])
+        })
     };
-    let scrape_configs = |jobs: &mut Vec<Node>| -> Result<(), RejectedObject> {
-        for sc in input.scrape_configs {
-            jobs.extend(scrape_config::job(ctx, sc)?);
-        }
+    let scrape_configs = |jobs: &mut Vec<_>, used: &mut _| {
+        each(ctx, used, jobs, input.scrape_configs, |sc| {
+            scrape_config::job(ctx, sc).map(|job| job.into_iter().collect())
+        })
+    };
+    let additional = |jobs: &mut Vec<ObjectJobs>| -> Result<(), RejectedObject> {
+        jobs.push(ObjectJobs::Built(additional::jobs(ctx)?));
         Ok(())
     };
     if ctx.workload.server().is_some() {
-        service_monitors(&mut jobs);
-        pod_monitors(&mut jobs);
-        probes(&mut jobs);
-        scrape_configs(&mut jobs)?;
-        jobs.extend(additional::jobs(ctx)?);
+        service_monitors(&mut jobs, &mut used)?;
+        pod_monitors(&mut jobs, &mut used)?;
+        probes(&mut jobs, &mut used)?;
+        scrape_configs(&mut jobs, &mut used)?;
+        additional(&mut jobs)?;
     } else {
-        pod_monitors(&mut jobs);
-        jobs.extend(additional::jobs(ctx)?);
+        pod_monitors(&mut jobs, &mut used)?;
+        additional(&mut jobs)?;
         if !ctx.workload.is_daemon_set() {
-            service_monitors(&mut jobs);
-            probes(&mut jobs);
-            scrape_configs(&mut jobs)?;
+            service_monitors(&mut jobs, &mut used)?;
+            probes(&mut jobs, &mut used)?;
+            scrape_configs(&mut jobs, &mut used)?;
         }
     }
+    if let Some((memo, _)) = ctx.memo {
+        memo.retain(&used);
+    }
     Ok(jobs)
+}
+
+/// Appends the jobs of each of `objects`, built by `build`.
+fn each<K: Resource<DynamicType = ()>>(
+    ctx: &Context<'_>,
+    used: &mut HashSet<MemoKey>,
+    jobs: &mut Vec<ObjectJobs>,
+    objects: &[&K],
+    build: impl Fn(&K) -> Result<Vec<Node>, RejectedObject>,
+) -> Result<(), RejectedObject> {
+    let kind = K::kind(&());
+    for object in objects {
+        jobs.push(object_jobs(ctx, used, &kind, object.meta(), || {
+            build(object)
+        })?);
+    }
+    Ok(())
+}
+
+/// The jobs of one config object: with a memo, reused when nothing they
+/// are built from changed, else built, emitted and kept.
+fn object_jobs(
+    ctx: &Context<'_>,
+    used: &mut HashSet<MemoKey>,
+    kind: &str,
+    meta: &ObjectMeta,
+    build: impl FnOnce() -> Result<Vec<Node>, RejectedObject>,
+) -> Result<ObjectJobs, RejectedObject> {
+    let (Some((memo, context)), Some(lookups), Some(version)) =
+        (ctx.memo, &ctx.lookups, memo::object_version(meta))
+    else {
+        return build().map(ObjectJobs::Built);
+    };
+    let namespace = meta.namespace.clone().unwrap_or_default();
+    let key = (
+        kind.to_owned(),
+        namespace,
+        meta.name.clone().unwrap_or_default(),
+    );
+    used.insert(key.clone());
+    if let Some(jobs) = memo.get(&key, &version, context, ctx.snapshot, &ctx.loaded) {
+        return Ok(ObjectJobs::Emitted(jobs));
+    }
+    lookups.borrow_mut().clear();
+    let nodes = build()?;
+    let emitted = Arc::new(EmittedJobs::emit(&nodes));
+    memo.put(key, version, context, lookups.take(), emitted.clone());
+    Ok(ObjectJobs::Emitted(emitted))
 }
 
 /// `honor_labels`, forced to false by `overrideHonorLabels`.

@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! cargo run --release -p promop-testenv --bin bench_operator -- \
-//!     [latency|memory|big-secrets|all] [--runs N] [--operators promop,reference] \
-//!     [--idle SECONDS] [--promop FILE]
+//!     [latency|memory|big-secrets|scale|all] [--runs N] [--operators promop,reference] \
+//!     [--idle SECONDS] [--promop FILE] [scale's sizes]
 //! ```
 //!
 //! * `latency`: a cluster of 100 ServiceMonitors (`benches/gen-cluster.py 10
@@ -27,6 +27,14 @@
 //!   namespaces, each with a Bearer token read from a Secret of its own
 //!   holding 1 MiB, plus 200 unreferenced Secrets of 1 MiB; reported like
 //!   `memory` (the configuration inlines every token: 200 MiB before gzip).
+//! * `scale` (issue 18, not part of `all`; [`scale`]): one cluster of
+//!   production size, by default 5,000 ServiceMonitors and 500 PodMonitors
+//!   in 500 namespaces, 1,000 referenced and 10,000 unreferenced Secrets and
+//!   2,000 PrometheusRules (`--namespaces 500 --monitors 10 --pod-monitors 1
+//!   --rules 4 --fillers 20`, per namespace). Reports memory, time to the
+//!   complete configuration and rule files, CPU, then the latency of 20
+//!   ServiceMonitor changes (to the config Secret) and of 20
+//!   PrometheusRule changes (to the rule ConfigMap; `--changes`).
 //!
 //! Runs alternate between the operators (run 1 of each, then run 2, …) so
 //! that both see similar machine load. One JSON object per measurement on
@@ -37,27 +45,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod changes;
+mod scale;
+mod watch;
+
 use anyhow::{Context, Result, bail};
-use futures::StreamExt;
-use k8s_openapi::api::core::v1::Secret;
-use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
-use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client};
 use promop_testenv::bench::{
     PROMETHEUS_NAME, PROMETHEUS_NAMESPACE, count_jobs, cpu_seconds, expected_jobs,
     generate_cluster, proc_status_kib, test_bed, text,
 };
-use promop_testenv::{ManagedProcess, ReferenceOperator, ScratchDir, TestEnv, secret_config};
+use promop_testenv::{ManagedProcess, ReferenceOperator, ScratchDir, TestEnv};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+
+use scale::Scale;
+use watch::ContentWatch;
 
 const LATENCY_NAMESPACES: usize = 10;
 const LATENCY_MONITORS_PER_NAMESPACE: usize = 10;
 const CHANGES: usize = 50;
-/// Pause between a change's arrival and the next change, so that changes
-/// never coalesce in an operator's work queue.
-const CHANGE_GAP: Duration = Duration::from_millis(500);
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(120);
 
 const MEMORY_NAMESPACES: usize = 100;
@@ -79,6 +84,7 @@ enum Bench {
     Latency,
     Memory,
     BigSecrets,
+    Scale,
 }
 
 impl Bench {
@@ -87,6 +93,7 @@ impl Bench {
             Bench::Latency => "latency",
             Bench::Memory => "memory",
             Bench::BigSecrets => "big-secrets",
+            Bench::Scale => "scale",
         }
     }
 }
@@ -112,10 +119,13 @@ struct Args {
     runs: usize,
     idle: Duration,
     promop: PathBuf,
+    scale: Scale,
 }
 
-const USAGE: &str = "usage: bench_operator [latency|memory|big-secrets|all] [--runs N] \
-                     [--operators promop,reference] [--idle SECONDS] [--promop FILE]";
+const USAGE: &str = "usage: bench_operator [latency|memory|big-secrets|scale|all] [--runs N] \
+                     [--operators promop,reference] [--idle SECONDS] [--promop FILE] \
+                     [--namespaces N] [--monitors N] [--pod-monitors N] [--rules N] \
+                     [--fillers N] [--changes N] (the last six: per namespace, for scale)";
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
@@ -124,6 +134,7 @@ fn parse_args() -> Result<Args> {
         runs: 1,
         idle: IDLE,
         promop: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/promop"),
+        scale: Scale::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -135,10 +146,17 @@ fn parse_args() -> Result<Args> {
             "latency" => args.benches = vec![Bench::Latency],
             "memory" => args.benches = vec![Bench::Memory],
             "big-secrets" => args.benches = vec![Bench::BigSecrets],
+            "scale" => args.benches = vec![Bench::Scale],
             "all" => args.benches = vec![Bench::Latency, Bench::Memory],
             "--runs" => args.runs = value()?.parse().context("--runs")?,
             "--promop" => args.promop = PathBuf::from(value()?),
             "--idle" => args.idle = Duration::from_secs(value()?.parse().context("--idle")?),
+            "--namespaces" => args.scale.size.namespaces = count(value()?, &arg)?,
+            "--monitors" => args.scale.size.service_monitors = count(value()?, &arg)?,
+            "--pod-monitors" => args.scale.size.pod_monitors = count(value()?, &arg)?,
+            "--rules" => args.scale.size.rules = count(value()?, &arg)?,
+            "--fillers" => args.scale.fillers = count(value()?, &arg)?,
+            "--changes" => args.scale.changes = count(value()?, &arg)?.max(1),
             "--operators" => {
                 args.operators = value()?
                     .split(',')
@@ -159,6 +177,12 @@ fn parse_args() -> Result<Args> {
         );
     }
     Ok(args)
+}
+
+fn count(value: String, flag: &str) -> Result<usize> {
+    value
+        .parse()
+        .with_context(|| format!("{flag} takes a count, not {value:?}"))
 }
 
 /// An operator process under measurement, killed on drop.
@@ -217,83 +241,6 @@ impl Running {
             tokio::time::sleep(Duration::from_millis(500).min(end - Instant::now())).await;
         }
         self.check_running()
-    }
-}
-
-/// Every version of the config Secret as a watch delivers it, stamped with
-/// its arrival time. Watching (instead of polling) bounds the measurement
-/// error by the watch's delivery delay, which both operators share.
-struct ConfigWatch {
-    configs: mpsc::UnboundedReceiver<Result<(Instant, String)>>,
-    task: JoinHandle<()>,
-}
-
-impl ConfigWatch {
-    fn start(client: &Client) -> Self {
-        let api: Api<Secret> = Api::namespaced(client.clone(), PROMETHEUS_NAMESPACE);
-        let config = watcher::Config::default()
-            .fields(&format!("metadata.name=prometheus-{PROMETHEUS_NAME}"));
-        let (tx, configs) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            let mut secrets = watcher(api, config)
-                .default_backoff()
-                .applied_objects()
-                .boxed();
-            while let Some(event) = secrets.next().await {
-                let at = Instant::now();
-                let sent = match event {
-                    Ok(secret) => match secret_config(&secret) {
-                        Ok(Some(config)) => tx.send(Ok((at, config))),
-                        Ok(None) => Ok(()),
-                        Err(e) => tx.send(Err(e)),
-                    },
-                    // The watcher re-lists after a backoff; a slow apiserver is no failure.
-                    Err(e) => {
-                        eprintln!("   config watch: {e}");
-                        Ok(())
-                    }
-                };
-                if sent.is_err() {
-                    return;
-                }
-            }
-        });
-        Self { configs, task }
-    }
-
-    /// The arrival time and content of the next config that satisfies
-    /// `done`, checking every second that the operator still runs.
-    async fn wait_for(
-        &mut self,
-        op: &mut Running,
-        timeout: Duration,
-        mut done: impl FnMut(&str) -> bool,
-    ) -> Result<(Instant, String)> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            op.check_running()?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                bail!("no matching configuration after {timeout:?}");
-            }
-            match tokio::time::timeout(left.min(Duration::from_secs(1)), self.configs.recv()).await
-            {
-                Ok(Some(received)) => {
-                    let (at, config) = received?;
-                    if done(&config) {
-                        return Ok((at, config));
-                    }
-                }
-                Ok(None) => bail!("the config watch stopped"),
-                Err(_) => {}
-            }
-        }
-    }
-}
-
-impl Drop for ConfigWatch {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -376,16 +323,6 @@ fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
-fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 10_000.0).round() / 10.0
-}
-
-/// The nearest-rank percentile `p` (0 < p ≤ 100) of sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value> {
     let docs = generate_cluster(LATENCY_NAMESPACES, LATENCY_MONITORS_PER_NAMESPACE)?;
     let jobs = expected_jobs(&docs);
@@ -393,14 +330,10 @@ async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value>
         .iter()
         .filter(|d| d["kind"] == "ServiceMonitor")
         .count();
-    let changed = docs
-        .iter()
-        .find(|d| d["kind"] == "ServiceMonitor")
-        .context("no ServiceMonitor generated")?
-        .clone();
+    let changed = first_of_kind(&docs, "ServiceMonitor")?;
     let (env, _) = test_bed(docs).await?;
     let client = env.client();
-    let mut watch = ConfigWatch::start(&client);
+    let mut watch = ContentWatch::config_secret(&client);
     let start = Instant::now();
     let mut op = Running::start(operator, &env, promop).await?;
     watch
@@ -408,54 +341,36 @@ async fn latency(operator: Operator, run: usize, promop: &Path) -> Result<Value>
         .await?;
     eprintln!("   complete config after {:.1?}", start.elapsed());
     op.idle(Duration::from_secs(2)).await?;
-
-    let ar = ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
-        "monitoring.coreos.com",
-        "v1",
-        "ServiceMonitor",
-    ));
-    let monitors_api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), text(&changed, "/metadata/namespace"), &ar);
-    let name = text(&changed, "/metadata/name").to_owned();
-    let pp = PatchParams::apply("promop-bench").force();
-    let mut samples = Vec::with_capacity(CHANGES);
-    for i in 1..=CHANGES {
-        let marker = format!("bench-change-{i:03}");
-        let mut monitor = changed.clone();
-        monitor
-            .pointer_mut("/spec/endpoints/0/relabelings")
-            .and_then(Value::as_array_mut)
-            .context("the changed ServiceMonitor has no relabelings")?
-            .push(json!({"targetLabel": "bench_change", "replacement": marker}));
-        monitors_api
-            .patch(&name, &pp, &Patch::Apply(&monitor))
-            .await
-            .with_context(|| format!("applying change {i}"))?;
-        let applied = Instant::now();
-        let (arrived, _) = watch
-            .wait_for(&mut op, CHANGE_TIMEOUT, |c| c.contains(&marker))
-            .await
-            .with_context(|| format!("change {i} ({marker})"))?;
-        samples.push(arrived.saturating_duration_since(applied));
-        op.idle(CHANGE_GAP).await?;
-    }
-    let mut sorted = samples.clone();
-    sorted.sort();
-    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
-    Ok(json!({
+    let samples = changes::latencies(
+        &client,
+        &mut op,
+        &mut watch,
+        &changed,
+        CHANGES,
+        CHANGE_TIMEOUT,
+        changes::relabel_service_monitor,
+    )
+    .await?;
+    let mut report = json!({
         "bench": "latency",
         "operator": operator.name(),
         "run": run,
         "service_monitors": monitors,
-        "changes": samples.len(),
-        "p50_ms": millis(percentile(&sorted, 50.0)),
-        "p99_ms": millis(percentile(&sorted, 99.0)),
-        "min_ms": millis(sorted[0]),
-        "mean_ms": millis(mean),
-        "max_ms": millis(sorted[sorted.len() - 1]),
         "cpu_seconds": cpu_seconds(op.pid()?)?,
-        "samples_ms": samples.iter().map(|d| millis(*d)).collect::<Vec<_>>(),
-    }))
+    });
+    report
+        .as_object_mut()
+        .context("a JSON object")?
+        .extend(changes::summary("", &samples));
+    Ok(report)
+}
+
+/// The first document of `kind` in `docs`.
+fn first_of_kind(docs: &[Value], kind: &str) -> Result<Value> {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .cloned()
+        .with_context(|| format!("no {kind} generated"))
 }
 
 async fn memory(operator: Operator, run: usize, promop: &Path, idle: Duration) -> Result<Value> {
@@ -496,18 +411,12 @@ async fn measure_memory(
     let setup = Instant::now();
     let (env, _) = test_bed(docs).await?;
     let setup_seconds = seconds(setup.elapsed());
-    let mut watch = ConfigWatch::start(&env.client());
+    let mut watch = ContentWatch::config_secret(&env.client());
 
     let start = Instant::now();
     let mut op = Running::start(operator, &env, promop).await?;
     let pid = op.pid()?;
-    let (first, config) = watch.wait_for(&mut op, CONFIG_TIMEOUT, |_| true).await?;
-    let complete = if count_jobs(&config) >= jobs {
-        first
-    } else {
-        let complete = watch.wait_for(&mut op, CONFIG_TIMEOUT, |c| count_jobs(c) >= jobs);
-        complete.await?.0
-    };
+    let (first, complete) = watch.first_and_complete(&mut op, jobs).await?;
     let peak_at_config = proc_status_kib(pid, "VmHWM")?;
     eprintln!(
         "   complete config after {:.1?}; idling {idle:?}",
@@ -558,6 +467,9 @@ async fn main() -> Result<()> {
                 let mut report = match bench {
                     Bench::Latency => latency(operator, run, &args.promop).await,
                     Bench::Memory => memory(operator, run, &args.promop, args.idle).await,
+                    Bench::Scale => {
+                        scale::scale(operator, run, &args.promop, args.idle, &args.scale).await
+                    }
                     Bench::BigSecrets => {
                         let docs = big_secrets_cluster();
                         measure_memory(

@@ -1,0 +1,329 @@
+//! Scrape jobs and rule files kept between generations. The operator
+//! regenerates a workload's configuration on every change, yet a change
+//! touches the jobs of one config object, or one PrometheusRule's file: the
+//! others are reused, already emitted, while nothing they were built from
+//! changed.
+//!
+//! A rule file is a function of its PrometheusRule and the workload's rule
+//! context (format, version, enforcement, PromQL features): an entry holds
+//! the rule's uid and resourceVersion and a hash of the context.
+//!
+//! The jobs of a config object are a function of the object, the
+//! workload's generation inputs, and what its Secret and ConfigMap lookups
+//! found. A memo entry holds the three: the object's uid and
+//! resourceVersion (objects without them, as read from files, are never
+//! kept), a hash of the workload's inputs, and every lookup with the
+//! resourceVersion it found. Any of them different, and the jobs are built
+//! again. The output stays byte for byte what a generation from scratch
+//! gives (`tests/memo.rs`).
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::assets::LoadedSecrets;
+use crate::snapshot::{ObjectKey, Snapshot};
+use crate::yaml::{self, Node};
+
+/// The jobs of one config object, emitted as items of `scrape_configs`.
+#[derive(Debug)]
+pub struct EmittedJobs {
+    /// `- job_name: …` items, each ending with a line break.
+    pub text: String,
+    /// The `*_file` entries that name TLS assets, in their mappings: what
+    /// the TLS assets scan reads of the jobs.
+    pub assets: Node,
+}
+
+impl EmittedJobs {
+    pub(crate) fn emit(jobs: &[Node]) -> Self {
+        let assets = jobs.iter().filter_map(asset_entries).collect();
+        Self {
+            text: yaml::sequence_to_string(jobs),
+            assets: Node::Seq(assets),
+        }
+    }
+}
+
+/// The part of `node` that names files under the TLS assets directory.
+fn asset_entries(node: &Node) -> Option<Node> {
+    match node {
+        Node::Map(map) => {
+            let mut kept = yaml::Mapping::new();
+            for (key, value) in map.iter() {
+                let named = match value {
+                    Node::Str(path) => (key.ends_with("_file")
+                        && path.starts_with(super::assets::TLS_ASSETS_DIR))
+                    .then(|| value.clone()),
+                    other => asset_entries(other),
+                };
+                kept.insert_opt(key, named);
+            }
+            (!kept.is_empty()).then_some(Node::Map(kept))
+        }
+        Node::Seq(items) | Node::FlowSeq(items) => {
+            let kept: Vec<Node> = items.iter().filter_map(asset_entries).collect();
+            (!kept.is_empty()).then_some(Node::Seq(kept))
+        }
+        _ => None,
+    }
+}
+
+/// A Secret or ConfigMap lookup made while building one object's jobs, and
+/// what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    config_map: bool,
+    namespace: String,
+    name: String,
+    /// A Secret the generation may read (see [`LoadedSecrets`]).
+    loaded: bool,
+    /// The resourceVersion found; `None` when missing.
+    version: Option<String>,
+}
+
+/// The lookups of the object being built.
+pub(crate) type Lookups = RefCell<Vec<Lookup>>;
+
+impl Lookup {
+    pub(crate) fn secret(
+        snapshot: &Snapshot,
+        loaded: &LoadedSecrets,
+        namespace: &str,
+        name: &str,
+    ) -> Self {
+        let key = ObjectKey::new(namespace, name);
+        let found = snapshot.secrets.get(&key).map(|s| &s.metadata);
+        Self {
+            config_map: false,
+            loaded: loaded.contains(namespace, name),
+            version: found.map(version),
+            namespace: key.namespace,
+            name: key.name,
+        }
+    }
+
+    pub(crate) fn config_map(snapshot: &Snapshot, namespace: &str, name: &str) -> Self {
+        let key = ObjectKey::new(namespace, name);
+        let found = snapshot.config_maps.get(&key).map(|c| &c.metadata);
+        Self {
+            config_map: true,
+            loaded: true,
+            version: found.map(version),
+            namespace: key.namespace,
+            name: key.name,
+        }
+    }
+
+    /// The same lookup in `snapshot`.
+    fn again(&self, snapshot: &Snapshot, loaded: &LoadedSecrets) -> Self {
+        match self.config_map {
+            true => Self::config_map(snapshot, &self.namespace, &self.name),
+            false => Self::secret(snapshot, loaded, &self.namespace, &self.name),
+        }
+    }
+
+    /// Notes the lookup in the snapshot's reads, as building the jobs
+    /// would have: the operator fetches and watches what generations read.
+    fn replay(&self, snapshot: &Snapshot) {
+        match (self.config_map, self.loaded) {
+            (true, _) => drop(snapshot.config_map(&self.namespace, &self.name)),
+            (false, true) => drop(snapshot.secret(&self.namespace, &self.name)),
+            (false, false) => {}
+        }
+    }
+}
+
+/// A resourceVersion, or a value no other object has when it has none (an
+/// object without one is never the same as before).
+fn version(meta: &ObjectMeta) -> String {
+    meta.resource_version.clone().unwrap_or_else(|| {
+        static UNVERSIONED: AtomicU64 = AtomicU64::new(0);
+        let n = UNVERSIONED.fetch_add(1, Ordering::Relaxed);
+        format!("unversioned-{n}")
+    })
+}
+
+/// Which object's jobs: kind, namespace and name.
+pub(crate) type MemoKey = (String, String, String);
+
+struct Entry {
+    /// The object's uid and resourceVersion.
+    version: String,
+    /// The hash of the workload's generation inputs.
+    context: u64,
+    lookups: Vec<Lookup>,
+    jobs: Arc<EmittedJobs>,
+}
+
+/// A rule file, or why its PrometheusRule is rejected.
+pub(crate) type RuleFile = Result<String, crate::select::reasons::Rejection>;
+
+struct RuleEntry {
+    version: String,
+    context: u64,
+    file: RuleFile,
+}
+
+/// The emitted jobs and rule files of one workload's config objects (one
+/// memo per workload: two workloads build different jobs from the same
+/// object).
+#[derive(Default)]
+pub struct Memo {
+    entries: Mutex<HashMap<MemoKey, Entry>>,
+    /// By the PrometheusRule's namespace and name.
+    rule_files: Mutex<HashMap<(String, String), RuleEntry>>,
+    /// Objects whose jobs were reused, and built.
+    reused: AtomicU64,
+    built: AtomicU64,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memo({} objects)", self.len())
+    }
+}
+
+/// A hash of what every job of `input`'s workload is built from besides
+/// its own object and lookups: the workload's identity and spec, the
+/// cluster's capabilities and the shard count.
+pub(crate) fn context_hash(input: &super::ConfigInput<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let workload = input.workload;
+    let spec = match workload {
+        super::Workload::Prometheus(p) => serde_json::to_vec(&p.spec),
+        super::Workload::Agent(a) => serde_json::to_vec(&a.spec),
+    };
+    let mut hasher = xxhash_rust::xxh64::Xxh64::new(0);
+    (workload.kind(), workload.namespace(), workload.name()).hash(&mut hasher);
+    spec.unwrap_or_default().hash(&mut hasher);
+    (input.capabilities, input.shards).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The uid and resourceVersion of an object read from the API; `None`
+/// for objects without them (never kept).
+pub(crate) fn object_version(meta: &ObjectMeta) -> Option<String> {
+    Some(format!(
+        "{}/{}",
+        meta.uid.as_deref()?,
+        meta.resource_version.as_deref()?
+    ))
+}
+
+impl Memo {
+    /// The kept jobs of `key`, if built from the same object version and
+    /// context, and every lookup finds what it found then. A hit notes the
+    /// lookups in the snapshot's reads.
+    pub(crate) fn get(
+        &self,
+        key: &MemoKey,
+        version: &str,
+        context: u64,
+        snapshot: &Snapshot,
+        loaded: &LoadedSecrets,
+    ) -> Option<Arc<EmittedJobs>> {
+        let entries = self.lock();
+        let entry = entries.get(key)?;
+        let same = entry.version == version
+            && entry.context == context
+            && entry
+                .lookups
+                .iter()
+                .all(|l| l.again(snapshot, loaded) == *l);
+        if !same {
+            return None;
+        }
+        entry.lookups.iter().for_each(|l| l.replay(snapshot));
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        Some(entry.jobs.clone())
+    }
+
+    pub(crate) fn put(
+        &self,
+        key: MemoKey,
+        version: String,
+        context: u64,
+        lookups: Vec<Lookup>,
+        jobs: Arc<EmittedJobs>,
+    ) {
+        let entry = Entry {
+            version,
+            context,
+            lookups,
+            jobs,
+        };
+        self.built.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(key, entry);
+    }
+
+    /// How many times an object's jobs were reused, and built and kept.
+    pub fn counts(&self) -> (u64, u64) {
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        (load(&self.reused), load(&self.built))
+    }
+
+    /// Forgets the objects not in `used` (no longer selected, or deleted).
+    pub(crate) fn retain(&self, used: &HashSet<MemoKey>) {
+        self.lock().retain(|key, _| used.contains(key));
+    }
+
+    /// The rule file of `rule` in the rule context hashed as `context`:
+    /// kept, or built and kept.
+    pub(crate) fn rule_file(
+        &self,
+        meta: &ObjectMeta,
+        context: u64,
+        build: impl FnOnce() -> RuleFile,
+    ) -> RuleFile {
+        let Some(version) = object_version(meta) else {
+            return build();
+        };
+        let key = (
+            meta.namespace.clone().unwrap_or_default(),
+            meta.name.clone().unwrap_or_default(),
+        );
+        let mut files = lock(&self.rule_files);
+        if let Some(entry) = files.get(&key)
+            && entry.version == version
+            && entry.context == context
+        {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            return entry.file.clone();
+        }
+        let file = build();
+        self.built.fetch_add(1, Ordering::Relaxed);
+        let entry = RuleEntry {
+            version,
+            context,
+            file: file.clone(),
+        };
+        files.insert(key, entry);
+        file
+    }
+
+    /// Forgets the rule files of PrometheusRules not in `used`.
+    pub(crate) fn retain_rule_files(&self, used: &HashSet<(String, String)>) {
+        lock(&self.rule_files).retain(|key, _| used.contains(key));
+    }
+
+    /// How many objects' jobs are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MemoKey, Entry>> {
+        lock(&self.entries)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Entries are replaced whole: a panic cannot leave one half-written.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
