@@ -106,6 +106,23 @@ pub const RUN: &[Code] = &[
     ),
 ];
 
+pub const CONFIG_RELOADER: &[Code] = &[
+    (
+        0,
+        "stopped by SIGTERM or SIGINT; with --watch-interval=0, the output was written",
+    ),
+    (
+        1,
+        "could not start: the config file or a watched directory cannot be read, \
+         the output cannot be written, the listen address cannot be bound, \
+         --web-config-file cannot be read, no usable kubeconfig (watch mode)",
+    ),
+    (
+        2,
+        "invalid flags: an unknown flag, a value that does not parse",
+    ),
+];
+
 /// The table of a subcommand, by name.
 pub fn of(command: &str) -> &'static [Code] {
     match command {
@@ -113,6 +130,7 @@ pub fn of(command: &str) -> &'static [Code] {
         "explain" => EXPLAIN,
         "lint" => LINT,
         "run" => RUN,
+        "config-reloader" => CONFIG_RELOADER,
         "" | "promop" => TOP,
         _ => PLAIN,
     }
@@ -173,7 +191,14 @@ mod tests {
     #[test]
     fn every_table_has_success_and_usage_codes() {
         for name in [
-            "promop", "crds", "render", "explain", "lint", "run", "manpage",
+            "promop",
+            "crds",
+            "render",
+            "explain",
+            "lint",
+            "run",
+            "config-reloader",
+            "manpage",
         ] {
             let codes: Vec<u8> = of(name).iter().map(|(c, _)| *c).collect();
             assert_eq!(codes, [0, 1, 2], "{name}");

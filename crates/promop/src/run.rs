@@ -45,7 +45,7 @@ pub struct Args {
 
 /// The reference's `--log-level` values.
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum LogLevel {
+pub(crate) enum LogLevel {
     All,
     Debug,
     Info,
@@ -55,18 +55,14 @@ enum LogLevel {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
+pub(crate) enum LogFormat {
     Logfmt,
     Json,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     if args.version || args.short_version {
-        let version = env!("CARGO_PKG_VERSION");
-        match args.short_version {
-            true => println!("{version}"),
-            false => println!("promop, version {version}"),
-        }
+        print_version(args.short_version);
         return Ok(());
     }
     if let Err(message) = args.options.validate() {
@@ -77,9 +73,18 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )
         .exit();
     }
-    init_logging(args);
+    init_logging(args.log_level, args.log_format);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(operate(args))
+}
+
+/// The reference's `--version` and `--short-version`.
+pub(crate) fn print_version(short: bool) {
+    let version = env!("CARGO_PKG_VERSION");
+    match short {
+        true => println!("{version}"),
+        false => println!("promop, version {version}"),
+    }
 }
 
 /// The web server, then the controllers (on the leader only with
@@ -139,7 +144,7 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
     result
 }
 
-async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
+pub(crate) async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
     client_with(kubeconfig, None).await
 }
 
@@ -184,7 +189,7 @@ fn user_agent() -> ::http::HeaderValue {
 }
 
 /// SIGINT or SIGTERM, whichever comes first.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
@@ -200,8 +205,8 @@ async fn shutdown_signal() {
     }
 }
 
-fn init_logging(args: &Args) {
-    let level = match args.log_level {
+pub(crate) fn init_logging(level: LogLevel, format: LogFormat) {
+    let level = match level {
         LogLevel::All => "trace",
         LogLevel::Debug => "debug",
         LogLevel::Info => "info",
@@ -214,7 +219,7 @@ fn init_logging(args: &Args) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false);
-    match args.log_format {
+    match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Logfmt => builder.fmt_fields(Logfmt).event_format(Logfmt).init(),
     }

@@ -1,0 +1,255 @@
+//! The reloader's life: set up the inputs and event sources, apply on
+//! every event, reload, retry, stop on shutdown.
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use kube::Client;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use crate::apply::{self, Applier, Input, Seen};
+use crate::envsubst::Environment;
+use crate::metrics::Metrics;
+use crate::options::Options;
+use crate::reload::{self, Trigger};
+use crate::{api_watch, fs_events, web};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Apply(#[from] apply::Error),
+    #[error(transparent)]
+    Reload(#[from] reload::Error),
+    #[error("watching files: {0}")]
+    Watch(std::io::Error),
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("--web-config-file {path}: {source}")]
+    WebConfig {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("watch mode (--watch-secret, --watch-configmap) needs a Kubernetes client")]
+    NoClient,
+}
+
+/// Runs until `shutdown` completes, or once with --watch-interval=0.
+/// `client` is used in watch mode only.
+pub async fn run(
+    options: Options,
+    client: Option<Client>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    if !options.web_config_file.is_empty() {
+        std::fs::metadata(&options.web_config_file).map_err(|source| Error::WebConfig {
+            path: options.web_config_file.clone(),
+            source,
+        })?;
+    }
+    for warning in options.ignored() {
+        tracing::warn!("{warning}");
+    }
+    let metrics = Arc::new(Metrics::default());
+    let trigger = Trigger::new(&options)?;
+    let once = options.watch_interval.is_zero();
+    let env = Environment::from_process(&options.statefulset_ordinal_from_envvar);
+    let (changed_tx, mut api_rx) = mpsc::unbounded_channel();
+
+    let input = if let Some(secret) = &options.watch_secret {
+        Input::Latest {
+            what: format!(
+                "Secret {}/{} key {}",
+                secret.0, secret.1, options.watch_secret_key
+            ),
+            value: Arc::new(Mutex::new(None)),
+        }
+    } else if let Some(file) = &options.config_file {
+        Input::File(file.clone())
+    } else {
+        Input::None
+    };
+    if options.watch_mode() {
+        let client = client.ok_or(Error::NoClient)?;
+        start_api_watches(client, &options, &input, changed_tx, &metrics);
+    }
+    let dirs = options.all_watched_dirs();
+    if matches!(input, Input::None) && dirs.is_empty() {
+        tracing::info!("nothing to be watched");
+        shutdown.await;
+        return Ok(());
+    }
+    let has_config = !matches!(input, Input::None);
+    let mut applier = Applier::new(
+        input,
+        options.config_envsubst_file.clone(),
+        dirs.clone(),
+        env,
+        metrics.clone(),
+    );
+
+    if once {
+        // The init container: the output once, no reload (as the reference).
+        wait_ready(&mut applier, &mut api_rx).await;
+        applier.prepare()?;
+        return Ok(());
+    }
+    if let Some(addr) = options.listen_address.0 {
+        web::serve(addr, metrics.clone(), trigger.method())
+            .await
+            .map_err(|source| Error::Listen { addr, source })?;
+    }
+
+    // Files are watched in file mode, and the watched dirs in both (a
+    // --watched-dir may be a volume of something not read from the API).
+    let mut watched: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    if let (Some(file), false) = (&options.config_file, options.watch_secret.is_some()) {
+        watched.push(file);
+    }
+    Metrics::set(&metrics.watches, watched.len() as u64);
+    let mut fs_rx = fs_events::watch(&watched).map_err(Error::Watch)?;
+    tracing::info!(
+        method = trigger.method(),
+        cfg = ?options.config_file,
+        out = ?options.config_envsubst_file,
+        dirs = ?dirs,
+        watch_secret = ?options.watch_secret,
+        "started watching config file and directories for changes"
+    );
+
+    let mut state = State {
+        applier,
+        trigger,
+        metrics,
+        retry_interval: options.retry_interval,
+        retry_at: None,
+    };
+    let far = || Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    // The reference applies at once when it has a config file (and fails
+    // to start when it cannot read it); with only directories, at the
+    // first event or interval.
+    if has_config {
+        state.pass().await?;
+    }
+    let mut apply_at = far();
+    let mut next_interval = Instant::now() + options.watch_interval;
+    tokio::pin!(shutdown);
+    loop {
+        let retry_at = state.retry_at.unwrap_or_else(far);
+        tokio::select! {
+            () = &mut shutdown => {
+                tracing::info!("Received SIGTERM, exiting gracefully...");
+                return Ok(());
+            }
+            Some(events) = fs_rx.recv() => {
+                Metrics::add(&state.metrics.watch_events, events as u64);
+                // Wait until the volume stops changing (the kubelet's update
+                // is several renames).
+                apply_at = Instant::now() + options.delay_interval;
+                continue;
+            }
+            Some(()) = api_rx.recv() => {
+                // The API server sends whole objects: no need to wait.
+                apply_at = Instant::now();
+                continue;
+            }
+            () = sleep_until(apply_at) => {}
+            () = sleep_until(next_interval) => {}
+            () = sleep_until(retry_at) => {}
+        }
+        apply_at = far();
+        next_interval = Instant::now() + options.watch_interval;
+        if let Err(error) = state.pass().await {
+            Metrics::inc(&state.metrics.config_apply_operations_failed);
+            tracing::error!(err = %error, "apply error");
+        }
+    }
+}
+
+struct State {
+    applier: Applier,
+    trigger: Trigger,
+    metrics: Arc<Metrics>,
+    retry_interval: Duration,
+    retry_at: Option<Instant>,
+}
+
+impl State {
+    /// Apply, and reload when something changed or the last reload
+    /// failed. A failed reload is retried; a failed apply waits for the
+    /// next event.
+    async fn pass(&mut self) -> Result<(), apply::Error> {
+        if !self.applier.ready() {
+            tracing::info!("waiting for the config Secret");
+            return Ok(());
+        }
+        let (seen, changed) = self.applier.prepare()?;
+        if !changed {
+            return Ok(());
+        }
+        self.retry_at = None;
+        if let Err(error) = self.reload(seen).await {
+            tracing::error!(err = %error, "Failed to trigger reload. Retrying.");
+            self.retry_at = Some(Instant::now() + self.retry_interval);
+        }
+        Ok(())
+    }
+
+    async fn reload(&mut self, seen: Seen) -> Result<(), reload::Error> {
+        let m = &self.metrics;
+        Metrics::inc(&m.reloads);
+        if let Err(error) = self.trigger.reload().await {
+            Metrics::inc(&m.reloads_failed);
+            Metrics::set(&m.last_reload_successful, 0);
+            return Err(error);
+        }
+        self.applier.reloaded(seen);
+        Metrics::set(&m.last_reload_successful, 1);
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Metrics::set(&m.last_reload_success_timestamp_seconds, now);
+        tracing::info!("Reload triggered");
+        Ok(())
+    }
+}
+
+/// Watch mode, init container: the Secret must have been received.
+async fn wait_ready(applier: &mut Applier, api_rx: &mut mpsc::UnboundedReceiver<()>) {
+    while !applier.ready() {
+        if api_rx.recv().await.is_none() {
+            return;
+        }
+    }
+}
+
+fn start_api_watches(
+    client: Client,
+    options: &Options,
+    input: &Input,
+    changed: api_watch::Changed,
+    metrics: &Arc<Metrics>,
+) {
+    if let (Some(secret), Input::Latest { value, .. }) = (&options.watch_secret, input) {
+        tokio::spawn(api_watch::secret(
+            client.clone(),
+            secret.clone(),
+            options.watch_secret_key.clone(),
+            value.clone(),
+            changed.clone(),
+            metrics.clone(),
+        ));
+    }
+    for target in &options.watch_configmaps {
+        tokio::spawn(api_watch::configmap(
+            client.clone(),
+            target.clone(),
+            changed.clone(),
+            metrics.clone(),
+        ));
+    }
+}

@@ -1,0 +1,73 @@
+//! `promop config-reloader`: the sidecar that replaces the reference's
+//! `prometheus-config-reloader` (same flags), with a watch mode reading the
+//! config from the API server. The logic is in `promop-reloader`; here are
+//! the flags this binary shares with `run` (logging, version) and the
+//! Kubernetes client.
+use anyhow::Context;
+use promop_reloader::Options;
+
+use crate::run::{LogFormat, LogLevel, client, init_logging, print_version, shutdown_signal};
+
+pub const LONG_ABOUT: &str = "\
+Keep the configuration file of a Prometheus, Alertmanager or ThanosRuler \
+equal to its source and reload the server when it or a watched directory \
+changes. A drop-in for the reference's prometheus-config-reloader (v0.94.1): \
+same flags, same defaults, same output file, same reload request.
+
+File mode (the reference's): --config-file (gzipped or plain) is expanded \
+($(VAR) from the environment, plus STATEFULSET_ORDINAL_NUMBER; unset \
+variables are left as written) into --config-envsubst-file, written only \
+when its bytes change; the server is reloaded (POST --reload-url, or SIGHUP \
+with --reload-method=signal) at the start and after every change of the \
+file or of a --watched-dir (after --delay-interval), retried every \
+--retry-interval until it succeeds.
+
+Watch mode (promop's): --watch-secret reads the config from the Secret \
+through the API server instead of the mounted file, and --watch-configmap \
+writes rule ConfigMaps into directories; a change is written and reloaded \
+at once instead of after the kubelet's volume sync (about a minute). Each \
+object is watched by name, so a Role granting get, list and watch on \
+those resourceNames is all the pod's ServiceAccount needs.
+
+--auto-gomemlimit-ratio has no effect, and --web-config-file is checked \
+but not applied (plain HTTP): both are logged as warnings.";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Log level (RUST_LOG, when set, takes precedence).
+    #[arg(long, value_enum, default_value = "info")]
+    log_level: LogLevel,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "logfmt")]
+    log_format: LogFormat,
+    /// Print the version and exit (the reference's flag).
+    #[arg(long)]
+    version: bool,
+    /// Print just the version number and exit (the reference's flag).
+    #[arg(long)]
+    short_version: bool,
+    #[command(flatten)]
+    options: Options,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.version || args.short_version {
+        print_version(args.short_version);
+        return Ok(());
+    }
+    init_logging(args.log_level, args.log_format);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "Starting promop config-reloader"
+    );
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let client = match args.options.watch_mode() {
+            true => Some(client(args.options.kubeconfig.as_ref()).await?),
+            false => None,
+        };
+        promop_reloader::run(args.options, client, shutdown_signal())
+            .await
+            .map_err(anyhow::Error::from)
+    })
+}
