@@ -1,0 +1,221 @@
+//! `promop config-reloader` against the reference's
+//! `prometheus-config-reloader` v0.94.1 on the same inputs, with the
+//! arguments the operator gives the sidecar: the same output bytes, a
+//! reload POSTed by both at the start and after each change of the config
+//! file or of a watched directory, and the same once-only init mode.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use promop_testenv::{ManagedProcess, ScratchDir, WebhookSink, binary, free_port};
+
+const INSTALL: &str = "PROMOP_SHARED=/work/shared bash testenv/install.sh";
+
+fn reference() -> Result<PathBuf> {
+    binary("prometheus-config-reloader-reference")
+        .with_context(|| format!("the reference reloader is missing: install it with `{INSTALL}`"))
+}
+
+/// A config the operator could write: pod, shard and ordinal variables,
+/// an unset one (left as written), and `$1`/`${X}` that are not ours.
+fn config(version: u32) -> String {
+    format!(
+        "global:\n  external_labels:\n    prometheus: default/main\n    prometheus_replica: $(POD_NAME)\n    \
+         shard: '$(SHARD)'\n    ordinal: '$(STATEFULSET_ORDINAL_NUMBER)'\n    unset: $(NOT_SET)\n    \
+         version: '{version}'\nscrape_configs:\n- job_name: a\n  relabel_configs:\n  - replacement: $1${{1}}\n"
+    )
+}
+
+fn gzip(text: &str) -> Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes())?;
+    Ok(gz.finish()?)
+}
+
+/// Written as the kubelet writes a volume's file: whole, by a rename.
+fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp-write");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+struct Inputs {
+    config_dir: PathBuf,
+    config_file: PathBuf,
+    rules: PathBuf,
+}
+
+fn inputs(root: &Path) -> Result<Inputs> {
+    let config_dir = root.join("config");
+    let rules = root.join("rules");
+    std::fs::create_dir_all(&config_dir)?;
+    std::fs::create_dir_all(&rules)?;
+    let config_file = config_dir.join("prometheus.yaml.gz");
+    std::fs::write(&config_file, gzip(&config(1))?)?;
+    std::fs::write(rules.join("default-rules.yaml"), "groups: []\n")?;
+    Ok(Inputs {
+        config_dir,
+        config_file,
+        rules,
+    })
+}
+
+/// The operator's arguments for the sidecar, with this test's paths.
+fn args(inputs: &Inputs, out: &Path, reload_url: &str, listen: u16, once: bool) -> Vec<String> {
+    let mut args = vec![
+        format!("--listen-address=127.0.0.1:{listen}"),
+        format!("--reload-url={reload_url}"),
+        format!("--config-file={}", inputs.config_file.display()),
+        format!("--config-envsubst-file={}", out.display()),
+        format!("--watched-dir={}", inputs.rules.display()),
+        format!("--watched-dir={}", inputs.config_dir.display()),
+    ];
+    if once {
+        args.insert(0, "--watch-interval=0".to_owned());
+    }
+    args
+}
+
+fn command(program: &Path, args: &[String]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("POD_NAME", "prometheus-main-shard-1-2")
+        .env("SHARD", "1")
+        .env_remove("NOT_SET");
+    cmd
+}
+
+fn promop() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_promop"))
+}
+
+fn promop_args(args: Vec<String>) -> Vec<String> {
+    std::iter::once("config-reloader".to_owned()).chain(args).collect()
+}
+
+/// The paths POSTed so far, per reloader.
+fn reloads(sink: &WebhookSink, path: &str) -> usize {
+    sink.requests().iter().filter(|r| r.path == path).count()
+}
+
+async fn wait_reloads(sink: &WebhookSink, n: usize, what: &str) -> Result<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if reloads(sink, "/ref/-/reload") >= n && reloads(sink, "/promop/-/reload") >= n {
+            return Ok(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bail!(
+        "{what}: expected {n} reloads of each, got reference {} and promop {}",
+        reloads(sink, "/ref/-/reload"),
+        reloads(sink, "/promop/-/reload")
+    )
+}
+
+fn same_output(ours: &Path, theirs: &Path, version: u32) -> Result<()> {
+    let ours = std::fs::read(ours).with_context(|| format!("promop's {}", ours.display()))?;
+    let theirs = std::fs::read(theirs).with_context(|| format!("reference's {}", theirs.display()))?;
+    ensure!(
+        ours == theirs,
+        "outputs differ:\npromop:\n{}\nreference:\n{}",
+        String::from_utf8_lossy(&ours),
+        String::from_utf8_lossy(&theirs)
+    );
+    let text = String::from_utf8(ours)?;
+    for expected in [
+        "prometheus_replica: prometheus-main-shard-1-2",
+        "shard: '1'",
+        "ordinal: '2'",
+        "unset: $(NOT_SET)",
+        "replacement: $1${1}",
+        &format!("version: '{version}'"),
+    ] {
+        ensure!(text.contains(expected), "{expected:?} not in\n{text}");
+    }
+    Ok(())
+}
+
+async fn healthz(port: u16) -> Result<String> {
+    let out = tokio::process::Command::new("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{port}/healthz")])
+        .output()
+        .await?;
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
+    let reference = reference()?;
+    let dir = ScratchDir::new("reloader-diff-")?;
+    let root = dir.path();
+    let inputs = inputs(&root.join("in"))?;
+    let sink = WebhookSink::start().await?;
+    let base = format!("http://{}", sink.addr());
+    let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
+    let (ref_port, our_port) = (free_port()?, free_port()?);
+
+    let ref_args = args(&inputs, &ref_out, &format!("{base}/ref/-/reload"), ref_port, false);
+    let our_args = args(&inputs, &our_out, &format!("{base}/promop/-/reload"), our_port, false);
+    let _theirs = ManagedProcess::spawn(
+        "reference reloader",
+        command(&reference, &ref_args),
+        &root.join("reference.log"),
+    )?;
+    let _ours = ManagedProcess::spawn(
+        "promop config-reloader",
+        command(&promop(), &promop_args(our_args)),
+        &root.join("promop.log"),
+    )?;
+
+    let took = wait_reloads(&sink, 1, "start").await?;
+    eprintln!("start: both reloaded within {took:?}");
+    same_output(&our_out, &ref_out, 1)?;
+    ensure!(healthz(our_port).await? == healthz(ref_port).await?, "/healthz");
+
+    replace(&inputs.config_file, &gzip(&config(2))?)?;
+    let took = wait_reloads(&sink, 2, "config changed").await?;
+    eprintln!("config change: both reloaded within {took:?}");
+    same_output(&our_out, &ref_out, 2)?;
+
+    replace(&inputs.rules.join("more-rules.yaml"), b"groups: [{name: g, rules: []}]\n")?;
+    let took = wait_reloads(&sink, 3, "rule file added").await?;
+    eprintln!("rule file added: both reloaded within {took:?}");
+
+    // Nothing changed: no reload (the delay interval is 1 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    ensure!(reloads(&sink, "/promop/-/reload") == 3, "{:?}", sink.requests());
+    ensure!(reloads(&sink, "/ref/-/reload") == 3, "{:?}", sink.requests());
+    ensure!(
+        sink.requests().iter().all(|r| r.body == serde_json::json!("")),
+        "reloads have an empty body: {:?}",
+        sink.requests()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_container_writes_once_and_exits_like_the_reference() -> Result<()> {
+    let reference = reference()?;
+    let dir = ScratchDir::new("reloader-init-")?;
+    let root = dir.path();
+    let inputs = inputs(&root.join("in"))?;
+    let sink = WebhookSink::start().await?;
+    let base = format!("http://{}", sink.addr());
+    let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
+    let ref_args = args(&inputs, &ref_out, &format!("{base}/ref/-/reload"), free_port()?, true);
+    let our_args = args(&inputs, &our_out, &format!("{base}/promop/-/reload"), free_port()?, true);
+    for (name, mut cmd) in [
+        ("reference", command(&reference, &ref_args)),
+        ("promop", command(&promop(), &promop_args(our_args))),
+    ] {
+        let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+        ensure!(out.status.success(), "{name}: {out:?}");
+    }
+    same_output(&our_out, &ref_out, 1)?;
+    ensure!(sink.requests().is_empty(), "{:?}", sink.requests());
+    Ok(())
+}
