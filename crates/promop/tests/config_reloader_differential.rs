@@ -93,7 +93,9 @@ fn promop() -> PathBuf {
 }
 
 fn promop_args(args: Vec<String>) -> Vec<String> {
-    std::iter::once("config-reloader".to_owned()).chain(args).collect()
+    std::iter::once("config-reloader".to_owned())
+        .chain(args)
+        .collect()
 }
 
 /// The paths POSTed so far, per reloader.
@@ -118,7 +120,8 @@ async fn wait_reloads(sink: &WebhookSink, n: usize, what: &str) -> Result<Durati
 
 fn same_output(ours: &Path, theirs: &Path, version: u32) -> Result<()> {
     let ours = std::fs::read(ours).with_context(|| format!("promop's {}", ours.display()))?;
-    let theirs = std::fs::read(theirs).with_context(|| format!("reference's {}", theirs.display()))?;
+    let theirs =
+        std::fs::read(theirs).with_context(|| format!("reference's {}", theirs.display()))?;
     ensure!(
         ours == theirs,
         "outputs differ:\npromop:\n{}\nreference:\n{}",
@@ -158,8 +161,20 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
     let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
     let (ref_port, our_port) = (free_port()?, free_port()?);
 
-    let ref_args = args(&inputs, &ref_out, &format!("{base}/ref/-/reload"), ref_port, false);
-    let our_args = args(&inputs, &our_out, &format!("{base}/promop/-/reload"), our_port, false);
+    let ref_args = args(
+        &inputs,
+        &ref_out,
+        &format!("{base}/ref/-/reload"),
+        ref_port,
+        false,
+    );
+    let our_args = args(
+        &inputs,
+        &our_out,
+        &format!("{base}/promop/-/reload"),
+        our_port,
+        false,
+    );
     let _theirs = ManagedProcess::spawn(
         "reference reloader",
         command(&reference, &ref_args),
@@ -174,23 +189,39 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
     let took = wait_reloads(&sink, 1, "start").await?;
     eprintln!("start: both reloaded within {took:?}");
     same_output(&our_out, &ref_out, 1)?;
-    ensure!(healthz(our_port).await? == healthz(ref_port).await?, "/healthz");
+    ensure!(
+        healthz(our_port).await? == healthz(ref_port).await?,
+        "/healthz"
+    );
 
     replace(&inputs.config_file, &gzip(&config(2))?)?;
     let took = wait_reloads(&sink, 2, "config changed").await?;
     eprintln!("config change: both reloaded within {took:?}");
     same_output(&our_out, &ref_out, 2)?;
 
-    replace(&inputs.rules.join("more-rules.yaml"), b"groups: [{name: g, rules: []}]\n")?;
+    replace(
+        &inputs.rules.join("more-rules.yaml"),
+        b"groups: [{name: g, rules: []}]\n",
+    )?;
     let took = wait_reloads(&sink, 3, "rule file added").await?;
     eprintln!("rule file added: both reloaded within {took:?}");
 
     // Nothing changed: no reload (the delay interval is 1 s).
     tokio::time::sleep(Duration::from_secs(3)).await;
-    ensure!(reloads(&sink, "/promop/-/reload") == 3, "{:?}", sink.requests());
-    ensure!(reloads(&sink, "/ref/-/reload") == 3, "{:?}", sink.requests());
     ensure!(
-        sink.requests().iter().all(|r| r.body == serde_json::json!("")),
+        reloads(&sink, "/promop/-/reload") == 3,
+        "{:?}",
+        sink.requests()
+    );
+    ensure!(
+        reloads(&sink, "/ref/-/reload") == 3,
+        "{:?}",
+        sink.requests()
+    );
+    ensure!(
+        sink.requests()
+            .iter()
+            .all(|r| r.body == serde_json::json!("")),
         "reloads have an empty body: {:?}",
         sink.requests()
     );
@@ -206,8 +237,20 @@ async fn init_container_writes_once_and_exits_like_the_reference() -> Result<()>
     let sink = WebhookSink::start().await?;
     let base = format!("http://{}", sink.addr());
     let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
-    let ref_args = args(&inputs, &ref_out, &format!("{base}/ref/-/reload"), free_port()?, true);
-    let our_args = args(&inputs, &our_out, &format!("{base}/promop/-/reload"), free_port()?, true);
+    let ref_args = args(
+        &inputs,
+        &ref_out,
+        &format!("{base}/ref/-/reload"),
+        free_port()?,
+        true,
+    );
+    let our_args = args(
+        &inputs,
+        &our_out,
+        &format!("{base}/promop/-/reload"),
+        free_port()?,
+        true,
+    );
     for (name, mut cmd) in [
         ("reference", command(&reference, &ref_args)),
         ("promop", command(&promop(), &promop_args(our_args))),
