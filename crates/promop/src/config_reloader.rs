@@ -6,7 +6,7 @@
 use anyhow::Context;
 use promop_reloader::Options;
 
-use crate::run::{LogFormat, LogLevel, client, init_logging, print_version, shutdown_signal};
+use crate::run::{ProcessFlags, client, shutdown_signal};
 
 pub const LONG_ABOUT: &str = "\
 Keep the configuration file of a Prometheus, Alertmanager or ThanosRuler \
@@ -34,28 +34,17 @@ but not applied (plain HTTP): both are logged as warnings.";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Log level (RUST_LOG, when set, takes precedence).
-    #[arg(long, value_enum, default_value = "info")]
-    log_level: LogLevel,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "logfmt")]
-    log_format: LogFormat,
-    /// Print the version and exit (the reference's flag).
-    #[arg(long)]
-    version: bool,
-    /// Print just the version number and exit (the reference's flag).
-    #[arg(long)]
-    short_version: bool,
+    #[command(flatten)]
+    process: ProcessFlags,
     #[command(flatten)]
     options: Options,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.version || args.short_version {
-        print_version(args.short_version);
+    if args.process.print_version() {
         return Ok(());
     }
-    init_logging(args.log_level, args.log_format);
+    args.process.init_logging();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "Starting promop config-reloader"

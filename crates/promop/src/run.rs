@@ -27,6 +27,16 @@ pub struct Args {
     /// $KUBECONFIG or ~/.kube/config.
     #[arg(long, value_name = "FILE")]
     kubeconfig: Option<PathBuf>,
+    #[command(flatten)]
+    process: ProcessFlags,
+    #[command(flatten)]
+    options: Box<Options>,
+}
+
+/// The reference's logging and version flags, which `run` and
+/// `config-reloader` share.
+#[derive(clap::Args)]
+pub(crate) struct ProcessFlags {
     /// Log level (RUST_LOG, when set, takes precedence).
     #[arg(long, value_enum, default_value = "info")]
     log_level: LogLevel,
@@ -39,13 +49,30 @@ pub struct Args {
     /// Print just the version number and exit (the reference's flag).
     #[arg(long)]
     short_version: bool,
-    #[command(flatten)]
-    options: Box<Options>,
+}
+
+impl ProcessFlags {
+    /// Prints the version when asked (then the process should exit).
+    pub(crate) fn print_version(&self) -> bool {
+        if !(self.version || self.short_version) {
+            return false;
+        }
+        let version = env!("CARGO_PKG_VERSION");
+        match self.short_version {
+            true => println!("{version}"),
+            false => println!("promop, version {version}"),
+        }
+        true
+    }
+
+    pub(crate) fn init_logging(&self) {
+        init_logging(self.log_level, self.log_format);
+    }
 }
 
 /// The reference's `--log-level` values.
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub(crate) enum LogLevel {
+enum LogLevel {
     All,
     Debug,
     Info,
@@ -55,14 +82,13 @@ pub(crate) enum LogLevel {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub(crate) enum LogFormat {
+enum LogFormat {
     Logfmt,
     Json,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    if args.version || args.short_version {
-        print_version(args.short_version);
+    if args.process.print_version() {
         return Ok(());
     }
     if let Err(message) = args.options.validate() {
@@ -73,18 +99,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )
         .exit();
     }
-    init_logging(args.log_level, args.log_format);
+    args.process.init_logging();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(operate(args))
-}
-
-/// The reference's `--version` and `--short-version`.
-pub(crate) fn print_version(short: bool) {
-    let version = env!("CARGO_PKG_VERSION");
-    match short {
-        true => println!("{version}"),
-        false => println!("promop, version {version}"),
-    }
 }
 
 /// The web server, then the controllers (on the leader only with
@@ -205,7 +222,7 @@ pub(crate) async fn shutdown_signal() {
     }
 }
 
-pub(crate) fn init_logging(level: LogLevel, format: LogFormat) {
+fn init_logging(level: LogLevel, format: LogFormat) {
     let level = match level {
         LogLevel::All => "trace",
         LogLevel::Debug => "debug",

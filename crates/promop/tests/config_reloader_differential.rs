@@ -150,74 +150,90 @@ async fn healthz(port: u16) -> Result<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
+/// The inputs, the reload recorder and each reloader's output path.
+struct Bed {
+    reference: PathBuf,
+    dir: ScratchDir,
+    inputs: Inputs,
+    sink: WebhookSink,
+    ref_out: PathBuf,
+    our_out: PathBuf,
+}
+
+impl Bed {
+    async fn new() -> Result<Self> {
+        let reference = reference()?;
+        let dir = ScratchDir::new("reloader-diff-")?;
+        let inputs = inputs(&dir.path().join("in"))?;
+        Ok(Self {
+            reference,
+            ref_out: dir.path().join("ref.env.yaml"),
+            our_out: dir.path().join("promop.env.yaml"),
+            dir,
+            inputs,
+            sink: WebhookSink::start().await?,
+        })
+    }
+
+    /// Both reloaders' commands: (reference, promop).
+    fn commands(&self, ports: (u16, u16), once: bool) -> (Command, Command) {
+        let base = format!("http://{}", self.sink.addr());
+        let ref_url = format!("{base}/ref/-/reload");
+        let our_url = format!("{base}/promop/-/reload");
+        let ref_args = args(&self.inputs, &self.ref_out, &ref_url, ports.0, once);
+        let our_args = args(&self.inputs, &self.our_out, &our_url, ports.1, once);
+        (
+            command(&self.reference, &ref_args),
+            command(&promop(), &promop_args(our_args)),
+        )
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
-    let reference = reference()?;
-    let dir = ScratchDir::new("reloader-diff-")?;
+    let bed = Bed::new().await?;
+    let Bed {
+        dir,
+        inputs,
+        sink,
+        ref_out,
+        our_out,
+        ..
+    } = &bed;
     let root = dir.path();
-    let inputs = inputs(&root.join("in"))?;
-    let sink = WebhookSink::start().await?;
-    let base = format!("http://{}", sink.addr());
-    let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
     let (ref_port, our_port) = (free_port()?, free_port()?);
+    let (theirs, ours) = bed.commands((ref_port, our_port), false);
+    let _theirs = ManagedProcess::spawn("reference reloader", theirs, &root.join("reference.log"))?;
+    let _ours = ManagedProcess::spawn("promop config-reloader", ours, &root.join("promop.log"))?;
 
-    let ref_args = args(
-        &inputs,
-        &ref_out,
-        &format!("{base}/ref/-/reload"),
-        ref_port,
-        false,
-    );
-    let our_args = args(
-        &inputs,
-        &our_out,
-        &format!("{base}/promop/-/reload"),
-        our_port,
-        false,
-    );
-    let _theirs = ManagedProcess::spawn(
-        "reference reloader",
-        command(&reference, &ref_args),
-        &root.join("reference.log"),
-    )?;
-    let _ours = ManagedProcess::spawn(
-        "promop config-reloader",
-        command(&promop(), &promop_args(our_args)),
-        &root.join("promop.log"),
-    )?;
-
-    let took = wait_reloads(&sink, 1, "start").await?;
+    let took = wait_reloads(sink, 1, "start").await?;
     eprintln!("start: both reloaded within {took:?}");
-    same_output(&our_out, &ref_out, 1)?;
+    same_output(our_out, ref_out, 1)?;
     ensure!(
         healthz(our_port).await? == healthz(ref_port).await?,
         "/healthz"
     );
 
     replace(&inputs.config_file, &gzip(&config(2))?)?;
-    let took = wait_reloads(&sink, 2, "config changed").await?;
+    let took = wait_reloads(sink, 2, "config changed").await?;
     eprintln!("config change: both reloaded within {took:?}");
-    same_output(&our_out, &ref_out, 2)?;
+    same_output(our_out, ref_out, 2)?;
 
     replace(
         &inputs.rules.join("more-rules.yaml"),
         b"groups: [{name: g, rules: []}]\n",
     )?;
-    let took = wait_reloads(&sink, 3, "rule file added").await?;
+    let took = wait_reloads(sink, 3, "rule file added").await?;
     eprintln!("rule file added: both reloaded within {took:?}");
 
     // Nothing changed: no reload (the delay interval is 1 s).
     tokio::time::sleep(Duration::from_secs(3)).await;
     ensure!(
-        reloads(&sink, "/promop/-/reload") == 3,
+        reloads(sink, "/promop/-/reload") == 3,
         "{:?}",
         sink.requests()
     );
-    ensure!(
-        reloads(&sink, "/ref/-/reload") == 3,
-        "{:?}",
-        sink.requests()
-    );
+    ensure!(reloads(sink, "/ref/-/reload") == 3, "{:?}", sink.requests());
     ensure!(
         sink.requests()
             .iter()
@@ -230,35 +246,13 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn init_container_writes_once_and_exits_like_the_reference() -> Result<()> {
-    let reference = reference()?;
-    let dir = ScratchDir::new("reloader-init-")?;
-    let root = dir.path();
-    let inputs = inputs(&root.join("in"))?;
-    let sink = WebhookSink::start().await?;
-    let base = format!("http://{}", sink.addr());
-    let (ref_out, our_out) = (root.join("ref.env.yaml"), root.join("promop.env.yaml"));
-    let ref_args = args(
-        &inputs,
-        &ref_out,
-        &format!("{base}/ref/-/reload"),
-        free_port()?,
-        true,
-    );
-    let our_args = args(
-        &inputs,
-        &our_out,
-        &format!("{base}/promop/-/reload"),
-        free_port()?,
-        true,
-    );
-    for (name, mut cmd) in [
-        ("reference", command(&reference, &ref_args)),
-        ("promop", command(&promop(), &promop_args(our_args))),
-    ] {
+    let bed = Bed::new().await?;
+    let (theirs, ours) = bed.commands((free_port()?, free_port()?), true);
+    for (name, mut cmd) in [("reference", theirs), ("promop", ours)] {
         let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
         ensure!(out.status.success(), "{name}: {out:?}");
     }
-    same_output(&our_out, &ref_out, 1)?;
-    ensure!(sink.requests().is_empty(), "{:?}", sink.requests());
+    same_output(&bed.our_out, &bed.ref_out, 1)?;
+    ensure!(bed.sink.requests().is_empty(), "{:?}", bed.sink.requests());
     Ok(())
 }

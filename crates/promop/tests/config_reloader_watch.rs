@@ -96,6 +96,21 @@ async fn wait_for(what: &str, mut check: impl FnMut() -> bool) -> Result<Duratio
     bail!("after 30 s: {what}")
 }
 
+/// The time from sending `update` to the next reload POST.
+async fn timed_reload<T>(
+    sink: &WebhookSink,
+    update: impl Future<Output = kube::Result<T>>,
+) -> Result<Duration> {
+    let reloads = sink.requests().len();
+    let start = Instant::now();
+    update.await?;
+    wait_for("a reload after the update", || {
+        sink.requests().len() > reloads
+    })
+    .await?;
+    Ok(start.elapsed())
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
@@ -117,6 +132,7 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Result<()> {
+    let params = PatchParams::default();
     let env = TestEnv::start().await?;
     let client = env.client();
     apply_manifests(&client, RBAC).await?;
@@ -185,18 +201,10 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
     // Secret updates: each one written and reloaded, timed from the update.
     let mut latencies = Vec::new();
     for version in 2..=21 {
-        let reloads = sink.requests().len();
         let patch = json!({"data": {"prometheus.yaml.gz": gzip(&config(version))?}});
-        let start = Instant::now();
-        secrets
-            .patch(SECRET, &PatchParams::default(), &Patch::Merge(&patch))
-            .await?;
-        wait_for("a reload after the Secret update", || {
-            sink.requests().len() > reloads
-        })
-        .await
-        .with_context(logs)?;
-        latencies.push(start.elapsed());
+        let patch = Patch::Merge(&patch);
+        let update = secrets.patch(SECRET, &params, &patch);
+        latencies.push(timed_reload(&sink, update).await.with_context(logs)?);
         ensure!(read(&out) == expected(version), "{:?}", read(&out));
     }
     ensure!(
@@ -206,18 +214,10 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
     );
 
     // A rule file replaced by another: the directory mirrors the ConfigMap.
-    let reloads = sink.requests().len();
     let patch = json!({"data": {"a.yaml": null, "b.yaml": "groups: [{name: b, rules: []}]\n"}});
-    let start = Instant::now();
-    configmaps
-        .patch(RULES, &PatchParams::default(), &Patch::Merge(&patch))
-        .await?;
-    wait_for("a reload after the ConfigMap update", || {
-        sink.requests().len() > reloads
-    })
-    .await
-    .with_context(logs)?;
-    let rule_latency = start.elapsed();
+    let patch = Patch::Merge(&patch);
+    let update = configmaps.patch(RULES, &params, &patch);
+    let rule_latency = timed_reload(&sink, update).await.with_context(logs)?;
     ensure!(files(&rules_dir) == ["b.yaml"], "{:?}", files(&rules_dir));
 
     latencies.sort();
