@@ -78,6 +78,10 @@ pub async fn run(
         start_api_watches(client, &options, &input, changed_tx, &metrics);
     }
     let dirs = options.all_watched_dirs();
+    // The ConfigMaps' directories are ours to fill: they may not exist yet.
+    for target in &options.watch_configmaps {
+        std::fs::create_dir_all(&target.dir).map_err(Error::Watch)?;
+    }
     if matches!(input, Input::None) && dirs.is_empty() {
         tracing::info!("nothing to be watched");
         shutdown.await;
