@@ -18,6 +18,7 @@ pub mod options;
 pub mod reload;
 pub mod watched_dirs;
 pub mod web;
+pub mod web_config;
 
 mod run;
 

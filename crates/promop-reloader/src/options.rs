@@ -53,9 +53,11 @@ pub struct Options {
     /// or with --watch-interval=0).
     #[arg(long, value_name = "[HOST]:PORT", default_value = "", value_parser = optional_listen_address)]
     pub listen_address: ListenAddress,
-    /// Accepted for compatibility; the file must be readable, but its TLS
-    /// and authentication settings are not applied: /metrics and /healthz
-    /// are served over plain HTTP (logged as a warning).
+    /// The exporter-toolkit's web configuration of /metrics and /healthz:
+    /// TLS (cert_file, key_file, client_ca_file with
+    /// RequireAndVerifyClientCert, min_version) and response headers;
+    /// other TLS settings are logged as not applied, basic_auth_users is
+    /// refused.
     #[arg(long, value_name = "FILE", default_value = "")]
     pub web_config_file: String,
     /// URL to POST to trigger the reload (http or https; the certificate is
@@ -131,12 +133,6 @@ impl Options {
         let mut ignored = Vec::new();
         if self.auto_gomemlimit_ratio != 0.0 {
             ignored.push("--auto-gomemlimit-ratio has no effect (no Go runtime)".to_owned());
-        }
-        if !self.web_config_file.is_empty() {
-            ignored.push(
-                "--web-config-file: TLS and authentication are not applied, /metrics and /healthz are plain HTTP"
-                    .to_owned(),
-            );
         }
         if self.watch_secret.is_some() && self.config_file.is_some() {
             ignored.push("--config-file is not read: --watch-secret replaces it".to_owned());

@@ -133,9 +133,14 @@ impl Trigger {
             .map_err(|e| failed(e.to_string()))?;
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| {
-                // The connector's error says why (refused, TLS, …).
-                let source = std::error::Error::source(&e).map(ToString::to_string);
-                failed(source.map_or(e.to_string(), |s| format!("{e}: {s}")))
+                // The innermost errors say why (refused, TLS, …).
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                failed(message)
             })?;
             let status = response.status();
             let body = response.into_body().collect().await;

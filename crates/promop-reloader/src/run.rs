@@ -14,7 +14,7 @@ use crate::envsubst::Environment;
 use crate::metrics::Metrics;
 use crate::options::Options;
 use crate::reload::{self, Trigger};
-use crate::{api_watch, fs_events, web};
+use crate::{api_watch, fs_events, web, web_config};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -24,16 +24,10 @@ pub enum Error {
     Reload(#[from] reload::Error),
     #[error("watching files: {0}")]
     Watch(std::io::Error),
-    #[error("listening on {addr}: {source}")]
-    Listen {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("--web-config-file {path}: {source}")]
-    WebConfig {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] promop_operator::http::Error),
+    #[error(transparent)]
+    WebConfig(#[from] web_config::Error),
     #[error("watch mode (--watch-secret, --watch-configmap) needs a Kubernetes client")]
     NoClient,
 }
@@ -45,11 +39,9 @@ pub async fn run(
     client: Option<Client>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
-    if !options.web_config_file.is_empty() {
-        std::fs::metadata(&options.web_config_file).map_err(|source| Error::WebConfig {
-            path: options.web_config_file.clone(),
-            source,
-        })?;
+    let listener = web_config::load(&options.web_config_file)?;
+    for warning in &listener.warnings {
+        tracing::warn!("--web-config-file: {warning}");
     }
     for warning in options.ignored() {
         tracing::warn!("{warning}");
@@ -103,9 +95,7 @@ pub async fn run(
         return Ok(());
     }
     if let Some(addr) = options.listen_address.0 {
-        web::serve(addr, metrics.clone(), trigger.method())
-            .await
-            .map_err(|source| Error::Listen { addr, source })?;
+        web::serve(addr, listener, metrics.clone(), trigger.method()).await?;
     }
 
     // Files are watched in file mode, and the watched dirs in both (a

@@ -1,5 +1,6 @@
 //! `/metrics` and `/healthz` on --listen-address, as the reference serves
-//! them (plain HTTP; see --web-config-file).
+//! them: over TLS and with the headers of --web-config-file when it sets
+//! them.
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,30 +11,52 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use promop_operator::http::{Error, bind};
 
 use crate::metrics::Metrics;
+use crate::web_config::Listener;
 
-/// Binds now (so a taken port fails the start), serves in a task.
+/// Binds now (so a taken port fails the start), serves in a task. `:PORT`
+/// binds IPv4 only where the pod has no IPv6, as `promop run` does.
 pub async fn serve(
     addr: SocketAddr,
+    listener: Listener,
     metrics: Arc<Metrics>,
     method: &'static str,
-) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    tracing::info!(listen = %bound, "Starting web server for metrics");
+) -> Result<SocketAddr, Error> {
+    let socket = bind(addr).await?;
+    let bound = socket.local_addr().map_err(|e| Error::Bind(addr, e))?;
+    tracing::info!(listen = %bound, tls = listener.tls.is_some(), "Starting web server for metrics");
+    let listener = Arc::new(listener);
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok((stream, _)) = socket.accept().await else {
                 continue;
             };
-            let metrics = metrics.clone();
+            let (metrics, listener) = (metrics.clone(), listener.clone());
             tokio::spawn(async move {
-                let service = service_fn(move |req| answer(req, metrics.clone(), method));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                let headers = listener.clone();
+                let service =
+                    service_fn(move |req| answer(req, metrics.clone(), headers.clone(), method));
+                let connection = http1::Builder::new();
+                let _ = match &listener.tls {
+                    Some(tls) => match tls.accept(stream).await {
+                        Ok(stream) => {
+                            connection
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await
+                        }
+                        Err(error) => {
+                            tracing::debug!(%error, "TLS handshake failed");
+                            return;
+                        }
+                    },
+                    None => {
+                        connection
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await
+                    }
+                };
             });
         }
     });
@@ -43,6 +66,7 @@ pub async fn serve(
 async fn answer(
     req: Request<hyper::body::Incoming>,
     metrics: Arc<Metrics>,
+    listener: Arc<Listener>,
     method: &'static str,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, content_type, body) = match req.uri().path() {
@@ -64,10 +88,12 @@ async fn answer(
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
+    let headers = response.headers_mut();
     if let Ok(value) = content_type.parse() {
-        response
-            .headers_mut()
-            .insert(hyper::header::CONTENT_TYPE, value);
+        headers.insert(hyper::header::CONTENT_TYPE, value);
+    }
+    for (name, value) in &listener.headers {
+        headers.insert(name.clone(), value.clone());
     }
     Ok(response)
 }

@@ -29,8 +29,11 @@ at once instead of after the kubelet's volume sync (about a minute). Each \
 object is watched by name, so a Role granting get, list and watch on \
 those resourceNames is all the pod's ServiceAccount needs.
 
---auto-gomemlimit-ratio has no effect, and --web-config-file is checked \
-but not applied (plain HTTP): both are logged as warnings.";
+--auto-gomemlimit-ratio has no effect (logged as a warning). \
+--web-config-file applies TLS (certificate files re-read when they change, \
+client certificates with RequireAndVerifyClientCert, min_version) and \
+response headers; its other TLS settings are logged as not applied and \
+basic_auth_users is refused.";
 
 #[derive(clap::Args)]
 pub struct Args {

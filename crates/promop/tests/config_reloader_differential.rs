@@ -256,3 +256,57 @@ async fn init_container_writes_once_and_exits_like_the_reference() -> Result<()>
     ensure!(bed.sink.requests().is_empty(), "{:?}", bed.sink.requests());
     Ok(())
 }
+
+/// `--web-config-file` with TLS and a header, as the operator writes it for
+/// a Prometheus with `spec.web`: both serve /healthz over HTTPS only.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_config_file_serves_tls_like_the_reference() -> Result<()> {
+    let bed = Bed::new().await?;
+    let root = bed.dir.path();
+    let key = rcgen::KeyPair::generate()?;
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?.self_signed(&key)?;
+    let (cert_file, key_file) = (root.join("tls.crt"), root.join("tls.key"));
+    std::fs::write(&cert_file, cert.pem())?;
+    std::fs::write(&key_file, key.serialize_pem())?;
+    let web_config = root.join("web-config.yaml");
+    std::fs::write(
+        &web_config,
+        format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n  min_version: TLS12\n\
+             http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n",
+            cert_file.display(),
+            key_file.display()
+        ),
+    )?;
+    let (ref_port, our_port) = (free_port()?, free_port()?);
+    let (mut theirs, mut ours) = bed.commands((ref_port, our_port), false);
+    let flag = format!("--web-config-file={}", web_config.display());
+    theirs.arg(&flag);
+    ours.arg(&flag);
+    let _theirs = ManagedProcess::spawn("reference reloader", theirs, &root.join("reference.log"))?;
+    let _ours = ManagedProcess::spawn("promop config-reloader", ours, &root.join("promop.log"))?;
+    wait_reloads(&bed.sink, 1, "start").await?;
+    for port in [ref_port, our_port] {
+        let url = format!("https://localhost:{port}/healthz");
+        let out = tokio::process::Command::new("curl")
+            .args(["-s", "-i", "--cacert"])
+            .arg(&cert_file)
+            .arg(&url)
+            .output()
+            .await?;
+        let text = String::from_utf8(out.stdout)?;
+        ensure!(
+            text.ends_with(r#"{"status":"up"}"#)
+                && text
+                    .to_lowercase()
+                    .contains("x-content-type-options: nosniff"),
+            "{url}: {text}"
+        );
+        let plain = tokio::process::Command::new("curl")
+            .args(["-sf", &format!("http://localhost:{port}/healthz")])
+            .output()
+            .await?;
+        ensure!(!plain.status.success(), "{port}: plain HTTP answered");
+    }
+    Ok(())
+}
