@@ -18,8 +18,9 @@ use crate::config_file;
 use crate::metrics::Metrics;
 use crate::options::ConfigMapDir;
 
-/// Something arrived: apply at once.
-pub type Changed = mpsc::UnboundedSender<()>;
+/// Something arrived from source N (the Secret, then each ConfigMap in
+/// the order of the flags): apply at once.
+pub type Changed = mpsc::UnboundedSender<usize>;
 
 /// The events of the single object `name` in `namespace`: `Some` when it
 /// is created or changes, `None` when it is deleted or absent at the start.
@@ -64,6 +65,7 @@ where
 /// Keeps `latest` equal to the Secret's `key` (the last value stays when
 /// the Secret or the key disappears: the server keeps its config).
 pub async fn secret(
+    source: usize,
     client: Client,
     (namespace, name): (String, String),
     key: String,
@@ -83,7 +85,7 @@ pub async fn secret(
                         if let Ok(mut latest) = latest.lock() {
                             *latest = Some(value.0);
                         }
-                        let _ = changed.send(());
+                        let _ = changed.send(source);
                     }
                     None => {
                         tracing::error!(secret = %format!("{namespace}/{name}"), %key, "the Secret has no such key; keeping the last config")
@@ -104,6 +106,7 @@ pub async fn secret(
 /// `binaryData`), files of other names removed; an absent ConfigMap leaves
 /// the directory empty.
 pub async fn configmap(
+    source: usize,
     client: Client,
     target: ConfigMapDir,
     changed: Changed,
@@ -127,7 +130,7 @@ pub async fn configmap(
         };
         match mirror(&target.dir, &files) {
             Ok(()) => {
-                let _ = changed.send(());
+                let _ = changed.send(source);
             }
             Err(error) => {
                 tracing::error!(configmap = %what, dir = %target.dir.display(), %error, "writing the files failed")

@@ -10,6 +10,7 @@ use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use k8s_openapi::jiff::Timestamp;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -107,6 +108,7 @@ impl Trigger {
                 patience,
             } => {
                 let before = self.runtime_info(runtime_info).await?;
+                before.wait_for_next_second().await;
                 let pid =
                     find_process(process)?.ok_or_else(|| Error::NoProcess(process.clone()))?;
                 // SAFETY: kill(2) with a pid read from /proc; no memory involved.
@@ -202,6 +204,24 @@ struct ConfigStatus {
     success: bool,
     /// `lastConfigTime` as the server prints it: compared for a change only.
     last: String,
+}
+
+impl ConfigStatus {
+    /// Prometheus reports `lastConfigTime` in whole seconds: a reload in
+    /// the second of the previous one would look like no reload at all
+    /// (the reference then waits for its timeout). Waiting for the next
+    /// second makes every reload visible.
+    async fn wait_for_next_second(&self) {
+        let Ok(last) = self.last.trim_matches('"').parse::<Timestamp>() else {
+            return;
+        };
+        let now = Timestamp::now();
+        if now.as_second() <= last.as_second() {
+            let into_second = u64::try_from(now.subsec_nanosecond()).unwrap_or(0);
+            let rest = Duration::from_nanos(1_000_000_000u64.saturating_sub(into_second));
+            tokio::time::sleep(rest + Duration::from_millis(10)).await;
+        }
+    }
 }
 
 /// The first process whose executable name (the kernel's `comm`, as the

@@ -65,9 +65,10 @@ pub async fn run(
     } else {
         Input::None
     };
+    let mut sources = 0;
     if options.watch_mode() {
         let client = client.ok_or(Error::NoClient)?;
-        start_api_watches(client, &options, &input, changed_tx, &metrics);
+        sources = start_api_watches(client, &options, &input, changed_tx, &metrics);
     }
     let dirs = options.all_watched_dirs();
     // The ConfigMaps' directories are ours to fill: they may not exist yet.
@@ -89,8 +90,9 @@ pub async fn run(
     );
 
     if once {
-        // The init container: the output once, no reload (as the reference).
-        wait_ready(&mut applier, &mut api_rx).await;
+        // The init container: the output once, no reload (as the reference);
+        // in watch mode, once every object has been read.
+        wait_synced(sources, &mut api_rx).await;
         applier.prepare()?;
         return Ok(());
     }
@@ -99,8 +101,18 @@ pub async fn run(
     }
 
     // Files are watched in file mode, and the watched dirs in both (a
-    // --watched-dir may be a volume of something not read from the API).
-    let mut watched: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    // --watched-dir may be a volume of something not read from the API),
+    // but for the ConfigMaps' directories, which only this process writes.
+    let written_by_us: Vec<&Path> = options
+        .watch_configmaps
+        .iter()
+        .map(|c| c.dir.as_path())
+        .collect();
+    let mut watched: Vec<&Path> = dirs
+        .iter()
+        .map(|d| d.as_path())
+        .filter(|d| !written_by_us.contains(d))
+        .collect();
     if let (Some(file), false) = (&options.config_file, options.watch_secret.is_some()) {
         watched.push(file);
     }
@@ -130,6 +142,9 @@ pub async fn run(
         state.pass().await?;
     }
     let mut apply_at = far();
+    // An object from the API server is applied at once, even if file
+    // events arrive meanwhile.
+    let mut api_due = false;
     let mut next_interval = Instant::now() + options.watch_interval;
     tokio::pin!(shutdown);
     loop {
@@ -143,12 +158,15 @@ pub async fn run(
                 Metrics::add(&state.metrics.watch_events, events as u64);
                 // Wait until the volume stops changing (the kubelet's update
                 // is several renames).
-                apply_at = Instant::now() + options.delay_interval;
+                if !api_due {
+                    apply_at = Instant::now() + options.delay_interval;
+                }
                 continue;
             }
-            Some(()) = api_rx.recv() => {
+            Some(_) = api_rx.recv() => {
                 // The API server sends whole objects: no need to wait.
                 apply_at = Instant::now();
+                api_due = true;
                 continue;
             }
             () = sleep_until(apply_at) => {}
@@ -156,6 +174,7 @@ pub async fn run(
             () = sleep_until(retry_at) => {}
         }
         apply_at = far();
+        api_due = false;
         next_interval = Instant::now() + options.watch_interval;
         if let Err(error) = state.pass().await {
             Metrics::inc(&state.metrics.config_apply_operations_failed);
@@ -212,24 +231,29 @@ impl State {
     }
 }
 
-/// Watch mode, init container: the Secret must have been received.
-async fn wait_ready(applier: &mut Applier, api_rx: &mut mpsc::UnboundedReceiver<()>) {
-    while !applier.ready() {
-        if api_rx.recv().await.is_none() {
-            return;
+/// Until each of the `sources` has delivered its object at least once.
+async fn wait_synced(sources: usize, api_rx: &mut mpsc::UnboundedReceiver<usize>) {
+    let mut synced = vec![false; sources];
+    while synced.contains(&false) {
+        match api_rx.recv().await {
+            Some(source) => synced[source] = true,
+            None => return,
         }
     }
 }
 
+/// Starts a watch per object; returns how many (their source numbers).
 fn start_api_watches(
     client: Client,
     options: &Options,
     input: &Input,
     changed: api_watch::Changed,
     metrics: &Arc<Metrics>,
-) {
+) -> usize {
+    let mut sources = 0;
     if let (Some(secret), Input::Latest { value, .. }) = (&options.watch_secret, input) {
         tokio::spawn(api_watch::secret(
+            sources,
             client.clone(),
             secret.clone(),
             options.watch_secret_key.clone(),
@@ -237,13 +261,17 @@ fn start_api_watches(
             changed.clone(),
             metrics.clone(),
         ));
+        sources += 1;
     }
     for target in &options.watch_configmaps {
         tokio::spawn(api_watch::configmap(
+            sources,
             client.clone(),
             target.clone(),
             changed.clone(),
             metrics.clone(),
         ));
+        sources += 1;
     }
+    sources
 }

@@ -142,6 +142,20 @@ fn same_output(ours: &Path, theirs: &Path, version: u32) -> Result<()> {
     Ok(())
 }
 
+/// The `reloader_*` series of /metrics, names and labels without values
+/// (the Go runtime's series are the reference's alone).
+async fn reloader_metrics(port: u16) -> Result<std::collections::BTreeSet<String>> {
+    let out = tokio::process::Command::new("curl")
+        .args(["-sf", &format!("http://127.0.0.1:{port}/metrics")])
+        .output()
+        .await?;
+    Ok(String::from_utf8(out.stdout)?
+        .lines()
+        .filter(|l| l.starts_with("reloader_"))
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect())
+}
+
 async fn healthz(port: u16) -> Result<String> {
     let out = tokio::process::Command::new("curl")
         .args(["-sf", &format!("http://127.0.0.1:{port}/healthz")])
@@ -212,6 +226,14 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
     ensure!(
         healthz(our_port).await? == healthz(ref_port).await?,
         "/healthz"
+    );
+    let (ours, theirs) = (
+        reloader_metrics(our_port).await?,
+        reloader_metrics(ref_port).await?,
+    );
+    ensure!(
+        ours == theirs,
+        "reloader_* metrics: promop {ours:?}, reference {theirs:?}"
     );
 
     replace(&inputs.config_file, &gzip(&config(2))?)?;

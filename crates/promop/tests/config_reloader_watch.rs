@@ -182,8 +182,14 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
     let status = tokio::task::spawn_blocking(move || init.output()).await??;
     ensure!(status.status.success(), "init: {status:?}");
     ensure!(read(&out) == expected(1), "init wrote {:?}", read(&out));
+    ensure!(
+        files(&rules_dir) == ["a.yaml"],
+        "init: {:?}",
+        files(&rules_dir)
+    );
     ensure!(sink.requests().is_empty(), "init reloaded");
     std::fs::remove_file(&out)?;
+    std::fs::remove_dir_all(&rules_dir)?;
 
     let listen = free_port()?;
     let reloader = ManagedProcess::spawn(
