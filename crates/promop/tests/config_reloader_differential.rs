@@ -3,13 +3,14 @@
 //! arguments the operator gives the sidecar: the same output bytes, a
 //! reload POSTed by both at the start and after each change of the config
 //! file or of a watched directory, and the same once-only init mode.
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use promop_testenv::{ManagedProcess, ScratchDir, WebhookSink, binary, free_port};
+
+mod reloader;
 
 const INSTALL: &str = "PROMOP_SHARED=/work/shared bash testenv/install.sh";
 
@@ -26,12 +27,6 @@ fn config(version: u32) -> String {
          shard: '$(SHARD)'\n    ordinal: '$(STATEFULSET_ORDINAL_NUMBER)'\n    unset: $(NOT_SET)\n    \
          version: '{version}'\nscrape_configs:\n- job_name: a\n  relabel_configs:\n  - replacement: $1${{1}}\n"
     )
-}
-
-fn gzip(text: &str) -> Result<Vec<u8>> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(text.as_bytes())?;
-    Ok(gz.finish()?)
 }
 
 /// Written as the kubelet writes a volume's file: whole, by a rename.
@@ -54,7 +49,7 @@ fn inputs(root: &Path) -> Result<Inputs> {
     std::fs::create_dir_all(&config_dir)?;
     std::fs::create_dir_all(&rules)?;
     let config_file = config_dir.join("prometheus.yaml.gz");
-    std::fs::write(&config_file, gzip(&config(1))?)?;
+    std::fs::write(&config_file, reloader::gzip(&config(1))?)?;
     std::fs::write(rules.join("default-rules.yaml"), "groups: []\n")?;
     Ok(Inputs {
         config_dir,
@@ -236,7 +231,7 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
         "reloader_* metrics: promop {ours:?}, reference {theirs:?}"
     );
 
-    replace(&inputs.config_file, &gzip(&config(2))?)?;
+    replace(&inputs.config_file, &reloader::gzip(&config(2))?)?;
     let took = wait_reloads(sink, 2, "config changed").await?;
     eprintln!("config change: both reloaded within {took:?}");
     same_output(our_out, ref_out, 2)?;

@@ -5,7 +5,6 @@
 //! confirmed through `/api/v1/status/runtimeinfo`. Latencies are printed
 //! (not asserted).
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -21,6 +20,8 @@ use promop_testenv::{
 };
 use serde_json::json;
 
+mod reloader;
+
 const NS: &str = "default";
 
 fn config(version: usize, rules_dir: &Path) -> String {
@@ -31,9 +32,7 @@ fn config(version: usize, rules_dir: &Path) -> String {
 }
 
 fn gzip(text: &str) -> Result<ByteString> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes())?;
-    Ok(ByteString(gz.finish()?))
+    reloader::gzip(text).map(ByteString)
 }
 
 fn meta(name: &str) -> ObjectMeta {
@@ -57,10 +56,6 @@ async fn until_serving(api: &PrometheusApi, needle: &str, logs: impl Fn() -> Str
         "Prometheus does not serve {needle:?} after 30 s\n{}",
         logs()
     )
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,9 +86,8 @@ async fn watch_mode_change_reaches_a_real_prometheus() -> Result<()> {
     configmaps.create(&PostParams::default(), &rules).await?;
 
     let prometheus = PrometheusProcess::start(PrometheusVersion::V3, "global: {}\n", &[]).await?;
-    let mut reloader = Command::new(env!("CARGO_BIN_EXE_promop"));
+    let mut reloader = reloader::command();
     reloader
-        .arg("config-reloader")
         .arg(format!("--kubeconfig={}", env.kubeconfig_path().display()))
         .arg(format!("--watch-secret={NS}/prometheus-main"))
         .arg(format!(
@@ -104,13 +98,8 @@ async fn watch_mode_change_reaches_a_real_prometheus() -> Result<()> {
             "--config-envsubst-file={}",
             prometheus.config_path().display()
         ))
-        .arg(format!("--reload-url={}/-/reload", prometheus.url()))
-        .env("POD_NAME", "prometheus-main-0");
-    let reloader = ManagedProcess::spawn(
-        "promop config-reloader",
-        reloader,
-        &dir.path().join("reloader.log"),
-    )?;
+        .arg(format!("--reload-url={}/-/reload", prometheus.url()));
+    let reloader = reloader::spawn(reloader, dir.path())?;
     let logs = || format!("{}\n{}", reloader.logs(), prometheus.logs());
     until_serving(&prometheus, "version: v1", logs).await?;
     ensure!(
@@ -136,8 +125,8 @@ async fn watch_mode_change_reaches_a_real_prometheus() -> Result<()> {
     eprintln!(
         "watch mode, Secret update → Prometheus serving it, {} updates: p50 {:?}, p99 {:?}",
         latencies.len(),
-        percentile(&latencies, 50),
-        percentile(&latencies, 99),
+        reloader::percentile(&latencies, 50),
+        reloader::percentile(&latencies, 99),
     );
 
     let patch = json!({"data": {"default-b.yaml": "groups: [{name: b, rules: [{record: b, expr: vector(2)}]}]\n"}});
@@ -198,9 +187,8 @@ async fn signal_method_reloads_a_real_prometheus() -> Result<()> {
         })
         .await?;
 
-    let mut reloader = Command::new(env!("CARGO_BIN_EXE_promop"));
+    let mut reloader = reloader::command();
     reloader
-        .arg("config-reloader")
         .arg("--reload-method=signal")
         .arg(format!("--process-executable-name={name}"))
         .arg(format!(
@@ -210,13 +198,8 @@ async fn signal_method_reloads_a_real_prometheus() -> Result<()> {
         .arg(format!("--config-file={}", input.display()))
         .arg(format!("--config-envsubst-file={}", output.display()))
         .arg(format!("--watched-dir={}", dir.path().display()))
-        .arg("--delay-interval=100ms")
-        .env("POD_NAME", "prometheus-main-0");
-    let reloader = ManagedProcess::spawn(
-        "promop config-reloader",
-        reloader,
-        &dir.path().join("reloader.log"),
-    )?;
+        .arg("--delay-interval=100ms");
+    let reloader = reloader::spawn(reloader, dir.path())?;
     let logs = || format!("{}\n{}", reloader.logs(), prometheus.logs());
     until_serving(&api, "replica: prometheus-main-0", logs).await?;
     // The reloader confirms each reload once Prometheus reports it.

@@ -4,7 +4,6 @@
 //! server reads them, and a reload POSTed at once after each change. The
 //! update → reload latency is printed (not asserted).
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,8 @@ use promop_testenv::{
     ManagedProcess, ScratchDir, TestEnv, WebhookSink, apply_manifests, free_port,
 };
 use serde_json::json;
+
+mod reloader;
 
 const NS: &str = "monitoring";
 const SECRET: &str = "prometheus-main";
@@ -61,9 +62,7 @@ fn config(version: usize) -> String {
 }
 
 fn gzip(text: &str) -> Result<ByteString> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes())?;
-    Ok(ByteString(gz.finish()?))
+    reloader::gzip(text).map(ByteString)
 }
 
 fn secret(version: usize) -> Result<Secret> {
@@ -126,10 +125,6 @@ fn files(dir: &Path) -> Vec<String> {
     names
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Result<()> {
     let params = PatchParams::default();
@@ -161,9 +156,8 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
     std::fs::create_dir_all(out.parent().context("parent")?)?;
     let sink = WebhookSink::start().await?;
     let args = |extra: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_promop"));
-        cmd.arg("config-reloader")
-            .args(extra)
+        let mut cmd = reloader::command();
+        cmd.args(extra)
             .arg(format!("--kubeconfig={}", kubeconfig.display()))
             .arg(format!("--watch-secret={NS}/{SECRET}"))
             .arg(format!(
@@ -171,9 +165,7 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
                 rules_dir.display()
             ))
             .arg(format!("--config-envsubst-file={}", out.display()))
-            .arg(format!("--reload-url=http://{}/-/reload", sink.addr()))
-            .env("POD_NAME", "prometheus-main-0")
-            .env_remove("KUBERNETES_SERVICE_HOST");
+            .arg(format!("--reload-url=http://{}/-/reload", sink.addr()));
         cmd
     };
 
@@ -230,8 +222,8 @@ async fn watch_mode_writes_and_reloads_on_secret_and_configmap_changes() -> Resu
     eprintln!(
         "watch mode, Secret update → reload POST over {} updates: p50 {:?}, p99 {:?}, max {:?}; ConfigMap update → reload {rule_latency:?}",
         latencies.len(),
-        percentile(&latencies, 50),
-        percentile(&latencies, 99),
+        reloader::percentile(&latencies, 50),
+        reloader::percentile(&latencies, 99),
         latencies[latencies.len() - 1],
     );
     let metrics = tokio::process::Command::new("curl")
