@@ -1,7 +1,7 @@
 //! The reloader's life: set up the inputs and event sources, apply on
 //! every event, reload, retry, stop on shutdown.
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -52,19 +52,7 @@ pub async fn run(
     let env = Environment::from_process(&options.statefulset_ordinal_from_envvar);
     let (changed_tx, mut api_rx) = mpsc::unbounded_channel();
 
-    let input = if let Some(secret) = &options.watch_secret {
-        Input::Latest {
-            what: format!(
-                "Secret {}/{} key {}",
-                secret.0, secret.1, options.watch_secret_key
-            ),
-            value: Arc::new(Mutex::new(None)),
-        }
-    } else if let Some(file) = &options.config_file {
-        Input::File(file.clone())
-    } else {
-        Input::None
-    };
+    let input = input_of(&options);
     let mut sources = 0;
     if options.watch_mode() {
         let client = client.ok_or(Error::NoClient)?;
@@ -100,24 +88,7 @@ pub async fn run(
         web::serve(addr, listener, metrics.clone(), trigger.method()).await?;
     }
 
-    // Files are watched in file mode, and the watched dirs in both (a
-    // --watched-dir may be a volume of something not read from the API),
-    // but for the ConfigMaps' directories, which only this process writes.
-    let written_by_us: Vec<&Path> = options
-        .watch_configmaps
-        .iter()
-        .map(|c| c.dir.as_path())
-        .collect();
-    let mut watched: Vec<&Path> = dirs
-        .iter()
-        .map(|d| d.as_path())
-        .filter(|d| !written_by_us.contains(d))
-        .collect();
-    if let (Some(file), false) = (&options.config_file, options.watch_secret.is_some()) {
-        watched.push(file);
-    }
-    Metrics::set(&metrics.watches, watched.len() as u64);
-    let mut fs_rx = fs_events::watch(&watched).map_err(Error::Watch)?;
+    let fs_rx = watch_files(&options, &dirs, &metrics)?;
     tracing::info!(
         method = trigger.method(),
         cfg = ?options.config_file,
@@ -134,53 +105,14 @@ pub async fn run(
         retry_interval: options.retry_interval,
         retry_at: None,
     };
-    let far = || Instant::now() + Duration::from_secs(365 * 24 * 3600);
     // The reference applies at once when it has a config file (and fails
     // to start when it cannot read it); with only directories, at the
     // first event or interval.
     if has_config {
         state.pass().await?;
     }
-    let mut apply_at = far();
-    // An object from the API server is applied at once, even if file
-    // events arrive meanwhile.
-    let mut api_due = false;
-    let mut next_interval = Instant::now() + options.watch_interval;
-    tokio::pin!(shutdown);
-    loop {
-        let retry_at = state.retry_at.unwrap_or_else(far);
-        tokio::select! {
-            () = &mut shutdown => {
-                tracing::info!("Received SIGTERM, exiting gracefully...");
-                return Ok(());
-            }
-            Some(events) = fs_rx.recv() => {
-                Metrics::add(&state.metrics.watch_events, events as u64);
-                // Wait until the volume stops changing (the kubelet's update
-                // is several renames).
-                if !api_due {
-                    apply_at = Instant::now() + options.delay_interval;
-                }
-                continue;
-            }
-            Some(_) = api_rx.recv() => {
-                // The API server sends whole objects: no need to wait.
-                apply_at = Instant::now();
-                api_due = true;
-                continue;
-            }
-            () = sleep_until(apply_at) => {}
-            () = sleep_until(next_interval) => {}
-            () = sleep_until(retry_at) => {}
-        }
-        apply_at = far();
-        api_due = false;
-        next_interval = Instant::now() + options.watch_interval;
-        if let Err(error) = state.pass().await {
-            Metrics::inc(&state.metrics.config_apply_operations_failed);
-            tracing::error!(err = %error, "apply error");
-        }
-    }
+    state.watch(&options, fs_rx, api_rx, shutdown).await;
+    Ok(())
 }
 
 struct State {
@@ -192,6 +124,59 @@ struct State {
 }
 
 impl State {
+    /// Applies after file events (once they stop for --delay-interval),
+    /// objects from the API server (at once), every --watch-interval, and
+    /// when a failed reload is due again; until `shutdown`.
+    async fn watch(
+        &mut self,
+        options: &Options,
+        mut fs_rx: mpsc::UnboundedReceiver<usize>,
+        mut api_rx: mpsc::UnboundedReceiver<usize>,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let far = || Instant::now() + Duration::from_secs(365 * 24 * 3600);
+        let mut apply_at = far();
+        // An object from the API server is applied at once, even if file
+        // events arrive meanwhile.
+        let mut api_due = false;
+        let mut next_interval = Instant::now() + options.watch_interval;
+        tokio::pin!(shutdown);
+        loop {
+            let retry_at = self.retry_at.unwrap_or_else(far);
+            tokio::select! {
+                () = &mut shutdown => {
+                    tracing::info!("Received SIGTERM, exiting gracefully...");
+                    return;
+                }
+                Some(events) = fs_rx.recv() => {
+                    Metrics::add(&self.metrics.watch_events, events as u64);
+                    // Wait until the volume stops changing (the kubelet's
+                    // update is several renames).
+                    if !api_due {
+                        apply_at = Instant::now() + options.delay_interval;
+                    }
+                    continue;
+                }
+                Some(_) = api_rx.recv() => {
+                    // The API server sends whole objects: no need to wait.
+                    apply_at = Instant::now();
+                    api_due = true;
+                    continue;
+                }
+                () = sleep_until(apply_at) => {}
+                () = sleep_until(next_interval) => {}
+                () = sleep_until(retry_at) => {}
+            }
+            apply_at = far();
+            api_due = false;
+            next_interval = Instant::now() + options.watch_interval;
+            if let Err(error) = self.pass().await {
+                Metrics::inc(&self.metrics.config_apply_operations_failed);
+                tracing::error!(err = %error, "apply error");
+            }
+        }
+    }
+
     /// Apply, and reload when something changed or the last reload
     /// failed. A failed reload is retried; a failed apply waits for the
     /// next event.
@@ -228,6 +213,46 @@ impl State {
         Metrics::set(&m.last_reload_success_timestamp_seconds, now);
         tracing::info!("Reload triggered");
         Ok(())
+    }
+}
+
+/// inotify on the config file in file mode, and on the watched dirs in
+/// both modes (a --watched-dir may be a volume of something not read from
+/// the API) but for the ConfigMaps' directories, which only this process
+/// writes.
+fn watch_files(
+    options: &Options,
+    dirs: &[PathBuf],
+    metrics: &Metrics,
+) -> Result<mpsc::UnboundedReceiver<usize>, Error> {
+    let written_by_us: Vec<&Path> = options
+        .watch_configmaps
+        .iter()
+        .map(|c| c.dir.as_path())
+        .collect();
+    let mut watched: Vec<&Path> = dirs
+        .iter()
+        .map(|d| d.as_path())
+        .filter(|d| !written_by_us.contains(d))
+        .collect();
+    if let (Some(file), false) = (&options.config_file, options.watch_secret.is_some()) {
+        watched.push(file);
+    }
+    Metrics::set(&metrics.watches, watched.len() as u64);
+    fs_events::watch(&watched).map_err(Error::Watch)
+}
+
+/// The config's source: the Secret (watch mode), the file, or none.
+fn input_of(options: &Options) -> Input {
+    if let Some((namespace, name)) = &options.watch_secret {
+        Input::Latest {
+            what: format!("Secret {namespace}/{name} key {}", options.watch_secret_key),
+            value: Arc::new(Mutex::new(None)),
+        }
+    } else if let Some(file) = &options.config_file {
+        Input::File(file.clone())
+    } else {
+        Input::None
     }
 }
 
