@@ -29,11 +29,28 @@ fn config(version: u32) -> String {
     )
 }
 
-/// Written as the kubelet writes a volume's file: whole, by a rename.
-fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp-write");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
+/// Writes a Secret or ConfigMap volume as the kubelet does (atomic
+/// writer): the files in a new `..<version>` directory, the `..data` link
+/// swapped to it by a rename, the old directory removed; each visible name
+/// is a link through `..data`.
+fn write_volume(dir: &Path, version: u32, files: &[(&str, &[u8])]) -> Result<()> {
+    let data = dir.join(format!("..v{version}"));
+    std::fs::create_dir_all(&data)?;
+    for (name, bytes) in files {
+        std::fs::write(data.join(name), bytes)?;
+    }
+    let tmp = dir.join("..data_tmp");
+    std::os::unix::fs::symlink(format!("..v{version}"), &tmp)?;
+    std::fs::rename(&tmp, dir.join("..data"))?;
+    for (name, _) in files {
+        let link = dir.join(name);
+        if link.symlink_metadata().is_err() {
+            std::os::unix::fs::symlink(format!("..data/{name}"), link)?;
+        }
+    }
+    if version > 1 {
+        std::fs::remove_dir_all(dir.join(format!("..v{}", version - 1)))?;
+    }
     Ok(())
 }
 
@@ -49,8 +66,9 @@ fn inputs(root: &Path) -> Result<Inputs> {
     std::fs::create_dir_all(&config_dir)?;
     std::fs::create_dir_all(&rules)?;
     let config_file = config_dir.join("prometheus.yaml.gz");
-    std::fs::write(&config_file, reloader::gzip(&config(1))?)?;
-    std::fs::write(rules.join("default-rules.yaml"), "groups: []\n")?;
+    let gz = reloader::gzip(&config(1))?;
+    write_volume(&config_dir, 1, &[("prometheus.yaml.gz", &gz)])?;
+    write_volume(&rules, 1, &[("default-rules.yaml", b"groups: []\n")])?;
     Ok(Inputs {
         config_dir,
         config_file,
@@ -231,15 +249,17 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
         "reloader_* metrics: promop {ours:?}, reference {theirs:?}"
     );
 
-    replace(&inputs.config_file, &reloader::gzip(&config(2))?)?;
+    let gz = reloader::gzip(&config(2))?;
+    write_volume(&inputs.config_dir, 2, &[("prometheus.yaml.gz", &gz)])?;
     let took = wait_reloads(sink, 2, "config changed").await?;
     eprintln!("config change: both reloaded within {took:?}");
     same_output(our_out, ref_out, 2)?;
 
-    replace(
-        &inputs.rules.join("more-rules.yaml"),
-        b"groups: [{name: g, rules: []}]\n",
-    )?;
+    let more: &[(&str, &[u8])] = &[
+        ("default-rules.yaml", b"groups: []\n"),
+        ("more-rules.yaml", b"groups: [{name: g, rules: []}]\n"),
+    ];
+    write_volume(&inputs.rules, 2, more)?;
     let took = wait_reloads(sink, 3, "rule file added").await?;
     eprintln!("rule file added: both reloaded within {took:?}");
 
