@@ -84,8 +84,8 @@ pub struct Options {
     )]
     pub watch_secret_key: String,
     /// A ConfigMap whose keys are written as files into DIR (files of keys
-    /// that disappear are removed), through the API server (repeatable).
-    /// DIR is watched like a --watched-dir.
+    /// that disappear are removed), through the API server (repeatable);
+    /// a change reloads the server at once, as a --watched-dir's would.
     #[arg(long = "watch-configmap", value_name = "NAMESPACE/NAME=DIR", value_parser = configmap_dir, help_heading = "Watch mode (promop)")]
     pub watch_configmaps: Vec<ConfigMapDir>,
     /// Kubeconfig for watch mode; without it the in-cluster configuration

@@ -30,8 +30,14 @@ pub async fn serve(
     let listener = Arc::new(listener);
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = socket.accept().await else {
-                continue;
+            let stream = match socket.accept().await {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of descriptors, say: let connections finish.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
             };
             let (metrics, listener) = (metrics.clone(), listener.clone());
             tokio::spawn(async move {
