@@ -60,7 +60,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
 /// renamed over `path` means a reader never sees half a file. Returns
 /// whether it wrote.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+    if holds(path, bytes) {
         return Ok(false);
     }
     let error = |source| Error::Write {
@@ -75,6 +75,27 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         error(e)
     })?;
     Ok(true)
+}
+
+/// Whether the file at `path` holds exactly `bytes`, read in chunks: a
+/// config of tens of megabytes is not held twice for the comparison.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != u64::try_from(bytes.len()).ok() {
+        return false;
+    }
+    let mut reader = io::BufReader::with_capacity(64 * 1024, file);
+    let mut chunk = [0u8; 64 * 1024];
+    let mut rest = bytes;
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if rest.len() >= n && rest[..n] == chunk[..n] => rest = &rest[n..],
+            Ok(_) | Err(_) => return false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +129,11 @@ mod tests {
         let path = dir.path().join("out.yaml");
         assert!(write_if_changed(&path, b"a").unwrap());
         assert!(!write_if_changed(&path, b"a").unwrap());
+        assert!(write_if_changed(&path, b"b").unwrap());
+        assert!(write_if_changed(&path, b"c").unwrap(), "same length");
+        let big = vec![7u8; 200_000];
+        assert!(write_if_changed(&path, &big).unwrap());
+        assert!(!write_if_changed(&path, &big).unwrap());
         assert!(write_if_changed(&path, b"b").unwrap());
         assert_eq!(std::fs::read(&path).unwrap(), b"b");
         assert!(!dir.path().join("out.yaml.tmp").exists());
