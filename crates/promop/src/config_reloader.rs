@@ -43,9 +43,11 @@ pub struct Args {
     options: Options,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// The exit code: 0, or 2 for a --web-config-file that cannot be used
+/// (the reference's code); other errors are returned (exit 1).
+pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.process.print_version() {
-        return Ok(());
+        return Ok(0);
     }
     args.process.init_logging();
     tracing::info!(
@@ -58,8 +60,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             true => Some(client(args.options.kubeconfig.as_ref()).await?),
             false => None,
         };
-        promop_reloader::run(args.options, client, shutdown_signal())
-            .await
-            .map_err(anyhow::Error::from)
+        match promop_reloader::run(args.options, client, shutdown_signal()).await {
+            Ok(()) => Ok(0),
+            Err(error @ promop_reloader::Error::WebConfig(_)) => {
+                eprintln!("promop: {error}");
+                Ok(2)
+            }
+            Err(error) => Err(error.into()),
+        }
     })
 }

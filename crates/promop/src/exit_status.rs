@@ -115,11 +115,12 @@ pub const CONFIG_RELOADER: &[Code] = &[
         1,
         "could not start: the config file or a watched directory cannot be read, \
          the output cannot be written, the listen address cannot be bound, \
-         --web-config-file cannot be read, no usable kubeconfig (watch mode)",
+         no usable kubeconfig (watch mode)",
     ),
     (
         2,
-        "invalid flags: an unknown flag, a value that does not parse",
+        "invalid flags: an unknown flag, a value that does not parse; \
+         a --web-config-file that cannot be read or used (as the reference)",
     ),
 ];
 

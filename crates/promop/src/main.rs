@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Lint(args) => lint::run(&args, color::stdout(cli.no_color)),
         Command::Run(args) => run::run(&args).map(|()| 0),
-        Command::ConfigReloader(args) => config_reloader::run(*args).map(|()| 0),
+        Command::ConfigReloader(args) => config_reloader::run(*args),
         Command::Completions(args) => completions::run(&args, command).map(|()| 0),
         Command::Manpage(args) => manpage::run(&args, command).map(|()| 0),
     };

@@ -217,6 +217,10 @@ fn documented_exit_codes_are_the_ones_returned() {
         (&["completions", "tcsh"], 2),
         (&["run", "--leader-elect=maybe"], 2),
         (&["config-reloader", "--reload-method=bogus"], 2),
+        (
+            &["config-reloader", "--web-config-file=/nonexistent/web.yaml"],
+            2,
+        ),
         // lint
         (&["lint", "-f", warns], 0),
         (&["lint", "--strict", "-f", warns], 1),
