@@ -202,9 +202,14 @@ impl Bed {
         })
     }
 
-    /// Both reloaders' commands: (reference, promop).
+    /// Both reloaders' commands: (reference, promop), reloading through
+    /// the sink.
     fn commands(&self, ports: (u16, u16), once: bool) -> (Command, Command) {
-        let base = format!("http://{}", self.sink.addr());
+        self.commands_to(&format!("http://{}", self.sink.addr()), ports, once)
+    }
+
+    /// Both reloaders' commands, reloading through `base`.
+    fn commands_to(&self, base: &str, ports: (u16, u16), once: bool) -> (Command, Command) {
         let ref_url = format!("{base}/ref/-/reload");
         let our_url = format!("{base}/promop/-/reload");
         let ref_args = args(&self.inputs, &self.ref_out, &ref_url, ports.0, once);
@@ -346,4 +351,94 @@ async fn web_config_file_serves_tls_like_the_reference() -> Result<()> {
         ensure!(!plain.status.success(), "{port}: plain HTTP answered");
     }
     Ok(())
+}
+
+/// Answers 503 to the first `failures` reload requests of each path, then
+/// 200; counts the requests per path.
+struct FlakyServer {
+    addr: std::net::SocketAddr,
+    counts: Counts,
+}
+
+type Counts = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, usize>>>;
+
+impl FlakyServer {
+    fn start(failures: usize) -> Result<Self> {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let counts = Counts::default();
+        let seen = std::sync::Arc::clone(&counts);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
+                let n = {
+                    let mut counts = seen.lock().expect("counts");
+                    let n = counts.entry(path).or_default();
+                    *n += 1;
+                    *n
+                };
+                let status = if n <= failures {
+                    "503 Service Unavailable"
+                } else {
+                    "200 OK"
+                };
+                let _ = write!(
+                    &stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        });
+        Ok(Self { addr, counts })
+    }
+
+    fn count(&self, path: &str) -> usize {
+        self.counts
+            .lock()
+            .expect("counts")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// A reload answered with errors is retried every --retry-interval until
+/// it succeeds, then not sent again.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_reloads_are_retried_like_the_reference() -> Result<()> {
+    let bed = Bed::new().await?;
+    let root = bed.dir.path();
+    let flaky = FlakyServer::start(2)?;
+    let base = format!("http://{}", flaky.addr);
+    let (mut theirs, mut ours) = bed.commands_to(&base, (free_port()?, free_port()?), false);
+    theirs.arg("--retry-interval=300ms");
+    ours.arg("--retry-interval=300ms");
+    let _theirs = ManagedProcess::spawn("reference reloader", theirs, &root.join("reference.log"))?;
+    let _ours = ManagedProcess::spawn("promop config-reloader", ours, &root.join("promop.log"))?;
+    let (ref_path, our_path) = ("/ref/-/reload", "/promop/-/reload");
+    let start = Instant::now();
+    while flaky.count(ref_path) < 3 || flaky.count(our_path) < 3 {
+        ensure!(
+            start.elapsed() < Duration::from_secs(20),
+            "reference {} and promop {} requests",
+            flaky.count(ref_path),
+            flaky.count(our_path)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    ensure!(
+        (flaky.count(ref_path), flaky.count(our_path)) == (3, 3),
+        "two failures and a success each: reference {}, promop {}",
+        flaky.count(ref_path),
+        flaky.count(our_path)
+    );
+    same_output(&bed.our_out, &bed.ref_out, 1)
 }
