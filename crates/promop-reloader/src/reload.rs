@@ -44,12 +44,14 @@ pub enum Error {
 
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
+/// Makes the server reload, one request (or signal) per call.
 pub struct Trigger {
     method: How,
     client: HttpsClient,
     timeout: Duration,
 }
 
+/// --reload-method with what it needs.
 enum How {
     Http {
         url: Uri,
