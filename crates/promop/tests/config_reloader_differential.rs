@@ -235,8 +235,10 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
     let root = dir.path();
     let (ref_port, our_port) = (free_port()?, free_port()?);
     let (theirs, ours) = bed.commands((ref_port, our_port), false);
-    let _theirs = ManagedProcess::spawn("reference reloader", theirs, &root.join("reference.log"))?;
-    let _ours = ManagedProcess::spawn("promop config-reloader", ours, &root.join("promop.log"))?;
+    let their_process =
+        ManagedProcess::spawn("reference reloader", theirs, &root.join("reference.log"))?;
+    let our_process =
+        ManagedProcess::spawn("promop config-reloader", ours, &root.join("promop.log"))?;
 
     let took = wait_reloads(sink, 1, "start").await?;
     eprintln!("start: both reloaded within {took:?}");
@@ -276,6 +278,11 @@ async fn sidecar_writes_and_reloads_like_the_reference() -> Result<()> {
         sink.requests()
     );
     ensure!(reloads(sink, "/ref/-/reload") == 3, "{:?}", sink.requests());
+    eprintln!(
+        "peak memory: reference {}, promop {} (this build)",
+        reloader::peak_memory(&their_process),
+        reloader::peak_memory(&our_process)
+    );
     ensure!(
         sink.requests()
             .iter()

@@ -151,8 +151,9 @@ async fn watch_mode_change_reaches_a_real_prometheus() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     eprintln!(
-        "watch mode, rule ConfigMap update → rule group loaded: {:?}",
-        start.elapsed()
+        "watch mode, rule ConfigMap update → rule group loaded: {:?}; reloader peak memory {} (this build)",
+        start.elapsed(),
+        reloader::peak_memory(&reloader)
     );
     Ok(())
 }

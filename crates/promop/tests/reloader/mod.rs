@@ -34,3 +34,27 @@ pub fn gzip(text: &str) -> Result<Vec<u8>> {
 pub fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
+
+/// The peak resident memory of a process (`VmHWM`), and how much of the
+/// current one is anonymous (heap, stacks: what a release build needs
+/// too) and file-backed (the binary's pages, larger in a debug build), for
+/// the record: the operator gives the reloader container 50Mi by default.
+pub fn peak_memory(process: &ManagedProcess) -> String {
+    let status = process
+        .pid()
+        .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+        .unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("?", str::trim)
+            .to_owned()
+    };
+    format!(
+        "{} (now anonymous {}, file {})",
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:")
+    )
+}
