@@ -37,6 +37,8 @@ use crate::options::{Web, Webhook};
 mod routes;
 mod tls;
 
+pub use tls::TlsFiles;
+
 #[cfg(test)]
 mod tests;
 
@@ -206,14 +208,16 @@ fn web_acceptor(web: &Web) -> Result<TlsAcceptor, Error> {
     acceptor(tls::TlsFiles::of_web(web), web.tls_reload_interval)
 }
 
-fn acceptor(files: tls::TlsFiles, check_interval: Duration) -> Result<TlsAcceptor, Error> {
+/// A TLS acceptor of `files`, re-read when they change (checked at most
+/// once per `check_interval`).
+pub fn acceptor(files: tls::TlsFiles, check_interval: Duration) -> Result<TlsAcceptor, Error> {
     let config = tls::server_config(files, check_interval)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// `:PORT` means every interface: IPv6 and IPv4 where IPv6 exists, IPv4 only
 /// on hosts without IPv6.
-async fn bind(address: SocketAddr) -> Result<TcpListener, Error> {
+pub async fn bind(address: SocketAddr) -> Result<TcpListener, Error> {
     match TcpListener::bind(address).await {
         Err(_) if address.ip().is_unspecified() && address.is_ipv6() => {
             let v4 = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), address.port());

@@ -691,7 +691,7 @@ fn feature_gate(pair: &str) -> Result<(String, bool), String> {
     Ok((name, on))
 }
 
-fn namespaced_name(text: &str) -> Result<(String, String), String> {
+pub fn namespaced_name(text: &str) -> Result<(String, String), String> {
     match text.split_once('/') {
         Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
             Ok((ns.to_owned(), name.to_owned()))
@@ -701,7 +701,7 @@ fn namespaced_name(text: &str) -> Result<(String, String), String> {
 }
 
 /// Go's `host:port` listen address; an empty host is every interface.
-fn listen_address(text: &str) -> Result<SocketAddr, String> {
+pub fn listen_address(text: &str) -> Result<SocketAddr, String> {
     let (host, port) = text
         .rsplit_once(':')
         .ok_or_else(|| format!("missing port in address {text:?}"))?;

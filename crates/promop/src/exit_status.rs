@@ -106,6 +106,24 @@ pub const RUN: &[Code] = &[
     ),
 ];
 
+pub const CONFIG_RELOADER: &[Code] = &[
+    (
+        0,
+        "stopped by SIGTERM or SIGINT; with --watch-interval=0, the output was written",
+    ),
+    (
+        1,
+        "could not start: the config file or a watched directory cannot be read, \
+         the output cannot be written, the listen address cannot be bound, \
+         no usable kubeconfig (watch mode)",
+    ),
+    (
+        2,
+        "invalid flags: an unknown flag, a value that does not parse; \
+         a --web-config-file that cannot be read or used (as the reference)",
+    ),
+];
+
 /// The table of a subcommand, by name.
 pub fn of(command: &str) -> &'static [Code] {
     match command {
@@ -113,6 +131,7 @@ pub fn of(command: &str) -> &'static [Code] {
         "explain" => EXPLAIN,
         "lint" => LINT,
         "run" => RUN,
+        "config-reloader" => CONFIG_RELOADER,
         "" | "promop" => TOP,
         _ => PLAIN,
     }
@@ -172,9 +191,10 @@ mod tests {
 
     #[test]
     fn every_table_has_success_and_usage_codes() {
-        for name in [
-            "promop", "crds", "render", "explain", "lint", "run", "manpage",
-        ] {
+        use clap::CommandFactory;
+        let command = crate::Cli::command();
+        let subcommands = command.get_subcommands().map(clap::Command::get_name);
+        for name in std::iter::once("promop").chain(subcommands) {
             let codes: Vec<u8> = of(name).iter().map(|(c, _)| *c).collect();
             assert_eq!(codes, [0, 1, 2], "{name}");
         }

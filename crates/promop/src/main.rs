@@ -2,6 +2,7 @@
 mod cluster;
 mod color;
 mod completions;
+mod config_reloader;
 mod crds;
 mod exit_status;
 mod explain;
@@ -43,6 +44,9 @@ enum Command {
     Lint(lint::Args),
     /// Run the operator: reconcile Prometheus, PrometheusAgent and Alertmanager objects in the cluster.
     Run(run::Args),
+    /// Keep a server's config file in sync and reload it (the reference's prometheus-config-reloader, plus a watch mode).
+    #[command(long_about = config_reloader::LONG_ABOUT)]
+    ConfigReloader(Box<config_reloader::Args>),
     /// Print the completion script of bash, zsh, fish, elvish or PowerShell.
     #[command(long_about = completions::LONG_ABOUT)]
     Completions(completions::Args),
@@ -56,7 +60,7 @@ fn main() -> ExitCode {
     let mut command = exit_status::documented(Cli::command()).color(color::clap_choice(no_color));
     let matches = command.clone().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit());
-    if !matches!(cli.command, Command::Run(_)) {
+    if !matches!(cli.command, Command::Run(_) | Command::ConfigReloader(_)) {
         stop_quietly_on_closed_pipe();
     }
     let result = match cli.command {
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Lint(args) => lint::run(&args, color::stdout(cli.no_color)),
         Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::ConfigReloader(args) => config_reloader::run(*args),
         Command::Completions(args) => completions::run(&args, command).map(|()| 0),
         Command::Manpage(args) => manpage::run(&args, command).map(|()| 0),
     };

@@ -27,6 +27,16 @@ pub struct Args {
     /// $KUBECONFIG or ~/.kube/config.
     #[arg(long, value_name = "FILE")]
     kubeconfig: Option<PathBuf>,
+    #[command(flatten)]
+    process: ProcessFlags,
+    #[command(flatten)]
+    options: Box<Options>,
+}
+
+/// The reference's logging and version flags, which `run` and
+/// `config-reloader` share.
+#[derive(clap::Args)]
+pub(crate) struct ProcessFlags {
     /// Log level (RUST_LOG, when set, takes precedence).
     #[arg(long, value_enum, default_value = "info")]
     log_level: LogLevel,
@@ -39,8 +49,25 @@ pub struct Args {
     /// Print just the version number and exit (the reference's flag).
     #[arg(long)]
     short_version: bool,
-    #[command(flatten)]
-    options: Box<Options>,
+}
+
+impl ProcessFlags {
+    /// Prints the version when asked (then the process should exit).
+    pub(crate) fn print_version(&self) -> bool {
+        if !(self.version || self.short_version) {
+            return false;
+        }
+        let version = env!("CARGO_PKG_VERSION");
+        match self.short_version {
+            true => println!("{version}"),
+            false => println!("promop, version {version}"),
+        }
+        true
+    }
+
+    pub(crate) fn init_logging(&self) {
+        init_logging(self.log_level, self.log_format);
+    }
 }
 
 /// The reference's `--log-level` values.
@@ -61,12 +88,7 @@ enum LogFormat {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    if args.version || args.short_version {
-        let version = env!("CARGO_PKG_VERSION");
-        match args.short_version {
-            true => println!("{version}"),
-            false => println!("promop, version {version}"),
-        }
+    if args.process.print_version() {
         return Ok(());
     }
     if let Err(message) = args.options.validate() {
@@ -77,7 +99,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )
         .exit();
     }
-    init_logging(args);
+    args.process.init_logging();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(operate(args))
 }
@@ -139,7 +161,7 @@ async fn operate(args: &Args) -> anyhow::Result<()> {
     result
 }
 
-async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
+pub(crate) async fn client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<Client> {
     client_with(kubeconfig, None).await
 }
 
@@ -184,7 +206,7 @@ fn user_agent() -> ::http::HeaderValue {
 }
 
 /// SIGINT or SIGTERM, whichever comes first.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
@@ -200,8 +222,8 @@ async fn shutdown_signal() {
     }
 }
 
-fn init_logging(args: &Args) {
-    let level = match args.log_level {
+fn init_logging(level: LogLevel, format: LogFormat) {
+    let level = match level {
         LogLevel::All => "trace",
         LogLevel::Debug => "debug",
         LogLevel::Info => "info",
@@ -214,7 +236,7 @@ fn init_logging(args: &Args) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false);
-    match args.log_format {
+    match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Logfmt => builder.fmt_fields(Logfmt).event_format(Logfmt).init(),
     }

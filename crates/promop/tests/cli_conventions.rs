@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
     "crds",
     "render",
     "explain",
     "lint",
     "run",
+    "config-reloader",
     "completions",
     "manpage",
 ];
@@ -117,7 +118,7 @@ fn man_page_on_stdout_is_promop_1_naming_every_subcommand() {
     assert!(body[0].starts_with(".TH promop 1 "), "{page}");
     for sub in SUBCOMMANDS {
         assert!(
-            page.contains(&format!("promop\\-{sub}(1)")),
+            page.contains(&format!("promop\\-{}(1)", sub.replace('-', "\\-"))),
             "no promop-{sub}(1) in:\n{page}"
         );
     }
@@ -207,12 +208,19 @@ fn documented_exit_codes_are_the_ones_returned() {
     };
     let (warns, not_yaml) = (file("warns.yaml", WARNS), file("not-yaml.yaml", NOT_YAML));
     let (warns, not_yaml) = (warns.as_str(), not_yaml.as_str());
+    let envsubst_out = dir.path().join("out.yaml");
+    let envsubst_out = envsubst_out.to_str().expect("UTF-8 path");
     let cases: &[(&[&str], i32)] = &[
         // Usage errors (clap).
         (&["--no-such-flag"], 2),
         (&["lint"], 2),
         (&["completions", "tcsh"], 2),
         (&["run", "--leader-elect=maybe"], 2),
+        (&["config-reloader", "--reload-method=bogus"], 2),
+        (
+            &["config-reloader", "--web-config-file=/nonexistent/web.yaml"],
+            2,
+        ),
         // lint
         (&["lint", "-f", warns], 0),
         (&["lint", "--strict", "-f", warns], 1),
@@ -237,6 +245,27 @@ fn documented_exit_codes_are_the_ones_returned() {
                 "--web.listen-address=127.0.0.1:0",
                 "--kubeconfig",
                 "/nonexistent/kubeconfig",
+            ],
+            1,
+        ),
+        // config-reloader: the init container's once-only run, an
+        // unreadable config file.
+        (
+            &[
+                "config-reloader",
+                "--watch-interval=0",
+                "--config-file",
+                warns,
+                "--config-envsubst-file",
+                envsubst_out,
+            ],
+            0,
+        ),
+        (
+            &[
+                "config-reloader",
+                "--config-file=/nonexistent/prometheus.yaml.gz",
+                "--listen-address=127.0.0.1:0",
             ],
             1,
         ),

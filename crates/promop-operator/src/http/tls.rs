@@ -16,7 +16,7 @@ use super::Error;
 use crate::options::{TlsVersion, Web, Webhook};
 
 /// What a TLS listener is configured from: `--web.*` or `--webhook.*`.
-pub(super) struct TlsFiles {
+pub struct TlsFiles {
     cert_file: PathBuf,
     key_file: PathBuf,
     /// Clients must present a certificate this CA signed, when the file
@@ -26,6 +26,21 @@ pub(super) struct TlsFiles {
 }
 
 impl TlsFiles {
+    /// Other listeners' files (`promop config-reloader`'s web config).
+    pub fn new(
+        cert_file: PathBuf,
+        key_file: PathBuf,
+        client_ca_file: Option<PathBuf>,
+        min_version: TlsVersion,
+    ) -> Self {
+        Self {
+            cert_file,
+            key_file,
+            client_ca_file,
+            min_version,
+        }
+    }
+
     pub(super) fn of_web(web: &Web) -> Self {
         Self {
             cert_file: web.cert_file.clone(),
