@@ -176,6 +176,10 @@ fn parse_args() -> Result<Args> {
             args.promop.display()
         );
     }
+    // The operator runs in a scratch directory: a relative path would not name it there.
+    if let Ok(absolute) = std::path::absolute(&args.promop) {
+        args.promop = absolute;
+    }
     Ok(args)
 }
 
