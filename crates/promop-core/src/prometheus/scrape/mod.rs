@@ -121,7 +121,6 @@ fn object_jobs(
     Ok(ObjectJobs::Emitted(emitted))
 }
 
-/// `honor_labels`, forced to false by `overrideHonorLabels`.
 /// The HTTP target options that ServiceMonitor and PodMonitor endpoints
 /// write in the same order.
 pub(crate) struct TargetOptions<'a> {
@@ -168,6 +167,7 @@ pub(crate) fn endpoint_label(
     (!value.is_empty()).then(|| super::relabel::set("endpoint", value))
 }
 
+/// `honor_labels`, forced to false by `overrideHonorLabels`.
 pub(crate) fn append_honor_labels(cfg: &mut Mapping, ctx: &Context<'_>, honor: Option<bool>) {
     let overridden = ctx.workload.common().override_honor_labels == Some(true);
     cfg.insert("honor_labels", honor.unwrap_or(false) && !overridden);
