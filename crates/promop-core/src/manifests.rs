@@ -3,6 +3,7 @@
 //! invalid objects set aside with a reason. Pure: the caller reads the text.
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::object::{MonitoringObject, decode_object, is_monitoring_kind};
@@ -10,7 +11,7 @@ use promop_api::v1beta1::alertmanager_config::conversion;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::snapshot::{ObjectKey, Snapshot};
+use crate::snapshot::{ObjectKey, Objects, Snapshot};
 
 const MONITORING_GROUP: &str = "monitoring.coreos.com/";
 
@@ -368,13 +369,13 @@ fn add(
         }
         ("v1", "Secret") => {
             let secret: Secret = typed(object, &name)?;
-            snapshot.secrets.insert(key_of(&secret.metadata), secret);
+            let key = key_of(&secret.metadata);
+            snapshot.secrets.insert(key, Arc::new(secret));
         }
         ("v1", "ConfigMap") => {
             let config_map: ConfigMap = typed(object, &name)?;
-            snapshot
-                .config_maps
-                .insert(key_of(&config_map.metadata), config_map);
+            let key = key_of(&config_map.metadata);
+            snapshot.config_maps.insert(key, Arc::new(config_map));
         }
         (v, k) if v.starts_with(MONITORING_GROUP) => {
             if !is_monitoring_kind(v, k) {
@@ -475,20 +476,10 @@ fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
 /// Adds an object, or replaces the one of the same namespace and name that
 /// came earlier in the input (what a second `kubectl apply` would do);
 /// `true` when it replaced one.
-fn upsert<K: kube_core::Resource>(objects: &mut Vec<K>, object: K) -> bool {
-    let same = |o: &K| {
-        o.meta().namespace == object.meta().namespace && o.meta().name == object.meta().name
-    };
-    match objects.iter().position(same) {
-        Some(i) => {
-            objects[i] = object;
-            true
-        }
-        None => {
-            objects.push(object);
-            false
-        }
-    }
+fn upsert<K: kube_core::Resource>(objects: &mut Objects<K>, object: K) -> bool {
+    objects.upsert(object, |a, b| {
+        a.meta().namespace == b.meta().namespace && a.meta().name == b.meta().name
+    })
 }
 
 #[cfg(test)]

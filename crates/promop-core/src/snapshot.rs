@@ -1,31 +1,33 @@
 //! Everything a generation depends on, read-only.
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use promop_api::{v1, v1alpha1};
 
 /// The inputs of one generation: the workload CRs, the config CRs, the
 /// namespaces (for their labels) and the Secrets/ConfigMaps referenced.
-/// Objects are kept in a stable order (namespace, name).
+/// Objects are kept in a stable order (namespace, name), shared with the
+/// operator's caches ([`Objects`]): a snapshot of thousands of objects is
+/// taken per reconcile, and copying them was most of a reconcile's work.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub namespaces: BTreeMap<String, Namespace>,
     /// Generators look Secrets and ConfigMaps up through [`Snapshot::secret`]
     /// and [`Snapshot::config_map`] (never these maps directly), so that the
     /// operator learns which ones to fetch and watch.
-    pub secrets: BTreeMap<ObjectKey, Secret>,
-    pub config_maps: BTreeMap<ObjectKey, ConfigMap>,
-    pub prometheuses: Vec<v1::Prometheus>,
-    pub prometheus_agents: Vec<v1alpha1::PrometheusAgent>,
-    pub alertmanagers: Vec<v1::Alertmanager>,
-    pub thanos_rulers: Vec<v1::ThanosRuler>,
-    pub service_monitors: Vec<v1::ServiceMonitor>,
-    pub pod_monitors: Vec<v1::PodMonitor>,
-    pub probes: Vec<v1::Probe>,
-    pub scrape_configs: Vec<v1alpha1::ScrapeConfig>,
-    pub prometheus_rules: Vec<v1::PrometheusRule>,
-    pub alertmanager_configs: Vec<v1alpha1::AlertmanagerConfig>,
+    pub secrets: BTreeMap<ObjectKey, Arc<Secret>>,
+    pub config_maps: BTreeMap<ObjectKey, Arc<ConfigMap>>,
+    pub prometheuses: Objects<v1::Prometheus>,
+    pub prometheus_agents: Objects<v1alpha1::PrometheusAgent>,
+    pub alertmanagers: Objects<v1::Alertmanager>,
+    pub thanos_rulers: Objects<v1::ThanosRuler>,
+    pub service_monitors: Objects<v1::ServiceMonitor>,
+    pub pod_monitors: Objects<v1::PodMonitor>,
+    pub probes: Objects<v1::Probe>,
+    pub scrape_configs: Objects<v1alpha1::ScrapeConfig>,
+    pub prometheus_rules: Objects<v1::PrometheusRule>,
+    pub alertmanager_configs: Objects<v1alpha1::AlertmanagerConfig>,
     /// The Secrets and ConfigMaps a generation looked up, found or not.
     /// The operator caches only their metadata and fetches the content of
     /// the ones generations read (see [`Snapshot::reads`]).
@@ -88,7 +90,7 @@ impl Snapshot {
     /// A Secret by namespace and name; the lookup is recorded in `reads`.
     pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
         let key = ObjectKey::new(namespace, name);
-        let found = self.secrets.get(&key);
+        let found = self.secrets.get(&key).map(Arc::as_ref);
         self.reads.lock().secrets.insert(key);
         found
     }
@@ -132,7 +134,7 @@ impl Snapshot {
     /// A ConfigMap by namespace and name; the lookup is recorded in `reads`.
     pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
         let key = ObjectKey::new(namespace, name);
-        let found = self.config_maps.get(&key);
+        let found = self.config_maps.get(&key).map(Arc::as_ref);
         self.reads.lock().config_maps.insert(key);
         found
     }
@@ -154,5 +156,121 @@ impl Snapshot {
     pub fn config_map_value(&self, namespace: &str, name: &str, key: &str) -> Option<&str> {
         let map = self.config_map(namespace, name)?;
         map.data.as_ref()?.get(key).map(String::as_str)
+    }
+}
+
+/// The objects of one kind in a snapshot, each shared (an `Arc`) with the
+/// cache it came from; read as `&K`.
+#[derive(Debug)]
+pub struct Objects<K>(Vec<Arc<K>>);
+
+impl<K> Objects<K> {
+    /// Objects already shared (the operator's cached ones), in order.
+    pub fn shared(objects: Vec<Arc<K>>) -> Self {
+        Self(objects)
+    }
+
+    pub fn push(&mut self, object: K) {
+        self.0.push(Arc::new(object));
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
+        self.0.iter().map(Arc::as_ref)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn first(&self) -> Option<&K> {
+        self.0.first().map(Arc::as_ref)
+    }
+
+    /// Replaces the first object that is the `same` as `object` with it,
+    /// or appends it; says whether it replaced one.
+    pub fn upsert(&mut self, object: K, same: impl Fn(&K, &K) -> bool) -> bool {
+        match self.0.iter().position(|o| same(o, &object)) {
+            Some(i) => {
+                self.0[i] = Arc::new(object);
+                true
+            }
+            None => {
+                self.0.push(Arc::new(object));
+                false
+            }
+        }
+    }
+
+    /// Keeps the objects `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.0.retain(|object| keep(object));
+    }
+}
+
+impl<K: Clone> Objects<K> {
+    /// The objects to change, each copied first if shared (as in
+    /// [`IndexMut`](std::ops::IndexMut)).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut K> {
+        self.0.iter_mut().map(Arc::make_mut)
+    }
+}
+
+// Not derived: `K` itself need not be `Clone` or `Default`.
+impl<K> Clone for Objects<K> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<K> Default for Objects<K> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<K> FromIterator<K> for Objects<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(objects: I) -> Self {
+        Self(objects.into_iter().map(Arc::new).collect())
+    }
+}
+
+impl<K> From<Vec<K>> for Objects<K> {
+    fn from(objects: Vec<K>) -> Self {
+        objects.into_iter().collect()
+    }
+}
+
+impl<K> Extend<K> for Objects<K> {
+    fn extend<I: IntoIterator<Item = K>>(&mut self, objects: I) {
+        self.0.extend(objects.into_iter().map(Arc::new));
+    }
+}
+
+impl<K> std::ops::Index<usize> for Objects<K> {
+    type Output = K;
+
+    fn index(&self, i: usize) -> &K {
+        &self.0[i]
+    }
+}
+
+/// A shared object is copied before it changes (only tests and `lint`,
+/// which edit their own snapshot, do).
+impl<K: Clone> std::ops::IndexMut<usize> for Objects<K> {
+    fn index_mut(&mut self, i: usize) -> &mut K {
+        Arc::make_mut(&mut self.0[i])
+    }
+}
+
+impl<'a, K> IntoIterator for &'a Objects<K> {
+    type Item = &'a K;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Arc<K>>, fn(&'a Arc<K>) -> &'a K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(Arc::as_ref)
     }
 }

@@ -264,7 +264,7 @@ fn with_other_owners(
 /// and an Event.
 async fn apply_pod_controller<K: apply::Written>(
     client: &Client,
-    cache: &kube::runtime::reflector::Store<K>,
+    cache: &crate::stores::Cache<K>,
     set: &K,
 ) -> Result<Outcome, Error> {
     let kind = <K as k8s_openapi::Resource>::KIND;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use kube::ResourceExt;
 use kube::runtime::reflector::Store;
-use promop_core::snapshot::{ObjectKey, Snapshot};
+use promop_core::snapshot::{ObjectKey, Objects, Snapshot};
 
 use crate::contents::{ConfigMapContents, SecretContents};
 use crate::stores::Stores;
@@ -25,7 +25,8 @@ pub struct Fetched {
     pub config_maps: ConfigMapContents,
 }
 
-/// Everything the caches hold, with objects in (namespace, name) order.
+/// Everything the caches hold, with objects in (namespace, name) order,
+/// shared with the caches (nothing is copied but the Namespaces' labels).
 pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
     Snapshot {
         namespaces: stores
@@ -54,21 +55,18 @@ fn key<K: ResourceExt>(object: &K) -> ObjectKey {
     ObjectKey::new(object.namespace().unwrap_or_default(), object.name_any())
 }
 
-fn keyed<K: ResourceExt + Clone>(objects: Vec<Arc<K>>) -> BTreeMap<ObjectKey, K> {
+fn keyed<K: ResourceExt>(objects: Vec<Arc<K>>) -> BTreeMap<ObjectKey, Arc<K>> {
     objects
         .into_iter()
-        .map(|object| (key(object.as_ref()), object.as_ref().clone()))
+        .map(|object| (key(object.as_ref()), object))
         .collect()
 }
 
-fn sorted<K>(store: &Store<K>) -> Vec<K>
+fn sorted<K>(store: &Store<K>) -> Objects<K>
 where
     K: ResourceExt<DynamicType = ()> + Clone + 'static,
 {
     let mut objects: Vec<Arc<K>> = store.state();
-    objects.sort_by_key(|object| key(object.as_ref()));
-    objects
-        .iter()
-        .map(|object| object.as_ref().clone())
-        .collect()
+    objects.sort_by_cached_key(|object| key(object.as_ref()));
+    Objects::shared(objects)
 }

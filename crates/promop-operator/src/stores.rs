@@ -17,6 +17,7 @@
 //! With allow lists of namespaces, each kind is watched in its namespaces
 //! only, one watch each ([`scope`], [`merge`]); Namespaces are then read
 //! one by one unless promop may list them ([`polled`]).
+mod echo;
 mod merge;
 mod polled;
 pub mod scope;
@@ -39,6 +40,7 @@ use promop_api::{v1, v1alpha1};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+pub use self::echo::Cache;
 use self::scope::{Scope, Scopes};
 use crate::error::Error;
 use crate::options::Options;
@@ -74,13 +76,13 @@ pub struct Stores {
 /// The objects the operators write, in full.
 #[derive(Clone)]
 pub struct Owned {
-    pub stateful_sets: Store<StatefulSet>,
+    pub stateful_sets: Cache<StatefulSet>,
     /// Watched with the `PrometheusAgentDaemonSet` gate only (else empty:
     /// promop writes none and may lack the permission to list them).
-    pub daemon_sets: Store<DaemonSet>,
-    pub services: Store<Service>,
-    pub secrets: Store<Secret>,
-    pub config_maps: Store<ConfigMap>,
+    pub daemon_sets: Cache<DaemonSet>,
+    pub services: Cache<Service>,
+    pub secrets: Cache<Secret>,
+    pub config_maps: Cache<ConfigMap>,
 }
 
 /// Which kind of cached object changed.
@@ -181,7 +183,7 @@ impl Watches {
             stateful_sets: owned(written.clone(), &mut changes, &mut waits).await,
             daemon_sets: match options.objects.feature_enabled("PrometheusAgentDaemonSet") {
                 true => owned(written.clone(), &mut changes, &mut waits).await,
-                false => reflector::store().0,
+                false => Cache::new(reflector::store().0),
             },
             services: owned(written.clone(), &mut changes, &mut waits).await,
             secrets: owned(written.clone(), &mut changes, &mut waits).await,
@@ -625,18 +627,24 @@ where
     store
 }
 
-/// A cache of what the operators wrote of kind `K`.
+/// A cache of what the operators wrote of kind `K`; the echoes of
+/// promop's own writes change nothing ([`echo`]).
 async fn owned<K>(
     source: Source,
     changes: &mut Vec<BoxStream<'static, Touched>>,
     waits: &mut Readiness,
-) -> Store<K>
+) -> Cache<K>
 where
     K: Namespaced,
 {
     let (store, stream) = cached(source, waits, trim_written).await;
-    changes.push(touched(stream, |_| Kind::Owned));
-    store
+    let cache = Cache::new(store);
+    let echoes = cache.clone();
+    let stream = stream.filter(move |event| {
+        future::ready(!event.as_ref().is_ok_and(|object| echoes.is_echo(object)))
+    });
+    changes.push(touched(stream.boxed(), |_| Kind::Owned));
+    cache
 }
 
 /// The cache of Namespaces (their labels): all of them, those of the allow

@@ -97,16 +97,19 @@ pub async fn read(
             .into_iter()
             .map(|ns| (ns.name_any(), ns))
             .collect(),
-        prometheuses: reading.objects::<v1::Prometheus>().await?,
-        prometheus_agents: reading.objects::<v1alpha1::PrometheusAgent>().await?,
-        alertmanagers: reading.objects::<v1::Alertmanager>().await?,
-        thanos_rulers: reading.objects::<v1::ThanosRuler>().await?,
-        service_monitors: reading.objects::<v1::ServiceMonitor>().await?,
-        pod_monitors: reading.objects::<v1::PodMonitor>().await?,
-        probes: reading.objects::<v1::Probe>().await?,
-        scrape_configs: reading.objects::<v1alpha1::ScrapeConfig>().await?,
-        prometheus_rules: reading.objects::<v1::PrometheusRule>().await?,
-        alertmanager_configs: reading.objects::<v1alpha1::AlertmanagerConfig>().await?,
+        prometheuses: reading.objects::<v1::Prometheus>().await?.into(),
+        prometheus_agents: reading.objects::<v1alpha1::PrometheusAgent>().await?.into(),
+        alertmanagers: reading.objects::<v1::Alertmanager>().await?.into(),
+        thanos_rulers: reading.objects::<v1::ThanosRuler>().await?.into(),
+        service_monitors: reading.objects::<v1::ServiceMonitor>().await?.into(),
+        pod_monitors: reading.objects::<v1::PodMonitor>().await?.into(),
+        probes: reading.objects::<v1::Probe>().await?.into(),
+        scrape_configs: reading.objects::<v1alpha1::ScrapeConfig>().await?.into(),
+        prometheus_rules: reading.objects::<v1::PrometheusRule>().await?.into(),
+        alertmanager_configs: reading
+            .objects::<v1alpha1::AlertmanagerConfig>()
+            .await?
+            .into(),
         ..Snapshot::default()
     };
     reading.loaded.snapshot = snapshot;
@@ -281,14 +284,14 @@ where
     })
 }
 
-fn keyed<K: ResourceExt + Clone>(
+fn keyed<K: ResourceExt>(
     objects: Vec<std::sync::Arc<K>>,
-) -> std::collections::BTreeMap<ObjectKey, K> {
+) -> std::collections::BTreeMap<ObjectKey, std::sync::Arc<K>> {
     objects
         .into_iter()
         .map(|object| {
             let key = ObjectKey::new(object.namespace().unwrap_or_default(), object.name_any());
-            (key, object.as_ref().clone())
+            (key, object)
         })
         .collect()
 }

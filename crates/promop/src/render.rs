@@ -16,7 +16,7 @@ use promop_core::manifests::{ObjectId, Origin};
 use promop_core::prometheus::Workload;
 use promop_core::select::ScrapeScope;
 use promop_core::select::namespaces::WatchedNamespaces;
-use promop_core::snapshot::Snapshot;
+use promop_core::snapshot::{Objects, Snapshot};
 use promop_operator::options::{ConfigReloader, Tenancy, WrittenObjects};
 use serde_json::Value;
 
@@ -147,7 +147,7 @@ fn key(meta: &ObjectMeta) -> (&str, &str) {
 /// The objects `filter` (`namespace/name`) names, all without one,
 /// sorted by namespace/name.
 fn chosen<'a, T>(
-    objects: &'a [T],
+    objects: &'a Objects<T>,
     meta: impl Fn(&T) -> &ObjectMeta,
     filter: Option<&str>,
 ) -> Vec<&'a T> {

@@ -3,12 +3,14 @@
 //! generated configuration (every tenant loses its routing). Alertmanager
 //! anchors the regex like `^(?:VALUE)$`.
 use promop_api::v1alpha1::AlertmanagerConfig;
+
+use crate::snapshot::Objects;
 use promop_api::v1alpha1::alertmanager_config::{MatchType, Route};
 use regex::Regex;
 
 use super::{Problem, Severity, id_of, one_line};
 
-pub(super) fn errors(configs: &[AlertmanagerConfig]) -> Vec<Problem> {
+pub(super) fn errors(configs: &Objects<AlertmanagerConfig>) -> Vec<Problem> {
     let mut out = Vec::new();
     for amc in configs {
         if let Some(route) = &amc.spec.route {

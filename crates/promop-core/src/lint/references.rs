@@ -6,6 +6,7 @@
 //! cluster too. To check the rest of the object, lint then adds a stand-in
 //! for it and validates again.
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -43,10 +44,13 @@ pub fn stub(reference: &Reference, snapshot: &mut Snapshot, namespace: &str, val
     let (created, data) = match reference.kind {
         RefKind::Secret => {
             let created = !snapshot.secrets.contains_key(&key);
-            let secret = snapshot.secrets.entry(key).or_insert_with(|| Secret {
-                metadata: meta,
-                ..Secret::default()
+            let secret = snapshot.secrets.entry(key).or_insert_with(|| {
+                Arc::new(Secret {
+                    metadata: meta,
+                    ..Secret::default()
+                })
             });
+            let secret = Arc::make_mut(secret);
             (
                 created,
                 secret.string_data.get_or_insert_with(BTreeMap::new),
@@ -54,13 +58,13 @@ pub fn stub(reference: &Reference, snapshot: &mut Snapshot, namespace: &str, val
         }
         RefKind::ConfigMap => {
             let created = !snapshot.config_maps.contains_key(&key);
-            let map = snapshot
-                .config_maps
-                .entry(key)
-                .or_insert_with(|| ConfigMap {
+            let map = snapshot.config_maps.entry(key).or_insert_with(|| {
+                Arc::new(ConfigMap {
                     metadata: meta,
                     ..ConfigMap::default()
-                });
+                })
+            });
+            let map = Arc::make_mut(map);
             (created, map.data.get_or_insert_with(BTreeMap::new))
         }
     };

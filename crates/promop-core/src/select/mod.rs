@@ -29,7 +29,7 @@ use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, RejectedObject, Rejection};
 use self::validate::Validator;
 use crate::prometheus::memo::Memo;
-use crate::snapshot::{ObjectKey, Snapshot};
+use crate::snapshot::{ObjectKey, Objects, Snapshot};
 
 /// The config resources of one workload.
 #[derive(Debug)]
@@ -280,7 +280,7 @@ impl<'a> Workload<'a> {
         &self,
         snapshot: &Snapshot,
         watched: &WatchedNamespaces,
-        objects: &'a [T],
+        objects: &'a Objects<T>,
         fields: SelectorFields<'_>,
         check: impl Fn(&T) -> Result<(), Rejection>,
     ) -> Result<KindSelection<'a, T>, RejectedObject> {

@@ -3,6 +3,7 @@
 //! resource_selector.go, pkg/operator SelectNamespacesFromCache, the
 //! relabel validator and the asset store; each case names its rule.
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use promop_api::common::RelabelConfig;
@@ -51,13 +52,13 @@ fn load(name: &str) -> Snapshot {
                 let key = key(&document);
                 snapshot
                     .secrets
-                    .insert(key, serde_json::from_value(document).unwrap());
+                    .insert(key, Arc::new(serde_json::from_value(document).unwrap()));
             }
             Some("ConfigMap") => {
                 let key = key(&document);
                 snapshot
                     .config_maps
-                    .insert(key, serde_json::from_value(document).unwrap());
+                    .insert(key, Arc::new(serde_json::from_value(document).unwrap()));
             }
             _ => {
                 let decoded = decode_object(document).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::stores::Cache;
 
 mod takeover;
 pub use takeover::REFERENCE_MANAGER;
@@ -63,7 +64,7 @@ impl<K> Written for K where
 /// reference operator) set on our object become ours.
 pub async fn apply<K: Written>(
     client: &Client,
-    cache: &Store<K>,
+    cache: &Cache<K>,
     desired: &K,
 ) -> Result<Outcome, Error> {
     apply_unnamed(client, cache, desired)
@@ -73,7 +74,7 @@ pub async fn apply<K: Written>(
 
 async fn apply_unnamed<K: Written>(
     client: &Client,
-    cache: &Store<K>,
+    cache: &Cache<K>,
     desired: &K,
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
@@ -90,12 +91,14 @@ async fn apply_unnamed<K: Written>(
             return Ok(Outcome::Unchanged);
         }
     }
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(desired),
-    )
-    .await?;
+    let written = api
+        .patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(desired),
+        )
+        .await?;
+    cache.wrote(&written);
     crate::telemetry::written(<K as k8s_openapi::Resource>::KIND);
     Ok(Outcome::Written)
 }
@@ -105,7 +108,7 @@ async fn apply_unnamed<K: Written>(
 /// the user fills).
 pub async fn create_if_absent<K: Written>(
     client: &Client,
-    cache: &Store<K>,
+    cache: &Cache<K>,
     desired: &K,
 ) -> Result<Outcome, Error> {
     let (namespace, name) = (desired.namespace().unwrap_or_default(), desired.name_any());
@@ -121,7 +124,10 @@ pub async fn create_if_absent<K: Written>(
         ..Default::default()
     };
     match api.create(&params, desired).await {
-        Ok(_) => Ok(Outcome::Written),
+        Ok(created) => {
+            cache.wrote(&created);
+            Ok(Outcome::Written)
+        }
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Outcome::Unchanged),
         Err(e) => Err(Error::Kube(e).applying(kind::<K>(), key(desired))),
     }
