@@ -1,9 +1,14 @@
 //! Everything a generation depends on, read-only.
-use std::collections::{BTreeMap, BTreeSet};
+mod references;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use promop_api::{v1, v1alpha1};
+
+pub use self::references::{KeyReference, ReferenceCache, key_references};
 
 /// The inputs of one generation: the workload CRs, the config CRs, the
 /// namespaces (for their labels) and the Secrets/ConfigMaps referenced.
@@ -28,6 +33,8 @@ pub struct Snapshot {
     pub scrape_configs: Objects<v1alpha1::ScrapeConfig>,
     pub prometheus_rules: Objects<v1::PrometheusRule>,
     pub alertmanager_configs: Objects<v1alpha1::AlertmanagerConfig>,
+    /// The key references of the objects, kept per object version.
+    pub references: ReferenceCache,
     /// The Secrets and ConfigMaps a generation looked up, found or not.
     /// The operator caches only their metadata and fetches the content of
     /// the ones generations read (see [`Snapshot::reads`]).
@@ -96,39 +103,40 @@ impl Snapshot {
     }
 
     /// Records as read every Secret and ConfigMap that `object` (a config
-    /// object of `namespace`) references by key selector (`{name, key}`;
-    /// under a `configMap` field a ConfigMap, elsewhere a Secret), whether or
-    /// not its validation got to them.
-    pub fn note_references(&self, namespace: &str, object: &impl serde::Serialize) {
-        use serde_json::Value;
-        fn walk(value: &Value, in_config_map: bool, namespace: &str, reads: &mut ReadKeys) {
-            match value {
-                Value::Object(map) => {
-                    if let (Some(Value::String(name)), Some(Value::String(_))) =
-                        (map.get("name"), map.get("key"))
-                    {
-                        let set = match in_config_map {
-                            true => &mut reads.config_maps,
-                            false => &mut reads.secrets,
-                        };
-                        set.insert(ObjectKey::new(namespace, name.as_str()));
-                    }
-                    for (field, nested) in map {
-                        walk(nested, field == "configMap", namespace, reads);
-                    }
-                }
-                Value::Array(items) => {
-                    for item in items {
-                        walk(item, in_config_map, namespace, reads);
-                    }
-                }
-                _ => {}
-            }
+    /// object, whose metadata is `meta`) references by key selector
+    /// (`{name, key}`; under a `configMap` field a ConfigMap, elsewhere a
+    /// Secret), whether or not its validation got to them.
+    pub fn note_references(&self, meta: &ObjectMeta, object: &impl serde::Serialize) {
+        let namespace = meta.namespace.as_deref().unwrap_or_default();
+        let references = self.references.of(meta, object);
+        let mut reads = self.reads.lock();
+        for reference in references.iter() {
+            let set = match reference.config_map {
+                true => &mut reads.config_maps,
+                false => &mut reads.secrets,
+            };
+            set.insert(ObjectKey::new(namespace, reference.name.as_str()));
         }
-        if let Ok(value) = serde_json::to_value(object) {
-            let spec = value.get("spec").unwrap_or(&value);
-            walk(spec, false, namespace, &mut self.reads.lock());
+    }
+
+    /// Forgets the kept key references of objects no longer in this
+    /// snapshot (deleted).
+    pub fn forget_gone_references(&self) {
+        fn uids<K: kube_core::Resource>(objects: &Objects<K>) -> impl Iterator<Item = &str> {
+            objects.iter().filter_map(|o| o.meta().uid.as_deref())
         }
+        let live: HashSet<&str> = uids(&self.prometheuses)
+            .chain(uids(&self.prometheus_agents))
+            .chain(uids(&self.alertmanagers))
+            .chain(uids(&self.thanos_rulers))
+            .chain(uids(&self.service_monitors))
+            .chain(uids(&self.pod_monitors))
+            .chain(uids(&self.probes))
+            .chain(uids(&self.scrape_configs))
+            .chain(uids(&self.prometheus_rules))
+            .chain(uids(&self.alertmanager_configs))
+            .collect();
+        self.references.retain(&live);
     }
 
     /// A ConfigMap by namespace and name; the lookup is recorded in `reads`.

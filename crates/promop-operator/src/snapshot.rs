@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use kube::ResourceExt;
 use kube::runtime::reflector::Store;
-use promop_core::snapshot::{ObjectKey, Objects, Snapshot};
+use promop_core::snapshot::{ObjectKey, Objects, ReferenceCache, Snapshot};
 
 use crate::contents::{ConfigMapContents, SecretContents};
 use crate::stores::Stores;
@@ -26,9 +26,10 @@ pub struct Fetched {
 }
 
 /// Everything the caches hold, with objects in (namespace, name) order,
-/// shared with the caches (nothing is copied but the Namespaces' labels).
-pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
-    Snapshot {
+/// shared with the caches (nothing is copied but the Namespaces' labels),
+/// and the key references kept by earlier snapshots.
+pub fn from_stores(stores: &Stores, fetched: &Fetched, references: &ReferenceCache) -> Snapshot {
+    let snapshot = Snapshot {
         namespaces: stores
             .namespaces
             .state()
@@ -47,8 +48,11 @@ pub fn from_stores(stores: &Stores, fetched: &Fetched) -> Snapshot {
         probes: sorted(&stores.probes),
         scrape_configs: sorted(&stores.scrape_configs),
         prometheus_rules: sorted(&stores.prometheus_rules),
+        references: references.clone(),
         ..Snapshot::default()
-    }
+    };
+    snapshot.forget_gone_references();
+    snapshot
 }
 
 fn key<K: ResourceExt>(object: &K) -> ObjectKey {

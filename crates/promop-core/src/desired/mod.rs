@@ -186,18 +186,10 @@ fn with_input_hash(mut sset: StatefulSet) -> StatefulSet {
 /// hash and the length of their input. Compressing tens of MB takes
 /// a tenth of a second; hashing them, a few milliseconds.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::sync::{LazyLock, Mutex};
-    /// The configurations of this many workloads (each at most 1 MiB
-    /// compressed: a Secret's limit).
-    const KEPT: usize = 16;
-    /// The input's hash and length, and its gzip.
-    type Kept = ((u128, usize), Vec<u8>);
-    static RECENT: LazyLock<Mutex<Vec<Kept>>> = LazyLock::new(Mutex::default);
     if data.is_empty() {
         return Vec::new();
     }
     let key = (xxhash_rust::xxh3::xxh3_128(data), data.len());
-    let recent = || RECENT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, gz)) = recent().iter().find(|(k, _)| *k == key) {
         return gz.clone();
     }
@@ -211,4 +203,46 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     }
     kept.push((key, gz.clone()));
     gz
+}
+
+/// The configurations of this many workloads are kept by [`gzip`] (each
+/// at most 1 MiB compressed: a Secret's limit).
+const KEPT: usize = 16;
+/// An input's hash and length, and its gzip.
+type Kept = ((u128, usize), Vec<u8>);
+
+fn recent() -> std::sync::MutexGuard<'static, Vec<Kept>> {
+    static RECENT: std::sync::LazyLock<std::sync::Mutex<Vec<Kept>>> =
+        std::sync::LazyLock::new(Default::default);
+    RECENT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether two outputs of [`gzip`] (both among those it keeps) hold
+/// different inputs, told without decompressing: its compression is
+/// deterministic, so different bytes mean different inputs. `None` when
+/// either is not a kept output (written by another compressor, or long ago).
+pub fn kept_gzips_differ(a: &[u8], b: &[u8]) -> Option<bool> {
+    let kept = recent();
+    let known = |gz: &[u8]| kept.iter().any(|(_, out)| out.as_slice() == gz);
+    (known(a) && known(b)).then(|| a != b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_gzips_differ_only_for_different_inputs_both_kept() {
+        let a = gzip(b"scrape_configs: [a]");
+        let b = gzip(b"scrape_configs: [b]");
+        assert_eq!(kept_gzips_differ(&a, &b), Some(true));
+        assert_eq!(
+            kept_gzips_differ(&a, &gzip(b"scrape_configs: [a]")),
+            Some(false)
+        );
+        // Another compressor's output of the same input: unknown.
+        let mut other = GzEncoder::new(Vec::new(), Compression::fast());
+        other.write_all(b"scrape_configs: [a]").unwrap();
+        assert_eq!(kept_gzips_differ(&a, &other.finish().unwrap()), None);
+    }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::SecretKeySelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use promop_api::common::SecretOrConfigMap;
 use serde_json::Value;
 
@@ -39,6 +40,22 @@ impl LoadedSecrets {
             }
             Value::Array(items) => items.iter().for_each(|i| self.add_references(namespace, i)),
             _ => {}
+        }
+    }
+
+    /// Adds the Secrets the spec of a config object references (`object`,
+    /// whose metadata is `meta`), as kept in `snapshot`.
+    pub fn add_object(
+        &mut self,
+        snapshot: &Snapshot,
+        meta: &ObjectMeta,
+        object: &impl serde::Serialize,
+    ) {
+        let namespace = meta.namespace.as_deref().unwrap_or_default();
+        let references = snapshot.references.of(meta, object);
+        for reference in references.iter().filter(|r| r.outside_config_maps) {
+            self.0
+                .insert((namespace.to_owned(), reference.name.clone()));
         }
     }
 

@@ -204,20 +204,20 @@ impl<'a> Context<'a> {
 /// reference (in its namespace; of scrape classes, only the TLS material).
 fn loaded_secrets(input: &ConfigInput<'_>) -> LoadedSecrets {
     let mut loaded = LoadedSecrets::default();
-    let ns = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-        meta.namespace.clone().unwrap_or_default()
-    };
+    let snapshot = input.snapshot;
+    // Monitors' Secrets are all in their endpoints: their specs' other
+    // fields (selectors, labels, limits) hold no key reference.
     for sm in input.service_monitors {
-        loaded.add(&ns(&sm.metadata), &sm.spec.endpoints);
+        loaded.add_object(snapshot, &sm.metadata, sm);
     }
     for pm in input.pod_monitors {
-        loaded.add(&ns(&pm.metadata), &pm.spec.pod_metrics_endpoints);
+        loaded.add_object(snapshot, &pm.metadata, pm);
     }
     for probe in input.probes {
-        loaded.add(&ns(&probe.metadata), &probe.spec);
+        loaded.add_object(snapshot, &probe.metadata, probe);
     }
     for sc in input.scrape_configs {
-        loaded.add(&ns(&sc.metadata), &sc.spec);
+        loaded.add_object(snapshot, &sc.metadata, sc);
     }
     let workload = input.workload;
     let own = workload.namespace();

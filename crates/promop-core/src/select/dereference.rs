@@ -23,14 +23,13 @@ pub fn prometheus_references(
     workload: prometheus::Workload<'_>,
     scope: &ScrapeScope,
 ) -> ReadKeys {
-    let namespace = workload.namespace();
     let meta = match workload {
         prometheus::Workload::Prometheus(p) => {
-            snapshot.note_references(namespace, p);
+            snapshot.note_references(&p.metadata, p);
             &p.metadata
         }
         prometheus::Workload::Agent(a) => {
-            snapshot.note_references(namespace, a);
+            snapshot.note_references(&a.metadata, a);
             &a.metadata
         }
     };
@@ -51,7 +50,7 @@ pub fn alertmanager_references(
     watched: &WatchedNamespaces,
 ) -> ReadKeys {
     let namespace = am.metadata.namespace.as_deref().unwrap_or_default();
-    snapshot.note_references(namespace, am);
+    snapshot.note_references(&am.metadata, am);
     // The user's configuration Secret is named, not selected by key.
     snapshot.secret(namespace, &base_config::secret_name(am));
     let _ = select_configs(snapshot, am, watched, true);

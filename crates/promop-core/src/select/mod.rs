@@ -310,14 +310,14 @@ impl<'a> Workload<'a> {
                     selector: selector.to_string(),
                 })
             } else if self.dereference {
-                snapshot.note_references(namespace, object);
+                snapshot.note_references(meta, object);
                 Ok(object)
             } else {
                 check(object).map(|()| object).map_err(|rejection| {
                     // Rejected maybe for a Secret a cold cache lacks: name
                     // every one it references, so that they are fetched
                     // together rather than one per generation.
-                    snapshot.note_references(namespace, object);
+                    snapshot.note_references(meta, object);
                     Reason::Rejected(rejection)
                 })
             };

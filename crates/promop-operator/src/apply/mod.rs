@@ -317,17 +317,28 @@ fn same_gunzipped(have: &Value, want: &Value) -> bool {
     if have == want {
         return true;
     }
+    // Both from promop's compressor: different bytes, different contents
+    // (decompressing 37 MB of configuration took a tenth of a second).
+    if let (Some(have), Some(want)) = (decoded(have), decoded(want))
+        && let Some(differ) = promop_core::desired::kept_gzips_differ(&have, &want)
+    {
+        return !differ;
+    }
     match (gunzipped(have), gunzipped(want)) {
         (Some(have), Some(want)) => have == want,
         _ => false,
     }
 }
 
-fn gunzipped(value: &Value) -> Option<Vec<u8>> {
+fn decoded(value: &Value) -> Option<Vec<u8>> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
+    base64::engine::general_purpose::STANDARD
         .decode(value.as_str()?)
-        .ok()?;
+        .ok()
+}
+
+fn gunzipped(value: &Value) -> Option<Vec<u8>> {
+    let bytes = decoded(value)?;
     if bytes.is_empty() {
         return Some(bytes);
     }
