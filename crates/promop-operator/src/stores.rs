@@ -30,6 +30,7 @@ use futures::{StreamExt, future};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ListParams, ObjectMeta, PartialObjectMeta};
 use kube::runtime::reflector::{self, Store};
@@ -81,6 +82,11 @@ pub struct Owned {
     pub services: Store<Service>,
     pub secrets: Store<Secret>,
     pub config_maps: Store<ConfigMap>,
+    /// The reloaders' Roles and RoleBindings, watched with
+    /// `--config-reloader=promop-watch` only (else empty: promop writes
+    /// none and may lack the permission to list them).
+    pub roles: Store<Role>,
+    pub role_bindings: Store<RoleBinding>,
 }
 
 /// Which kind of cached object changed.
@@ -185,7 +191,15 @@ impl Watches {
             },
             services: owned(written.clone(), &mut changes, &mut waits).await,
             secrets: owned(written.clone(), &mut changes, &mut waits).await,
-            config_maps: owned(written, &mut changes, &mut waits).await,
+            config_maps: owned(written.clone(), &mut changes, &mut waits).await,
+            roles: match options.reloader.watches() {
+                true => owned(written.clone(), &mut changes, &mut waits).await,
+                false => reflector::store().0,
+            },
+            role_bindings: match options.reloader.watches() {
+                true => owned(written, &mut changes, &mut waits).await,
+                false => reflector::store().0,
+            },
         };
         let configs = Source::new(client, &scopes.configs, None);
         let referenced = |labels: &Option<String>, fields: &Option<String>| Source {
