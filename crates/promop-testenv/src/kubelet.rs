@@ -18,7 +18,11 @@
 //!   expand `$(NAME)` in args;
 //! * the config-reloader's job done by the kubelet (see [`reloader`]):
 //!   once before the start, and on [`RunningPod::reload`], which also
-//!   rewrites the Secret and ConfigMap volumes and POSTs `/-/reload`.
+//!   rewrites the Secret and ConfigMap volumes and POSTs `/-/reload`;
+//!   or, for promop's image and when [`PodOptions`] asks, the reloader's
+//!   init container and sidecar run as processes (see
+//!   [`reloader_container`]), and the volumes synced periodically as a
+//!   kubelet does ([`VolumeSync`]).
 //!
 //! * env `valueFrom` `secretKeyRef` / `configMapKeyRef` (the Thanos
 //!   sidecar's `OBJSTORE_CONFIG`) read from the API objects;
@@ -31,7 +35,7 @@
 //!   ThanosRuler's StatefulSet (`thanos-ruler-<name>`).
 //!
 //! Not a kubelet: probes, resources, security contexts, the other
-//! containers and init containers are ignored; the listen addresses
+//! containers and init containers (but the reloader's, above) are ignored; the listen addresses
 //! (`--web.listen-address`, Thanos' `--http-address` and `--grpc-address`)
 //! are replaced by free loopback ports; the pod IP is 127.0.0.1.
 

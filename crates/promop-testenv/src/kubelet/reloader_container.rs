@@ -61,13 +61,23 @@ impl VolumeSync {
 
     /// The wait before the next sync.
     pub fn next(&self) -> Duration {
-        // No randomness crate: the clock's nanoseconds are noise enough.
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let fraction = f64::from(nanos % 1_000_000) / 1_000_000.0;
-        self.period.mul_f64(1.0 + self.jitter * fraction)
+        self.period.mul_f64(1.0 + self.jitter * fraction())
     }
+
+    /// A point of the period drawn at random: when a change made at any
+    /// time falls in the cycle.
+    pub fn phase(&self) -> Duration {
+        self.period.mul_f64(fraction())
+    }
+}
+
+/// A fraction in [0, 1). No randomness crate: the clock's nanoseconds are
+/// noise enough.
+fn fraction() -> f64 {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    f64::from(nanos % 1_000_000) / 1_000_000.0
 }
 
 /// The task of [`spawn_volume_sync`], aborted on drop.
