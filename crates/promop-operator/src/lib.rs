@@ -17,6 +17,7 @@ pub mod options;
 mod prometheus;
 mod reconcile;
 mod refused;
+mod reloader_rbac;
 mod report;
 mod snapshot;
 mod status;

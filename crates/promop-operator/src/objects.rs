@@ -2,7 +2,7 @@
 //! web-config Secrets, rule ConfigMaps, the governing Service, one
 //! StatefulSet per shard or an agent's DaemonSet) applied in the
 //! reference's order — Secrets and ConfigMaps before the StatefulSets that
-//! mount them — and the numbered objects no longer needed removed, as is
+//! mount them, and in watch mode the reloader's Role and RoleBinding — and the numbered objects no longer needed removed, as is
 //! the StatefulSet or DaemonSet of an agent's previous mode.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -12,10 +12,12 @@ use kube::runtime::reflector::ObjectRef;
 use kube::{Api, Client, ResourceExt};
 use promop_core::desired::{AlertmanagerObjects, PrometheusObjects, ThanosRulerObjects};
 use promop_core::k8s::numbered::Numbered;
+use promop_core::k8s::reloader_rbac::ReloaderRbac;
 use promop_core::k8s::service::merge_owner_references;
 
 use crate::apply::{self, Outcome};
 use crate::error::Error;
+use crate::reloader_rbac;
 use crate::stores::Owned;
 
 /// The objects of one workload, all of them to write.
@@ -48,6 +50,7 @@ pub async fn write(
         stateful_sets,
         daemon_set,
         numbered,
+        reloader_rbac,
     } = &desired.objects;
     if desired.unmanaged_config {
         count(apply::create_if_absent(client, &owned.secrets, config).await?);
@@ -67,6 +70,9 @@ pub async fn write(
     if let Some(service) = service {
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
+    }
+    for outcome in reloader_rbac::write(client, owned, reloader_rbac.as_ref()).await? {
+        count(outcome);
     }
     for set in stateful_sets {
         count(apply_pod_controller(client, &owned.stateful_sets, set).await?);
@@ -124,9 +130,11 @@ pub async fn write_alertmanager(
         service,
         stateful_set,
         numbered,
+        reloader_rbac,
     } = objects;
     let single = Single {
         rule_files: None,
+        reloader_rbac: reloader_rbac.as_ref(),
         secrets: [config]
             .into_iter()
             .chain(tls_assets)
@@ -152,6 +160,7 @@ pub async fn write_thanos_ruler(
 ) -> Result<usize, Error> {
     let single = Single {
         rule_files: Some(rule_config_maps),
+        reloader_rbac: None,
         secrets: objects.secrets().collect(),
         tls_assets: &objects.tls_assets,
         service: objects.service.as_ref(),
@@ -171,6 +180,8 @@ struct Single<'a> {
     /// The TLS assets among `secrets`: those of the prefix not here go.
     tls_assets: &'a [Secret],
     service: Option<&'a Service>,
+    /// Watch mode's (ThanosRuler: never).
+    reloader_rbac: Option<&'a ReloaderRbac>,
     stateful_set: &'a StatefulSet,
     numbered: &'a Numbered,
 }
@@ -192,6 +203,9 @@ async fn write_single(
     if let Some(service) = objects.service {
         let service = with_other_owners(service, &owned.services);
         count(apply::apply(client, &owned.services, &service).await?);
+    }
+    for outcome in reloader_rbac::write(client, owned, objects.reloader_rbac).await? {
+        count(outcome);
     }
     count(apply_pod_controller(client, &owned.stateful_sets, objects.stateful_set).await?);
     let kept = Kept {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
 use promop_core::desired::OperatorOptions;
-use promop_core::k8s::reloader::ReloaderConfig;
+use promop_core::k8s::reloader::{PROMOP_IMAGE, ReloaderConfig, ReloaderMode};
 use promop_core::select::ScrapeScope;
 use promop_core::select::file_access::MonitorFileAccess;
 use promop_core::select::label_selector::Selector;
@@ -351,6 +351,7 @@ impl WrittenObjects {
                 memory_request: quantity(&reloader.memory_request),
                 memory_limit: quantity(&reloader.memory_limit),
                 enable_probes: reloader.enable_probes,
+                mode: reloader.mode(),
             },
             prometheus_base_image: self.prometheus_base_image.clone(),
             alertmanager_base_image: self.alertmanager_base_image.clone(),
@@ -396,6 +397,49 @@ pub struct ConfigReloader {
     /// Enable liveness, readiness and startup probes on the config-reloader.
     #[arg(long = "enable-config-reloader-probes", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", action = ArgAction::Set)]
     pub enable_probes: bool,
+    /// Which reloader the pods run: `reference` (the reference's image and
+    /// objects: a takeover rolls no pod; configuration changes wait for the
+    /// kubelet's volume sync, about a minute) or `promop-watch` (`promop
+    /// config-reloader` of --config-reloader-image reads the config Secret
+    /// and rule ConfigMaps from the API server and reloads within seconds;
+    /// each Prometheus, PrometheusAgent and Alertmanager gets a Role
+    /// `<prefix>-<name>-config-reloader` allowing its ServiceAccount to read
+    /// those objects by name, so promop needs to write Roles and RoleBindings).
+    #[arg(
+        long = "config-reloader",
+        value_name = "MODE",
+        value_enum,
+        default_value = "reference"
+    )]
+    pub mode: ReloaderModeFlag,
+    /// The image with the promop binary, run as the reloader in
+    /// `--config-reloader=promop-watch` mode.
+    #[arg(long = "config-reloader-image", value_name = "IMAGE", default_value = PROMOP_IMAGE)]
+    pub promop_image: String,
+}
+
+/// `--config-reloader`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReloaderModeFlag {
+    Reference,
+    PromopWatch,
+}
+
+impl ConfigReloader {
+    /// Whether the pods' reloader reads from the API server.
+    pub fn watches(&self) -> bool {
+        self.mode == ReloaderModeFlag::PromopWatch
+    }
+
+    /// The reloader the pods run, as the core builds it.
+    pub fn mode(&self) -> ReloaderMode {
+        match self.mode {
+            ReloaderModeFlag::Reference => ReloaderMode::Reference,
+            ReloaderModeFlag::PromopWatch => ReloaderMode::PromopWatch {
+                image: self.promop_image.clone(),
+            },
+        }
+    }
 }
 
 /// The kubelet endpoints controller (off unless --kubelet-service is set).

@@ -31,6 +31,7 @@ use futures::{StreamExt, future};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{ListParams, ObjectMeta, PartialObjectMeta};
 use kube::runtime::reflector::{self, Store};
@@ -83,6 +84,11 @@ pub struct Owned {
     pub services: Cache<Service>,
     pub secrets: Cache<Secret>,
     pub config_maps: Cache<ConfigMap>,
+    /// The reloaders' Roles and RoleBindings, watched with
+    /// `--config-reloader=promop-watch` only (else empty: promop writes
+    /// none and may lack the permission to list them).
+    pub roles: Cache<Role>,
+    pub role_bindings: Cache<RoleBinding>,
 }
 
 /// Which kind of cached object changed.
@@ -187,7 +193,15 @@ impl Watches {
             },
             services: owned(written.clone(), &mut changes, &mut waits).await,
             secrets: owned(written.clone(), &mut changes, &mut waits).await,
-            config_maps: owned(written, &mut changes, &mut waits).await,
+            config_maps: owned(written.clone(), &mut changes, &mut waits).await,
+            roles: match options.reloader.watches() {
+                true => owned(written.clone(), &mut changes, &mut waits).await,
+                false => Cache::new(reflector::store().0),
+            },
+            role_bindings: match options.reloader.watches() {
+                true => owned(written, &mut changes, &mut waits).await,
+                false => Cache::new(reflector::store().0),
+            },
         };
         let configs = Source::new(client, &scopes.configs, None);
         let referenced = |labels: &Option<String>, fields: &Option<String>| Source {

@@ -18,7 +18,11 @@
 //!   expand `$(NAME)` in args;
 //! * the config-reloader's job done by the kubelet (see [`reloader`]):
 //!   once before the start, and on [`RunningPod::reload`], which also
-//!   rewrites the Secret and ConfigMap volumes and POSTs `/-/reload`.
+//!   rewrites the Secret and ConfigMap volumes and POSTs `/-/reload`;
+//!   or, for promop's image and when [`PodOptions`] asks, the reloader's
+//!   init container and sidecar run as processes (see
+//!   [`reloader_container`]), and the volumes synced periodically as a
+//!   kubelet does ([`VolumeSync`]).
 //!
 //! * env `valueFrom` `secretKeyRef` / `configMapKeyRef` (the Thanos
 //!   sidecar's `OBJSTORE_CONFIG`) read from the API objects;
@@ -31,14 +35,16 @@
 //!   ThanosRuler's StatefulSet (`thanos-ruler-<name>`).
 //!
 //! Not a kubelet: probes, resources, security contexts, the other
-//! containers and init containers are ignored; the listen addresses
+//! containers and init containers (but the reloader's, above) are ignored; the listen addresses
 //! (`--web.listen-address`, Thanos' `--http-address` and `--grpc-address`)
 //! are replaced by free loopback ports; the pod IP is 127.0.0.1.
 
 mod alertmanager;
 mod container;
 pub mod e2e;
+pub mod reload_e2e;
 mod reloader;
+mod reloader_container;
 mod rootfs;
 pub mod thanos;
 pub mod thanos_e2e;
@@ -50,7 +56,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use kube::{Api, Client};
@@ -66,6 +72,11 @@ use container::{
     resolve_env_refs, with_flags,
 };
 use reloader::{ConfigReloader, expand};
+use reloader_container::{
+    LISTEN_FLAG, ReloaderProcess, VolumeSyncTask, service_account_mount, spawn_volume_sync,
+    url_flags,
+};
+pub use reloader_container::{PodOptions, VolumeSync};
 use rootfs::Mount;
 pub use thanos::{RunningThanosRulerPod, ThanosRulerApi, run_thanos_ruler_pod};
 use volumes::PodVolume;
@@ -161,6 +172,9 @@ pub struct RunningPod<A = PrometheusApi> {
     pod_name: String,
     volumes: Vec<PodVolume>,
     reloader: Option<ConfigReloader>,
+    /// The periodic volume sync ([`PodOptions::volume_sync`]), stopped on
+    /// drop.
+    _volume_sync: Option<VolumeSyncTask>,
     // Last: removed after the process is gone.
     dir: ScratchDir,
 }
@@ -176,7 +190,28 @@ pub async fn run_statefulset_pod(
     statefulset: &str,
     ordinal: u32,
 ) -> Result<RunningPod> {
-    start_pod(client, env, namespace, statefulset, ordinal).await
+    run_statefulset_pod_with(
+        client,
+        env,
+        namespace,
+        statefulset,
+        ordinal,
+        &PodOptions::default(),
+    )
+    .await
+}
+
+/// [`run_statefulset_pod`], the reloader and the volume sync as `options`
+/// say.
+pub async fn run_statefulset_pod_with(
+    client: &Client,
+    env: &TestEnv,
+    namespace: &str,
+    statefulset: &str,
+    ordinal: u32,
+    options: &PodOptions,
+) -> Result<RunningPod> {
+    start_pod(client, env, namespace, statefulset, ordinal, options).await
 }
 
 /// What the containers of one pod share: its volumes, identity and
@@ -201,48 +236,18 @@ struct ContainerRun<'a> {
     /// directory (`root`, `pod.sh` for the main container).
     root: &'a str,
     script: &'a str,
+    /// Answers 200 once the container is ready (`/-/ready`).
+    ready_path: &'static str,
 }
 
 impl PodSandbox<'_> {
     /// Mounts, environment and args of `run`, started in its own mount
-    /// namespace; returns once `/-/ready` answers on its first address.
+    /// namespace; returns once `run.ready_path` answers on its first address.
     async fn start(
         &self,
         run: ContainerRun<'_>,
     ) -> Result<(ManagedProcess, Vec<(&'static str, String)>)> {
-        let c = run.container;
-        let mut mounts = container_mounts(c, self.volumes, self.pod)?;
-        if let Some(sa) = self
-            .volumes
-            .iter()
-            .find(|v| v.name == SERVICE_ACCOUNT_VOLUME)
-            && !mounts
-                .iter()
-                .any(|m| m.target == Path::new(SERVICE_ACCOUNT_DIR))
-        {
-            mounts.push(Mount {
-                target: SERVICE_ACCOUNT_DIR.into(),
-                source: sa.dir.clone(),
-                read_only: true,
-            });
-        }
-        mounts.extend(run.extra_mounts);
-        let mut env = self.base_env.clone();
-        env.extend(container_env(c, self.pod, self.base_env)?);
-
-        let root = self.dir.join(run.root);
-        let script = rootfs::prepare(&root, &mounts)?;
-        let script_path = self.dir.join(run.script);
-        std::fs::write(&script_path, script)?;
-        let args: Vec<String> = c
-            .args
-            .iter()
-            .flatten()
-            .map(|a| expand(a, |n| env.get(n).cloned()))
-            .collect();
-        let workdir = c.working_dir.clone().unwrap_or_else(|| "/".into());
-        let log = self.dir.join(format!("{}.log", c.name));
-        let name = format!("{}/{}", self.pod.name, c.name);
+        let prepared = self.prepare(&run)?;
         retry_on_port_clash(|| async {
             let mut addresses = Vec::new();
             for flag in run.address_flags {
@@ -251,18 +256,12 @@ impl PodSandbox<'_> {
             let mut flags: Vec<(&str, &str)> =
                 addresses.iter().map(|(f, a)| (*f, a.as_str())).collect();
             flags.extend(run.flags.iter().map(|(f, v)| (*f, v.as_str())));
-            let mut cmd = Command::new("unshare");
-            cmd.args(["--mount", "--propagation", "private", "--", "sh"])
-                .arg(&script_path)
-                .arg(&workdir)
-                .arg(&run.binary)
-                .args(with_flags(&args, &flags))
-                .env_clear()
-                .envs(&env);
-            let mut process = ManagedProcess::spawn(&name, cmd, &log)?;
+            let cmd = prepared.command(&run.binary, &flags);
+            let mut process = ManagedProcess::spawn(&prepared.name, cmd, &prepared.log)?;
             let ready = format!(
-                "http://{}/-/ready",
-                addresses.first().map_or("", |(_, a)| a.as_str())
+                "http://{}{}",
+                addresses.first().map_or("", |(_, a)| a.as_str()),
+                run.ready_path
             );
             process
                 .wait_ready(READY_TIMEOUT, || async {
@@ -272,6 +271,109 @@ impl PodSandbox<'_> {
             Ok((process, addresses))
         })
         .await
+    }
+
+    /// Runs `run` (an init container) until it exits; fails unless it
+    /// exits with 0 within [`OBJECTS_TIMEOUT`].
+    async fn run_to_completion(&self, run: ContainerRun<'_>) -> Result<()> {
+        let prepared = self.prepare(&run)?;
+        let flags: Vec<(&str, &str)> = run.flags.iter().map(|(f, v)| (*f, v.as_str())).collect();
+        let mut cmd = prepared.command(&run.binary, &flags);
+        let log = std::fs::File::create(&prepared.log)?;
+        cmd.stdout(log.try_clone()?).stderr(log);
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", prepared.name))?;
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                let log = std::fs::read_to_string(&prepared.log).unwrap_or_default();
+                ensure!(
+                    status.success(),
+                    "{} exited with {status}:\n{log}",
+                    prepared.name
+                );
+                return Ok(());
+            }
+            if start.elapsed() > OBJECTS_TIMEOUT {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(&prepared.log).unwrap_or_default();
+                bail!(
+                    "{} still running after {OBJECTS_TIMEOUT:?}:\n{log}",
+                    prepared.name
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The container's root (its mounts), environment and expanded args.
+    fn prepare(&self, run: &ContainerRun<'_>) -> Result<Prepared> {
+        let c = run.container;
+        let mut mounts = container_mounts(c, self.volumes, self.pod)?;
+        let at_sa_dir = |m: &Mount| m.target == Path::new(SERVICE_ACCOUNT_DIR);
+        if let Some(sa) = self
+            .volumes
+            .iter()
+            .find(|v| v.name == SERVICE_ACCOUNT_VOLUME)
+            && !mounts.iter().chain(&run.extra_mounts).any(at_sa_dir)
+        {
+            mounts.push(Mount {
+                target: SERVICE_ACCOUNT_DIR.into(),
+                source: sa.dir.clone(),
+                read_only: true,
+            });
+        }
+        mounts.extend(run.extra_mounts.iter().cloned());
+        let mut env = self.base_env.clone();
+        env.extend(container_env(c, self.pod, self.base_env)?);
+
+        let root = self.dir.join(run.root);
+        let script = rootfs::prepare(&root, &mounts)?;
+        let script_path = self.dir.join(run.script);
+        std::fs::write(&script_path, script)?;
+        // The binary stands for the command's first word (a reloader's
+        // command is `/promop config-reloader`).
+        let command = c.command.iter().flatten().skip(1);
+        let args: Vec<String> = command
+            .chain(c.args.iter().flatten())
+            .map(|a| expand(a, |n| env.get(n).cloned()))
+            .collect();
+        Ok(Prepared {
+            script_path,
+            workdir: c.working_dir.clone().unwrap_or_else(|| "/".into()),
+            args,
+            env,
+            log: self.dir.join(format!("{}.log", c.name)),
+            name: format!("{}/{}", self.pod.name, c.name),
+        })
+    }
+}
+
+/// A container ready to start: `unshare` runs its mount script, which
+/// execs the binary in the pod's root.
+struct Prepared {
+    script_path: PathBuf,
+    workdir: String,
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    log: PathBuf,
+    name: String,
+}
+
+impl Prepared {
+    /// The command running `binary` with the container's args, `flags`
+    /// imposed.
+    fn command(&self, binary: &Path, flags: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh"])
+            .arg(&self.script_path)
+            .arg(&self.workdir)
+            .arg(binary)
+            .args(with_flags(&self.args, flags))
+            .env_clear()
+            .envs(&self.env);
+        cmd
     }
 }
 
@@ -283,6 +385,7 @@ async fn start_pod<W: Workload>(
     namespace: &str,
     statefulset: &str,
     ordinal: u32,
+    options: &PodOptions,
 ) -> Result<RunningPod<W>> {
     let sts = wait_statefulset(client, namespace, statefulset).await?;
     let pod_name = format!("{statefulset}-{ordinal}");
@@ -322,9 +425,11 @@ async fn start_pod<W: Workload>(
     materialize_all(client, namespace, &mut volumes).await?;
 
     let base_env = base_env(env, &pod_name)?;
-    let reloader = match container(spec, RELOADER) {
-        Ok(c) => config_reloader(c, &volumes, &pod, &base_env)?,
-        Err(_) => None,
+    let reloader_process = ReloaderProcess::of(spec, options)?;
+    // The kubelet does the reloader's job unless its containers run.
+    let reloader = match (&reloader_process, container(spec, RELOADER)) {
+        (None, Ok(c)) => config_reloader(c, &volumes, &pod, &base_env)?,
+        _ => None,
     };
     if let Some(r) = &reloader {
         r.run()?;
@@ -336,6 +441,30 @@ async fn start_pod<W: Workload>(
         base_env: &base_env,
         dir: dir.path(),
     };
+    let reloader_mounts = match &reloader_process {
+        Some(p) if p.promop => {
+            let sa_dir = dir.path().join("reloader-service-account");
+            vec![service_account_mount(env, spec, namespace, sa_dir).await?]
+        }
+        _ => Vec::new(),
+    };
+    if let Some(p) = &reloader_process
+        && let Some(init) = p.init
+    {
+        let listen = format!("127.0.0.1:{}", free_port()?);
+        sandbox
+            .run_to_completion(ContainerRun {
+                container: init,
+                binary: p.binary.clone(),
+                extra_mounts: reloader_mounts.clone(),
+                address_flags: &[],
+                flags: vec![(LISTEN_FLAG, listen)],
+                root: "root-init-config-reloader",
+                script: "init-config-reloader.sh",
+                ready_path: "",
+            })
+            .await?;
+    }
     let (process, addresses) = sandbox
         .start(ContainerRun {
             container: main,
@@ -348,6 +477,7 @@ async fn start_pod<W: Workload>(
                 .collect(),
             root: "root",
             script: "pod.sh",
+            ready_path: "/-/ready",
         })
         .await?;
     let url = format!(
@@ -371,6 +501,7 @@ async fn start_pod<W: Workload>(
                     .collect(),
                 root: &root,
                 script: &script,
+                ready_path: "/-/ready",
             })
             .await?;
         running_sidecars.push(RunningSidecar {
@@ -379,6 +510,31 @@ async fn start_pod<W: Workload>(
             addresses,
         });
     }
+    if let Some(p) = &reloader_process
+        && let Some(c) = p.sidecar
+    {
+        let main_address = addresses.first().map_or("", |(_, a)| a.as_str());
+        let (process, addresses) = sandbox
+            .start(ContainerRun {
+                container: c,
+                binary: p.binary.clone(),
+                extra_mounts: reloader_mounts,
+                address_flags: &[LISTEN_FLAG],
+                flags: url_flags(c, main_address),
+                root: "root-config-reloader",
+                script: "config-reloader.sh",
+                ready_path: "/healthz",
+            })
+            .await?;
+        running_sidecars.push(RunningSidecar {
+            container: RELOADER,
+            process,
+            addresses,
+        });
+    }
+    let volume_sync = options
+        .volume_sync
+        .map(|sync| spawn_volume_sync(client.clone(), namespace.to_owned(), volumes.clone(), sync));
     Ok(RunningPod {
         sidecars: running_sidecars,
         process,
@@ -390,6 +546,7 @@ async fn start_pod<W: Workload>(
         pod_name,
         volumes,
         reloader,
+        _volume_sync: volume_sync,
         dir,
     })
 }

@@ -59,9 +59,9 @@ pub use apiserver::{TestEnv, TestEnvOptions};
 pub use audit::AuditEvent;
 pub use crds::{install_crds, wait_crd_established};
 pub use kubelet::{
-    AlertmanagerApi, RunningAlertmanagerPod, RunningPod, RunningThanosRulerPod, ThanosRulerApi,
-    e2e, run_alertmanager_pod, run_statefulset_pod, run_thanos_ruler_pod, thanos, thanos_e2e,
-    wait_statefulset,
+    AlertmanagerApi, PodOptions, RunningAlertmanagerPod, RunningPod, RunningThanosRulerPod,
+    ThanosRulerApi, VolumeSync, e2e, reload_e2e, run_alertmanager_pod, run_statefulset_pod,
+    run_statefulset_pod_with, run_thanos_ruler_pod, thanos, thanos_e2e, wait_statefulset,
 };
 pub use manifests::{apply_manifests, parse_yaml_documents};
 pub use metrics_server::MetricsServer;

@@ -16,16 +16,18 @@ use crate::alertmanager::base_config;
 use crate::alertmanager::secrets::TLS_ASSETS_DIR;
 use crate::alertmanager::service::governing_service;
 use crate::alertmanager::statefulset::cluster_tls::{self, ClusterTls};
-use crate::alertmanager::statefulset::{self, WEB_CONFIG_DIR, prefixed_name};
+use crate::alertmanager::statefulset::{
+    self, WEB_CONFIG_DIR, generated_secret_name, prefixed_name, reloader_watched,
+};
 use crate::k8s::metadata::Owner;
 use crate::k8s::numbered::Numbered;
+use crate::k8s::reloader_rbac::{ReloaderRbac, reloader_rbac};
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::{self, WebConfig};
 use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
 use crate::snapshot::Snapshot;
 
-/// The key of the gzipped configuration in the generated Secret.
-pub const CONFIG_KEY: &str = "alertmanager.yaml.gz";
+pub use crate::alertmanager::statefulset::CONFIG_KEY;
 
 /// The objects of one Alertmanager.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +47,8 @@ pub struct AlertmanagerObjects {
     /// The prefixes of the numbered objects (TLS assets), which the
     /// operator prunes.
     pub numbered: Numbered,
+    /// In watch mode, what the reloader may read (else none).
+    pub reloader_rbac: Option<ReloaderRbac>,
 }
 
 impl AlertmanagerObjects {
@@ -83,7 +87,7 @@ pub fn alertmanager_objects(
 
     let mut data = user_secret_data(snapshot, am);
     data.insert(CONFIG_KEY.to_owned(), ByteString(gzip(config.as_bytes())));
-    let config_secret = secrets.secret(&format!("{prefixed}-generated"), data);
+    let config_secret = secrets.secret(&generated_secret_name(name), data);
 
     let (files, unwritten) = match serde_saphyr::from_str::<Value>(config) {
         Ok(doc) => {
@@ -135,6 +139,16 @@ pub fn alertmanager_objects(
     let stateful_set = statefulset::build(am, options, &owner, &tls_assets::volume(&tls_assets))
         .map(with_input_hash)
         .map_err(|e| error(&e.field, e.kind))?;
+    let reloader_rbac = options.reloader.watches().then(|| {
+        reloader_rbac(
+            &prefixed,
+            &reloader_watched(namespace, name),
+            am.spec.service_account_name.as_deref(),
+            &owner,
+            &options.labels,
+            &options.annotations,
+        )
+    });
     Ok(AlertmanagerObjects {
         config: config_secret,
         tls_assets,
@@ -143,6 +157,7 @@ pub fn alertmanager_objects(
         service,
         stateful_set,
         numbered: Numbered::of(&prefixed),
+        reloader_rbac,
     })
 }
 
@@ -202,5 +217,45 @@ mod tests {
         );
         let ports = objects.service.unwrap().spec.unwrap().ports.unwrap();
         assert_eq!(ports.len(), 3);
+    }
+
+    #[test]
+    fn in_watch_mode_the_reloader_reads_the_configuration_from_the_api() {
+        use crate::k8s::reloader::ReloaderMode;
+        let mut loaded = Loaded::default();
+        let manifests = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\n\
+                         metadata: {name: main, namespace: ns}\nspec: {version: v0.28.1}\n";
+        loaded
+            .add_yaml("t", manifests, "ns", Strictness::ObjectsOnly)
+            .unwrap();
+        let s = &loaded.snapshot;
+        let mut options = OperatorOptions::default();
+        options.reloader.mode = ReloaderMode::PromopWatch {
+            image: "promop:dev".to_owned(),
+        };
+        let objects =
+            alertmanager_objects(s, &s.alertmanagers[0], "route: {}\n", &options).unwrap();
+        let pod = objects.stateful_set.spec.template.spec.unwrap();
+        let sidecar = pod
+            .containers
+            .iter()
+            .find(|c| c.name == "config-reloader")
+            .unwrap();
+        assert_eq!(sidecar.image.as_deref(), Some("promop:dev"));
+        let args = sidecar.args.as_ref().unwrap();
+        assert!(args.contains(&"--watch-secret=ns/alertmanager-main-generated".to_owned()));
+        assert!(args.contains(&"--watch-secret-key=alertmanager.yaml.gz".to_owned()));
+        assert!(
+            !args.iter().any(|a| a.starts_with("--config-file=")),
+            "{args:?}"
+        );
+        // The templates stay a volume, watched.
+        assert!(args.contains(&"--watched-dir=/etc/alertmanager/config".to_owned()));
+        let rules = objects.reloader_rbac.unwrap().role.rules.unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(
+            rules[0].resource_names,
+            Some(vec!["alertmanager-main-generated".to_owned()])
+        );
     }
 }

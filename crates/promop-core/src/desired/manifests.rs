@@ -1,12 +1,13 @@
 //! The desired states of several workloads as Kubernetes manifests, in the
 //! order the operator applies them (Secrets, rule ConfigMaps, the governing
-//! Service, the StatefulSets or DaemonSet): what `promop render --objects`
+//! Service, watch mode's Role and RoleBinding, the StatefulSets or DaemonSet): what `promop render --objects`
 //! prints.
 use k8s_openapi::api::core::v1::{Secret, Service};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{AlertmanagerState, PrometheusState, ThanosRulerState, add_service};
+use crate::k8s::reloader_rbac::ReloaderRbac;
 
 /// The manifests of several workloads; the governing Service they share is
 /// written once, with every workload among its owners.
@@ -30,6 +31,7 @@ impl Manifests {
             self.object(map)?;
         }
         self.service(objects.service.as_ref());
+        self.reloader_rbac(objects.reloader_rbac.as_ref())?;
         for set in &objects.stateful_sets {
             self.object(set)?;
         }
@@ -43,6 +45,7 @@ impl Manifests {
         let objects = &state.objects;
         self.secrets(objects.secrets())?;
         self.service(objects.service.as_ref());
+        self.reloader_rbac(objects.reloader_rbac.as_ref())?;
         self.object(&objects.stateful_set)
     }
 
@@ -77,6 +80,15 @@ impl Manifests {
     fn secrets<'a>(&mut self, secrets: impl Iterator<Item = &'a Secret>) -> serde_json::Result<()> {
         for secret in secrets {
             self.object(secret)?;
+        }
+        Ok(())
+    }
+
+    /// Watch mode's Role and RoleBinding.
+    fn reloader_rbac(&mut self, rbac: Option<&ReloaderRbac>) -> serde_json::Result<()> {
+        if let Some(rbac) = rbac {
+            self.object(&rbac.role)?;
+            self.object(&rbac.role_binding)?;
         }
         Ok(())
     }

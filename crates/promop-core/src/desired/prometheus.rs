@@ -10,13 +10,14 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
 use crate::k8s::metadata::Owner;
 use crate::k8s::numbered::Numbered;
+use crate::k8s::reloader_rbac::{ReloaderRbac, reloader_rbac};
 use crate::k8s::service::GoverningService;
 use crate::k8s::tls_assets;
 use crate::k8s::web_config::WebConfig;
 use crate::prometheus::service::ports;
 use crate::prometheus::statefulset::{
     self, Inputs, Settings, StatefulSetError, WEB_CONFIG_DIR, daemon_set, prefixed_name,
-    thanos_sidecar, workload_metadata,
+    reloader_watched, thanos_sidecar, workload_metadata,
 };
 use crate::prometheus::{Workload, tls_assets as prometheus_tls_assets};
 use crate::select::reasons::{RejectedObject, Rejection, RejectionKind};
@@ -48,6 +49,8 @@ pub struct PrometheusObjects {
     /// The prefixes of the numbered objects among these and the rule
     /// ConfigMaps, which the operator prunes.
     pub numbered: Numbered,
+    /// In watch mode, what the reloader may read (else none).
+    pub reloader_rbac: Option<ReloaderRbac>,
 }
 
 impl PrometheusObjects {
@@ -163,6 +166,17 @@ pub fn prometheus_objects(
         (sets, None)
     };
 
+    let reloader_rbac = options.reloader.watches().then(|| {
+        reloader_rbac(
+            &prefixed,
+            &reloader_watched(workload, inputs.rule_config_maps),
+            cpf.service_account_name.as_deref(),
+            &owner,
+            &options.labels,
+            &options.annotations,
+        )
+    });
+
     Ok(PrometheusObjects {
         config: config_secret,
         tls_assets,
@@ -172,6 +186,7 @@ pub fn prometheus_objects(
         stateful_sets,
         daemon_set,
         numbered: Numbered::of(&prefixed),
+        reloader_rbac,
     })
 }
 
@@ -426,5 +441,93 @@ mod tests {
             .as_ref()
             .unwrap();
         assert_eq!(tsc_labels, selector);
+    }
+
+    #[test]
+    fn watch_mode_reads_the_config_and_rules_from_the_api_with_a_role_of_their_names() {
+        use crate::k8s::reloader::{PROMOP_IMAGE, ReloaderMode};
+        let s = snapshot(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
+             metadata: {name: main, namespace: ns, uid: u1}\n\
+             spec: {version: v3.5.0, serviceAccountName: prometheus, serviceMonitorSelector: {}}\n",
+        );
+        let rules = ["prometheus-main-rulefiles-0".to_owned()];
+        let build = |options: &OperatorOptions| {
+            let workload = Workload::Prometheus(&s.prometheuses[0]);
+            prometheus_objects(&s, workload, "global: {}\n", None, &rules, options).unwrap()
+        };
+        let mut options = OperatorOptions::default();
+        options.reloader.mode = ReloaderMode::PromopWatch {
+            image: PROMOP_IMAGE.to_owned(),
+        };
+        let watching = build(&options);
+        let reference = build(&OperatorOptions::default());
+        assert!(reference.reloader_rbac.is_none());
+
+        let pod = |o: &PrometheusObjects| o.stateful_sets[0].spec.template.spec.clone().unwrap();
+        let (pod, reference_pod) = (pod(&watching), pod(&reference));
+        let watch_args = [
+            "--watch-secret=ns/prometheus-main",
+            "--watch-secret-key=prometheus.yaml.gz",
+            "--watch-configmap=ns/prometheus-main-rulefiles-0=/etc/prometheus/rules/prometheus-main-rulefiles-0",
+            "--config-envsubst-file=/etc/prometheus/config_out/prometheus.env.yaml",
+        ];
+        let init = &pod.init_containers.as_ref().unwrap()[0];
+        let sidecar = &pod.containers[1];
+        for (c, first) in [
+            (init, vec!["--watch-interval=0", "--listen-address=:8081"]),
+            (
+                sidecar,
+                vec![
+                    "--listen-address=:8080",
+                    "--reload-url=http://localhost:9090/-/reload",
+                ],
+            ),
+        ] {
+            assert_eq!(c.image.as_deref(), Some(PROMOP_IMAGE));
+            assert_eq!(
+                c.command,
+                Some(vec!["/promop".to_owned(), "config-reloader".to_owned()])
+            );
+            let want: Vec<&str> = first.into_iter().chain(watch_args).collect();
+            assert_eq!(c.args.as_ref().unwrap(), &want, "{}", c.name);
+            let mounts: Vec<&str> = c
+                .volume_mounts
+                .iter()
+                .flatten()
+                .map(|m| m.name.as_str())
+                .collect();
+            assert_eq!(mounts, ["config-out", "prometheus-main-rulefiles-0"]);
+        }
+        // No config Secret volume; the rule ConfigMap's volume an emptyDir.
+        let volume = |name: &str| {
+            pod.volumes
+                .iter()
+                .flatten()
+                .find(|v| v.name == name)
+                .cloned()
+        };
+        assert!(volume("config").is_none());
+        let rules_volume = volume("prometheus-main-rulefiles-0").unwrap();
+        assert!(rules_volume.empty_dir.is_some() && rules_volume.config_map.is_none());
+        // The prometheus container is the reference's.
+        assert_eq!(pod.containers[0], reference_pod.containers[0]);
+
+        let rbac = watching.reloader_rbac.unwrap();
+        let rules = rbac.role.rules.unwrap();
+        assert_eq!(
+            rules[0].resource_names,
+            Some(vec!["prometheus-main".to_owned()])
+        );
+        assert_eq!(
+            rules[1].resource_names.as_deref(),
+            Some(&["prometheus-main-rulefiles-0".to_owned()][..])
+        );
+        assert_eq!(rbac.role_binding.subjects.unwrap()[0].name, "prometheus");
+        let owner = &rbac.role.metadata.owner_references.unwrap()[0];
+        assert_eq!(
+            (owner.uid.as_str(), owner.kind.as_str()),
+            ("u1", "Prometheus")
+        );
     }
 }

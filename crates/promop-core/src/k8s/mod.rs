@@ -1,7 +1,7 @@
 //! Building blocks of the Kubernetes objects the operator writes, shared by
 //! the Prometheus, PrometheusAgent and Alertmanager builders: object
 //! metadata, command-line arguments, images, probes, volumes, pod fields,
-//! the config-reloader container, the strategic merge of user containers,
+//! the config-reloader container (and its RBAC in watch mode), the strategic merge of user containers,
 //! the governing Service, the TLS assets and web configuration Secrets.
 pub mod args;
 pub mod container_merge;
@@ -12,6 +12,7 @@ pub mod numbered;
 pub mod pod;
 pub mod probe;
 pub mod reloader;
+pub mod reloader_rbac;
 pub mod service;
 pub mod tls_assets;
 pub mod volumes;

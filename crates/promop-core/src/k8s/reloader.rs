@@ -1,7 +1,10 @@
 //! The `prometheus-config-reloader` container: as a sidecar it watches the
 //! mounted configuration (and rule files), expands environment variables
 //! into the file the server reads and triggers a reload; as an init
-//! container it writes that file once before the server starts.
+//! container it writes that file once before the server starts. With
+//! [`ReloaderMode::PromopWatch`] it is `promop config-reloader`, which reads
+//! the config Secret and the rule ConfigMaps from the API server
+//! ([`Watched`]) instead of the kubelet's volumes.
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -17,6 +20,11 @@ use super::security_context;
 
 /// The reference's default image for v0.94.1 (its `--prometheus-config-reloader`).
 pub const DEFAULT_IMAGE: &str = "quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1";
+/// promop's image (its release), whose binary has the `config-reloader`
+/// subcommand.
+pub const PROMOP_IMAGE: &str = concat!("ghcr.io/promop/promop:", env!("CARGO_PKG_VERSION"));
+/// The binary in promop's image.
+const PROMOP_BINARY: &str = "/promop";
 const PORT: i32 = 8080;
 const INIT_PORT: i32 = 8081;
 
@@ -31,6 +39,21 @@ pub struct ReloaderConfig {
     pub memory_request: Option<String>,
     pub memory_limit: Option<String>,
     pub enable_probes: bool,
+    pub mode: ReloaderMode,
+}
+
+/// Which reloader the pods run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ReloaderMode {
+    /// The reference's, reading the volumes the kubelet syncs (about a
+    /// minute after a change): the objects stay the reference's, so a
+    /// takeover rolls no pod.
+    #[default]
+    Reference,
+    /// `promop config-reloader` of this image, reading the config Secret
+    /// and rule ConfigMaps through single-object watches (a change arrives
+    /// in milliseconds), with a Role limited to those names.
+    PromopWatch { image: String },
 }
 
 impl Default for ReloaderConfig {
@@ -43,11 +66,17 @@ impl Default for ReloaderConfig {
             memory_request: Some("50Mi".into()),
             memory_limit: Some("50Mi".into()),
             enable_probes: false,
+            mode: ReloaderMode::Reference,
         }
     }
 }
 
 impl ReloaderConfig {
+    /// Whether the reloader reads its inputs from the API server.
+    pub fn watches(&self) -> bool {
+        matches!(self.mode, ReloaderMode::PromopWatch { .. })
+    }
+
     pub fn resources(&self) -> ResourceRequirements {
         let list = |cpu: &Option<String>, memory: &Option<String>| {
             let entries = [("cpu", cpu), ("memory", memory)]
@@ -72,6 +101,34 @@ pub enum Reload {
     Signal { runtime_info_url: String },
 }
 
+/// What `promop config-reloader` reads from the API server (watch mode):
+/// the config Secret's key, and each rule ConfigMap mirrored into a
+/// directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    pub namespace: String,
+    pub secret: String,
+    pub key: String,
+    /// `(ConfigMap, directory)`.
+    pub config_maps: Vec<(String, String)>,
+}
+
+impl Watched {
+    fn args(&self) -> impl Iterator<Item = String> + '_ {
+        let ns = &self.namespace;
+        [
+            format!("--watch-secret={ns}/{}", self.secret),
+            format!("--watch-secret-key={}", self.key),
+        ]
+        .into_iter()
+        .chain(
+            self.config_maps
+                .iter()
+                .map(move |(name, dir)| format!("--watch-configmap={ns}/{name}={dir}")),
+        )
+    }
+}
+
 /// One reloader container.
 #[derive(Clone, Debug)]
 pub struct Reloader<'a> {
@@ -86,9 +143,12 @@ pub struct Reloader<'a> {
     pub log_format: Option<&'a str>,
     pub reload: Option<Reload>,
     pub web_config_file: Option<String>,
+    /// Read by the reference's reloader (and in watch mode by none).
     pub config_file: Option<String>,
     pub config_envsubst_file: Option<String>,
     pub watched_dirs: Vec<String>,
+    /// Read instead of `config_file` in watch mode.
+    pub watched: Option<Watched>,
     pub volume_mounts: Vec<VolumeMount>,
     pub shard: Option<i32>,
     pub zone: Option<String>,
@@ -112,6 +172,7 @@ impl<'a> Reloader<'a> {
             config_file: None,
             config_envsubst_file: None,
             watched_dirs: Vec::new(),
+            watched: None,
             volume_mounts: Vec::new(),
             shard: None,
             zone: None,
@@ -159,8 +220,14 @@ impl<'a> Reloader<'a> {
             Some(Reload::Url(url)) => args.push(format!("--reload-url={url}")),
             None => {}
         }
+        let watch_mode = match (&self.config.mode, &self.watched) {
+            (ReloaderMode::PromopWatch { image }, Some(watched)) => Some((image, watched)),
+            _ => None,
+        };
         let mut watched = self.watched_dirs.clone();
-        if let Some(file) = &self.config_file {
+        if let Some((_, from_api)) = watch_mode {
+            args.extend(from_api.args());
+        } else if let Some(file) = &self.config_file {
             args.push(format!("--config-file={file}"));
             // Watching the directory makes reloads follow the kubelet's
             // atomic updates of the mounted Secret quickly.
@@ -199,13 +266,23 @@ impl<'a> Reloader<'a> {
 
         let probe = (!self.init && self.config.enable_probes).then(|| self.probe());
         let resources = self.config.resources();
+        let (image, command) = match watch_mode {
+            Some((image, _)) => (
+                image,
+                vec![PROMOP_BINARY.to_owned(), "config-reloader".to_owned()],
+            ),
+            None => (
+                &self.config.image,
+                vec!["/bin/prometheus-config-reloader".to_owned()],
+            ),
+        };
         Container {
             name: name.to_owned(),
-            image: Some(self.config.image.clone()),
+            image: Some(image.clone()),
             image_pull_policy: self.image_pull_policy,
             termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
             env: Some(env),
-            command: Some(vec!["/bin/prometheus-config-reloader".to_owned()]),
+            command: Some(command),
             args: Some(args),
             ports: non_empty_vec(ports),
             volume_mounts: non_empty_vec(self.volume_mounts),

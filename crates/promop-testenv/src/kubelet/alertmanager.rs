@@ -90,5 +90,13 @@ pub async fn run_alertmanager_pod(
     statefulset: &str,
     ordinal: u32,
 ) -> Result<RunningAlertmanagerPod> {
-    start_pod(client, env, namespace, statefulset, ordinal).await
+    start_pod(
+        client,
+        env,
+        namespace,
+        statefulset,
+        ordinal,
+        &Default::default(),
+    )
+    .await
 }

@@ -44,17 +44,39 @@ pub struct ScrapeTimings {
 /// `spec.version` is the installed binary's, so that the configuration is
 /// generated for the binary that runs it.
 fn objects(port: u16, version: &str, relabeled: bool) -> String {
-    let relabelings = if relabeled {
-        "\n    relabelings: [{action: replace, targetLabel: team, replacement: platform}]"
-    } else {
-        ""
+    let relabelings =
+        relabeled.then_some("[{action: replace, targetLabel: team, replacement: platform}]");
+    objects_of(port, version, relabelings, RECORDED, None)
+}
+
+/// The scenario's objects, varied: the ServiceMonitor endpoint's
+/// `relabelings` (a YAML flow list), the recording rule's name and the
+/// ServiceAccount of the Prometheus (created here).
+pub(crate) fn objects_of(
+    port: u16,
+    version: &str,
+    relabelings: Option<&str>,
+    record: &str,
+    service_account: Option<&str>,
+) -> String {
+    let relabelings = relabelings
+        .map(|r| format!("\n    relabelings: {r}"))
+        .unwrap_or_default();
+    let (account, account_field) = match service_account {
+        Some(name) => (
+            format!(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: {name}, namespace: {NAMESPACE}}}\n---\n"
+            ),
+            format!("\n  serviceAccountName: {name}"),
+        ),
+        None => (String::new(), String::new()),
     };
     format!(
         r#"apiVersion: v1
 kind: Namespace
 metadata: {{name: {NAMESPACE}}}
 ---
-apiVersion: v1
+{account}apiVersion: v1
 kind: Service
 metadata: {{name: {MONITOR}, namespace: {NAMESPACE}, labels: {{app: {MONITOR}}}}}
 spec:
@@ -86,13 +108,13 @@ metadata: {{name: {MONITOR}, namespace: {NAMESPACE}}}
 spec:
   groups:
   - name: {MONITOR}
-    rules: [{{record: "{RECORDED}", expr: sum(app_info)}}]
+    rules: [{{record: "{record}", expr: sum(app_info)}}]
 ---
 apiVersion: monitoring.coreos.com/v1
 kind: Prometheus
 metadata: {{name: {PROMETHEUS}, namespace: {NAMESPACE}}}
 spec:
-  version: v{version}
+  version: v{version}{account_field}
   serviceDiscoveryRole: EndpointSlice
   scrapeInterval: 1s
   evaluationInterval: 1s

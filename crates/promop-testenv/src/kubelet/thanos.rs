@@ -100,7 +100,15 @@ pub async fn run_thanos_ruler_pod(
     statefulset: &str,
     ordinal: u32,
 ) -> Result<RunningThanosRulerPod> {
-    start_pod(client, env, namespace, statefulset, ordinal).await
+    start_pod(
+        client,
+        env,
+        namespace,
+        statefulset,
+        ordinal,
+        &Default::default(),
+    )
+    .await
 }
 
 /// `thanos query` over StoreAPI endpoints, on loopback; killed on drop.

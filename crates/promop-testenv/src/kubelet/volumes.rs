@@ -42,7 +42,7 @@ enum Projection {
 }
 
 /// A volume of the pod and its directory on the host.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct PodVolume {
     pub name: String,
     pub dir: PathBuf,

@@ -269,6 +269,11 @@ pub struct InProcess {
 
 impl InProcess {
     pub async fn start(env: &TestEnv) -> Result<Self> {
+        Self::start_with(env, promop_operator::Options::default()).await
+    }
+
+    /// With the options of `promop run` (e.g. from `Options::from_args`).
+    pub async fn start_with(env: &TestEnv, options: promop_operator::Options) -> Result<Self> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("promop_operator=info")
             .with_test_writer()
@@ -281,13 +286,9 @@ impl InProcess {
             .await
             .context("installing promop's CRDs")?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let controller = tokio::spawn(promop_operator::run(
-            env.client(),
-            promop_operator::Options::default(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let controller = tokio::spawn(promop_operator::run(env.client(), options, async {
+            let _ = stopped.await;
+        }));
         Ok(Self { stop, controller })
     }
 

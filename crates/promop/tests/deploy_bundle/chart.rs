@@ -152,6 +152,28 @@ fn the_default_image_is_what_build_images_names() {
     );
 }
 
+/// `operator.configReloader: promop-watch` makes the pods' reloader the
+/// chart's own image, which is also promop's default
+/// `--config-reloader-image`; by default the reference's reloader stays.
+#[test]
+fn watch_mode_runs_the_charts_image_as_the_reloader() {
+    let objects = template(&["--set", "operator.configReloader=promop-watch"]);
+    let image = container(&objects)["image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let watch_args = args(&objects);
+    assert!(watch_args.contains(&"--config-reloader=promop-watch".to_owned()));
+    assert!(watch_args.contains(&format!("--config-reloader-image={image}")));
+    assert_eq!(promop_core::k8s::reloader::PROMOP_IMAGE, image);
+    let default_args = args(&template(&[]));
+    assert!(
+        !default_args
+            .iter()
+            .any(|a| a.starts_with("--config-reloader"))
+    );
+}
+
 /// The kubelet endpoints controller: off (no flag, no rule on nodes) by
 /// default; when enabled, its flags and the rules kubelet.rs needs — Nodes
 /// listed cluster-wide, Services/Endpoints/EndpointSlices in the Service's
@@ -281,6 +303,8 @@ enum When {
     /// `rbac.scope: namespaces`: the [`CLUSTER_ROLE`] rows become a Role in
     /// each of `operator.namespaces`.
     NamespaceScope,
+    /// `operator.configReloader: promop-watch`.
+    ReloaderWatch,
 }
 
 /// What a controller of promop calls, and why: one row per rule.
@@ -452,6 +476,16 @@ const NEEDS: &[Need] = &[
         why: "bindings/finalizer.rs: the status-cleanup finalizer added and removed",
     },
     Need {
+        role: CLUSTER_ROLE,
+        group: "rbac.authorization.k8s.io",
+        resources: &["roles", "rolebindings"],
+        names: &[],
+        verbs: &["list", "watch", "create", "patch"],
+        when: When::ReloaderWatch,
+        why: "stores.rs, reloader_rbac.rs: each workload's config-reloader Role and \
+              RoleBinding, cached and applied (the garbage collector deletes them)",
+    },
+    Need {
         role: "ClusterRole promop-kubelet",
         group: "",
         resources: &["nodes"],
@@ -558,6 +592,8 @@ fn every_rule_is_what_a_controller_needs() {
     all_on.extend([
         "--set",
         "operator.featureGates.StatusForConfigurationResources=true",
+        "--set",
+        "operator.configReloader=promop-watch",
     ]);
     let all_on_namespaced = [all_on.as_slice(), NAMESPACED].concat();
     let teams: &[&str] = &["team-a", "team-b"];
@@ -571,6 +607,7 @@ fn every_rule_is_what_a_controller_needs() {
                 When::Kubelet,
                 When::LeaderElection,
                 When::StatusGate,
+                When::ReloaderWatch,
             ],
             &[],
         ),
@@ -583,6 +620,7 @@ fn every_rule_is_what_a_controller_needs() {
                 When::Kubelet,
                 When::LeaderElection,
                 When::StatusGate,
+                When::ReloaderWatch,
             ],
             teams,
         ),

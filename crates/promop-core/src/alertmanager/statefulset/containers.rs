@@ -5,7 +5,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use promop_api::v1::workload::Argument;
 
 use super::volumes::{CONFIG_DIR, CONFIG_OUT_DIR, Volumes};
-use super::{Context, MESH_PORT, WEB_PORT};
+use super::{CONFIG_KEY, Context, MESH_PORT, WEB_PORT, reloader_watched};
 use crate::alertmanager::version::Feature;
 use crate::k8s::StatefulSetError;
 use crate::k8s::args;
@@ -135,7 +135,8 @@ pub(super) fn reloader(ctx: &Context<'_>, vols: &Volumes, init: bool) -> Contain
     r.log_format = log_format.as_deref();
     r.volume_mounts = vols.reloader.clone();
     r.watched_dirs = vols.watched.clone();
-    r.config_file = Some(format!("{CONFIG_DIR}/alertmanager.yaml.gz"));
+    r.config_file = Some(format!("{CONFIG_DIR}/{CONFIG_KEY}"));
+    r.watched = Some(reloader_watched(ctx.namespace, ctx.name));
     r.config_envsubst_file = Some(format!("{CONFIG_OUT_DIR}/alertmanager.env.yaml"));
     r.shard = Some(-1);
     if !init {

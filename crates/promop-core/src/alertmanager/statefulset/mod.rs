@@ -23,6 +23,7 @@ use crate::k8s::metadata::{
     MANAGED_BY_VALUE, NAME_KEY, Owner, VERSION_KEY, merged, non_empty, non_empty_vec,
     without_kubectl_annotations,
 };
+use crate::k8s::reloader::Watched;
 use crate::k8s::{container_merge, pod};
 
 /// The reference's default image repository of Alertmanager.
@@ -41,6 +42,26 @@ pub const MESH_PORT: i32 = 9094;
 /// `alertmanager-<name>`.
 pub fn prefixed_name(name: &str) -> String {
     format!("alertmanager-{name}")
+}
+
+/// The key of the gzipped configuration in the generated Secret.
+pub const CONFIG_KEY: &str = "alertmanager.yaml.gz";
+
+/// `alertmanager-<name>-generated`: the configuration and the templates.
+pub fn generated_secret_name(name: &str) -> String {
+    format!("{}-generated", prefixed_name(name))
+}
+
+/// What the reloader reads from the API server in watch mode: the
+/// generated Secret's configuration. The templates (its other keys) stay a
+/// volume that Alertmanager reads and the reloader watches.
+pub fn reloader_watched(namespace: &str, name: &str) -> Watched {
+    Watched {
+        namespace: namespace.to_owned(),
+        secret: generated_secret_name(name),
+        key: CONFIG_KEY.to_owned(),
+        config_maps: Vec::new(),
+    }
 }
 
 /// The labels that select the pods of an Alertmanager.

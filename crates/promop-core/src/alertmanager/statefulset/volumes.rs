@@ -11,7 +11,7 @@ use promop_api::v1::workload::Argument;
 
 use super::super::secrets::{TEMPLATES_DIR, TLS_ASSETS_DIR};
 use super::cluster_tls::ClusterTls;
-use super::{Context, WEB_CONFIG_DIR};
+use super::{Context, WEB_CONFIG_DIR, generated_secret_name};
 use crate::alertmanager::version::Feature;
 use crate::k8s::StatefulSetError;
 use crate::k8s::args::flag;
@@ -53,7 +53,7 @@ pub(super) fn build(ctx: &Context<'_>, tls_assets: Volume) -> Result<Volumes, St
     let spec = ctx.spec;
     let mut v = Volumes {
         pod: vec![
-            secret_volume(CONFIG_VOLUME, &format!("{}-generated", ctx.prefixed)),
+            secret_volume(CONFIG_VOLUME, &generated_secret_name(ctx.name)),
             tls_assets,
             // tmpfs: the expanded configuration may hold secrets.
             empty_dir(

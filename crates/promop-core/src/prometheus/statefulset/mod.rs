@@ -22,6 +22,7 @@ use promop_api::v1::prometheus::{
 
 use super::version::{Feature, Version};
 use super::workload::Workload;
+use crate::desired::CONFIG_KEY;
 pub use crate::k8s::StatefulSetError;
 use crate::k8s::args::{self as cli, flag, switch};
 use crate::k8s::container_merge;
@@ -33,7 +34,7 @@ use crate::k8s::metadata::{
 use crate::k8s::numbered::{Numbered, numbered};
 use crate::k8s::pod::{self, string_of};
 use crate::k8s::probe::{clean_path, url};
-use crate::k8s::reloader::{Reload, Reloader, ReloaderConfig};
+use crate::k8s::reloader::{Reload, Reloader, ReloaderConfig, Watched};
 use crate::k8s::security_context;
 use crate::k8s::web_config::WebConfig;
 pub use containers::DEFAULT_BASE_IMAGE;
@@ -293,18 +294,20 @@ pub(crate) fn pod(inputs: &Inputs<'_>, shape: Shape) -> Result<Pod, StatefulSetE
         Some(spec) => args::server(&mut flags, spec),
         None => args::agent(&mut flags, cpf),
     }
+    let watch_mode = settings.reloader.watches();
     // A DaemonSet's pods keep no data: no data volume to mount.
     let mut vols = volumes::common(
         &prefixed,
         cpf,
         inputs.tls_assets_volume.clone(),
         !daemon_set,
+        watch_mode,
     )
     .map_err(|e| StatefulSetError::new("spec.secrets", e.to_string()))?;
     if let Some(spec) = server {
-        volumes::server(&mut vols, spec, inputs.rule_config_maps);
+        volumes::server(&mut vols, spec, inputs.rule_config_maps, watch_mode);
     }
-    let mut reloader_mounts = volumes::reloader_mounts();
+    let mut reloader_mounts = volumes::reloader_mounts(watch_mode);
     let mut reloader_web_config = None;
     // From 2.24 the web configuration file is always mounted, so that
     // switching TLS on or off does not redeploy; DaemonSets (which need
@@ -371,15 +374,18 @@ pub(crate) fn pod(inputs: &Inputs<'_>, shape: Shape) -> Result<Pod, StatefulSetE
             flags.push(switch("no-storage.tsdb.allow-overlapping-compaction"));
         }
     }
+    let watched = reloader_watched(workload, inputs.rule_config_maps);
     let mut watched_dirs = Vec::new();
-    for name in inputs.rule_config_maps {
-        let path = format!("{RULES_DIR}/{name}");
+    for (name, path) in &watched.config_maps {
         reloader_mounts.push(k8s_openapi::api::core::v1::VolumeMount {
             name: name.clone(),
             mount_path: path.clone(),
             ..Default::default()
         });
-        watched_dirs.push(path);
+        // In watch mode the reloader writes these directories itself.
+        if !watch_mode {
+            watched_dirs.push(path.clone());
+        }
     }
 
     let zone = match shape {
@@ -394,9 +400,10 @@ pub(crate) fn pod(inputs: &Inputs<'_>, shape: Shape) -> Result<Pod, StatefulSetE
         r.log_level = log_level.as_deref();
         r.log_format = log_format.as_deref();
         r.volume_mounts = reloader_mounts.clone();
-        r.config_file = Some(format!("{}/prometheus.yaml.gz", volumes::CONFIG_DIR));
+        r.config_file = Some(format!("{}/{CONFIG_KEY}", volumes::CONFIG_DIR));
         r.config_envsubst_file = Some(format!("{}/prometheus.env.yaml", volumes::CONFIG_OUT_DIR));
         r.watched_dirs = watched_dirs.clone();
+        r.watched = Some(watched.clone());
         r.shard = Some(shard);
         r.node_name_env = daemon_set;
         if let Some((zone, inzone)) = &zone {
@@ -555,6 +562,21 @@ pub(crate) fn pod(inputs: &Inputs<'_>, shape: Shape) -> Result<Pod, StatefulSetE
         },
         selector: final_selector,
     })
+}
+
+/// What the reloader reads from the API server in watch mode: the config
+/// Secret, and each rule ConfigMap into the directory where the reference
+/// mounts it.
+pub fn reloader_watched(workload: Workload<'_>, rule_config_maps: &[String]) -> Watched {
+    Watched {
+        namespace: workload.namespace().to_owned(),
+        secret: prefixed_name(workload),
+        key: CONFIG_KEY.to_owned(),
+        config_maps: rule_config_maps
+            .iter()
+            .map(|name| (name.clone(), format!("{RULES_DIR}/{name}")))
+            .collect(),
+    }
 }
 
 /// The metadata of the workload object.

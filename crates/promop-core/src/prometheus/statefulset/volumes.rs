@@ -14,6 +14,7 @@ pub const CONFIG_DIR: &str = "/etc/prometheus/config";
 pub const CONFIG_OUT_DIR: &str = "/etc/prometheus/config_out";
 const SECRETS_DIR: &str = "/etc/prometheus/secrets/";
 const CONFIG_MAPS_DIR: &str = "/etc/prometheus/configmaps/";
+const CONFIG_VOLUME: &str = "config";
 const LOG_VOLUME: &str = "log-file";
 const LOG_DIR: &str = "/var/log/prometheus";
 
@@ -43,26 +44,31 @@ pub(super) fn data_volume_name(prefixed: &str, cpf: &CommonPrometheusFields) -> 
 }
 
 /// What servers and agents share; the data directory is mounted unless
-/// `data_mount` is false (a DaemonSet keeps no data).
+/// `data_mount` is false (a DaemonSet keeps no data). In watch mode the
+/// reloader reads the config Secret from the API: no volume of it.
 pub(super) fn common(
     prefixed: &str,
     cpf: &CommonPrometheusFields,
     tls_assets_volume: Volume,
     data_mount: bool,
+    watch_mode: bool,
 ) -> Result<Volumes, InvalidLabel> {
+    let config = (!watch_mode).then(|| secret_volume(CONFIG_VOLUME, prefixed));
     let mut v = Volumes {
-        pod: vec![
-            secret_volume("config", prefixed),
-            tls_assets_volume,
-            empty_dir(
-                "config-out",
-                // tmpfs: the expanded configuration may hold secrets.
-                EmptyDirVolumeSource {
-                    medium: Some("Memory".to_owned()),
-                    ..EmptyDirVolumeSource::default()
-                },
-            ),
-        ],
+        pod: config
+            .into_iter()
+            .chain([
+                tls_assets_volume,
+                empty_dir(
+                    "config-out",
+                    // tmpfs: the expanded configuration may hold secrets.
+                    EmptyDirVolumeSource {
+                        medium: Some("Memory".to_owned()),
+                        ..EmptyDirVolumeSource::default()
+                    },
+                ),
+            ])
+            .collect(),
         prometheus: vec![
             mount("config-out", CONFIG_OUT_DIR, true),
             mount(tls_assets::VOLUME, TLS_ASSETS_DIR, true),
@@ -99,9 +105,16 @@ pub(super) fn common(
     Ok(v)
 }
 
-/// The server's rule ConfigMaps (optional: they may not exist yet) and the
-/// query log volume (unless the scrape failure log already brought it).
-pub(super) fn server(v: &mut Volumes, spec: &PrometheusSpec, rule_config_maps: &[String]) {
+/// The server's rule ConfigMaps (optional: they may not exist yet; in
+/// watch mode emptyDirs of the same names, which the reloader fills from
+/// the API) and the query log volume (unless the scrape failure log
+/// already brought it).
+pub(super) fn server(
+    v: &mut Volumes,
+    spec: &PrometheusSpec,
+    rule_config_maps: &[String],
+    watch_mode: bool,
+) {
     let query_log = uses_log_volume(spec.query_log_file.as_deref())
         && spec.common.scrape_failure_log_file.is_none();
     if query_log {
@@ -109,7 +122,11 @@ pub(super) fn server(v: &mut Volumes, spec: &PrometheusSpec, rule_config_maps: &
             .push(empty_dir(LOG_VOLUME, EmptyDirVolumeSource::default()));
     }
     for name in rule_config_maps {
-        v.pod.push(config_map_volume(name, name, Some(true)));
+        v.pod.push(if watch_mode {
+            empty_dir(name, EmptyDirVolumeSource::default())
+        } else {
+            config_map_volume(name, name, Some(true))
+        });
     }
     for name in rule_config_maps {
         v.prometheus
@@ -120,10 +137,12 @@ pub(super) fn server(v: &mut Volumes, spec: &PrometheusSpec, rule_config_maps: &
     }
 }
 
-/// The reloader's mounts: the configuration and its expanded copy.
-pub(super) fn reloader_mounts() -> Vec<VolumeMount> {
-    vec![
-        mount("config", CONFIG_DIR, false),
-        mount("config-out", CONFIG_OUT_DIR, false),
-    ]
+/// The reloader's mounts: the configuration (but in watch mode) and its
+/// expanded copy.
+pub(super) fn reloader_mounts(watch_mode: bool) -> Vec<VolumeMount> {
+    let config = (!watch_mode).then(|| mount(CONFIG_VOLUME, CONFIG_DIR, false));
+    config
+        .into_iter()
+        .chain([mount("config-out", CONFIG_OUT_DIR, false)])
+        .collect()
 }

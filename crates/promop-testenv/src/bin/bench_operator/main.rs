@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p promop-testenv --bin bench_operator -- \
-//!     [latency|memory|big-secrets|scale|all] [--runs N] [--operators promop,reference] \
+//!     [latency|memory|big-secrets|scale|reloader|all] [--runs N] [--operators promop,reference] \
 //!     [--idle SECONDS] [--promop FILE] [scale's sizes]
 //! ```
 //!
@@ -35,6 +35,11 @@
 //!   complete configuration and rule files, CPU, then the latency of 20
 //!   ServiceMonitor changes (to the config Secret) and of 20
 //!   PrometheusRule changes (to the rule ConfigMap; `--changes`).
+//! * `reloader` (issue 18, not part of `all`; [`reloader`]): change →
+//!   Prometheus serving it, through the kubelet's volume sync and the
+//!   reference's reloader (`kubelet`) and through promop's watch mode
+//!   (`promop-watch`), 20 changes each (`--changes`); `--sync-period`
+//!   (60 s) and `--chains` choose the chains, `--operators` is not used.
 //!
 //! Runs alternate between the operators (run 1 of each, then run 2, …) so
 //! that both see similar machine load. One JSON object per measurement on
@@ -46,6 +51,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod changes;
+mod reloader;
 mod scale;
 mod watch;
 
@@ -57,6 +63,8 @@ use promop_testenv::bench::{
 use promop_testenv::{ManagedProcess, ReferenceOperator, ScratchDir, TestEnv};
 use serde_json::{Value, json};
 
+use promop_testenv::VolumeSync;
+use reloader::Chain;
 use scale::Scale;
 use watch::ContentWatch;
 
@@ -85,6 +93,7 @@ enum Bench {
     Memory,
     BigSecrets,
     Scale,
+    Reloader,
 }
 
 impl Bench {
@@ -94,6 +103,7 @@ impl Bench {
             Bench::Memory => "memory",
             Bench::BigSecrets => "big-secrets",
             Bench::Scale => "scale",
+            Bench::Reloader => "reloader",
         }
     }
 }
@@ -120,12 +130,19 @@ struct Args {
     idle: Duration,
     promop: PathBuf,
     scale: Scale,
+    /// `reloader`'s chains and the kubelet's volume sync.
+    chains: Vec<Chain>,
+    sync: VolumeSync,
 }
 
 const USAGE: &str = "usage: bench_operator [latency|memory|big-secrets|scale|all] [--runs N] \
                      [--operators promop,reference] [--idle SECONDS] [--promop FILE] \
                      [--namespaces N] [--monitors N] [--pod-monitors N] [--rules N] \
-                     [--fillers N] [--changes N] (the last six: per namespace, for scale)";
+                     [--fillers N] [--changes N] (the last six: per namespace, for scale) \
+                     | reloader [--changes N] [--chains promop-watch,kubelet] \
+                     [--sync-period SECONDS] [--promop FILE]";
+/// `reloader`'s default number of changes per chain.
+const RELOADER_CHANGES: usize = 20;
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
@@ -135,6 +152,8 @@ fn parse_args() -> Result<Args> {
         idle: IDLE,
         promop: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/promop"),
         scale: Scale::default(),
+        chains: vec![Chain::PromopWatch, Chain::Kubelet],
+        sync: VolumeSync::KUBELET_DEFAULT,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -147,6 +166,23 @@ fn parse_args() -> Result<Args> {
             "memory" => args.benches = vec![Bench::Memory],
             "big-secrets" => args.benches = vec![Bench::BigSecrets],
             "scale" => args.benches = vec![Bench::Scale],
+            "reloader" => {
+                args.benches = vec![Bench::Reloader];
+                args.scale.changes = RELOADER_CHANGES;
+            }
+            "--sync-period" => {
+                args.sync.period = Duration::from_secs(value()?.parse().context("--sync-period")?)
+            }
+            "--chains" => {
+                args.chains = value()?
+                    .split(',')
+                    .map(|c| match c {
+                        "kubelet" => Ok(Chain::Kubelet),
+                        "promop-watch" => Ok(Chain::PromopWatch),
+                        _ => bail!("unknown chain {c:?}; {USAGE}"),
+                    })
+                    .collect::<Result<_>>()?
+            }
             "all" => args.benches = vec![Bench::Latency, Bench::Memory],
             "--runs" => args.runs = value()?.parse().context("--runs")?,
             "--promop" => args.promop = PathBuf::from(value()?),
@@ -202,6 +238,16 @@ impl Running {
     /// Starts `operator` against `env`. The reference returns once its
     /// `/healthz` answers, promop at once: callers time from before the call.
     async fn start(operator: Operator, env: &TestEnv, promop: &Path) -> Result<Self> {
+        Self::start_with(operator, env, promop, &[]).await
+    }
+
+    /// [`Running::start`], promop with `flags` added.
+    async fn start_with(
+        operator: Operator,
+        env: &TestEnv,
+        promop: &Path,
+        flags: &[&str],
+    ) -> Result<Self> {
         match operator {
             Operator::Reference => Ok(Running::Reference(
                 ReferenceOperator::start(env, &[]).await?,
@@ -214,7 +260,8 @@ impl Running {
                     .arg("run")
                     .arg("--kubeconfig")
                     .arg(env.kubeconfig_path())
-                    .arg("--web.listen-address=127.0.0.1:0");
+                    .arg("--web.listen-address=127.0.0.1:0")
+                    .args(flags);
                 let process = ManagedProcess::spawn("promop", cmd, &dir.path().join("promop.log"))?;
                 Ok(Running::Promop { process, _dir: dir })
             }
@@ -458,6 +505,19 @@ async fn measure_memory(
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = parse_args()?;
+    if args.benches == [Bench::Reloader] {
+        for run in 1..=args.runs {
+            for &chain in &args.chains {
+                eprintln!("== reloader, {}, run {run}", chain.name());
+                let report =
+                    reloader::reloader(chain, run, &args.promop, args.scale.changes, args.sync)
+                        .await
+                        .with_context(|| format!("reloader benchmark, {}", chain.name()))?;
+                println!("{report}");
+            }
+        }
+        return Ok(());
+    }
     for &bench in &args.benches {
         for run in 1..=args.runs {
             for &operator in &args.operators {
@@ -471,6 +531,7 @@ async fn main() -> Result<()> {
                 let mut report = match bench {
                     Bench::Latency => latency(operator, run, &args.promop).await,
                     Bench::Memory => memory(operator, run, &args.promop, args.idle).await,
+                    Bench::Reloader => bail!("reloader measures chains, not operators"),
                     Bench::Scale => {
                         scale::scale(operator, run, &args.promop, args.idle, &args.scale).await
                     }
