@@ -91,10 +91,6 @@ pub async fn run(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) {
-    if !options.reloader.watches() {
-        let scope = crate::stores::scope::Scopes::new(&options.namespaces).written;
-        tokio::spawn(crate::reloader_rbac::sweep(client.clone(), scope));
-    }
     let watches = Watches::new(&client, &options).await;
     let stores = watches.stores.clone();
     telemetry::conditions::register(&stores);

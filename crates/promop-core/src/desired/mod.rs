@@ -2,22 +2,21 @@
 //! reference writes them: built from the snapshot, the workload and its
 //! generated configuration, with the operator's command-line options.
 mod alertmanager;
+mod gzip;
 pub mod manifests;
 mod prometheus;
 mod state;
 mod thanos_ruler;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
 use xxhash_rust::xxh64::xxh64;
 
 pub use self::alertmanager::{AlertmanagerObjects, alertmanager_objects};
+pub use self::gzip::{gzip, kept_gzips_differ};
 pub use self::prometheus::{CONFIG_KEY, PrometheusObjects, prometheus_objects};
 pub use self::state::{
     AlertmanagerState, PrometheusState, StateError, add_service, alertmanager_state,
@@ -175,74 +174,4 @@ fn with_input_hash(mut sset: StatefulSet) -> StatefulSet {
         .get_or_insert_with(BTreeMap::new)
         .insert(INPUT_HASH_KEY.to_owned(), hash.to_string());
     sset
-}
-
-/// Gzip as the reference stores the configuration: nothing at all for an
-/// empty one.
-///
-/// The operator compresses the same configuration again and again (every
-/// reconcile of a workload whose configuration did not change, the one
-/// after its own write included): the last outputs are kept, by a 128-bit
-/// hash and the length of their input. Compressing tens of MB takes
-/// a tenth of a second; hashing them, a few milliseconds.
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    if data.is_empty() {
-        return Vec::new();
-    }
-    let key = (xxhash_rust::xxh3::xxh3_128(data), data.len());
-    if let Some((_, gz)) = recent().iter().find(|(k, _)| *k == key) {
-        return gz.clone();
-    }
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    let gz = encoder.finish().unwrap_or_default();
-    let mut kept = recent();
-    if kept.len() == KEPT {
-        kept.remove(0);
-    }
-    kept.push((key, gz.clone()));
-    gz
-}
-
-/// The configurations of this many workloads are kept by [`gzip`] (each
-/// at most 1 MiB compressed: a Secret's limit).
-const KEPT: usize = 16;
-/// An input's hash and length, and its gzip.
-type Kept = ((u128, usize), Vec<u8>);
-
-fn recent() -> std::sync::MutexGuard<'static, Vec<Kept>> {
-    static RECENT: std::sync::LazyLock<std::sync::Mutex<Vec<Kept>>> =
-        std::sync::LazyLock::new(Default::default);
-    RECENT.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Whether two outputs of [`gzip`] (both among those it keeps) hold
-/// different inputs, told without decompressing: its compression is
-/// deterministic, so different bytes mean different inputs. `None` when
-/// either is not a kept output (written by another compressor, or long ago).
-pub fn kept_gzips_differ(a: &[u8], b: &[u8]) -> Option<bool> {
-    let kept = recent();
-    let known = |gz: &[u8]| kept.iter().any(|(_, out)| out.as_slice() == gz);
-    (known(a) && known(b)).then(|| a != b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kept_gzips_differ_only_for_different_inputs_both_kept() {
-        let a = gzip(b"scrape_configs: [a]");
-        let b = gzip(b"scrape_configs: [b]");
-        assert_eq!(kept_gzips_differ(&a, &b), Some(true));
-        assert_eq!(
-            kept_gzips_differ(&a, &gzip(b"scrape_configs: [a]")),
-            Some(false)
-        );
-        // Another compressor's output of the same input: unknown.
-        let mut other = GzEncoder::new(Vec::new(), Compression::fast());
-        other.write_all(b"scrape_configs: [a]").unwrap();
-        assert_eq!(kept_gzips_differ(&a, &other.finish().unwrap()), None);
-    }
 }

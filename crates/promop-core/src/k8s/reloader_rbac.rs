@@ -24,12 +24,6 @@ pub struct ReloaderRbac {
 /// The suffix of both objects' names (after the workload's prefixed name).
 pub const NAME_SUFFIX: &str = "-config-reloader";
 
-/// Whether a Role or RoleBinding of this name, controlled by a workload,
-/// is one of these (to remove when watch mode is off).
-pub fn is_reloader_rbac_name(name: &str) -> bool {
-    name.ends_with(NAME_SUFFIX)
-}
-
 /// The objects the owner's workload `prefixed` needs for `watched`, for
 /// pods running as `service_account` (empty: the namespace's `default`).
 pub fn reloader_rbac(
@@ -131,7 +125,6 @@ mod tests {
             meta.name.as_deref(),
             Some("prometheus-main-config-reloader")
         );
-        assert!(is_reloader_rbac_name(meta.name.as_deref().unwrap()));
         assert_eq!(meta.owner_references, Some(vec![owner().controller_ref()]));
         let binding = &rbac.role_binding;
         assert_eq!(binding.role_ref.name, "prometheus-main-config-reloader");
