@@ -69,7 +69,7 @@ pub fn prometheus_config_with<'a>(
         .map_err(|rejection| PipelineError::Workload(workload.rejected(rejection)))?;
     let selection = match workload {
         Workload::Prometheus(p) => select::select_for_prometheus_with(snapshot, p, scope, memo),
-        Workload::Agent(a) => select::select_for_agent(snapshot, a, scope),
+        Workload::Agent(a) => select::select_for_agent_with(snapshot, a, scope, memo),
     }
     .map_err(PipelineError::Select)?;
     let service_monitors: Vec<_> = selection

@@ -368,6 +368,7 @@ fn default_prometheus(snapshot: &Snapshot, covered: &BTreeSet<ObjectId>, out: &m
         namespace: "",
         version,
         monitor_file_access: MonitorFileAccess::All,
+        lookups: None,
     };
     let mut check = |id: ObjectId, result: Result<(), Rejection>| {
         if let (false, Err(rejection)) = (covered.contains(&id), result) {

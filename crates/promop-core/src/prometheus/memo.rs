@@ -16,6 +16,11 @@
 //! resourceVersion it found. Any of them different, and the jobs are built
 //! again. The output stays byte for byte what a generation from scratch
 //! gives (`tests/memo.rs`).
+//!
+//! The selection's check of a config object (its validation: TLS material
+//! parsed, relabelings compiled…) is kept the same way, by the object's
+//! version, a hash of the workload's selection inputs and the Secrets and
+//! ConfigMaps the check read.
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,6 +87,8 @@ pub struct Lookup {
     loaded: bool,
     /// The resourceVersion found; `None` when missing.
     version: Option<String>,
+    /// Read by a check (in full, whatever `LoadedSecrets` holds).
+    by_check: bool,
 }
 
 /// The lookups of the object being built.
@@ -102,6 +109,25 @@ impl Lookup {
             version: found.map(version),
             namespace: key.namespace,
             name: key.name,
+            by_check: false,
+        }
+    }
+
+    /// A Secret (or a ConfigMap) a check reads.
+    pub(crate) fn checked(
+        snapshot: &Snapshot,
+        config_map: bool,
+        namespace: &str,
+        name: &str,
+    ) -> Self {
+        let found = match config_map {
+            true => Self::config_map(snapshot, namespace, name),
+            false => Self::secret(snapshot, &LoadedSecrets::default(), namespace, name),
+        };
+        Self {
+            loaded: true,
+            by_check: true,
+            ..found
         }
     }
 
@@ -114,14 +140,16 @@ impl Lookup {
             version: found.map(version),
             namespace: key.namespace,
             name: key.name,
+            by_check: false,
         }
     }
 
     /// The same lookup in `snapshot`.
     fn again(&self, snapshot: &Snapshot, loaded: &LoadedSecrets) -> Self {
-        match self.config_map {
-            true => Self::config_map(snapshot, &self.namespace, &self.name),
-            false => Self::secret(snapshot, loaded, &self.namespace, &self.name),
+        match (self.by_check, self.config_map) {
+            (true, config_map) => Self::checked(snapshot, config_map, &self.namespace, &self.name),
+            (false, true) => Self::config_map(snapshot, &self.namespace, &self.name),
+            (false, false) => Self::secret(snapshot, loaded, &self.namespace, &self.name),
         }
     }
 
@@ -167,6 +195,17 @@ struct RuleEntry {
     file: RuleFile,
 }
 
+/// A check's outcome, and what it read.
+struct CheckEntry {
+    version: String,
+    context: u64,
+    lookups: Vec<Lookup>,
+    outcome: Checked,
+}
+
+/// The outcome of the selection's check of one object.
+pub(crate) type Checked = Result<(), crate::select::reasons::Rejection>;
+
 /// The emitted jobs and rule files of one workload's config objects (one
 /// memo per workload: two workloads build different jobs from the same
 /// object).
@@ -175,6 +214,8 @@ pub struct Memo {
     entries: Mutex<HashMap<MemoKey, Entry>>,
     /// By the PrometheusRule's namespace and name.
     rule_files: Mutex<HashMap<(String, String), RuleEntry>>,
+    /// The selection's checks of config objects.
+    checks: Mutex<HashMap<MemoKey, CheckEntry>>,
     /// Objects whose jobs were reused, and built.
     reused: AtomicU64,
     built: AtomicU64,
@@ -307,6 +348,54 @@ impl Memo {
     /// Forgets the rule files of PrometheusRules not in `used`.
     pub(crate) fn retain_rule_files(&self, used: &HashSet<(String, String)>) {
         lock(&self.rule_files).retain(|key, _| used.contains(key));
+    }
+
+    /// The outcome of `check` on the object of `kind` whose metadata is
+    /// `meta`, in the selection context hashed as `context`: kept, or found
+    /// and kept with the reads the check noted in `lookups`.
+    pub(crate) fn check(
+        &self,
+        kind: &str,
+        meta: &ObjectMeta,
+        context: u64,
+        snapshot: &Snapshot,
+        lookups: &Lookups,
+        check: impl FnOnce() -> Checked,
+    ) -> Checked {
+        let Some(version) = object_version(meta) else {
+            return check();
+        };
+        let key = (
+            kind.to_owned(),
+            meta.namespace.clone().unwrap_or_default(),
+            meta.name.clone().unwrap_or_default(),
+        );
+        if let Some(entry) = lock(&self.checks).get(&key)
+            && entry.version == version
+            && entry.context == context
+            && entry
+                .lookups
+                .iter()
+                .all(|l| l.again(snapshot, &LoadedSecrets::default()) == *l)
+        {
+            entry.lookups.iter().for_each(|l| l.replay(snapshot));
+            return entry.outcome.clone();
+        }
+        lookups.borrow_mut().clear();
+        let outcome = check();
+        let entry = CheckEntry {
+            version,
+            context,
+            lookups: lookups.take(),
+            outcome: outcome.clone(),
+        };
+        lock(&self.checks).insert(key, entry);
+        outcome
+    }
+
+    /// Forgets the checks of objects not in `checked`.
+    pub(crate) fn retain_checks(&self, checked: &HashSet<MemoKey>) {
+        lock(&self.checks).retain(|key, _| checked.contains(key));
     }
 
     /// How many objects' jobs are kept.

@@ -38,7 +38,7 @@ pub fn prometheus_references(
         ..Workload::new(workload.kind(), meta, workload.common())
     };
     // A selector that does not parse fails the generation before it reads.
-    let _ = selecting.select_scrape_resources(snapshot, scope);
+    let _ = selecting.select_scrape_resources(snapshot, scope, None);
     snapshot.reads.keys()
 }
 

@@ -15,7 +15,8 @@ pub mod reasons;
 mod rules;
 pub mod validate;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use promop_api::v1::prometheus::CommonPrometheusFields;
@@ -28,7 +29,7 @@ use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, RejectedObject, Rejection};
 use self::validate::Validator;
-use crate::prometheus::memo::Memo;
+use crate::prometheus::memo::{Checked, Lookups, Memo};
 use crate::snapshot::{ObjectKey, Objects, Snapshot};
 
 /// The config resources of one workload.
@@ -131,8 +132,8 @@ pub fn select_for_prometheus<'a>(
     select_for_prometheus_with(snapshot, prometheus, scope, None)
 }
 
-/// [`select_for_prometheus`], validating PrometheusRules with the rule
-/// files kept in `memo`.
+/// [`select_for_prometheus`], with the checks of config objects and the
+/// rule files (which validate PrometheusRules) kept in `memo`.
 pub fn select_for_prometheus_with<'a>(
     snapshot: &'a Snapshot,
     prometheus: &'a Prometheus,
@@ -140,7 +141,7 @@ pub fn select_for_prometheus_with<'a>(
     memo: Option<&Memo>,
 ) -> Result<Selection<'a>, RejectedObject> {
     let workload = Workload::new("Prometheus", &prometheus.metadata, &prometheus.spec.common);
-    let mut selection = workload.select_scrape_resources(snapshot, scope)?;
+    let mut selection = workload.select_scrape_resources(snapshot, scope, memo)?;
     selection.prometheus_rules =
         rules::select_rules(&workload, prometheus, snapshot, &scope.namespaces, memo)?;
     Ok(selection)
@@ -152,8 +153,18 @@ pub fn select_for_agent<'a>(
     agent: &'a PrometheusAgent,
     scope: &ScrapeScope,
 ) -> Result<Selection<'a>, RejectedObject> {
+    select_for_agent_with(snapshot, agent, scope, None)
+}
+
+/// [`select_for_agent`], with the checks kept in `memo`.
+pub fn select_for_agent_with<'a>(
+    snapshot: &'a Snapshot,
+    agent: &'a PrometheusAgent,
+    scope: &ScrapeScope,
+    memo: Option<&Memo>,
+) -> Result<Selection<'a>, RejectedObject> {
     Workload::new("PrometheusAgent", &agent.metadata, &agent.spec.common)
-        .select_scrape_resources(snapshot, scope)
+        .select_scrape_resources(snapshot, scope, memo)
 }
 
 /// A Prometheus or PrometheusAgent, through the fields they share.
@@ -194,15 +205,34 @@ impl<'a> Workload<'a> {
         &self,
         snapshot: &'a Snapshot,
         scope: &ScrapeScope,
+        memo: Option<&Memo>,
     ) -> Result<Selection<'a>, RejectedObject> {
         let version = validate::prometheus_version(self.common)
             .map_err(|message| self.rejected(Rejection::new("spec.version", message)))?;
+        let lookups = Lookups::default();
         let validator = Validator {
             snapshot,
             workload: self.common,
             namespace: self.namespace,
             version,
             monitor_file_access: scope.monitor_file_access,
+            lookups: memo.map(|_| &lookups),
+        };
+        let context = memo
+            .map(|_| self.check_context(&validator))
+            .unwrap_or_default();
+        let checked = RefCell::new(HashSet::new());
+        // The check of `object` (of `kind`), kept in the memo if any.
+        let check = |kind: &str, meta: &ObjectMeta, check: &dyn Fn() -> Checked| match memo {
+            Some(memo) => {
+                checked.borrow_mut().insert((
+                    kind.to_owned(),
+                    meta.namespace.clone().unwrap_or_default(),
+                    meta.name.clone().unwrap_or_default(),
+                ));
+                memo.check(kind, meta, context, snapshot, &lookups, check)
+            }
+            None => check(),
         };
         let watched = &scope.namespaces;
         let c = self.common;
@@ -213,7 +243,7 @@ impl<'a> Workload<'a> {
                 namespace_field,
                 namespace_selector: Option::as_ref(ns),
             };
-        Ok(Selection {
+        let selection = Selection {
             service_monitors: self.select(
                 snapshot,
                 watched,
@@ -224,7 +254,11 @@ impl<'a> Workload<'a> {
                     "serviceMonitorNamespaceSelector",
                     &c.service_monitor_namespace_selector,
                 ),
-                |o| validator.check_service_monitor(o),
+                |o| {
+                    check("ServiceMonitor", &o.metadata, &|| {
+                        validator.check_service_monitor(o)
+                    })
+                },
             )?,
             pod_monitors: self.select(
                 snapshot,
@@ -236,7 +270,11 @@ impl<'a> Workload<'a> {
                     "podMonitorNamespaceSelector",
                     &c.pod_monitor_namespace_selector,
                 ),
-                |o| validator.check_pod_monitor(o),
+                |o| {
+                    check("PodMonitor", &o.metadata, &|| {
+                        validator.check_pod_monitor(o)
+                    })
+                },
             )?,
             probes: self.select(
                 snapshot,
@@ -248,7 +286,7 @@ impl<'a> Workload<'a> {
                     "probeNamespaceSelector",
                     &c.probe_namespace_selector,
                 ),
-                |o| validator.check_probe(o),
+                |o| check("Probe", &o.metadata, &|| validator.check_probe(o)),
             )?,
             scrape_configs: self.select(
                 snapshot,
@@ -260,10 +298,35 @@ impl<'a> Workload<'a> {
                     "scrapeConfigNamespaceSelector",
                     &c.scrape_config_namespace_selector,
                 ),
-                |o| validator.check_scrape_config(o),
+                |o| {
+                    check("ScrapeConfig", &o.metadata, &|| {
+                        validator.check_scrape_config(o)
+                    })
+                },
             )?,
             prometheus_rules: KindSelection::default(),
-        })
+        };
+        if let Some(memo) = memo {
+            memo.retain_checks(&checked.into_inner());
+        }
+        Ok(selection)
+    }
+
+    /// A hash of what the checks of config objects depend on besides the
+    /// objects and what they read: the workload and the operator's scope.
+    fn check_context(&self, validator: &Validator<'_>) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = xxhash_rust::xxh64::Xxh64::new(0);
+        (self.kind, self.namespace, self.name).hash(&mut hasher);
+        serde_json::to_vec(self.common)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        format!(
+            "{:?} {:?}",
+            validator.version, validator.monitor_file_access
+        )
+        .hash(&mut hasher);
+        hasher.finish()
     }
 
     fn invalid_selector(&self, field: &'static str, source: SelectorError) -> RejectedObject {

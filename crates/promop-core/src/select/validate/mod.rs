@@ -22,6 +22,7 @@ pub use workload::{validate_remote_write, validate_workload_tls};
 use super::file_access::MonitorFileAccess;
 use super::reasons::Rejection;
 use crate::prometheus::Version;
+use crate::prometheus::memo::{Lookup, Lookups};
 use crate::snapshot::Snapshot;
 
 /// Checks objects for one workload: its settings, its Prometheus version and
@@ -33,11 +34,22 @@ pub struct Validator<'a> {
     pub namespace: &'a str,
     pub version: Version,
     pub monitor_file_access: MonitorFileAccess,
+    /// Where the Secrets and ConfigMaps read are noted, when a memo keeps
+    /// the checks.
+    pub(crate) lookups: Option<&'a Lookups>,
 }
 
 pub(crate) type Checked = Result<(), Rejection>;
 
 impl Validator<'_> {
+    /// Notes that the check read a Secret (or a ConfigMap).
+    fn read(&self, config_map: bool, namespace: &str, name: &str) {
+        if let Some(lookups) = self.lookups {
+            let lookup = Lookup::checked(self.snapshot, config_map, namespace, name);
+            lookups.borrow_mut().push(lookup);
+        }
+    }
+
     /// `scrapeClass` must name one of the workload's scrape classes.
     fn scrape_class(&self, name: Option<&String>, path: &str) -> Checked {
         let Some(name) = name.filter(|n| !n.is_empty()) else {

@@ -16,6 +16,7 @@ impl Validator<'_> {
         path: &str,
     ) -> Result<String, Rejection> {
         let name = &selector.name;
+        self.read(false, namespace, name);
         let Some(secret) = self.snapshot.secret(namespace, name) else {
             let missing = Reference::secret(name, None).in_namespace(namespace);
             let message = not_found("secret", "secrets", name);
@@ -49,6 +50,7 @@ impl Validator<'_> {
         path: &str,
     ) -> Result<String, Rejection> {
         let name = &selector.name;
+        self.read(true, namespace, name);
         let Some(map) = self.snapshot.config_map(namespace, name) else {
             let missing = Reference::config_map(name, None).in_namespace(namespace);
             let message = not_found("configmap", "configmaps", name);

@@ -73,6 +73,7 @@ pub fn validate_workload_tls(
         namespace,
         version: crate::prometheus::Version::from(semver::Version::new(0, 0, 0)),
         monitor_file_access: MonitorFileAccess::All,
+        lookups: None,
     };
     configs.into_iter().try_for_each(|(path, tls)| {
         validate_tls_with_files(tls, &path)?;
@@ -96,6 +97,7 @@ pub fn validate_remote_write(
         namespace,
         version: crate::prometheus::Version::from(semver::Version::new(0, 0, 0)),
         monitor_file_access: MonitorFileAccess::All,
+        lookups: None,
     };
     for (i, rw) in remote_write.iter().enumerate() {
         let path = format!("spec.remoteWrite[{i}]");
