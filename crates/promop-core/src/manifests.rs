@@ -440,24 +440,28 @@ fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
             return;
         }
     };
+    // An object is in the snapshot exactly when its origin was recorded.
+    let replaced = reading.loaded.origins.contains_key(&reading.id);
     let s = &mut reading.loaded.snapshot;
-    let replaced = match decoded.object {
-        MonitoringObject::Prometheus(o) => upsert(&mut s.prometheuses, *o),
-        MonitoringObject::PrometheusAgent(o) => upsert(&mut s.prometheus_agents, *o),
-        MonitoringObject::Alertmanager(o) => upsert(&mut s.alertmanagers, *o),
-        MonitoringObject::ThanosRuler(o) => upsert(&mut s.thanos_rulers, *o),
-        MonitoringObject::ServiceMonitor(o) => upsert(&mut s.service_monitors, *o),
-        MonitoringObject::PodMonitor(o) => upsert(&mut s.pod_monitors, *o),
-        MonitoringObject::Probe(o) => upsert(&mut s.probes, *o),
-        MonitoringObject::ScrapeConfig(o) => upsert(&mut s.scrape_configs, *o),
-        MonitoringObject::PrometheusRule(o) => upsert(&mut s.prometheus_rules, *o),
-        MonitoringObject::AlertmanagerConfigV1alpha1(o) => upsert(&mut s.alertmanager_configs, *o),
+    match decoded.object {
+        MonitoringObject::Prometheus(o) => upsert(&mut s.prometheuses, *o, replaced),
+        MonitoringObject::PrometheusAgent(o) => upsert(&mut s.prometheus_agents, *o, replaced),
+        MonitoringObject::Alertmanager(o) => upsert(&mut s.alertmanagers, *o, replaced),
+        MonitoringObject::ThanosRuler(o) => upsert(&mut s.thanos_rulers, *o, replaced),
+        MonitoringObject::ServiceMonitor(o) => upsert(&mut s.service_monitors, *o, replaced),
+        MonitoringObject::PodMonitor(o) => upsert(&mut s.pod_monitors, *o, replaced),
+        MonitoringObject::Probe(o) => upsert(&mut s.probes, *o, replaced),
+        MonitoringObject::ScrapeConfig(o) => upsert(&mut s.scrape_configs, *o, replaced),
+        MonitoringObject::PrometheusRule(o) => upsert(&mut s.prometheus_rules, *o, replaced),
+        MonitoringObject::AlertmanagerConfigV1alpha1(o) => {
+            upsert(&mut s.alertmanager_configs, *o, replaced)
+        }
         MonitoringObject::AlertmanagerConfigV1beta1(_) => {
             // Not reached: converted to v1alpha1 above.
             reading.note(None, "not converted to v1alpha1", Outcome::Skipped);
             return;
         }
-    };
+    }
     if replaced {
         // The note belongs to the earlier definition, where it was read.
         let earlier = reading.loaded.origins.get(&reading.id);
@@ -473,13 +477,18 @@ fn add_monitoring_object(reading: &mut Reading<'_>, mut object: Value) {
     reading.loaded.origins.insert(id, origin);
 }
 
-/// Adds an object, or replaces the one of the same namespace and name that
-/// came earlier in the input (what a second `kubectl apply` would do);
-/// `true` when it replaced one.
-fn upsert<K: kube_core::Resource>(objects: &mut Objects<K>, object: K) -> bool {
-    objects.upsert(object, |a, b| {
-        a.meta().namespace == b.meta().namespace && a.meta().name == b.meta().name
-    })
+/// Adds an object, or, when `replaced`, replaces the one of the same
+/// namespace and name that came earlier in the input (what a second
+/// `kubectl apply` would do). Only a replacement searches: thousands of
+/// objects would take quadratic time.
+fn upsert<K: kube_core::Resource>(objects: &mut Objects<K>, object: K, replaced: bool) {
+    if replaced {
+        objects.upsert(object, |a, b| {
+            a.meta().namespace == b.meta().namespace && a.meta().name == b.meta().name
+        });
+    } else {
+        objects.push(object);
+    }
 }
 
 #[cfg(test)]
@@ -505,6 +514,45 @@ mod tests {
             text.push_str(&format!("{name}: &{name} [{aliases}]\n"));
         }
         text
+    }
+
+    #[test]
+    fn a_later_definition_replaces_an_earlier_one() {
+        let monitor = |name: &str, port: &str| {
+            format!(
+                "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n\
+                 metadata: {{name: {name}}}\nspec: {{selector: {{}}, endpoints: [{{port: {port}}}]}}\n"
+            )
+        };
+        let refused = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n\
+                       metadata: {name: a}\nspec: {endpoints: []}\n";
+        let docs = [
+            monitor("a", "one"),
+            monitor("b", "web"),
+            refused.to_owned(),
+            monitor("a", "two"),
+        ];
+        let loaded = read(&docs.join("---\n")).expect("read");
+        let monitors = &loaded.snapshot.service_monitors;
+        let ports: Vec<_> = monitors
+            .iter()
+            .map(|m| m.spec.endpoints[0].port.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(ports, ["two", "web"], "replaced in place");
+        let replaced: Vec<_> = loaded
+            .notes
+            .iter()
+            .filter(|n| n.outcome == Outcome::Replaced)
+            .collect();
+        assert_eq!(replaced.len(), 1, "{:?}", loaded.notes);
+        assert_eq!(
+            replaced[0].origin.index, 0,
+            "noted where the first one was read"
+        );
+        assert_eq!(
+            loaded.origins[&ObjectId::new("ServiceMonitor", "default", "a")].index,
+            3
+        );
     }
 
     #[test]

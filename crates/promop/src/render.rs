@@ -2,6 +2,7 @@
 //! that the operator would generate for a set of manifests, offline; with
 //! `--rules` the rule files too, with `--objects` every object it would
 //! write.
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -178,24 +179,25 @@ impl Format {
     }
 }
 
-/// A rendered configuration: Prometheus configs are built as YAML trees,
-/// the Alertmanager one and rule files are text (the user's Secret may be
-/// used as it is).
+/// A rendered configuration: Prometheus configs are built as YAML trees
+/// (with their text when already printed), the Alertmanager one and rule
+/// files are text (the user's Secret may be used as it is).
 enum Rendered {
-    Tree(promop_core::prometheus::GeneratedConfig),
+    Tree(promop_core::prometheus::GeneratedConfig, Option<String>),
     Text(String),
 }
 
 impl Rendered {
-    fn format(&self, format: Format) -> anyhow::Result<String> {
+    fn format(&self, format: Format) -> anyhow::Result<Cow<'_, str>> {
         Ok(match (self, format) {
-            (Rendered::Tree(config), Format::Json) => match config.tree() {
+            (Rendered::Tree(config, _), Format::Json) => Cow::Owned(match config.tree() {
                 Some(tree) => format!("{:#}\n", tree.to_json()),
                 None => json_of(&config.text())?,
-            },
-            (Rendered::Tree(config), _) => config.text(),
-            (Rendered::Text(text), Format::Json) => json_of(text)?,
-            (Rendered::Text(text), _) => text.clone(),
+            }),
+            (Rendered::Tree(_, Some(text)), _) => Cow::Borrowed(text),
+            (Rendered::Tree(config, None), _) => Cow::Owned(config.text()),
+            (Rendered::Text(text), Format::Json) => Cow::Owned(json_of(text)?),
+            (Rendered::Text(text), _) => Cow::Borrowed(text),
         })
     }
 }
@@ -263,6 +265,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     } else {
         print_configs(&rendered.outputs, args, &loaded.origins)?;
     }
+    // The process exits next: freeing the outputs' trees node by node
+    // would take a twentieth of the run at 5,000 monitors.
+    std::mem::forget(rendered.outputs);
     Ok(u8::from(rendered.failed))
 }
 
@@ -321,7 +326,7 @@ impl<'a> Rendering<'a> {
             namespace: workload.namespace().to_owned(),
             name: workload.name().to_owned(),
             file: "prometheus",
-            config: Rendered::Tree(state.output.config),
+            config: Rendered::Tree(state.output.config, state.config_text),
             rules,
         });
         Ok(())
@@ -423,12 +428,12 @@ fn print_configs(outputs: &[Output], args: &Args, origins: &Origins) -> anyhow::
             ];
             let config = format!("{}.{extension}", output.file);
             let path = out_path(dir, &object, &folder, ("file", &config))?;
-            files.push((path, output.config.format(args.output)?));
+            files.push((path, output.config.format(args.output)?.into_owned()));
             for (map, name, content) in output.rules.iter().filter(|_| args.rules) {
                 let mut folder = folder.to_vec();
                 folder.extend([("rules", "rules"), ("ConfigMap", map.as_str())]);
                 let path = out_path(dir, &object, &folder, ("rule file", name))?;
-                files.push((path, content.format(args.output)?));
+                files.push((path, content.format(args.output)?.into_owned()));
             }
         }
         return write_all(&files);

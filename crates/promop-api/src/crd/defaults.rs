@@ -4,40 +4,56 @@
 //! from the outside in. Objects read from files (`promop render`) go through
 //! this so that they equal what the operator reads from the cluster.
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Map, Value};
 
-/// The schema of every served `apiVersion`/`kind`.
-static SCHEMAS: LazyLock<HashMap<(String, String), Value>> = LazyLock::new(|| {
+/// The schemas of each served kind, by `apiVersion`. A kind's are generated
+/// when an object of it is first met: generating all ten CRDs would cost
+/// more than reading thousands of objects of two kinds.
+static SCHEMAS: LazyLock<HashMap<&str, OnceLock<HashMap<String, Value>>>> = LazyLock::new(|| {
+    super::KINDS
+        .iter()
+        .map(|&kind| (kind, OnceLock::new()))
+        .collect()
+});
+
+/// The schema of the object's `apiVersion` and `kind`, if promop serves it.
+fn schema_of(object: &Value) -> Option<&'static Value> {
+    let field = |name: &str| object.get(name).and_then(Value::as_str);
+    let (kind, api_version) = (field("kind")?, field("apiVersion")?);
+    let (kind, schemas) = SCHEMAS.get_key_value(kind)?;
+    schemas.get_or_init(|| versions(kind)).get(api_version)
+}
+
+/// The schema of each version of a kind's CRD, by `apiVersion`.
+fn versions(kind: &str) -> HashMap<String, Value> {
+    let Some(crd) = super::of_kind(kind) else {
+        return HashMap::new();
+    };
     let mut out = HashMap::new();
-    for crd in super::all() {
-        let kind = crd.spec.names.kind.clone();
-        for version in &crd.spec.versions {
-            let Some(schema) = version
-                .schema
-                .as_ref()
-                .and_then(|s| s.open_api_v3_schema.as_ref())
-            else {
-                continue;
-            };
-            let api_version = format!("{}/{}", crd.spec.group, version.name);
-            let value = serde_json::to_value(schema).unwrap_or_default();
-            out.insert((api_version, kind.clone()), value);
-        }
+    for version in &crd.spec.versions {
+        let Some(schema) = version
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+        else {
+            continue;
+        };
+        let api_version = format!("{}/{}", crd.spec.group, version.name);
+        out.insert(
+            api_version,
+            serde_json::to_value(schema).unwrap_or_default(),
+        );
     }
     out
-});
+}
 
 /// Prunes and defaults the object with the schema of its CRD (found by
 /// `apiVersion` and `kind`). Returns the paths of the pruned fields, or
 /// `None` when the kind is not ours.
 pub fn apply_defaults(object: &mut Value) -> Option<Vec<String>> {
-    let key = |name: &str| {
-        let value = object.get(name).and_then(Value::as_str);
-        value.unwrap_or_default().to_owned()
-    };
-    let schema = SCHEMAS.get(&(key("apiVersion"), key("kind")))?;
+    let schema = schema_of(object)?;
     let mut pruned = Vec::new();
     if let (Value::Object(map), Some(Value::Object(properties))) =
         (object, schema.get("properties"))
@@ -57,14 +73,7 @@ pub fn apply_defaults(object: &mut Value) -> Option<Vec<String>> {
 /// checked against the schema of its CRD; `None` when the kind is not ours.
 /// Run after [`apply_defaults`], as the API server validates defaulted objects.
 pub fn validate(object: &Value) -> Option<Vec<String>> {
-    let key = |name: &str| {
-        object
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let schema = SCHEMAS.get(&(key("apiVersion"), key("kind")))?;
+    let schema = schema_of(object)?;
     let mut out = Vec::new();
     for (name, property) in schema
         .get("properties")

@@ -17,30 +17,50 @@ pub use schema::schema_for;
 
 use crate::{v1, v1alpha1, v1beta1};
 
+/// The kind of every CRD served by promop.
+const KINDS: [&str; 10] = [
+    "AlertmanagerConfig",
+    "Alertmanager",
+    "PodMonitor",
+    "Probe",
+    "PrometheusAgent",
+    "Prometheus",
+    "PrometheusRule",
+    "ScrapeConfig",
+    "ServiceMonitor",
+    "ThanosRuler",
+];
+
 /// Every CRD served by promop, in a stable order (by plural name).
 pub fn all() -> Vec<CustomResourceDefinition> {
-    let alertmanager_configs = merge_crds(
-        vec![
-            generate::<v1alpha1::AlertmanagerConfig>(),
-            generate::<v1beta1::AlertmanagerConfig>(),
-        ],
-        "v1alpha1",
-    )
-    .expect("both AlertmanagerConfig versions share group and names");
-    let mut crds = vec![
-        alertmanager_configs,
-        generate::<v1::Alertmanager>(),
-        generate::<v1::PodMonitor>(),
-        generate::<v1::Probe>(),
-        generate::<v1alpha1::PrometheusAgent>(),
-        generate::<v1::Prometheus>(),
-        generate::<v1::PrometheusRule>(),
-        generate::<v1alpha1::ScrapeConfig>(),
-        generate::<v1::ServiceMonitor>(),
-        generate::<v1::ThanosRuler>(),
-    ];
+    let mut crds: Vec<_> = KINDS.iter().filter_map(|kind| of_kind(kind)).collect();
     crds.sort_by(|a, b| a.spec.names.plural.cmp(&b.spec.names.plural));
     crds
+}
+
+/// The CRD of one kind (`None` for a kind promop does not serve). Each
+/// takes a while to generate: callers that need a few kinds build only those.
+pub fn of_kind(kind: &str) -> Option<CustomResourceDefinition> {
+    Some(match kind {
+        "AlertmanagerConfig" => merge_crds(
+            vec![
+                generate::<v1alpha1::AlertmanagerConfig>(),
+                generate::<v1beta1::AlertmanagerConfig>(),
+            ],
+            "v1alpha1",
+        )
+        .expect("both AlertmanagerConfig versions share group and names"),
+        "Alertmanager" => generate::<v1::Alertmanager>(),
+        "PodMonitor" => generate::<v1::PodMonitor>(),
+        "Probe" => generate::<v1::Probe>(),
+        "PrometheusAgent" => generate::<v1alpha1::PrometheusAgent>(),
+        "Prometheus" => generate::<v1::Prometheus>(),
+        "PrometheusRule" => generate::<v1::PrometheusRule>(),
+        "ScrapeConfig" => generate::<v1alpha1::ScrapeConfig>(),
+        "ServiceMonitor" => generate::<v1::ServiceMonitor>(),
+        "ThanosRuler" => generate::<v1::ThanosRuler>(),
+        _ => return None,
+    })
 }
 
 /// The CRD of a kind, with our own spec schema. The status schema is the one

@@ -42,6 +42,9 @@ pub struct PrometheusState<'a> {
     /// The user manages the configuration Secret (no resource selector at
     /// all): it is created empty when missing and never overwritten.
     pub unmanaged: bool,
+    /// The configuration's text, as the Secret holds it (`None` when
+    /// unmanaged); printing it again would cost as much as the generation.
+    pub config_text: Option<String>,
 }
 
 /// Everything the operator writes for an Alertmanager.
@@ -72,19 +75,18 @@ pub fn prometheus_state_with<'a>(
     let capabilities = options.capabilities();
     let output = prometheus_config_with(snapshot, workload, scope, capabilities, memo)?;
     let unmanaged = unmanaged(workload, options);
-    let config = match unmanaged {
-        true => String::new(),
-        false => output.config.text(),
-    };
+    let config_text = (!unmanaged).then(|| output.config.text());
+    let config = config_text.as_deref().unwrap_or_default();
     // The tree spares the objects' build parsing the text back.
     let parts = output.config.asset_parts();
     let tree = (!unmanaged).then_some(parts.as_slice());
     let names = &output.rules.names;
-    let objects = prometheus_objects(snapshot, workload, &config, tree, names, options)?;
+    let objects = prometheus_objects(snapshot, workload, config, tree, names, options)?;
     Ok(PrometheusState {
         output,
         objects,
         unmanaged,
+        config_text,
     })
 }
 

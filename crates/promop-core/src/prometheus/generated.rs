@@ -41,7 +41,7 @@ impl GeneratedConfig {
             out.push_str("scrape_configs:\n");
             for jobs in &self.jobs {
                 match jobs {
-                    ObjectJobs::Built(nodes) => out.push_str(&yaml::sequence_to_string(nodes)),
+                    ObjectJobs::Built(nodes) => yaml::push_sequence(&mut out, nodes),
                     ObjectJobs::Emitted(emitted) => out.push_str(&emitted.text),
                 }
             }

@@ -27,13 +27,24 @@ pub fn to_string(node: &Node) -> String {
 /// sequence at the top level, or as the value of a top-level key: `- …`
 /// lines, each item ending with a line break (empty for no item).
 pub fn sequence_to_string(items: &[Node]) -> String {
+    let mut out = String::new();
+    push_sequence(&mut out, items);
+    out
+}
+
+/// [`sequence_to_string`] appended to `out`, which is empty or ends with a
+/// line break: many sequences join into one text without a copy each.
+pub fn push_sequence(out: &mut String, items: &[Node]) {
     if items.is_empty() {
-        return String::new();
+        return;
     }
-    let mut emitter = Emitter::default();
+    let mut emitter = Emitter {
+        out: std::mem::take(out),
+        ..Emitter::default()
+    };
     emitter.sequence(items, Context::default());
     emitter.write_indent();
-    emitter.out
+    *out = emitter.out;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -259,6 +270,14 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
+        if !text.contains([' ', '\r', '\n', '\u{85}', '\u{2028}', '\u{2029}']) {
+            // Nothing to fold or break: the loop below would copy it as is.
+            self.out.push_str(text);
+            self.column += text.chars().count();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut spaces = false;
         let mut breaks = false;
         let mut chars = text.chars().peekable();
@@ -442,6 +461,7 @@ fn string_style(s: &str) -> Style {
 }
 
 /// What libyaml's scalar analysis allows for a text in block context.
+#[derive(Debug, PartialEq)]
 struct Analysis {
     multiline: bool,
     plain_allowed: bool,
@@ -452,6 +472,32 @@ struct Analysis {
 }
 
 fn analyze(text: &str) -> Analysis {
+    if is_simple(text) {
+        // Most names, labels and paths: every style is allowed.
+        return Analysis {
+            multiline: false,
+            plain_allowed: true,
+            flow_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
+    analyze_chars(text)
+}
+
+/// A non-empty ASCII text without whitespace, indicators or anything libyaml
+/// would escape, which cannot start like a document marker (`---`, `...`)
+/// or an indicator: [`analyze_chars`] finds nothing in it.
+fn is_simple(text: &str) -> bool {
+    let simple_first = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'$' | b'(');
+    let simple = |b: u8| simple_first(b) || matches!(b, b'.' | b'-' | b')' | b'+' | b'*' | b'\\');
+    match text.as_bytes() {
+        [first, rest @ ..] => simple_first(*first) && rest.iter().all(|&b| simple(b)),
+        [] => false,
+    }
+}
+
+fn analyze_chars(text: &str) -> Analysis {
     if text.is_empty() {
         return Analysis {
             multiline: false,
@@ -627,5 +673,40 @@ fn shortest_digits(f: f64) -> String {
         rounded
     } else {
         shortest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_texts_analyze_like_any_other() {
+        let printable: Vec<char> = (' '..='~').collect();
+        let few = [
+            'a', '0', '-', '.', ' ', ':', '#', '(', '\\', '\'', '\t', 'é',
+        ];
+        let mut texts: Vec<String> = printable.iter().map(char::to_string).collect();
+        for &a in &printable {
+            texts.extend(printable.iter().map(|&b| format!("{a}{b}")));
+        }
+        for a in few {
+            for b in few {
+                texts.extend(few.iter().map(|&c| format!("{a}{b}{c}")));
+            }
+        }
+        texts.extend(
+            [
+                "---x",
+                "...x",
+                "a-b",
+                "__meta_kubernetes_pod_label_(.+)",
+                "$1",
+            ]
+            .map(String::from),
+        );
+        for text in texts.iter().filter(|t| is_simple(t)) {
+            assert_eq!(analyze(text), analyze_chars(text), "{text:?}");
+        }
     }
 }

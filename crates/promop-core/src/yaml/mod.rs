@@ -9,7 +9,7 @@ mod emit;
 mod resolve;
 
 pub(crate) use emit::go_float;
-pub use emit::{sequence_to_string, to_string};
+pub use emit::{push_sequence, sequence_to_string, to_string};
 
 /// A YAML parse error safe to show when the text may come from a Secret:
 /// `line L column C: reason`, without the source snippet the parser adds
