@@ -120,7 +120,10 @@ fi
 
 # --- 3. example stack -------------------------------------------------------
 if ((EXAMPLES_ON)); then
-  say "3/3 example stack: kubectl apply --server-side -R -f ${EXAMPLES#"$HERE/"}"
+  # The stack is the folder's own files and its dashboards; the integration
+  # folders beside them (istio/, vault/, openfaas/) need their projects' CRDs
+  # and are applied on their own (see their READMEs).
+  say "3/3 example stack: kubectl apply --server-side -f ${EXAMPLES#"$HERE/"} -f ${EXAMPLES#"$HERE/"}/dashboards"
   # Namespaces first, so that the namespaced objects find them.
   "${KUBECTL[@]}" apply --server-side --field-manager=promop-deploy \
     "${DRY_KUBECTL[@]}" -f "$EXAMPLES/namespaces.yaml" >&2
@@ -128,7 +131,7 @@ if ((EXAMPLES_ON)); then
     say "    namespaces orders/monitoring do not exist yet: the other objects cannot be dry-run"
   else
     "${KUBECTL[@]}" apply --server-side --force-conflicts --field-manager=promop-deploy \
-      "${DRY_KUBECTL[@]}" -R -f "$EXAMPLES" >&2
+      "${DRY_KUBECTL[@]}" -f "$EXAMPLES" -f "$EXAMPLES/dashboards" >&2
   fi
   if ((!DRY_RUN && WAIT)); then
     for d in orders/orders-service monitoring/blackbox-exporter monitoring/pushgateway; do

@@ -135,7 +135,7 @@ fn deploy_script_applies_crds_then_chart_then_examples() {
     };
     let crds = position("apply --server-side --force-conflicts --field-manager=promop-deploy -f");
     let chart = position("helm upgrade --install promop");
-    let examples = position("-R -f");
+    let examples = position("examples/dashboards");
     assert!(crds < chart && chart < examples, "{calls}");
     let chart_call = calls.lines().nth(chart).expect("helm call");
     for flag in [

@@ -99,7 +99,7 @@ fn recording_rules(objects: &[Value]) -> BTreeSet<String> {
 
 #[test]
 fn dashboards_parse_and_query_only_known_metrics() {
-    let objects = objects_in(&examples_dir());
+    let objects = example_stack_objects();
     let recorded = recording_rules(&objects);
     assert!(
         recorded.contains("job:order_duration_seconds:p99_5m"),

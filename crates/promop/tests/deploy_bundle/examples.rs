@@ -3,16 +3,14 @@ use super::*;
 
 // --- the example stack ------------------------------------------------------
 
-/// Renders deploy/examples into a temporary directory; returns the files.
+/// Renders the example stack into a temporary directory; returns the files.
 fn render_examples() -> (tempfile::TempDir, Vec<PathBuf>, String) {
     let out_dir = tempfile::tempdir().expect("temp dir");
-    let out = promop(&[
-        "render",
-        "-f",
-        &examples_dir().to_string_lossy(),
-        "--out-dir",
-        &out_dir.path().to_string_lossy(),
-    ]);
+    let mut args = vec!["render".to_owned()];
+    args.extend(file_args(&example_stack_files()));
+    args.extend(["--out-dir".to_owned(), out_dir.path().display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = promop(&args);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "promop render: {stderr}");
     let files = yaml_files(out_dir.path());
@@ -21,7 +19,7 @@ fn render_examples() -> (tempfile::TempDir, Vec<PathBuf>, String) {
 
 #[test]
 fn examples_render_to_configs_that_promtool_and_amtool_accept() {
-    let objects = objects_in(&examples_dir());
+    let objects = example_stack_objects();
     let (dir, files, stderr) = render_examples();
     // Nothing selected was skipped as invalid.
     assert!(!stderr.contains("skipped"), "{stderr}");
@@ -130,7 +128,10 @@ fn rule_json(rule: &PrometheusRule) -> Value {
 
 #[test]
 fn examples_pass_promop_lint_strictly() {
-    let out = promop(&["lint", "--strict", "-f", &examples_dir().to_string_lossy()]);
+    let mut args = vec!["lint".to_owned(), "--strict".to_owned()];
+    args.extend(file_args(&example_stack_files()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = promop(&args);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -149,7 +150,7 @@ fn examples_pass_promop_lint_strictly() {
 /// builds.
 #[test]
 fn the_orders_service_image_is_what_build_images_names() {
-    let examples = objects_in(&examples_dir());
+    let examples = example_stack_objects();
     let orders = of_kind(&examples, "Deployment")
         .into_iter()
         .find(|d| d["metadata"]["name"] == "orders-service")
@@ -215,7 +216,7 @@ async fn chart_and_examples_pass_a_server_side_dry_run() {
             .expect("the chart's CRDs install");
     }
     // A dry run cannot create the Namespaces the other objects go into.
-    let examples = objects_in(&examples_dir());
+    let examples = example_stack_objects();
     let namespaces: Vec<Value> = of_kind(&examples, "Namespace")
         .into_iter()
         .cloned()

@@ -32,6 +32,35 @@ fn examples_dir() -> PathBuf {
     deploy_dir().join("examples")
 }
 
+/// The example stack: the manifests of deploy/examples itself and of its
+/// dashboards. The other folders there (istio/, vault/, …) are integrations
+/// that need their projects' CRDs; each is checked on its own.
+fn example_stack_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in [examples_dir(), examples_dir().join("dashboards")] {
+        for entry in std::fs::read_dir(&dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_file() && path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn example_stack_objects() -> Vec<Value> {
+    objects_of(&example_stack_files())
+}
+
+/// `-f FILE` for each file, as promop's subcommands take them.
+fn file_args(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| ["-f".to_owned(), f.to_string_lossy().into_owned()])
+        .collect()
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.output()
         .unwrap_or_else(|e| panic!("running {:?}: {e}", cmd.get_program()))
@@ -93,7 +122,11 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Every object of the YAML files under `dir`.
 fn objects_in(dir: &Path) -> Vec<Value> {
-    yaml_files(dir)
+    objects_of(&yaml_files(dir))
+}
+
+fn objects_of(files: &[PathBuf]) -> Vec<Value> {
+    files
         .iter()
         .flat_map(|file| {
             let body = std::fs::read_to_string(file).expect("readable manifest");
