@@ -1,13 +1,16 @@
 //! Everything a generation depends on, read-only.
+mod object_key;
 mod references;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use promop_api::{v1, v1alpha1};
+use rustc_hash::FxHashSet;
 
+pub use self::object_key::{KeyRef, ObjectKey, by_key};
 pub use self::references::{KeyReference, ReferenceCache, key_references};
 
 /// The inputs of one generation: the workload CRs, the config CRs, the
@@ -65,40 +68,24 @@ impl Reads {
     }
 }
 
+/// Adds `namespace/name` to `read`, building its key only the first time.
+fn note(read: &mut BTreeSet<ObjectKey>, namespace: &str, name: &str) {
+    if !read.contains(&(namespace, name) as &dyn KeyRef) {
+        read.insert(ObjectKey::new(namespace, name));
+    }
+}
+
 impl Clone for Reads {
     fn clone(&self) -> Self {
         Self(Mutex::new(self.keys()))
     }
 }
 
-/// `namespace/name` of a namespaced object.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectKey {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectKey {
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
-
 impl Snapshot {
     /// A Secret by namespace and name; the lookup is recorded in `reads`.
     pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
-        let key = ObjectKey::new(namespace, name);
-        let found = self.secrets.get(&key).map(Arc::as_ref);
-        self.reads.lock().secrets.insert(key);
+        let found = by_key(&self.secrets, namespace, name).map(Arc::as_ref);
+        note(&mut self.reads.lock().secrets, namespace, name);
         found
     }
 
@@ -115,7 +102,7 @@ impl Snapshot {
                 true => &mut reads.config_maps,
                 false => &mut reads.secrets,
             };
-            set.insert(ObjectKey::new(namespace, reference.name.as_str()));
+            note(set, namespace, &reference.name);
         }
     }
 
@@ -125,7 +112,7 @@ impl Snapshot {
         fn uids<K: kube_core::Resource>(objects: &Objects<K>) -> impl Iterator<Item = &str> {
             objects.iter().filter_map(|o| o.meta().uid.as_deref())
         }
-        let live: HashSet<&str> = uids(&self.prometheuses)
+        let live: FxHashSet<&str> = uids(&self.prometheuses)
             .chain(uids(&self.prometheus_agents))
             .chain(uids(&self.alertmanagers))
             .chain(uids(&self.thanos_rulers))
@@ -141,9 +128,8 @@ impl Snapshot {
 
     /// A ConfigMap by namespace and name; the lookup is recorded in `reads`.
     pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
-        let key = ObjectKey::new(namespace, name);
-        let found = self.config_maps.get(&key).map(Arc::as_ref);
-        self.reads.lock().config_maps.insert(key);
+        let found = by_key(&self.config_maps, namespace, name).map(Arc::as_ref);
+        note(&mut self.reads.lock().config_maps, namespace, name);
         found
     }
 

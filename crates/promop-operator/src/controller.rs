@@ -18,7 +18,6 @@ use kube::{Client, Resource};
 use promop_api::v1::{Alertmanager, Prometheus, ThanosRuler};
 use promop_api::v1alpha1::PrometheusAgent;
 use promop_core::prometheus::memo::Memo;
-use promop_core::snapshot::ReferenceCache;
 
 use crate::error::Error;
 use crate::options::Options;
@@ -53,8 +52,8 @@ pub(crate) struct Context {
     /// The scrape jobs of each Prometheus's and agent's last generation,
     /// reused by the next where nothing they were built from changed.
     memos: Mutex<HashMap<WorkloadId, Arc<Memo>>>,
-    /// The key references of the config objects, walked once per version.
-    pub(crate) references: ReferenceCache,
+    /// What snapshots keep for the next ones (key references, order).
+    pub(crate) kept: crate::snapshot::Kept,
 }
 
 impl Context {
@@ -112,7 +111,7 @@ pub async fn run(
         failures: Mutex::default(),
         reported: Reported::default(),
         memos: Mutex::default(),
-        references: ReferenceCache::default(),
+        kept: crate::snapshot::Kept::default(),
         generations: tokio::sync::Semaphore::new(generation_permits()),
     });
     let (prometheus_tx, prometheus_rx) = mpsc::unbounded();

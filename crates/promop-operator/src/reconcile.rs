@@ -110,20 +110,14 @@ pub(crate) async fn generate<T>(
 ) -> Result<T, Error> {
     let named = {
         let _permit = ctx.generations.acquire().await;
-        cpu_bound(|| {
-            dereference(&snapshot::from_stores(
-                &ctx.stores,
-                &ctx.fetched,
-                &ctx.references,
-            ))
-        })
+        cpu_bound(|| dereference(&snapshot::from_stores(&ctx.stores, &ctx.fetched, &ctx.kept)))
     };
     fetch(ctx, id, &named).await?;
     for round in 0..MAX_ROUNDS {
         let (generated, reads) = {
             let _permit = ctx.generations.acquire().await;
             cpu_bound(|| {
-                let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched, &ctx.references);
+                let snapshot = snapshot::from_stores(&ctx.stores, &ctx.fetched, &ctx.kept);
                 let generated = generate(&snapshot);
                 (generated, snapshot.reads.keys())
             })

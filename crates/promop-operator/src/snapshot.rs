@@ -4,13 +4,15 @@
 //! A generation tells which Secrets and ConfigMaps it looked up
 //! (`Snapshot::reads`); those not fetched yet are fetched and the
 //! generation runs again, until it reads nothing new.
+mod sorted;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kube::ResourceExt;
-use kube::runtime::reflector::Store;
 use promop_core::snapshot::{ObjectKey, Objects, ReferenceCache, Snapshot};
 
+pub use self::sorted::SortedObjects;
 use crate::contents::{ConfigMapContents, SecretContents};
 use crate::stores::Stores;
 
@@ -25,10 +27,19 @@ pub struct Fetched {
     pub config_maps: ConfigMapContents,
 }
 
+/// What snapshots keep for the next ones: the key references of the
+/// config objects (walked once per version) and each kind's order.
+#[derive(Clone, Default)]
+pub struct Kept {
+    pub references: ReferenceCache,
+    pub sorted: SortedObjects,
+}
+
 /// Everything the caches hold, with objects in (namespace, name) order,
 /// shared with the caches (nothing is copied but the Namespaces' labels),
 /// and the key references kept by earlier snapshots.
-pub fn from_stores(stores: &Stores, fetched: &Fetched, references: &ReferenceCache) -> Snapshot {
+pub fn from_stores(stores: &Stores, fetched: &Fetched, kept: &Kept) -> Snapshot {
+    let mut gone = false;
     let snapshot = Snapshot {
         namespaces: stores
             .namespaces
@@ -38,21 +49,35 @@ pub fn from_stores(stores: &Stores, fetched: &Fetched, references: &ReferenceCac
             .collect(),
         secrets: keyed(fetched.secrets.current(&stores.secrets)),
         config_maps: keyed(fetched.config_maps.current(&stores.config_maps)),
-        prometheuses: sorted(&stores.prometheuses),
-        prometheus_agents: sorted(&stores.prometheus_agents),
-        alertmanagers: sorted(&stores.alertmanagers),
-        thanos_rulers: sorted(&stores.thanos_rulers),
-        alertmanager_configs: sorted(&stores.alertmanager_configs),
-        service_monitors: sorted(&stores.service_monitors),
-        pod_monitors: sorted(&stores.pod_monitors),
-        probes: sorted(&stores.probes),
-        scrape_configs: sorted(&stores.scrape_configs),
-        prometheus_rules: sorted(&stores.prometheus_rules),
-        references: references.clone(),
+        prometheuses: sorted(kept, &mut gone, stores.prometheuses.state()),
+        prometheus_agents: sorted(kept, &mut gone, stores.prometheus_agents.state()),
+        alertmanagers: sorted(kept, &mut gone, stores.alertmanagers.state()),
+        thanos_rulers: sorted(kept, &mut gone, stores.thanos_rulers.state()),
+        alertmanager_configs: sorted(kept, &mut gone, stores.alertmanager_configs.state()),
+        service_monitors: sorted(kept, &mut gone, stores.service_monitors.state()),
+        pod_monitors: sorted(kept, &mut gone, stores.pod_monitors.state()),
+        probes: sorted(kept, &mut gone, stores.probes.state()),
+        scrape_configs: sorted(kept, &mut gone, stores.scrape_configs.state()),
+        prometheus_rules: sorted(kept, &mut gone, stores.prometheus_rules.state()),
+        references: kept.references.clone(),
         ..Snapshot::default()
     };
-    snapshot.forget_gone_references();
+    // Deletions are rare, and finding which references went with them
+    // reads every object.
+    if gone {
+        snapshot.forget_gone_references();
+    }
     snapshot
+}
+
+/// `objects` in their kept order; notes in `gone` whether one went.
+fn sorted<K>(kept: &Kept, gone: &mut bool, objects: Vec<Arc<K>>) -> Objects<K>
+where
+    K: ResourceExt + Send + Sync + 'static,
+{
+    let (objects, changes) = kept.sorted.of(objects);
+    *gone |= changes.gone;
+    Objects::shared(objects)
 }
 
 fn key<K: ResourceExt>(object: &K) -> ObjectKey {
@@ -64,13 +89,4 @@ fn keyed<K: ResourceExt>(objects: Vec<Arc<K>>) -> BTreeMap<ObjectKey, Arc<K>> {
         .into_iter()
         .map(|object| (key(object.as_ref()), object))
         .collect()
-}
-
-fn sorted<K>(store: &Store<K>) -> Objects<K>
-where
-    K: ResourceExt<DynamicType = ()> + Clone + 'static,
-{
-    let mut objects: Vec<Arc<K>> = store.state();
-    objects.sort_by_cached_key(|object| key(object.as_ref()));
-    Objects::shared(objects)
 }

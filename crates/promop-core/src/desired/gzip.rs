@@ -38,23 +38,76 @@ const MIN_CHUNK: usize = 256 << 10;
 /// An input's hash and length.
 type Key = (u128, usize);
 
-fn key(data: &[u8]) -> Key {
-    (xxhash_rust::xxh3::xxh3_128(data), data.len())
+/// The key of the concatenation of `slices`.
+fn key(slices: &[&[u8]]) -> Key {
+    let (hash, len) = joined(slices, |bytes| xxhash_rust::xxh3::xxh3_128(bytes));
+    (hash, len)
+}
+
+/// `f` of the concatenation of `slices`, and its length. Slices are joined
+/// in a buffer kept by the thread: hashing in one pass is several times
+/// faster than feeding a streaming hasher a few KB at a time.
+fn joined<T>(slices: &[&[u8]], f: impl FnOnce(&[u8]) -> T) -> (T, usize) {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let [single] = slices {
+        return (f(single), single.len());
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        slices.iter().for_each(|s| buffer.extend_from_slice(s));
+        let out = (f(buffer), buffer.len());
+        // A chunk is about 600 KB; an unusual one is not kept.
+        if buffer.capacity() > 16 * MIN_CHUNK {
+            *buffer = Vec::new();
+        }
+        out
+    })
 }
 
 /// Gzip as the reference stores the configuration: nothing at all for an
 /// empty one.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
-    if data.is_empty() {
+    gzip_parts(&[data])
+}
+
+/// [`gzip`] of the concatenation of `parts`, without concatenating them: the
+/// operator holds a large configuration as the fragments it was assembled
+/// from, and joining tens of MB cost more than the rest of the compression.
+pub fn gzip_parts(parts: &[&[u8]]) -> Vec<u8> {
+    let input = Rope::new(parts);
+    if input.len == 0 {
         return Vec::new();
     }
-    let key = key(data);
+    // A large input is known by its chunks' keys: hashing it whole as well
+    // would read it once more.
+    let pieces = match input.len < CHUNKED_FROM {
+        true => Vec::new(),
+        false => (cut(&input).into_iter())
+            .map(|(from, to)| {
+                let piece = input.slices(from, to);
+                let key = key(&piece);
+                (piece, key)
+            })
+            .collect(),
+    };
+    let key = match pieces.is_empty() {
+        true => key(&input.parts),
+        false => {
+            let keys: Vec<u8> = (pieces.iter())
+                .flat_map(|(_, (hash, len))| [hash.to_le_bytes(), (*len as u128).to_le_bytes()])
+                .flatten()
+                .collect();
+            (xxhash_rust::xxh3::xxh3_128(&keys), input.len)
+        }
+    };
     if let Some((_, gz)) = recent().iter().find(|(k, _)| *k == key) {
         return gz.clone();
     }
-    let gz = match data.len() < CHUNKED_FROM {
-        true => whole(data),
-        false => chunked(data),
+    let gz = match pieces.is_empty() {
+        true => whole(&input.parts),
+        false => chunked(&pieces, input.len),
     };
     let mut kept = recent();
     if kept.len() == KEPT {
@@ -82,10 +135,10 @@ fn recent() -> MutexGuard<'static, Recent> {
     RECENT.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn whole(data: &[u8]) -> Vec<u8> {
+fn whole(parts: &[&[u8]]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(data);
+    parts.iter().for_each(|part| drop(encoder.write_all(part)));
     encoder.finish().unwrap_or_default()
 }
 
@@ -113,20 +166,22 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 /// An empty final block with fixed codes: the end of the deflate stream.
 const LAST_BLOCK: [u8; 2] = [0x03, 0x00];
 
-fn chunked(data: &[u8]) -> Vec<u8> {
+/// The gzip of the input cut in `pieces` (each in slices, with its key),
+/// `len` bytes.
+fn chunked(pieces: &[(Vec<&[u8]>, Key)], len: usize) -> Vec<u8> {
     let mut kept = chunks();
     kept.output += 1;
     let output = kept.output;
     let mut out = HEADER.to_vec();
     let mut crc = crc32fast::Hasher::new();
-    for piece in cut(data) {
-        let key = key(piece);
+    for (piece, key) in pieces {
+        let (key, piece_len) = (*key, key.1);
         let chunk = match kept.by_key.get(&key) {
             Some((chunk, _)) => chunk.clone(),
-            None => Arc::new(deflate(piece)),
+            None => Arc::new(deflate(&piece.concat())),
         };
         out.extend_from_slice(&chunk.deflated);
-        let piece_crc = crc32fast::Hasher::new_with_initial_len(chunk.crc, piece.len() as u64);
+        let piece_crc = crc32fast::Hasher::new_with_initial_len(chunk.crc, piece_len as u64);
         crc.combine(&piece_crc);
         kept.by_key.insert(key, (chunk, output));
     }
@@ -136,7 +191,7 @@ fn chunked(data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&LAST_BLOCK);
     out.extend_from_slice(&crc.finalize().to_le_bytes());
     // ISIZE: the input's length modulo 2^32.
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(len as u32).to_le_bytes());
     out
 }
 
@@ -161,29 +216,116 @@ fn deflate(piece: &[u8]) -> Chunk {
     }
 }
 
-/// `data` cut before some of the lines that start a top-level list item
+/// The input cut before some of the lines that start a top-level list item
 /// (`- `): those whose line hashes to a multiple of [`CUT_ONE_IN`], at
-/// [`MIN_CHUNK`] from the previous cut at least. The cuts depend on those
-/// lines and hardly on what lies between them: a cut moves only when a
-/// change brings a chunk's size across [`MIN_CHUNK`], and the next ones
-/// fall back in place at the first cut that stays.
-fn cut(data: &[u8]) -> Vec<&[u8]> {
+/// [`MIN_CHUNK`] from the previous cut at least; as `(from, to)` offsets.
+/// The cuts depend on those lines and hardly on what lies between them: a
+/// cut moves only when a change brings a chunk's size across [`MIN_CHUNK`],
+/// and the next ones fall back in place at the first cut that stays. They
+/// do not depend on how the input is split in parts.
+fn cut(input: &Rope<'_>) -> Vec<(usize, usize)> {
     let mut pieces = Vec::new();
     let mut start = 0;
-    for at in memchr::memmem::find_iter(data, b"\n- ") {
-        let line_start = at + 1;
-        let line_end =
-            memchr::memchr(b'\n', &data[line_start..]).map_or(data.len(), |n| line_start + n);
-        let line = &data[line_start..line_end];
-        if line_start - start >= MIN_CHUNK
-            && xxhash_rust::xxh3::xxh3_64(line).is_multiple_of(CUT_ONE_IN)
-        {
-            pieces.push(&data[start..line_start]);
+    for line_start in input.list_items() {
+        if line_start - start < MIN_CHUNK {
+            continue;
+        }
+        let line_end = input.line_end(line_start);
+        let line = input.slices(line_start, line_end);
+        let (hash, _) = joined(&line, xxhash_rust::xxh3::xxh3_64);
+        if hash.is_multiple_of(CUT_ONE_IN) {
+            pieces.push((start, line_start));
             start = line_start;
         }
     }
-    pieces.push(&data[start..]);
+    pieces.push((start, input.len));
     pieces
+}
+
+/// Byte slices read as their concatenation.
+struct Rope<'a> {
+    /// The non-empty parts, and where each starts.
+    parts: Vec<&'a [u8]>,
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl<'a> Rope<'a> {
+    fn new(parts: &[&'a [u8]]) -> Self {
+        let parts: Vec<&[u8]> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut len = 0;
+        for part in &parts {
+            starts.push(len);
+            len += part.len();
+        }
+        Self { parts, starts, len }
+    }
+
+    /// The index of the part holding byte `at` (< len).
+    fn part(&self, at: usize) -> usize {
+        self.starts.partition_point(|&start| start <= at) - 1
+    }
+
+    fn byte(&self, at: usize) -> u8 {
+        let i = self.part(at);
+        self.parts[i][at - self.starts[i]]
+    }
+
+    /// The bytes `from..to`, as slices of the parts.
+    fn slices(&self, from: usize, to: usize) -> Vec<&'a [u8]> {
+        let mut slices = Vec::new();
+        if from >= to {
+            return slices;
+        }
+        for i in self.part(from)..self.parts.len() {
+            let start = self.starts[i];
+            if start >= to {
+                break;
+            }
+            let part = self.parts[i];
+            slices.push(&part[from.saturating_sub(start)..(to - start).min(part.len())]);
+        }
+        slices
+    }
+
+    /// Offsets of the lines that start with `- ` (the first line excluded),
+    /// in order.
+    fn list_items(&self) -> Vec<usize> {
+        let is_item = |at: usize| {
+            at > 0
+                && at + 1 < self.len
+                && self.byte(at - 1) == b'\n'
+                && self.byte(at) == b'-'
+                && self.byte(at + 1) == b' '
+        };
+        let finder = memchr::memmem::Finder::new(b"\n- ");
+        let mut items = Vec::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            let start = self.starts[i];
+            // Items whose `\n- ` spans this part's start.
+            if start > 0 {
+                items.extend([start - 1, start].into_iter().filter(|&at| is_item(at)));
+            }
+            let within = finder.find_iter(part).map(|at| start + at + 1);
+            items.extend(within);
+        }
+        items.sort_unstable();
+        items.dedup();
+        items
+    }
+
+    /// The offset of the line break ending the line at `from`, or the end.
+    fn line_end(&self, from: usize) -> usize {
+        for i in self.part(from)..self.parts.len() {
+            let start = self.starts[i];
+            let skip = from.saturating_sub(start);
+            if let Some(n) = memchr::memchr(b'\n', &self.parts[i][skip..]) {
+                return start + skip + n;
+            }
+        }
+        self.len
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +333,18 @@ mod tests {
     use std::io::Read;
 
     use super::*;
+
+    fn chunked_whole(data: &[u8]) -> Vec<u8> {
+        let pieces: Vec<_> = (pieces(data).into_iter())
+            .map(|p| (vec![p], key(&[p])))
+            .collect();
+        chunked(&pieces, data.len())
+    }
+
+    fn pieces(data: &[u8]) -> Vec<&[u8]> {
+        let cuts = cut(&Rope::new(&[data]));
+        cuts.into_iter().map(|(from, to)| &data[from..to]).collect()
+    }
 
     fn gunzip(gz: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -216,13 +370,13 @@ mod tests {
     fn chunked_output_is_one_valid_gzip_of_the_input() {
         let text = config(20_000, usize::MAX);
         assert!(text.len() >= CHUNKED_FROM);
-        let pieces = cut(text.as_bytes());
+        let pieces = pieces(text.as_bytes());
         assert!(pieces.len() > 5, "{} pieces", pieces.len());
         assert_eq!(pieces.concat(), text.as_bytes());
-        let gz = chunked(text.as_bytes());
+        let gz = chunked_whole(text.as_bytes());
         assert_eq!(gunzip(&gz), text.as_bytes());
         // Within a few percent of compressing the whole at once.
-        let one = whole(text.as_bytes());
+        let one = whole(&[text.as_bytes()]);
         assert!(
             gz.len() < one.len() * 11 / 10,
             "{} vs {}",
@@ -235,11 +389,11 @@ mod tests {
     fn a_change_recompresses_its_chunk_only_and_cuts_stay() {
         let before = config(20_000, usize::MAX);
         let after = config(20_000, 12_345);
-        let (a, b) = (cut(before.as_bytes()), cut(after.as_bytes()));
+        let (a, b) = (pieces(before.as_bytes()), pieces(after.as_bytes()));
         assert_eq!(a.len(), b.len());
         let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count();
         assert_eq!(differing, 1);
-        assert_eq!(gunzip(&chunked(after.as_bytes())), after.as_bytes());
+        assert_eq!(gunzip(&chunked_whole(after.as_bytes())), after.as_bytes());
     }
 
     #[test]
@@ -255,5 +409,39 @@ mod tests {
         let mut other = GzEncoder::new(Vec::new(), Compression::fast());
         other.write_all(b"scrape_configs: [a]").unwrap();
         assert_eq!(kept_gzips_differ(&a, &other.finish().unwrap()), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// However the input is split in parts (fragments, empty ones,
+        /// single bytes across `\n- `), the output is the whole input's.
+        #[test]
+        fn parts_compress_as_their_concatenation(
+            jobs in 1usize..12_000,
+            changed in 0usize..12_000,
+            cuts in proptest::collection::vec(0usize..2_000_000, 0..40),
+        ) {
+            let text = config(jobs, changed);
+            let data = text.as_bytes();
+            let mut at: Vec<usize> = cuts.into_iter().map(|c| c % (data.len() + 1)).collect();
+            // Splits right around some list items, and empty parts.
+            at.extend(memchr::memmem::find_iter(data, b"\n- ").step_by(97).flat_map(|i| [i, i + 1, i + 2]));
+            // And right around the cuts themselves.
+            let whole_cuts = cut(&Rope::new(&[data]));
+            at.extend(whole_cuts.iter().filter(|c| c.0 >= 2).flat_map(|(c, _)| [c - 2, c - 1, *c, c + 1]));
+            at.extend([0, 0, data.len()]);
+            at.sort_unstable();
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for to in at {
+                parts.push(&data[from..to]);
+                from = to;
+            }
+            parts.push(&data[from..]);
+            proptest::prop_assert_eq!(cut(&Rope::new(&parts)), whole_cuts);
+            let gz = gzip_parts(&parts);
+            proptest::prop_assert_eq!(&gz, &gzip(data));
+            proptest::prop_assert_eq!(gunzip(&gz), data);
+        }
     }
 }

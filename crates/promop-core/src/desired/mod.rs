@@ -16,7 +16,7 @@ use k8s_openapi::api::core::v1::Secret;
 use xxhash_rust::xxh64::xxh64;
 
 pub use self::alertmanager::{AlertmanagerObjects, alertmanager_objects};
-pub use self::gzip::{gzip, kept_gzips_differ};
+pub use self::gzip::{gzip, gzip_parts, kept_gzips_differ};
 pub use self::prometheus::{CONFIG_KEY, PrometheusObjects, prometheus_objects};
 pub use self::state::{
     AlertmanagerState, PrometheusState, StateError, add_service, alertmanager_state,

@@ -7,7 +7,7 @@
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Secret, Service};
 
-use super::{OperatorOptions, Secrets, gzip, unwritten_asset, with_input_hash};
+use super::{OperatorOptions, Secrets, gzip_parts, unwritten_asset, with_input_hash};
 use crate::k8s::metadata::Owner;
 use crate::k8s::numbered::Numbered;
 use crate::k8s::reloader_rbac::{ReloaderRbac, reloader_rbac};
@@ -63,14 +63,15 @@ impl PrometheusObjects {
     }
 }
 
-/// The objects of `workload`, whose generated configuration is `config`
-/// (empty for an unmanaged configuration; `config_tree` is the same as a
-/// tree when the caller has it, which spares parsing the text) and whose rules
-/// are in the ConfigMaps `rule_config_maps`.
+/// The objects of `workload`, whose generated configuration is the
+/// concatenation of `config` (none for an unmanaged configuration;
+/// `config_tree` is the same as a tree when the caller has it, which spares
+/// parsing the text) and whose rules are in the ConfigMaps
+/// `rule_config_maps`.
 pub fn prometheus_objects(
     snapshot: &Snapshot,
     workload: Workload<'_>,
-    config: &str,
+    config: &[&str],
     config_tree: Option<&[&crate::yaml::Node]>,
     rule_config_maps: &[String],
     options: &OperatorOptions,
@@ -89,7 +90,8 @@ pub fn prometheus_objects(
         owner: &owner,
         options,
     };
-    let config_secret = secrets.single(&prefixed, CONFIG_KEY, gzip(config.as_bytes()));
+    let bytes: Vec<&[u8]> = config.iter().map(|part| part.as_bytes()).collect();
+    let config_secret = secrets.single(&prefixed, CONFIG_KEY, gzip_parts(&bytes));
     let (files, unwritten) =
         prometheus_tls_assets::collect(config, config_tree, workload, snapshot);
     if let Some(path) = unwritten.first() {
@@ -230,7 +232,7 @@ mod tests {
         let objects = prometheus_objects(
             &s,
             workload,
-            "global: {}\n",
+            &["global: {}\n"],
             None,
             &[],
             &OperatorOptions::default(),
@@ -289,8 +291,9 @@ mod tests {
              metadata: {name: main, namespace: ns}\nspec: {version: v3.5.0}\n",
         );
         let workload = Workload::Prometheus(&s.prometheuses[0]);
-        let build =
-            |config: &str| prometheus_objects(&s, workload, config, None, &[], &Default::default());
+        let build = |config: &str| {
+            prometheus_objects(&s, workload, &[config], None, &[], &Default::default())
+        };
         let written = build("a:\n  ca_file: /etc/prometheus/certs/0_ns_s_ca\n").unwrap();
         assert_eq!(
             written.tls_assets[0].data.as_ref().unwrap()["0_ns_s_ca"].0,
@@ -315,7 +318,7 @@ mod tests {
         let objects = prometheus_objects(
             &s,
             Workload::Agent(&s.prometheus_agents[0]),
-            "",
+            &[],
             None,
             &["ignored".to_owned()],
             &OperatorOptions::default(),
@@ -354,7 +357,7 @@ mod tests {
         let s = snapshot(DAEMON_SET_AGENT);
         let workload = Workload::Agent(&s.prometheus_agents[0]);
         let build = |options: &OperatorOptions| {
-            prometheus_objects(&s, workload, "global: {}\n", None, &[], options)
+            prometheus_objects(&s, workload, &["global: {}\n"], None, &[], options)
         };
         let err = build(&OperatorOptions::default()).unwrap_err();
         assert_eq!(err.rejection.path, "spec.mode");
@@ -454,7 +457,7 @@ mod tests {
         let rules = ["prometheus-main-rulefiles-0".to_owned()];
         let build = |options: &OperatorOptions| {
             let workload = Workload::Prometheus(&s.prometheuses[0]);
-            prometheus_objects(&s, workload, "global: {}\n", None, &rules, options).unwrap()
+            prometheus_objects(&s, workload, &["global: {}\n"], None, &rules, options).unwrap()
         };
         let mut options = OperatorOptions::default();
         options.reloader.mode = ReloaderMode::PromopWatch {

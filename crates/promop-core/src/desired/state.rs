@@ -2,6 +2,8 @@
 //! configuration with what was selected and rejected, the rule ConfigMaps
 //! and every object the operator writes. The operator applies it; `promop
 //! render --objects` prints it.
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use promop_api::v1::Alertmanager;
 
@@ -42,8 +44,10 @@ pub struct PrometheusState<'a> {
     /// The user manages the configuration Secret (no resource selector at
     /// all): it is created empty when missing and never overwritten.
     pub unmanaged: bool,
-    /// The configuration's text, as the Secret holds it (`None` when
-    /// unmanaged); printing it again would cost as much as the generation.
+    /// The configuration's text, as the Secret holds it, when generated
+    /// without a memo (`render`: printing it again would cost as much as
+    /// the generation); `None` when unmanaged, or with a memo (the operator
+    /// never needs it joined).
     pub config_text: Option<String>,
 }
 
@@ -75,13 +79,22 @@ pub fn prometheus_state_with<'a>(
     let capabilities = options.capabilities();
     let output = prometheus_config_with(snapshot, workload, scope, capabilities, memo)?;
     let unmanaged = unmanaged(workload, options);
-    let config_text = (!unmanaged).then(|| output.config.text());
-    let config = config_text.as_deref().unwrap_or_default();
-    // The tree spares the objects' build parsing the text back.
-    let parts = output.config.asset_parts();
-    let tree = (!unmanaged).then_some(parts.as_slice());
-    let names = &output.rules.names;
-    let objects = prometheus_objects(snapshot, workload, config, tree, names, options)?;
+    // The operator (with a memo) only compresses the text: it is never
+    // joined; `render` prints it, joined once.
+    let config_text = (!unmanaged && memo.is_none()).then(|| output.config.text());
+    let objects = {
+        let text_parts = match (unmanaged, &config_text) {
+            (true, _) => Vec::new(),
+            (false, Some(text)) => vec![Cow::Borrowed(text.as_str())],
+            (false, None) => output.config.text_parts(),
+        };
+        let config: Vec<&str> = text_parts.iter().map(|part| part.as_ref()).collect();
+        // The tree spares the objects' build parsing the text back.
+        let parts = output.config.asset_parts();
+        let tree = (!unmanaged).then_some(parts.as_slice());
+        let names = &output.rules.names;
+        prometheus_objects(snapshot, workload, &config, tree, names, options)?
+    };
     Ok(PrometheusState {
         output,
         objects,

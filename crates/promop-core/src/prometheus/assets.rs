@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::memo::{Lookup, Lookups};
 use crate::k8s::tls_assets::{AssetSource, TlsAssetKey};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{KeyRef, ObjectKey, Snapshot};
 
 /// Where the TLS assets Secret is mounted in the Prometheus container.
 pub const TLS_ASSETS_DIR: &str = "/etc/prometheus/certs";
@@ -19,7 +19,7 @@ pub const TLS_ASSETS_DIR: &str = "/etc/prometheus/certs";
 /// nothing validated (e.g. the credentials of a scrape class's
 /// authorization) reads as missing.
 #[derive(Clone, Debug, Default)]
-pub struct LoadedSecrets(BTreeSet<(String, String)>);
+pub struct LoadedSecrets(BTreeSet<ObjectKey>);
 
 impl LoadedSecrets {
     /// Adds every Secret referenced in `value` (a spec as JSON): objects
@@ -30,7 +30,7 @@ impl LoadedSecrets {
                 if let (Some(Value::String(name)), Some(Value::String(_))) =
                     (map.get("name"), map.get("key"))
                 {
-                    self.0.insert((namespace.to_owned(), name.clone()));
+                    self.0.insert(ObjectKey::new(namespace, name.as_str()));
                 }
                 for (field, child) in map {
                     if field != "configMap" {
@@ -55,7 +55,7 @@ impl LoadedSecrets {
         let references = snapshot.references.of(meta, object);
         for reference in references.iter().filter(|r| r.outside_config_maps) {
             self.0
-                .insert((namespace.to_owned(), reference.name.clone()));
+                .insert(ObjectKey::new(namespace, reference.name.as_str()));
         }
     }
 
@@ -67,7 +67,7 @@ impl LoadedSecrets {
     }
 
     pub(crate) fn contains(&self, namespace: &str, name: &str) -> bool {
-        self.0.contains(&(namespace.to_owned(), name.to_owned()))
+        self.0.contains(&(namespace, name) as &dyn KeyRef)
     }
 }
 

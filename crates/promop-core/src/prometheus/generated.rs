@@ -1,6 +1,7 @@
 //! A generated configuration: its sections in the reference's order, with
 //! the scrape jobs kept per config object, either built in this generation
 //! or reused from a [`Memo`](super::memo::Memo) already emitted.
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::memo::EmittedJobs;
@@ -34,20 +35,34 @@ impl GeneratedConfig {
 
     /// `prometheus.yaml`, as `yaml::to_string` prints the whole tree.
     pub fn text(&self) -> String {
-        let mut out = section_text(&self.head);
+        let parts = self.text_parts();
+        // Tens of MB at scale: sized once rather than grown by copies.
+        let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        parts.iter().for_each(|part| out.push_str(part));
+        out
+    }
+
+    /// [`GeneratedConfig::text`] in the parts it is joined from: the kept
+    /// jobs' texts are borrowed.
+    pub fn text_parts(&self) -> Vec<Cow<'_, str>> {
+        let mut parts = vec![Cow::Owned(section_text(&self.head))];
         if self.jobs.iter().all(ObjectJobs::is_empty) {
-            out.push_str("scrape_configs: []\n");
+            parts.push(Cow::Borrowed("scrape_configs: []\n"));
         } else {
-            out.push_str("scrape_configs:\n");
+            parts.push(Cow::Borrowed("scrape_configs:\n"));
             for jobs in &self.jobs {
-                match jobs {
-                    ObjectJobs::Built(nodes) => yaml::push_sequence(&mut out, nodes),
-                    ObjectJobs::Emitted(emitted) => out.push_str(&emitted.text),
-                }
+                parts.push(match jobs {
+                    ObjectJobs::Built(nodes) => {
+                        let mut text = String::new();
+                        yaml::push_sequence(&mut text, nodes);
+                        Cow::Owned(text)
+                    }
+                    ObjectJobs::Emitted(emitted) => Cow::Borrowed(emitted.text.as_str()),
+                });
             }
         }
-        out.push_str(&section_text(&self.tail));
-        out
+        parts.push(Cow::Owned(section_text(&self.tail)));
+        parts
     }
 
     /// The whole configuration as one tree; `None` when jobs were reused

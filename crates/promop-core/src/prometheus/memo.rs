@@ -22,14 +22,15 @@
 //! version, a hash of the workload's selection inputs and the Secrets and
 //! ConfigMaps the check read.
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use super::assets::LoadedSecrets;
-use crate::snapshot::{ObjectKey, Snapshot};
+use crate::snapshot::{Snapshot, by_key};
 use crate::yaml::{self, Node};
 
 /// The jobs of one config object, emitted as items of `scrape_configs`.
@@ -101,14 +102,13 @@ impl Lookup {
         namespace: &str,
         name: &str,
     ) -> Self {
-        let key = ObjectKey::new(namespace, name);
-        let found = snapshot.secrets.get(&key).map(|s| &s.metadata);
+        let found = by_key(&snapshot.secrets, namespace, name).map(|s| &s.metadata);
         Self {
             config_map: false,
             loaded: loaded.contains(namespace, name),
             version: found.map(version),
-            namespace: key.namespace,
-            name: key.name,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
             by_check: false,
         }
     }
@@ -132,25 +132,43 @@ impl Lookup {
     }
 
     pub(crate) fn config_map(snapshot: &Snapshot, namespace: &str, name: &str) -> Self {
-        let key = ObjectKey::new(namespace, name);
-        let found = snapshot.config_maps.get(&key).map(|c| &c.metadata);
+        let found = by_key(&snapshot.config_maps, namespace, name).map(|c| &c.metadata);
         Self {
             config_map: true,
             loaded: true,
             version: found.map(version),
-            namespace: key.namespace,
-            name: key.name,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
             by_check: false,
         }
     }
 
-    /// The same lookup in `snapshot`.
-    fn again(&self, snapshot: &Snapshot, loaded: &LoadedSecrets) -> Self {
-        match (self.by_check, self.config_map) {
-            (true, config_map) => Self::checked(snapshot, config_map, &self.namespace, &self.name),
-            (false, true) => Self::config_map(snapshot, &self.namespace, &self.name),
-            (false, false) => Self::secret(snapshot, loaded, &self.namespace, &self.name),
-        }
+    /// Whether the same lookup in `snapshot` finds what this one found
+    /// (told without building it again: a reconcile asks for every lookup
+    /// of every kept object).
+    fn holds(&self, snapshot: &Snapshot, loaded: &LoadedSecrets) -> bool {
+        let (namespace, name) = (self.namespace.as_str(), self.name.as_str());
+        let (found, loaded) = match (self.config_map, self.by_check) {
+            (true, _) => (
+                by_key(&snapshot.config_maps, namespace, name).map(|c| &c.metadata),
+                true,
+            ),
+            (false, true) => (
+                by_key(&snapshot.secrets, namespace, name).map(|s| &s.metadata),
+                true,
+            ),
+            (false, false) => (
+                by_key(&snapshot.secrets, namespace, name).map(|s| &s.metadata),
+                loaded.contains(namespace, name),
+            ),
+        };
+        // An object without a resourceVersion never matches (see `version`).
+        let same_version = match (found, &self.version) {
+            (Some(meta), Some(version)) => meta.resource_version.as_ref() == Some(version),
+            (None, None) => true,
+            _ => false,
+        };
+        self.loaded == loaded && same_version
     }
 
     /// Notes the lookup in the snapshot's reads, as building the jobs
@@ -174,11 +192,11 @@ fn version(meta: &ObjectMeta) -> String {
     })
 }
 
-/// Which object's jobs: kind, namespace and name.
-pub(crate) type MemoKey = (String, String, String);
+/// The objects the memo keeps something of, by uid (unique across kinds).
+pub(crate) type Used<'a> = FxHashSet<&'a str>;
 
 struct Entry {
-    /// The object's uid and resourceVersion.
+    /// The object's resourceVersion (the entry is keyed by its uid).
     version: String,
     /// The hash of the workload's generation inputs.
     context: u64,
@@ -211,11 +229,11 @@ pub(crate) type Checked = Result<(), crate::select::reasons::Rejection>;
 /// object).
 #[derive(Default)]
 pub struct Memo {
-    entries: Mutex<HashMap<MemoKey, Entry>>,
-    /// By the PrometheusRule's namespace and name.
-    rule_files: Mutex<HashMap<(String, String), RuleEntry>>,
+    /// Each map is keyed by the object's uid.
+    entries: Mutex<FxHashMap<String, Entry>>,
+    rule_files: Mutex<FxHashMap<String, RuleEntry>>,
     /// The selection's checks of config objects.
-    checks: Mutex<HashMap<MemoKey, CheckEntry>>,
+    checks: Mutex<FxHashMap<String, CheckEntry>>,
     /// Objects whose jobs were reused, and built.
     reused: AtomicU64,
     built: AtomicU64,
@@ -246,12 +264,8 @@ pub(crate) fn context_hash(input: &super::ConfigInput<'_>) -> u64 {
 
 /// The uid and resourceVersion of an object read from the API; `None`
 /// for objects without them (never kept).
-pub(crate) fn object_version(meta: &ObjectMeta) -> Option<String> {
-    Some(format!(
-        "{}/{}",
-        meta.uid.as_deref()?,
-        meta.resource_version.as_deref()?
-    ))
+pub(crate) fn object_version(meta: &ObjectMeta) -> Option<(&str, &str)> {
+    Some((meta.uid.as_deref()?, meta.resource_version.as_deref()?))
 }
 
 impl Memo {
@@ -260,20 +274,16 @@ impl Memo {
     /// lookups in the snapshot's reads.
     pub(crate) fn get(
         &self,
-        key: &MemoKey,
-        version: &str,
+        (uid, version): (&str, &str),
         context: u64,
         snapshot: &Snapshot,
         loaded: &LoadedSecrets,
     ) -> Option<Arc<EmittedJobs>> {
         let entries = self.lock();
-        let entry = entries.get(key)?;
+        let entry = entries.get(uid)?;
         let same = entry.version == version
             && entry.context == context
-            && entry
-                .lookups
-                .iter()
-                .all(|l| l.again(snapshot, loaded) == *l);
+            && entry.lookups.iter().all(|l| l.holds(snapshot, loaded));
         if !same {
             return None;
         }
@@ -284,20 +294,19 @@ impl Memo {
 
     pub(crate) fn put(
         &self,
-        key: MemoKey,
-        version: String,
+        (uid, version): (&str, &str),
         context: u64,
         lookups: Vec<Lookup>,
         jobs: Arc<EmittedJobs>,
     ) {
         let entry = Entry {
-            version,
+            version: version.to_owned(),
             context,
             lookups,
             jobs,
         };
         self.built.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(key, entry);
+        self.lock().insert(uid.to_owned(), entry);
     }
 
     /// How many times an object's jobs were reused, and built and kept.
@@ -307,8 +316,8 @@ impl Memo {
     }
 
     /// Forgets the objects not in `used` (no longer selected, or deleted).
-    pub(crate) fn retain(&self, used: &HashSet<MemoKey>) {
-        self.lock().retain(|key, _| used.contains(key));
+    pub(crate) fn retain(&self, used: &Used<'_>) {
+        self.lock().retain(|uid, _| used.contains(uid.as_str()));
     }
 
     /// The rule file of `rule` in the rule context hashed as `context`:
@@ -319,15 +328,11 @@ impl Memo {
         context: u64,
         build: impl FnOnce() -> RuleFile,
     ) -> RuleFile {
-        let Some(version) = object_version(meta) else {
+        let Some((uid, version)) = object_version(meta) else {
             return build();
         };
-        let key = (
-            meta.namespace.clone().unwrap_or_default(),
-            meta.name.clone().unwrap_or_default(),
-        );
         let mut files = lock(&self.rule_files);
-        if let Some(entry) = files.get(&key)
+        if let Some(entry) = files.get(uid)
             && entry.version == version
             && entry.context == context
         {
@@ -337,46 +342,39 @@ impl Memo {
         let file = build();
         self.built.fetch_add(1, Ordering::Relaxed);
         let entry = RuleEntry {
-            version,
+            version: version.to_owned(),
             context,
             file: file.clone(),
         };
-        files.insert(key, entry);
+        files.insert(uid.to_owned(), entry);
         file
     }
 
     /// Forgets the rule files of PrometheusRules not in `used`.
-    pub(crate) fn retain_rule_files(&self, used: &HashSet<(String, String)>) {
-        lock(&self.rule_files).retain(|key, _| used.contains(key));
+    pub(crate) fn retain_rule_files(&self, used: &Used<'_>) {
+        lock(&self.rule_files).retain(|uid, _| used.contains(uid.as_str()));
     }
 
-    /// The outcome of `check` on the object of `kind` whose metadata is
-    /// `meta`, in the selection context hashed as `context`: kept, or found
+    /// The outcome of `check` on the object whose metadata is `meta`, in the selection context hashed as `context`: kept, or found
     /// and kept with the reads the check noted in `lookups`.
     pub(crate) fn check(
         &self,
-        kind: &str,
         meta: &ObjectMeta,
         context: u64,
         snapshot: &Snapshot,
         lookups: &Lookups,
         check: impl FnOnce() -> Checked,
     ) -> Checked {
-        let Some(version) = object_version(meta) else {
+        let Some((uid, version)) = object_version(meta) else {
             return check();
         };
-        let key = (
-            kind.to_owned(),
-            meta.namespace.clone().unwrap_or_default(),
-            meta.name.clone().unwrap_or_default(),
-        );
-        if let Some(entry) = lock(&self.checks).get(&key)
+        if let Some(entry) = lock(&self.checks).get(uid)
             && entry.version == version
             && entry.context == context
             && entry
                 .lookups
                 .iter()
-                .all(|l| l.again(snapshot, &LoadedSecrets::default()) == *l)
+                .all(|l| l.holds(snapshot, &LoadedSecrets::default()))
         {
             entry.lookups.iter().for_each(|l| l.replay(snapshot));
             return entry.outcome.clone();
@@ -384,18 +382,18 @@ impl Memo {
         lookups.borrow_mut().clear();
         let outcome = check();
         let entry = CheckEntry {
-            version,
+            version: version.to_owned(),
             context,
             lookups: lookups.take(),
             outcome: outcome.clone(),
         };
-        lock(&self.checks).insert(key, entry);
+        lock(&self.checks).insert(uid.to_owned(), entry);
         outcome
     }
 
     /// Forgets the checks of objects not in `checked`.
-    pub(crate) fn retain_checks(&self, checked: &HashSet<MemoKey>) {
-        lock(&self.checks).retain(|key, _| checked.contains(key));
+    pub(crate) fn retain_checks(&self, checked: &Used<'_>) {
+        lock(&self.checks).retain(|uid, _| checked.contains(uid.as_str()));
     }
 
     /// How many objects' jobs are kept.
@@ -407,7 +405,7 @@ impl Memo {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MemoKey, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, Entry>> {
         lock(&self.entries)
     }
 }

@@ -14,7 +14,7 @@ use crate::snapshot::Snapshot;
 use crate::yaml::Node;
 
 /// The files of the assets Secrets (file name → content): those the
-/// `tls_config` sections of the generated configuration `config` (YAML)
+/// `tls_config` sections of the generated configuration `config` (YAML, in parts)
 /// point to, and those of every scrape class of the workload, used or not
 /// (what the reference loads into its store).
 ///
@@ -27,7 +27,7 @@ use crate::yaml::Node;
 /// Also returns the asset paths the configuration names that none of these
 /// files provides ([`unwritten`]; empty once the objects are validated).
 pub fn collect(
-    config: &str,
+    config: &[&str],
     config_tree: Option<&[&Node]>,
     workload: Workload<'_>,
     snapshot: &Snapshot,
@@ -37,7 +37,7 @@ pub fn collect(
     match config_tree {
         Some(parts) => assets(parts, workload, snapshot),
         None => {
-            let tree = serde_saphyr::from_str::<Value>(config).unwrap_or_default();
+            let tree = serde_saphyr::from_str::<Value>(&config.concat()).unwrap_or_default();
             assets(&[&tree], workload, snapshot)
         }
     }
@@ -112,7 +112,7 @@ mod tests {
                       tracing:\n  tls_config:\n    ca_file: /etc/prometheus/certs/0_ns_s_tracing\n";
         let prometheus = promop_api::v1::Prometheus::new("p", Default::default());
         let workload = Workload::Prometheus(&prometheus);
-        let (files, missing) = collect(config, None, workload, &loaded.snapshot);
+        let (files, missing) = collect(&[config], None, workload, &loaded.snapshot);
         assert_eq!(
             files.keys().collect::<Vec<_>>(),
             ["0_ns_s_ca", "0_ns_s_tracing"]
@@ -132,7 +132,7 @@ mod tests {
         let tree = Node::Map(doc);
         assert_eq!(crate::yaml::to_string(&tree), config);
         assert_eq!(
-            collect("", Some(&[&tree]), workload, &loaded.snapshot),
+            collect(&[], Some(&[&tree]), workload, &loaded.snapshot),
             (files, missing)
         );
     }

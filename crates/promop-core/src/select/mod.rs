@@ -16,7 +16,7 @@ mod rules;
 pub mod validate;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use promop_api::v1::prometheus::CommonPrometheusFields;
@@ -29,7 +29,7 @@ use self::label_selector::{Selector, SelectorError};
 use self::namespaces::{NamespaceSelection, WatchedNamespaces};
 use self::reasons::{Reason, RejectedObject, Rejection};
 use self::validate::Validator;
-use crate::prometheus::memo::{Checked, Lookups, Memo};
+use crate::prometheus::memo::{Checked, Lookups, Memo, Used};
 use crate::snapshot::{ObjectKey, Objects, Snapshot};
 
 /// The config resources of one workload.
@@ -221,16 +221,13 @@ impl<'a> Workload<'a> {
         let context = memo
             .map(|_| self.check_context(&validator))
             .unwrap_or_default();
-        let checked = RefCell::new(HashSet::new());
-        // The check of `object` (of `kind`), kept in the memo if any.
-        let check = |kind: &str, meta: &ObjectMeta, check: &dyn Fn() -> Checked| match memo {
+        let checked = RefCell::new(Used::default());
+        // The check of the object whose metadata is `meta`, kept in the
+        // memo if any.
+        let check = |meta: &'a ObjectMeta, check: &dyn Fn() -> Checked| match memo {
             Some(memo) => {
-                checked.borrow_mut().insert((
-                    kind.to_owned(),
-                    meta.namespace.clone().unwrap_or_default(),
-                    meta.name.clone().unwrap_or_default(),
-                ));
-                memo.check(kind, meta, context, snapshot, &lookups, check)
+                checked.borrow_mut().extend(meta.uid.as_deref());
+                memo.check(meta, context, snapshot, &lookups, check)
             }
             None => check(),
         };
@@ -254,11 +251,7 @@ impl<'a> Workload<'a> {
                     "serviceMonitorNamespaceSelector",
                     &c.service_monitor_namespace_selector,
                 ),
-                |o| {
-                    check("ServiceMonitor", &o.metadata, &|| {
-                        validator.check_service_monitor(o)
-                    })
-                },
+                |o| check(&o.metadata, &|| validator.check_service_monitor(o)),
             )?,
             pod_monitors: self.select(
                 snapshot,
@@ -270,11 +263,7 @@ impl<'a> Workload<'a> {
                     "podMonitorNamespaceSelector",
                     &c.pod_monitor_namespace_selector,
                 ),
-                |o| {
-                    check("PodMonitor", &o.metadata, &|| {
-                        validator.check_pod_monitor(o)
-                    })
-                },
+                |o| check(&o.metadata, &|| validator.check_pod_monitor(o)),
             )?,
             probes: self.select(
                 snapshot,
@@ -286,7 +275,7 @@ impl<'a> Workload<'a> {
                     "probeNamespaceSelector",
                     &c.probe_namespace_selector,
                 ),
-                |o| check("Probe", &o.metadata, &|| validator.check_probe(o)),
+                |o| check(&o.metadata, &|| validator.check_probe(o)),
             )?,
             scrape_configs: self.select(
                 snapshot,
@@ -298,11 +287,7 @@ impl<'a> Workload<'a> {
                     "scrapeConfigNamespaceSelector",
                     &c.scrape_config_namespace_selector,
                 ),
-                |o| {
-                    check("ScrapeConfig", &o.metadata, &|| {
-                        validator.check_scrape_config(o)
-                    })
-                },
+                |o| check(&o.metadata, &|| validator.check_scrape_config(o)),
             )?,
             prometheus_rules: KindSelection::default(),
         };
@@ -345,20 +330,17 @@ impl<'a> Workload<'a> {
         watched: &WatchedNamespaces,
         objects: &'a Objects<T>,
         fields: SelectorFields<'_>,
-        check: impl Fn(&T) -> Result<(), Rejection>,
+        check: impl Fn(&'a T) -> Result<(), Rejection>,
     ) -> Result<KindSelection<'a, T>, RejectedObject> {
         let namespaces = NamespaceSelection::new(self.namespace, fields.namespace_selector)
             .map_err(|e| self.invalid_selector(fields.namespace_field, e))?;
         let selector = Selector::from_optional(fields.selector)
             .map_err(|e| self.invalid_selector(fields.field, e))?;
-        // Ordered like the reference, by `namespace/name` as a string; a
-        // later duplicate replaces an earlier one.
-        let mut outcomes: BTreeMap<String, (ObjectKey, Result<&'a T, Reason>)> = BTreeMap::new();
+        let mut outcomes: Vec<(ObjectKey, Result<&'a T, Reason>)> = Vec::new();
         for object in objects {
             let meta = object.meta();
             let namespace = meta.namespace.as_deref().unwrap_or_default();
             let name = meta.name.as_deref().unwrap_or_default();
-            let key = format!("{namespace}/{name}");
             let outcome = if !watched.watches(namespace) {
                 Err(Reason::NamespaceNotWatched {
                     namespace: namespace.to_owned(),
@@ -384,10 +366,10 @@ impl<'a> Workload<'a> {
                     Reason::Rejected(rejection)
                 })
             };
-            outcomes.insert(key, (ObjectKey::new(namespace, name), outcome));
+            outcomes.push((ObjectKey::new(namespace, name), outcome));
         }
         let mut result = KindSelection::default();
-        for (key, outcome) in outcomes.into_values() {
+        for (key, outcome) in in_reference_order(outcomes) {
             match outcome {
                 Ok(object) => result.selected.push(Selected { key, object }),
                 Err(reason) => result.skipped.push(Skipped { key, reason }),
@@ -395,6 +377,26 @@ impl<'a> Workload<'a> {
         }
         Ok(result)
     }
+}
+
+/// `outcomes` ordered like the reference's, by `namespace/name` as one
+/// string (not the same as by namespace, then name: `a-b/x` comes before
+/// `a/x`); of the same key, the later replaces the earlier.
+fn in_reference_order<V>(mut outcomes: Vec<(ObjectKey, V)>) -> Vec<(ObjectKey, V)> {
+    fn joined(key: &ObjectKey) -> impl Iterator<Item = u8> + '_ {
+        let slash = std::iter::once(b'/');
+        key.namespace.bytes().chain(slash).chain(key.name.bytes())
+    }
+    // Stable: of equal keys, the later stays last.
+    outcomes.sort_by(|(a, _), (b, _)| joined(a).cmp(joined(b)));
+    let mut ordered: Vec<(ObjectKey, V)> = Vec::with_capacity(outcomes.len());
+    for (key, value) in outcomes {
+        match ordered.last_mut() {
+            Some(last) if last.0 == key => *last = (key, value),
+            _ => ordered.push((key, value)),
+        }
+    }
+    ordered
 }
 
 /// Access to the metadata of the selectable kinds.

@@ -80,8 +80,8 @@ impl NamespaceSelection {
                         field,
                     });
                 };
-                let labels = ns.metadata.labels.clone().unwrap_or_default();
-                if selector.matches(&labels) {
+                let no_labels = Default::default();
+                if selector.matches(ns.metadata.labels.as_ref().unwrap_or(&no_labels)) {
                     Ok(())
                 } else {
                     Err(Reason::NamespaceNotMatched {

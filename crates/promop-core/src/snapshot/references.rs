@@ -2,10 +2,11 @@
 //! objects), found by walking the spec as JSON. Serializing a monitor to
 //! find them was a third of a reconcile's work at 5,000 monitors, for a
 //! result that changes only with the object: it is kept per object version.
-use std::collections::{HashMap, HashSet};
+
 use std::sync::{Arc, Mutex};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
 /// A `{name, key}` object in a spec.
@@ -53,7 +54,7 @@ pub fn key_references(object: &impl serde::Serialize) -> Vec<KeyReference> {
 /// next version replaces its entry). Shared by the snapshots of one
 /// operator; [`ReferenceCache::retain`] forgets deleted objects.
 #[derive(Clone, Debug, Default)]
-pub struct ReferenceCache(Arc<Mutex<HashMap<String, Kept>>>);
+pub struct ReferenceCache(Arc<Mutex<FxHashMap<String, Kept>>>);
 
 /// The resourceVersion walked, and what was found.
 type Kept = (String, Arc<[KeyReference]>);
@@ -78,11 +79,11 @@ impl ReferenceCache {
     }
 
     /// Forgets the objects whose uid is not in `live`.
-    pub fn retain(&self, live: &HashSet<&str>) {
+    pub fn retain(&self, live: &FxHashSet<&str>) {
         self.lock().retain(|uid, _| live.contains(uid.as_str()));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, Kept>> {
         // Entries are replaced whole: a panic cannot leave one half-written.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -130,7 +131,7 @@ mod tests {
         // The same version is not walked again (the object given is ignored).
         assert_eq!(cache.of(&meta("1"), &second)[0].name, "one");
         assert_eq!(cache.of(&meta("2"), &second)[0].name, "two");
-        cache.retain(&HashSet::new());
+        cache.retain(&FxHashSet::default());
         assert_eq!(cache.of(&meta("2"), &first)[0].name, "one");
     }
 }

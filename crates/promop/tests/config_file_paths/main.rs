@@ -345,7 +345,7 @@ fn promop_outputs(scenario: &Scenario) -> Result<Vec<(Workload, String, Objects)
         let config = output.config.text();
         let rules = config_maps(snapshot, workload, &output.selection, None).ok();
         let names = rules.as_ref().map(|r| r.names.clone()).unwrap_or_default();
-        let written = prometheus_objects(snapshot, workload, &config, None, &names, &options)
+        let written = prometheus_objects(snapshot, workload, &[&config], None, &names, &options)
             .with_context(|| format!("{}: objects", scenario.id))?;
         let mut objects = Objects::inputs(scenario)?;
         for secret in written.secrets() {

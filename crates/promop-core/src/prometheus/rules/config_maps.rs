@@ -1,7 +1,7 @@
 //! The rule ConfigMaps: rule files packed, in key order, into ConfigMaps of
 //! at most [`MAX_CONFIG_MAP_DATA_SIZE`] bytes of data each, named
 //! `<prefix>-rulefiles-<n>`, labelled and owned like the reference's.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use promop_api::v1::PrometheusRule;
@@ -10,7 +10,7 @@ use super::{RuleContext, file_name, rule_file};
 use crate::k8s::metadata::{Labels, Owner, controlled};
 use crate::k8s::numbered::{Numbered, numbered};
 use crate::prometheus::Workload;
-use crate::prometheus::memo::Memo;
+use crate::prometheus::memo::{Memo, Used};
 use crate::select::Selection;
 use crate::select::reasons::{RejectedObject, Rejection};
 use crate::snapshot::Snapshot;
@@ -104,15 +104,13 @@ pub(super) fn build<'r>(
 ) -> RuleConfigMaps {
     let mut files = BTreeMap::new();
     let mut rejected = Vec::new();
-    let mut used = HashSet::new();
+    let mut used = Used::default();
     let context = memo.map(|_| ctx.hash()).unwrap_or_default();
     for rule in rules {
         let file = match memo {
             Some(memo) => {
-                let meta = &rule.metadata;
-                let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
-                used.insert((namespace.unwrap_or_default(), name.unwrap_or_default()));
-                memo.rule_file(meta, context, || rule_file(rule, ctx))
+                used.extend(rule.metadata.uid.as_deref());
+                memo.rule_file(&rule.metadata, context, || rule_file(rule, ctx))
             }
             None => rule_file(rule, ctx),
         };

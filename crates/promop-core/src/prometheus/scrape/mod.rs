@@ -6,7 +6,6 @@ pub mod pod_monitor;
 pub mod probe;
 pub mod service_monitor;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -14,7 +13,7 @@ use kube_core::Resource;
 use promop_api::common::{ByteSize, NativeHistogramConfig, ScrapeProtocol};
 
 use super::generated::ObjectJobs;
-use super::memo::{self, EmittedJobs, MemoKey};
+use super::memo::{self, EmittedJobs, Used};
 use super::version::{Feature, Version};
 use super::{ConfigInput, Context, RejectedObject, scrape_config};
 use crate::yaml::{Mapping, Node};
@@ -22,12 +21,12 @@ use crate::yaml::{Mapping, Node};
 /// All scrape jobs, per config object, in the reference's order. An agent
 /// in DaemonSet mode only scrapes PodMonitors and additional configs;
 /// agents list PodMonitors and additional configs first.
-pub(crate) fn jobs(
+pub(crate) fn jobs<'a>(
     ctx: &Context<'_>,
-    input: &ConfigInput<'_>,
+    input: &ConfigInput<'a>,
 ) -> Result<Vec<ObjectJobs>, RejectedObject> {
     let mut jobs = Vec::new();
-    let mut used = HashSet::new();
+    let mut used = Used::default();
     let service_monitors = |jobs: &mut Vec<_>, used: &mut _| {
         each(ctx, used, jobs, input.service_monitors, |sm| {
             Ok(service_monitor::jobs(ctx, sm))
@@ -74,29 +73,25 @@ pub(crate) fn jobs(
 }
 
 /// Appends the jobs of each of `objects`, built by `build`.
-fn each<K: Resource<DynamicType = ()>>(
+fn each<'a, K: Resource<DynamicType = ()>>(
     ctx: &Context<'_>,
-    used: &mut HashSet<MemoKey>,
+    used: &mut Used<'a>,
     jobs: &mut Vec<ObjectJobs>,
-    objects: &[&K],
+    objects: &[&'a K],
     build: impl Fn(&K) -> Result<Vec<Node>, RejectedObject>,
 ) -> Result<(), RejectedObject> {
-    let kind = K::kind(&());
     for object in objects {
-        jobs.push(object_jobs(ctx, used, &kind, object.meta(), || {
-            build(object)
-        })?);
+        jobs.push(object_jobs(ctx, used, object.meta(), || build(object))?);
     }
     Ok(())
 }
 
 /// The jobs of one config object: with a memo, reused when nothing they
 /// are built from changed, else built, emitted and kept.
-fn object_jobs(
+fn object_jobs<'a>(
     ctx: &Context<'_>,
-    used: &mut HashSet<MemoKey>,
-    kind: &str,
-    meta: &ObjectMeta,
+    used: &mut Used<'a>,
+    meta: &'a ObjectMeta,
     build: impl FnOnce() -> Result<Vec<Node>, RejectedObject>,
 ) -> Result<ObjectJobs, RejectedObject> {
     let (Some((memo, context)), Some(lookups), Some(version)) =
@@ -104,20 +99,14 @@ fn object_jobs(
     else {
         return build().map(ObjectJobs::Built);
     };
-    let namespace = meta.namespace.clone().unwrap_or_default();
-    let key = (
-        kind.to_owned(),
-        namespace,
-        meta.name.clone().unwrap_or_default(),
-    );
-    used.insert(key.clone());
-    if let Some(jobs) = memo.get(&key, &version, context, ctx.snapshot, &ctx.loaded) {
+    used.insert(version.0);
+    if let Some(jobs) = memo.get(version, context, ctx.snapshot, &ctx.loaded) {
         return Ok(ObjectJobs::Emitted(jobs));
     }
     lookups.borrow_mut().clear();
     let nodes = build()?;
     let emitted = Arc::new(EmittedJobs::emit(&nodes));
-    memo.put(key, version, context, lookups.take(), emitted.clone());
+    memo.put(version, context, lookups.take(), emitted.clone());
     Ok(ObjectJobs::Emitted(emitted))
 }
 
