@@ -1,7 +1,7 @@
 //! Issue 17 (Vault): a credential rotated in a Kubernetes Secret — as the
 //! Vault Secrets Operator does when Vault's value changes — reaches the
 //! configuration promop generates within seconds, and never appears in
-//! promop's log, in the objects' status or in Events.
+//! promop's log, its /metrics, the objects' status or Events.
 //!
 //! On the test bed's apiserver, `promop run --log-level=debug` reconciles the
 //! example stack's Alertmanager (its AlertmanagerConfig takes the Slack
@@ -276,6 +276,7 @@ async fn rotated_secrets_reach_the_generated_configuration_and_no_log_status_or_
         ("the operator's log (debug)", operator.logs()),
         ("statuses", statuses(&client).await?),
         ("events", events(&client).await?),
+        ("promop's /metrics", operator.get("/metrics")?.1),
     ];
     ensure!(
         places[0].1.contains("orders"),
