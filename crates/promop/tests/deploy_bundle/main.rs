@@ -195,5 +195,6 @@ mod argocd;
 mod chart;
 mod dashboards;
 mod examples;
+mod openfaas;
 mod vault;
 mod webhook;
