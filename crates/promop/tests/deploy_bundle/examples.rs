@@ -165,7 +165,7 @@ fn the_orders_service_image_is_what_build_images_names() {
 
 /// Server-side applies `objects` as a dry run; returns how many were accepted
 /// and the refusals (`Kind ns/name: message`).
-async fn dry_run(client: &Client, objects: &[Value]) -> (usize, Vec<String>) {
+pub(super) async fn dry_run(client: &Client, objects: &[Value]) -> (usize, Vec<String>) {
     let discovery = Discovery::new(client.clone())
         .run_aggregated()
         .await

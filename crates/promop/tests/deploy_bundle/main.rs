@@ -195,4 +195,5 @@ mod argocd;
 mod chart;
 mod dashboards;
 mod examples;
+mod istio;
 mod webhook;
