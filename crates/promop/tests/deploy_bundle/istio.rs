@@ -6,6 +6,10 @@
 //!
 //! Istio itself (istiod, Envoy) does not run here: the manifests are checked
 //! against its CRDs' schemas, the rules against series shaped like its metrics.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use super::dashboards::{exprs, metric_names, recording_rules};
 use super::examples::dry_run;
 use super::*;
@@ -169,6 +173,8 @@ fn the_mesh_prometheus_pod_gets_the_istio_certificates() {
         proxy_config["proxyMetadata"]["OUTPUT_CERTS"],
         "/etc/istio-output-certs"
     );
+    // Prometheus starts once the certificates are written (see below).
+    assert_eq!(proxy_config["holdApplicationUntilProxyStarts"], true);
     let mounts: Value = serde_json::from_str(
         annotations["sidecar.istio.io/userVolumeMount"]
             .as_str()
@@ -449,4 +455,327 @@ async fn istio_manifests_pass_a_server_side_dry_run_against_istios_crds() {
     let (accepted, refused) = dry_run(&client, &[bad_vs, bad_dr]).await;
     assert_eq!(accepted, 0, "{refused:?}");
     assert_eq!(refused.len(), 2);
+}
+
+// --- a real Prometheus scraping through the istio-mtls scrape class ----------
+
+/// The PKI Istio's CA would issue: a root, the target workload's
+/// certificate and the Prometheus pod's (SPIFFE identities, no DNS or IP
+/// names), and the target's TLS configuration requiring a client
+/// certificate from that root, as a sidecar under STRICT mTLS does.
+struct MeshPki {
+    root_pem: String,
+    prometheus_chain_pem: String,
+    prometheus_key_pem: String,
+    target: Arc<rustls::ServerConfig>,
+}
+
+fn spiffe_cert(id: &str) -> rcgen::CertificateParams {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.subject_alt_names = vec![rcgen::SanType::URI(
+        rcgen::string::Ia5String::try_from(id).expect("SPIFFE id"),
+    )];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    params
+}
+
+fn mesh_pki() -> MeshPki {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let root_key = rcgen::KeyPair::generate().expect("key");
+    let mut root = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    root.distinguished_name
+        .push(rcgen::DnType::OrganizationName, "cluster.local");
+    root.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let root_cert = root.self_signed(&root_key).expect("root");
+    let issuer = rcgen::Issuer::new(root, root_key);
+    let target_key = rcgen::KeyPair::generate().expect("key");
+    let target_cert = spiffe_cert("spiffe://cluster.local/ns/orders-mesh/sa/orders-service")
+        .signed_by(&target_key, &issuer)
+        .expect("target certificate");
+    let prometheus_key = rcgen::KeyPair::generate().expect("key");
+    let prometheus_cert = spiffe_cert("spiffe://cluster.local/ns/monitoring/sa/prometheus-mesh")
+        .signed_by(&prometheus_key, &issuer)
+        .expect("Prometheus' certificate");
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root_cert.der().clone()).expect("root added");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("client verifier");
+    let target = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![CertificateDer::from(target_cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(target_key.serialize_der())),
+        )
+        .expect("target TLS config");
+    MeshPki {
+        root_pem: root_cert.pem(),
+        prometheus_chain_pem: prometheus_cert.pem(),
+        prometheus_key_pem: prometheus_key.serialize_pem(),
+        target: Arc::new(target),
+    }
+}
+
+/// What the stand-in sidecar saw: scrapes answered to a client presenting
+/// a certificate of the mesh, and refused handshakes.
+#[derive(Default)]
+struct Handshakes {
+    served: AtomicUsize,
+    refused: AtomicUsize,
+}
+
+/// orders-service's /metrics behind a TLS listener on loopback that only
+/// accepts clients with a certificate of the mesh's root: what Prometheus
+/// meets at an orders-service pod under STRICT mTLS. Each scrape counts
+/// one more order.
+async fn mtls_target(config: Arc<rustls::ServerConfig>) -> (u16, Arc<Handshakes>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = Arc::new(Handshakes::default());
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let counters = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let counters = counters.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    counters.refused.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
+                assert!(tls.get_ref().1.peer_certificates().is_some());
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16384 {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let n = counters.served.fetch_add(1, Ordering::Relaxed) + 1;
+                let body =
+                    format!("# TYPE orders_total counter\norders_total{{status=\"ok\"}} {n}\n");
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// The example's mesh Prometheus, its monitors and orders-service's Service
+/// as the folder has them, with what the test bed needs: the installed
+/// Prometheus version, EndpointSlice discovery, 1s scrapes; and an
+/// EndpointSlice of orders-service pointing at the stand-in sidecar.
+fn mesh_e2e_objects(version: &str, port: u16) -> Vec<Value> {
+    let mut objects: Vec<Value> = istio_objects()
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                kind(o),
+                "Prometheus" | "ServiceMonitor" | "PodMonitor" | "ServiceAccount"
+            ) || (kind(o) == "Service" && o["metadata"]["name"] == "orders-service")
+        })
+        .collect();
+    for o in &mut objects {
+        if kind(o) == "Prometheus" {
+            let spec = &mut o["spec"];
+            spec["version"] = format!("v{version}").into();
+            spec["serviceDiscoveryRole"] = "EndpointSlice".into();
+            spec["scrapeInterval"] = "1s".into();
+            spec["evaluationInterval"] = "1s".into();
+        }
+        if kind(o) == "ServiceMonitor" {
+            for endpoint in o["spec"]["endpoints"].as_array_mut().into_iter().flatten() {
+                endpoint["interval"] = "1s".into();
+            }
+        }
+    }
+    // The control: the same endpoint over TLS without the class, hence
+    // without a client certificate.
+    let mut no_class = objects
+        .iter()
+        .find(|o| o["metadata"]["name"] == "orders-service-mtls")
+        .expect("the orders-service-mtls ServiceMonitor")
+        .clone();
+    no_class["metadata"]["name"] = "orders-service-no-class".into();
+    let spec = no_class["spec"].as_object_mut().expect("spec");
+    spec.remove("scrapeClass");
+    no_class["spec"]["endpoints"][0]["tlsConfig"] = serde_json::json!({"insecureSkipVerify": true});
+    objects.push(no_class);
+    objects.push(serde_json::json!({
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "orders-service-loopback",
+            "namespace": "orders-mesh",
+            "labels": {"kubernetes.io/service-name": "orders-service"},
+        },
+        // The apiserver refuses loopback IPs in an IPv4 slice.
+        "addressType": "FQDN",
+        "endpoints": [{"addresses": ["127.0.0.1"], "conditions": {"ready": true}}],
+        "ports": [{"name": "http-metrics", "port": port, "protocol": "TCP"}],
+    }));
+    objects
+}
+
+/// The real Prometheus of the mesh example, run by the test bed's kubelet
+/// from the StatefulSet promop's controller writes, scrapes an mTLS-only
+/// target with the certificates "istio-agent" (here: the test) writes into
+/// the pod's `istio-certs` volume: the ServiceMonitor's scrape class
+/// `istio-mtls` reads them at /etc/prom-certs/. Before the files exist the
+/// job cannot even be created; once they are there (and Prometheus
+/// reloads) it succeeds, and the target saw Prometheus' client certificate;
+/// the same endpoint scraped without the class is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certificates() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("promop_operator=warn")
+        .with_test_writer()
+        .try_init();
+    let env = TestEnv::start()
+        .await
+        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
+    let client = env.client();
+    let crds = promop_api::crd::all()
+        .iter()
+        .map(|crd| serde_json::to_string(crd).expect("CRD JSON"))
+        .collect::<Vec<_>>();
+    promop_testenv::apply_manifests(&client, &crds.join("\n---\n"))
+        .await
+        .expect("promop's CRDs");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(promop_operator::run(
+        client.clone(),
+        promop_operator::Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let pki = mesh_pki();
+    let (port, handshakes) = mtls_target(pki.target.clone()).await;
+    let version = PrometheusVersion::V3
+        .installed_version()
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let namespaces: Vec<String> = of_kind(&istio_objects(), "Namespace")
+        .into_iter()
+        .chain(of_kind(
+            &objects_of(&[examples_dir().join("namespaces.yaml")]),
+            "Namespace",
+        ))
+        .map(|ns| format!("---\n{ns}\n"))
+        .collect();
+    let objects: Vec<String> = mesh_e2e_objects(&version, port)
+        .iter()
+        .map(|o| format!("---\n{o}\n"))
+        .collect();
+    promop_testenv::apply_manifests(&client, &(namespaces.concat() + &objects.concat()))
+        .await
+        .expect("the mesh objects applied");
+
+    let mut pod =
+        promop_testenv::run_statefulset_pod(&client, &env, "monitoring", "prometheus-mesh", 0)
+            .await
+            .unwrap_or_else(|e| panic!("running prometheus-mesh-0: {e:#}"));
+    let job = "serviceMonitor/orders-mesh/orders-service-mtls/0";
+    let target_of = |targets: &[Value]| targets.iter().find(|t| t["scrapePool"] == job).cloned();
+    // No certificates yet (istio-agent has not written them): Prometheus
+    // cannot create the job's scrape pool and scrapes nothing for it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pod.logs().contains(&format!(
+        "unable to read file /etc/prom-certs/root-cert.pem: open /etc/prom-certs/root-cert.pem: no such file or directory\" scrape_pool={job}"
+    )) {
+        assert!(
+            Instant::now() < deadline,
+            "no error for the missing certificates:\n{}",
+            pod.log_tail(20)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let targets = pod.active_targets().await.expect("targets");
+    assert!(target_of(&targets).is_none(), "{targets:#?}");
+    assert_eq!(handshakes.served.load(Ordering::Relaxed), 0);
+
+    // "istio-agent" writes the workload's certificates (OUTPUT_CERTS) into
+    // the shared in-memory volume; Prometheus (re)loads its configuration
+    // with them there, as it starts with holdApplicationUntilProxyStarts.
+    let certs = pod
+        .volume_dir("istio-certs")
+        .expect("the istio-certs volume")
+        .to_owned();
+    for (file, pem) in [
+        ("root-cert.pem", &pki.root_pem),
+        ("cert-chain.pem", &pki.prometheus_chain_pem),
+        ("key.pem", &pki.prometheus_key_pem),
+    ] {
+        std::fs::write(certs.join(file), pem).expect("certificate written");
+    }
+    pod.reload().await.expect("Prometheus reloaded");
+    let written = Instant::now();
+    let up = pod
+        .wait_for_query(
+            "up{namespace=\"orders-mesh\", service=\"orders-service\"} == 1",
+            Duration::from_secs(60),
+            |v| !v.is_empty(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the mTLS target never came up: {e:#}\n{}", pod.log_tail(30)));
+    println!(
+        "mTLS scrape up {:?} after the certificates were written: {:?}",
+        written.elapsed(),
+        up[0].0
+    );
+    let orders = pod
+        .wait_for_query(
+            "orders_total{namespace=\"orders-mesh\"}",
+            Duration::from_secs(30),
+            |v| !v.is_empty(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(orders[0].0["status"], "ok");
+    assert!(handshakes.served.load(Ordering::Relaxed) > 0);
+    let targets = pod.active_targets().await.expect("targets");
+    let target = target_of(&targets).expect("the mTLS target");
+    assert_eq!(
+        target["scrapeUrl"],
+        format!("https://127.0.0.1:{port}/metrics")
+    );
+    // Without the class, no client certificate: the sidecar refuses.
+    let control = "serviceMonitor/orders-mesh/orders-service-no-class/0";
+    let refused = targets
+        .iter()
+        .find(|t| t["scrapePool"] == control)
+        .unwrap_or_else(|| panic!("no target of {control}: {targets:#?}"));
+    assert_eq!(refused["health"], "down", "{refused:#}");
+    assert!(handshakes.refused.load(Ordering::Relaxed) > 0);
+    println!("without the scrape class: {}", refused["lastError"]);
+    println!(
+        "stand-in sidecar: {} scrapes served with a mesh client certificate, {} handshakes refused",
+        handshakes.served.load(Ordering::Relaxed),
+        handshakes.refused.load(Ordering::Relaxed)
+    );
+
+    drop(pod);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), controller).await;
 }
