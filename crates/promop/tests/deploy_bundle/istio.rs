@@ -150,10 +150,79 @@ fn istio_example_renders_a_config_promtool_accepts() {
 fn the_mesh_prometheus_pod_gets_the_istio_certificates() {
     let mut args = vec!["render".to_owned(), "--objects".to_owned()];
     args.extend(istio_inputs());
-    let out = promop_ok(&args);
-    let objects = parse_yaml_documents(&text(&out.stdout)).expect("rendered objects");
-    let sts = of_kind(&objects, "StatefulSet");
-    assert_eq!(sts.len(), 1);
+    assert_istio_certificates(&promop_ok(&args), "prometheus-mesh");
+}
+
+/// The README's patch of an existing Prometheus (section "The same on an
+/// existing Prometheus"), merged into the base stack's `monitoring/orders`
+/// as `kubectl patch --type merge` does: promop accepts it and its pods get
+/// the same certificate sidecar settings and scrape class.
+#[test]
+fn the_readmes_patch_gives_an_existing_prometheus_the_istio_certificates() {
+    let readme = std::fs::read_to_string(istio_dir().join("README.md")).expect("README.md");
+    let patch = readme
+        .split_once("<<'PATCH'\n")
+        .and_then(|(_, rest)| rest.split_once("\nPATCH\n"))
+        .map(|(patch, _)| patch)
+        .expect("the README's patch");
+    let patch = yaml(patch);
+    let base = objects_of(&[examples_dir().join("prometheus.yaml")]);
+    let mut prometheus = of_kind(&base, "Prometheus")[0].clone();
+    assert_eq!(prometheus["metadata"]["name"], "orders");
+    merge_patch(&mut prometheus, &patch);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let patched = dir.path().join("prometheus-orders.yaml");
+    std::fs::write(&patched, serde_json::to_string(&prometheus).expect("JSON"))
+        .expect("patched Prometheus written");
+    let inputs = file_args(&[examples_dir().join("namespaces.yaml"), patched]);
+    for command in ["lint", "render"] {
+        let mut args = vec![command.to_owned()];
+        if command == "lint" {
+            args.push("--strict".to_owned());
+        } else {
+            args.push("--objects".to_owned());
+        }
+        args.extend(inputs.iter().cloned());
+        let out = promop_ok(&args);
+        if command == "render" {
+            assert_istio_certificates(&out, "prometheus-orders");
+        }
+    }
+    assert_eq!(
+        prometheus["spec"]["scrapeClasses"][0]["tlsConfig"]["certFile"],
+        "/etc/prom-certs/cert-chain.pem"
+    );
+}
+
+/// RFC 7386 JSON merge patch (what `kubectl patch --type merge` applies).
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Some(patch) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    let fields = target.as_object_mut().expect("object");
+    for (key, value) in patch {
+        if value.is_null() {
+            fields.remove(key);
+        } else {
+            merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// The StatefulSet `name` that `promop render --objects` printed carries
+/// Istio's certificate-writing sidecar settings and mounts the certificates
+/// where the scrape class reads them.
+fn assert_istio_certificates(rendered: &Output, name: &str) {
+    let objects = parse_yaml_documents(&text(&rendered.stdout)).expect("rendered objects");
+    let sts: Vec<&Value> = of_kind(&objects, "StatefulSet")
+        .into_iter()
+        .filter(|s| s["metadata"]["name"] == name)
+        .collect();
+    assert_eq!(sts.len(), 1, "no StatefulSet {name}");
     let pod = &sts[0]["spec"]["template"];
     let annotations = &pod["metadata"]["annotations"];
     assert_eq!(
