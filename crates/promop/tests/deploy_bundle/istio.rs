@@ -660,7 +660,13 @@ fn mesh_e2e_objects(version: &str, port: u16) -> Vec<Value> {
         .filter(|o| {
             matches!(
                 kind(o),
-                "Prometheus" | "ServiceMonitor" | "PodMonitor" | "ServiceAccount"
+                "Prometheus"
+                    | "ServiceMonitor"
+                    | "PodMonitor"
+                    | "PrometheusRule"
+                    | "ServiceAccount"
+                    | "ClusterRole"
+                    | "ClusterRoleBinding"
             ) || (kind(o) == "Service" && o["metadata"]["name"] == "orders-service")
         })
         .collect();
@@ -675,6 +681,20 @@ fn mesh_e2e_objects(version: &str, port: u16) -> Vec<Value> {
         if kind(o) == "ServiceMonitor" {
             for endpoint in o["spec"]["endpoints"].as_array_mut().into_iter().flatten() {
                 endpoint["interval"] = "1s".into();
+            }
+        }
+        if kind(o) == "PodMonitor" {
+            for endpoint in o["spec"]["podMetricsEndpoints"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+            {
+                endpoint["interval"] = "1s".into();
+            }
+        }
+        if kind(o) == "PrometheusRule" {
+            for group in o["spec"]["groups"].as_array_mut().into_iter().flatten() {
+                group["interval"] = "1s".into();
             }
         }
     }
@@ -706,6 +726,101 @@ fn mesh_e2e_objects(version: &str, port: u16) -> Vec<Value> {
     objects
 }
 
+/// What an Envoy sidecar serves on `http-envoy-prom` after `n` ticks: Istio's
+/// standard metrics of orders-service (stable: 60 requests a tick, 5% 500s;
+/// canary: 6, a third 500s; stable's latencies) and one of Envoy's own
+/// series, which the PodMonitor's metric relabeling drops. One stand-in
+/// serves both versions' series (in a cluster each pod's sidecar has its own).
+fn envoy_stats(n: u64) -> String {
+    let labels = |version: &str, code: &str| {
+        format!(
+            "reporter=\"destination\",source_workload=\"istio-ingressgateway\",\
+             source_workload_namespace=\"istio-system\",\
+             destination_workload=\"orders-service-{version}\",\
+             destination_workload_namespace=\"orders-mesh\",\
+             destination_service=\"orders-service.orders-mesh.svc.cluster.local\",\
+             destination_service_name=\"orders-service\",\
+             destination_service_namespace=\"orders-mesh\",destination_version=\"{version}\",\
+             request_protocol=\"http\",response_code=\"{code}\",response_flags=\"-\",\
+             connection_security_policy=\"mutual_tls\""
+        )
+    };
+    let mut out = String::from("# TYPE istio_requests_total counter\n");
+    for (version, code, per_tick) in [
+        ("stable", "201", 57),
+        ("stable", "500", 3),
+        ("canary", "201", 4),
+        ("canary", "500", 2),
+    ] {
+        out += &format!(
+            "istio_requests_total{{{}}} {}\n",
+            labels(version, code),
+            per_tick * n
+        );
+    }
+    out += "# TYPE istio_request_duration_milliseconds histogram\n";
+    let stable = labels("stable", "201");
+    for (le, per_tick) in [("250", 57), ("500", 60), ("+Inf", 60)] {
+        out += &format!(
+            "istio_request_duration_milliseconds_bucket{{{stable},le=\"{le}\"}} {}\n",
+            per_tick * n
+        );
+    }
+    out += &format!(
+        "istio_request_duration_milliseconds_sum{{{stable}}} {}\n\
+         istio_request_duration_milliseconds_count{{{stable}}} {}\n",
+        6000 * n,
+        60 * n
+    );
+    out += &format!(
+        "# TYPE envoy_cluster_upstream_rq_total counter\n\
+         envoy_cluster_upstream_rq_total{{envoy_cluster_name=\"inbound|8080||\"}} {}\n",
+        66 * n
+    );
+    out
+}
+
+/// A pod of orders-service with its injected `istio-proxy` container, whose
+/// port `http-envoy-prom` is the stand-in Envoy on 127.0.0.1:`port` (the
+/// test sets the status a kubelet would).
+async fn sidecar_pod(client: &Client, port: u16) {
+    use k8s_openapi::api::core::v1::Pod;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "orders-mesh");
+    let name = "orders-service-canary-5b7c9d8f6-m8r2t";
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "orders-service", "version": "canary"}},
+        "spec": {"containers": [
+            {"name": "orders-service", "image": "ghcr.io/promop/orders-service:0.1.0",
+             "ports": [{"name": "http-metrics", "containerPort": 9090}]},
+            {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.28.0",
+             "ports": [{"name": "http-envoy-prom", "containerPort": port}]},
+        ]},
+    });
+    let pp = PatchParams::apply(promop_testenv::FIELD_MANAGER).force();
+    pods.patch(name, &pp, &Patch::Apply(&pod))
+        .await
+        .expect("pod created");
+    let status = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+        "status": {"phase": "Running", "podIP": "127.0.0.1", "podIPs": [{"ip": "127.0.0.1"}]},
+    });
+    pods.patch_status(name, &pp, &Patch::Apply(&status))
+        .await
+        .expect("pod status set");
+}
+
+/// The result of `promql` once it has series (within a minute).
+async fn some_series(pod: &mut promop_testenv::RunningPod, promql: &str) -> Vec<(Value, f64)> {
+    match pod
+        .wait_for_query(promql, Duration::from_secs(60), |v| !v.is_empty())
+        .await
+    {
+        Ok(series) => series,
+        Err(e) => panic!("{promql}: {e:#}\n{}", pod.log_tail(30)),
+    }
+}
+
 /// The real Prometheus of the mesh example, run by the test bed's kubelet
 /// from the StatefulSet promop's controller writes, scrapes an mTLS-only
 /// target with the certificates "istio-agent" (here: the test) writes into
@@ -713,9 +828,11 @@ fn mesh_e2e_objects(version: &str, port: u16) -> Vec<Value> {
 /// `istio-mtls` reads them at /etc/prom-certs/. Before the files exist the
 /// job cannot even be created; once they are there (and Prometheus
 /// reloads) it succeeds, and the target saw Prometheus' client certificate;
-/// the same endpoint scraped without the class is refused.
+/// the same endpoint scraped without the class is refused. The same
+/// Prometheus scrapes a stand-in Envoy through the PodMonitor and records
+/// the golden signals; the canary alert goes pending.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certificates() {
+async fn the_mesh_prometheus_scrapes_envoy_and_mtls_targets_and_records_the_golden_signals() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter("promop_operator=warn")
         .with_test_writer()
@@ -742,6 +859,21 @@ async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certific
 
     let pki = mesh_pki();
     let (port, handshakes) = mtls_target(pki.target.clone()).await;
+    // The stand-in Envoy, its counters moving 4 times a second.
+    let envoy = Arc::new(
+        promop_testenv::MetricsServer::start(envoy_stats(0))
+            .await
+            .expect("the stand-in Envoy"),
+    );
+    let ticking = {
+        let envoy = envoy.clone();
+        tokio::spawn(async move {
+            for n in 1.. {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                envoy.set_body(envoy_stats(n));
+            }
+        })
+    };
     let version = PrometheusVersion::V3
         .installed_version()
         .unwrap_or_else(|e| panic!("{e:#}"));
@@ -760,6 +892,7 @@ async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certific
     promop_testenv::apply_manifests(&client, &(namespaces.concat() + &objects.concat()))
         .await
         .expect("the mesh objects applied");
+    sidecar_pod(&client, envoy.port()).await;
 
     let mut pod =
         promop_testenv::run_statefulset_pod(&client, &env, "monitoring", "prometheus-mesh", 0)
@@ -801,14 +934,11 @@ async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certific
     }
     pod.reload().await.expect("Prometheus reloaded");
     // The target's series, scraped through mTLS.
-    let orders = pod
-        .wait_for_query(
-            "orders_total{namespace=\"orders-mesh\", service=\"orders-service\"}",
-            Duration::from_secs(60),
-            |v| !v.is_empty(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("the mTLS target never came up: {e:#}\n{}", pod.log_tail(30)));
+    let orders = some_series(
+        &mut pod,
+        "orders_total{namespace=\"orders-mesh\", service=\"orders-service\"}",
+    )
+    .await;
     println!(
         "mTLS scrape succeeded {:?} after the certificates were written: {:?}",
         written.elapsed(),
@@ -837,6 +967,57 @@ async fn the_mesh_prometheus_scrapes_an_mtls_only_target_with_the_istio_certific
         handshakes.refused.load(Ordering::Relaxed)
     );
 
+    // The Envoy PodMonitor and the golden-signal rules, as the folder has
+    // them (rule groups evaluated every second here): the canary's error
+    // ratio is recorded from the scraped Istio metrics and its alert is
+    // pending (it fires after 5 minutes).
+    let envoy_job = "podMonitor/monitoring/envoy-stats/0";
+    let ratios = pod
+        .wait_for_query(
+            "service_version:istio_requests_5xx:ratio_rate5m{destination_service_name=\"orders-service\"}",
+            Duration::from_secs(60),
+            |v| v.len() == 2,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no error ratio recorded: {e:#}\n{}", pod.log_tail(30)));
+    for (labels, ratio) in &ratios {
+        let expected = if labels["destination_version"] == "canary" {
+            1.0 / 3.0
+        } else {
+            0.05
+        };
+        assert!((ratio - expected).abs() < 0.01, "{labels}: {ratio}");
+    }
+    let pending = some_series(
+        &mut pod,
+        "ALERTS{alertname=\"OrdersCanaryErrorRatioAboveStable\", alertstate=\"pending\"}",
+    )
+    .await;
+    assert_eq!(pending[0].0["destination_version"], "canary");
+    let targets = pod.active_targets().await.expect("targets");
+    let envoy_target = targets
+        .iter()
+        .find(|t| t["scrapePool"] == envoy_job)
+        .unwrap_or_else(|| panic!("no target of {envoy_job}: {targets:#?}"));
+    assert_eq!(
+        envoy_target["scrapeUrl"],
+        format!("http://127.0.0.1:{}/stats/prometheus", envoy.port())
+    );
+    let dropped = pod
+        .query_vector("envoy_cluster_upstream_rq_total")
+        .await
+        .expect("query");
+    assert!(dropped.is_empty(), "Envoy's own series kept: {dropped:?}");
+    println!(
+        "Envoy stand-in scraped {} times; recorded 5xx ratios {:?}; canary alert pending",
+        envoy.scrapes(),
+        ratios
+            .iter()
+            .map(|(l, v)| (l["destination_version"].clone(), *v))
+            .collect::<Vec<_>>()
+    );
+
+    ticking.abort();
     drop(pod);
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), controller).await;
