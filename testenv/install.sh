@@ -9,6 +9,7 @@
 #   prometheus-config-reloader-reference,
 #   admission-webhook-reference, helm, thanos,
 #   buildah, x86_64-linux-musl-gcc (scripts/build-images; testenv/image-tools.sh)
+# the Istio CRDs into crds/istio/ (testenv/istio-crds.sh)
 # and the Rust target x86_64-unknown-linux-musl (rustup).
 #
 # Versions are pinned in testenv/versions.env.  See testenv/README.md.
@@ -631,6 +632,8 @@ EOF
 # buildah, musl-gcc and the musl Rust target, for scripts/build-images
 # shellcheck source=image-tools.sh
 source "$HERE/image-tools.sh"
+# shellcheck source=istio-crds.sh
+source "$HERE/istio-crds.sh"
 
 # ---------------------------------------------------------------------------
 # --versions / --check / --sync-gomod
@@ -651,6 +654,7 @@ print_versions() {
   printf '%-32s %-10s %-22s %s\n' helm go-module "$HELM_VERSION" "$(installed_of helm)"
   printf '%-32s %-10s %-22s %s\n' buildah "deb:$BUILDAH_SUITE" "$BUILDAH_VERSION" "$(installed_of buildah)"
   printf '%-32s %-10s %-22s %s\n' musl-gcc "deb:$MUSL_SUITE" "$MUSL_VERSION" "$(installed_of musl-gcc)"
+  printf '%-32s %-10s %-22s %s\n' istio-crds go-module "$ISTIO_API_VERSION" "$(installed_of istio-crds)"
   local name pkg suite ver maps
   while IFS='|' read -r name pkg suite ver maps; do
     printf '%-32s %-10s %-22s %s\n' "$name" "deb:$suite" "$ver" "$(installed_of "$name")"
@@ -679,6 +683,7 @@ do_check() {
     || stale+=(helm)
   [[ -f "$(buildah_stamp)" ]] || stale+=(buildah)
   [[ -f "$(stamp_path musl-gcc "$MUSL_VERSION")" ]] || stale+=(musl-gcc)
+  istio_crds_installed || stale+=(istio-crds)
   while IFS='|' read -r name pkg suite ver maps; do
     [[ -f "$(stamp_path "$name" "$ver")" ]] || stale+=("$name")
   done < <(deb_components)
@@ -794,6 +799,7 @@ main() {
   install_buildah
   install_musl_gcc
   install_rust_musl_target
+  install_istio_crds
 
   # On CI the disk is shared and small: Go's build cache (several GB after the
   # builds above) is not needed once the binaries exist.

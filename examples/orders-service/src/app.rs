@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::metrics::Metrics;
+use crate::trace::{self, Tracer};
 
 /// Orders kept for `GET /orders/{id}`; older ones are forgotten so that a
 /// long run under load keeps a bounded memory.
@@ -142,11 +144,17 @@ impl AppState {
     }
 }
 
-/// The API and probes; `/metrics` too unless it has its own listener.
-pub fn router(state: Arc<AppState>, with_metrics: bool) -> Router {
+/// The API and probes; `/metrics` too unless it has its own listener. With
+/// a tracer, each API request (not the probes) is a span.
+pub fn router(state: Arc<AppState>, with_metrics: bool, tracer: Option<Arc<Tracer>>) -> Router {
     let api = Router::new()
         .route("/orders", post(create_order))
-        .route("/orders/{id}", get(get_order))
+        .route("/orders/{id}", get(get_order));
+    let api = match tracer {
+        Some(tracer) => api.route_layer(middleware::from_fn_with_state(tracer, trace::layer)),
+        None => api,
+    };
+    let api = api
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     let api = if with_metrics {

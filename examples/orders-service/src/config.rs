@@ -51,6 +51,15 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "ORDERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Traces: export a span per API request to this OpenTelemetry collector
+    /// (OTLP/HTTP JSON, `http://HOST:4318`). Off when unset or empty.
+    #[arg(long, env = "ORDERS_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// `service.name` of the exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "orders-service")]
+    pub service_name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -60,6 +69,13 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// The collector to export traces to, if tracing is on.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp_endpoint
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+    }
+
     /// Flags that clap cannot check one by one.
     pub fn validate(&self) -> Result<(), String> {
         if self.work_min > self.work_max {
@@ -112,6 +128,8 @@ mod tests {
         assert_eq!(config.metrics_listen, None);
         assert_eq!(config.load, 0.0);
         assert_eq!(config.shutdown_delay, Duration::ZERO);
+        // Traces are off by default.
+        assert_eq!(config.otlp_endpoint(), None);
         config.validate().unwrap();
     }
 

@@ -9,6 +9,7 @@ pub mod app;
 pub mod config;
 pub mod load;
 pub mod metrics;
+pub mod trace;
 
 use std::future::Future;
 use std::io;
@@ -17,13 +18,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{AppState, WorkTime};
 use crate::config::Config;
+use crate::trace::Tracer;
 
 /// How often histogram samples are compacted when nobody scrapes.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+/// Longest wait for the last spans to be exported at shutdown.
+const TRACE_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A service whose listeners are bound, not yet serving.
 pub struct Service {
@@ -32,6 +37,7 @@ pub struct Service {
     state: Arc<AppState>,
     load: f64,
     shutdown_delay: Duration,
+    tracer: Option<(Arc<Tracer>, JoinHandle<()>)>,
 }
 
 impl Service {
@@ -45,12 +51,22 @@ impl Service {
             min: config.work_min,
             max: config.work_max,
         };
+        let tracer = match config.otlp_endpoint() {
+            Some(endpoint) => {
+                let tracer = Tracer::start(endpoint, &config.service_name)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                tracing::info!(endpoint, "exporting traces (OTLP/HTTP JSON)");
+                Some(tracer)
+            }
+            None => None,
+        };
         Ok(Self {
             api,
             metrics,
             state: Arc::new(AppState::new(config.failure_ratio, work, config.seed)),
             load: config.load,
             shutdown_delay: config.shutdown_delay,
+            tracer,
         })
     }
 
@@ -97,7 +113,8 @@ impl Service {
                     .into_future(),
             )
         });
-        let router = app::router(self.state.clone(), metrics_server.is_none());
+        let (tracer, exporter) = self.tracer.unzip();
+        let router = app::router(self.state.clone(), metrics_server.is_none(), tracer);
         self.state.set_ready(true);
         tracing::info!(addr = %api_addr, "orders-service ready");
         tokio::spawn(load::generate(loopback(api_addr), self.load, stopping));
@@ -106,6 +123,15 @@ impl Service {
             .await?;
         if let Some(server) = metrics_server {
             server.await.map_err(io::Error::other)??;
+        }
+        // The router (and its tracer) is gone: the exporter sends what is
+        // left and ends.
+        if let Some(exporter) = exporter
+            && tokio::time::timeout(TRACE_FLUSH_TIMEOUT, exporter)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the last spans were not exported in time");
         }
         tracing::info!("orders-service stopped");
         Ok(())

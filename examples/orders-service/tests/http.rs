@@ -279,3 +279,161 @@ async fn shutdown_turns_unready_and_finishes_in_flight_orders() {
         "still listening after shutdown"
     );
 }
+
+/// An OTLP/HTTP collector on loopback: the JSON bodies posted to /v1/traces.
+async fn collector() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<Value>) {
+    use axum::routing::post;
+    let (bodies, received) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        post(move |headers: axum::http::HeaderMap, body: Bytes| {
+            let bodies = bodies.clone();
+            async move {
+                assert_eq!(headers["content-type"], "application/json");
+                let _ = bodies.send(serde_json::from_slice::<Value>(&body).unwrap());
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, received)
+}
+
+async fn post_with(addr: SocketAddr, headers: &[(&str, &str)]) -> StatusCode {
+    let client: Client<HttpConnector, Empty<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("http://{addr}/orders"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client
+        .request(request.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    response.status()
+}
+
+/// Every span of the exported bodies, with the service name of its resource.
+fn spans(bodies: &[Value]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for body in bodies {
+        for resource in body["resourceSpans"].as_array().unwrap() {
+            let service = resource["resource"]["attributes"][0]["value"]["stringValue"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            for scope in resource["scopeSpans"].as_array().unwrap() {
+                for span in scope["spans"].as_array().unwrap() {
+                    out.push((service.clone(), span.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// With --otlp-endpoint, requests carrying the mesh's trace context (W3C
+/// traceparent, B3) become spans of that trace, exported to the collector;
+/// an unsampled context and the probes export nothing. The last spans are
+/// flushed at shutdown.
+#[tokio::test]
+async fn traces_join_the_callers_trace_and_reach_the_collector() {
+    let (collector, mut received) = collector().await;
+    let endpoint = format!("http://{collector}");
+    let running = start(&[
+        "--work-max",
+        "10ms",
+        "--otlp-endpoint",
+        &endpoint,
+        "--service-name",
+        "orders-canary",
+    ])
+    .await;
+    let w3c_trace = "4bf92f3577b34da6a3ce929b0e0e4736";
+    let b3_trace = "80f198ee56343ba864fe8b2a57d3eff7";
+    post_with(
+        running.api,
+        &[(
+            "traceparent",
+            &format!("00-{w3c_trace}-00f067aa0ba902b7-01"),
+        )],
+    )
+    .await;
+    post_with(
+        running.api,
+        &[
+            ("x-b3-traceid", b3_trace),
+            ("x-b3-spanid", "e457b5a2e4d86bd1"),
+            ("x-b3-sampled", "1"),
+        ],
+    )
+    .await;
+    post_with(
+        running.api,
+        &[(
+            "traceparent",
+            "00-11111111111111111111111111111111-2222222222222222-00",
+        )],
+    )
+    .await;
+    post_with(running.api, &[]).await;
+    assert_eq!(get_status(running.api, "/healthz").await, StatusCode::OK);
+    // Stopping flushes the exporter's last batch.
+    running.stop.send(()).unwrap();
+    running.task.await.unwrap().unwrap();
+    let mut bodies = Vec::new();
+    while let Ok(body) = received.try_recv() {
+        bodies.push(body);
+    }
+    let spans = spans(&bodies);
+    assert_eq!(spans.len(), 3, "{spans:#?}");
+    assert!(spans.iter().all(|(service, _)| service == "orders-canary"));
+    let by_trace = |trace: &str| {
+        spans
+            .iter()
+            .map(|(_, span)| span)
+            .find(|span| span["traceId"] == trace)
+            .unwrap_or_else(|| panic!("no span of trace {trace}: {spans:#?}"))
+    };
+    let w3c = by_trace(w3c_trace);
+    assert_eq!(w3c["parentSpanId"], "00f067aa0ba902b7");
+    assert_eq!(w3c["name"], "POST /orders");
+    assert_eq!(w3c["kind"], 2);
+    assert_ne!(w3c["spanId"], "00f067aa0ba902b7");
+    assert_eq!(by_trace(b3_trace)["parentSpanId"], "e457b5a2e4d86bd1");
+    // The request without a context started a trace of its own.
+    let root = spans
+        .iter()
+        .map(|(_, span)| span)
+        .find(|span| span.get("parentSpanId").is_none())
+        .expect("a root span");
+    assert_eq!(root["traceId"].as_str().unwrap().len(), 32);
+    assert!(
+        !spans
+            .iter()
+            .any(|(_, span)| span["traceId"] == "11111111111111111111111111111111")
+    );
+}
+
+/// Without --otlp-endpoint (the default) nothing is exported, whatever the
+/// requests carry.
+#[tokio::test]
+async fn traces_are_off_by_default() {
+    let (_collector, mut received) = collector().await;
+    let running = start(&["--work-max", "10ms"]).await;
+    post_with(
+        running.api,
+        &[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929b0e0e4736-00f067aa0ba902b7-01",
+        )],
+    )
+    .await;
+    running.stop.send(()).unwrap();
+    running.task.await.unwrap().unwrap();
+    assert!(received.try_recv().is_err());
+}

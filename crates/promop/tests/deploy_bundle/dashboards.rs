@@ -4,7 +4,7 @@ use super::*;
 // --- dashboards ---------------------------------------------------------------
 
 /// Every `expr` of a dashboard's panels (rows' nested panels included).
-fn exprs(panels: &Value, out: &mut Vec<String>) {
+pub(super) fn exprs(panels: &Value, out: &mut Vec<String>) {
     for panel in panels.as_array().into_iter().flatten() {
         for target in panel["targets"].as_array().into_iter().flatten() {
             if let Some(expr) = target["expr"].as_str() {
@@ -16,7 +16,7 @@ fn exprs(panels: &Value, out: &mut Vec<String>) {
 }
 
 /// The metric names an expression selects.
-fn metric_names(expr: &Expr, out: &mut BTreeSet<String>) {
+pub(super) fn metric_names(expr: &Expr, out: &mut BTreeSet<String>) {
     match expr {
         Expr::VectorSelector(vs) => out.extend(vs.name.clone()),
         Expr::MatrixSelector(ms) => out.extend(ms.vs.name.clone()),
@@ -88,7 +88,7 @@ fn promop_metrics() -> BTreeSet<String> {
     names
 }
 
-fn recording_rules(objects: &[Value]) -> BTreeSet<String> {
+pub(super) fn recording_rules(objects: &[Value]) -> BTreeSet<String> {
     of_kind(objects, "PrometheusRule")
         .iter()
         .flat_map(|r| r["spec"]["groups"].as_array().cloned().unwrap_or_default())

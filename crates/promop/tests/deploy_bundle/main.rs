@@ -195,6 +195,7 @@ mod argocd;
 mod chart;
 mod dashboards;
 mod examples;
+mod istio;
 mod openfaas;
 mod vault;
 mod webhook;
