@@ -655,7 +655,13 @@ where
     let cache = Cache::new(store);
     let echoes = cache.clone();
     let stream = stream.filter(move |event| {
-        future::ready(!event.as_ref().is_ok_and(|object| echoes.is_echo(object)))
+        let (echoes, object) = (echoes.clone(), event.as_ref().ok().cloned());
+        async move {
+            match object {
+                Some(object) => !echoes.is_echo(&object).await,
+                None => true,
+            }
+        }
     });
     changes.push(touched(stream.boxed(), |_| Kind::Owned));
     cache

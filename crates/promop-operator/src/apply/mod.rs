@@ -91,6 +91,7 @@ async fn apply_unnamed<K: Written>(
             return Ok(Outcome::Unchanged);
         }
     }
+    let _in_flight = cache.writing(desired);
     let written = api
         .patch(
             &name,
@@ -123,6 +124,7 @@ pub async fn create_if_absent<K: Written>(
         field_manager: Some(FIELD_MANAGER.to_owned()),
         ..Default::default()
     };
+    let _in_flight = cache.writing(desired);
     match api.create(&params, desired).await {
         Ok(created) => {
             cache.wrote(&created);
