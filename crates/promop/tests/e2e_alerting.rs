@@ -27,6 +27,10 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod common;
+
+use common::alerting::{alertmanager_endpoint, wait_alertmanager_discovered};
+
 const MONITORING: &str = "monitoring";
 const SHOP: &str = "shop";
 const PAYMENTS: &str = "payments";
@@ -250,25 +254,6 @@ spec:
     )
 }
 
-/// The `alertmanager-operated` Service's endpoint: the Alertmanager the
-/// kubelet runs on 127.0.0.1:`port` (there is no endpoints controller).
-fn alertmanager_endpoint(port: u16) -> String {
-    format!(
-        r#"apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: alertmanager-operated-fqdn
-  namespace: {MONITORING}
-  labels: {{kubernetes.io/service-name: alertmanager-operated}}
-addressType: FQDN
-endpoints:
-- addresses: ["127.0.0.1"]
-  conditions: {{ready: true}}
-ports: [{{name: web, port: {port}, protocol: TCP}}]
-"#
-    )
-}
-
 /// Waits until `sink` received a notification whose status is `status`
 /// (`firing` / `resolved`); returns the time since `since`.
 async fn delivered(sink: &WebhookSink, status: &str, since: Instant) -> Result<Duration> {
@@ -313,30 +298,6 @@ fn triple(receiver: &str, alert: &str, status: &str) -> (String, String, String)
     (receiver.into(), alert.into(), status.into())
 }
 
-/// Waits until Prometheus has discovered the Alertmanager at `url`.
-async fn wait_alertmanager_discovered(prom: &mut RunningPod, url: &str) -> Result<()> {
-    let start = Instant::now();
-    loop {
-        prom.check_running()?;
-        let found = prom.api_get("alertmanagers").await?;
-        let active = found["activeAlertmanagers"].as_array();
-        if active
-            .into_iter()
-            .flatten()
-            .any(|am| am["url"].as_str().is_some_and(|u| u.starts_with(url)))
-        {
-            return Ok(());
-        }
-        if start.elapsed() > TIMEOUT {
-            bail!(
-                "Prometheus did not discover the Alertmanager {url}: {found}\n{}",
-                prom.log_tail(20)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test]
 async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
     let promop = Promop::start().await?;
@@ -379,7 +340,7 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
             "Alertmanager's configuration lacks receiver {receiver}:\n{loaded}"
         );
     }
-    apply_manifests(&client, &alertmanager_endpoint(am.port())).await?;
+    apply_manifests(&client, &alertmanager_endpoint(MONITORING, am.port())).await?;
 
     let mut prom = run_statefulset_pod(
         &client,
@@ -389,7 +350,7 @@ async fn alerts_reach_the_receivers_their_namespace_routes_to() -> Result<()> {
         0,
     )
     .await?;
-    wait_alertmanager_discovered(&mut prom, am.url()).await?;
+    wait_alertmanager_discovered(&mut prom, am.url(), TIMEOUT).await?;
     // The baseline is scraped and evaluated: nothing of the shop fires.
     prom.wait_for_query(RECORDED, TIMEOUT, |v| v.iter().any(|(_, x)| *x == 0.0))
         .await?;

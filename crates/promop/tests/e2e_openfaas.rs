@@ -43,8 +43,8 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use promop_testenv::{
-    AlertmanagerVersion, PrometheusVersion, RunningPod, TestEnv, apply_manifests,
-    parse_yaml_documents, run_alertmanager_pod, run_statefulset_pod,
+    AlertmanagerVersion, PrometheusVersion, TestEnv, apply_manifests, parse_yaml_documents,
+    run_alertmanager_pod, run_statefulset_pod,
 };
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -53,6 +53,7 @@ use tokio::sync::Notify;
 #[path = "common/mod.rs"]
 mod common;
 use common::InProcess;
+use common::alerting::{alertmanager_endpoint, wait_alertmanager_discovered};
 
 const MONITORING: &str = "monitoring";
 const OPENFAAS: &str = "openfaas";
@@ -422,48 +423,6 @@ ports: [{{name: http, port: {function}, protocol: TCP}}]
     )
 }
 
-/// The `alertmanager-operated` Service's endpoint: the Alertmanager the
-/// kubelet runs on 127.0.0.1:`port` (there is no endpoints controller).
-fn alertmanager_endpoint(port: u16) -> String {
-    format!(
-        r#"apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: alertmanager-operated-fqdn
-  namespace: {MONITORING}
-  labels: {{kubernetes.io/service-name: alertmanager-operated}}
-addressType: FQDN
-endpoints:
-- addresses: ["127.0.0.1"]
-  conditions: {{ready: true}}
-ports: [{{name: web, port: {port}, protocol: TCP}}]
-"#
-    )
-}
-
-/// Waits until Prometheus sends alerts to the Alertmanager at `url`.
-async fn wait_alertmanager_discovered(prom: &mut RunningPod, url: &str) -> Result<()> {
-    let start = Instant::now();
-    loop {
-        prom.check_running()?;
-        let found = prom.api_get("alertmanagers").await?;
-        if found["activeAlertmanagers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|am| am["url"].as_str().is_some_and(|u| u.starts_with(url)))
-        {
-            return Ok(());
-        }
-        ensure!(
-            start.elapsed() < TIMEOUT,
-            "Prometheus did not discover the Alertmanager {url}: {found}\n{}",
-            prom.log_tail(20)
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Checks what the gateway's alert handler reads: the payload's `status`
 /// and `receiver`, and each alert's `status` and `labels.function_name`.
 fn check_payload(n: &Notification, status: &str) -> Result<()> {
@@ -543,11 +502,11 @@ async fn invocation_load_makes_alertmanager_call_the_gateways_system_alert() -> 
         "Alertmanager's configuration lacks the example's receiver:\n{}",
         loaded.replace(&password, "<redacted>")
     );
-    apply_manifests(&client, &alertmanager_endpoint(am.port())).await?;
+    apply_manifests(&client, &alertmanager_endpoint(MONITORING, am.port())).await?;
 
     let mut prom =
         run_statefulset_pod(&client, &env, MONITORING, &format!("prometheus-{NAME}"), 0).await?;
-    wait_alertmanager_discovered(&mut prom, am.url()).await?;
+    wait_alertmanager_discovered(&mut prom, am.url(), TIMEOUT).await?;
     // Both example ServiceMonitors' targets are scraped (the function's
     // through its own /metrics; of-watchdog's port has no endpoint here).
     for namespace in [OPENFAAS, FUNCTIONS] {

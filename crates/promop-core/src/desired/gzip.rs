@@ -40,8 +40,7 @@ type Key = (u128, usize);
 
 /// The key of the concatenation of `slices`.
 fn key(slices: &[&[u8]]) -> Key {
-    let (hash, len) = joined(slices, |bytes| xxhash_rust::xxh3::xxh3_128(bytes));
-    (hash, len)
+    joined(slices, xxhash_rust::xxh3::xxh3_128)
 }
 
 /// `f` of the concatenation of `slices`, and its length. Slices are joined

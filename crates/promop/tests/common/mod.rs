@@ -1,6 +1,8 @@
 //! Shared by the test binaries that run `promop run` as a process.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod alerting;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

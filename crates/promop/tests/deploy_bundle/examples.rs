@@ -5,14 +5,7 @@ use super::*;
 
 /// Renders the example stack into a temporary directory; returns the files.
 fn render_examples() -> (tempfile::TempDir, Vec<PathBuf>, String) {
-    let out_dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec!["render".to_owned()];
-    args.extend(file_args(&example_stack_files()));
-    args.extend(["--out-dir".to_owned(), out_dir.path().display().to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "promop render: {stderr}");
+    let (out_dir, stderr) = render_ok(&example_stack_files());
     let files = yaml_files(out_dir.path());
     (out_dir, files, stderr)
 }
@@ -128,10 +121,7 @@ fn rule_json(rule: &PrometheusRule) -> Value {
 
 #[test]
 fn examples_pass_promop_lint_strictly() {
-    let mut args = vec!["lint".to_owned(), "--strict".to_owned()];
-    args.extend(file_args(&example_stack_files()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
+    let out = promop_on(&["lint", "--strict"], &example_stack_files(), &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -204,17 +194,7 @@ pub(crate) async fn dry_run(client: &Client, objects: &[Value]) -> (usize, Vec<S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chart_and_examples_pass_a_server_side_dry_run() {
-    let env = TestEnv::start()
-        .await
-        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
-    let client = env.client();
-    // crds/, and the AlertmanagerConfig CRD the chart templates (the
-    // examples need it before a dry run of the chart could create it).
-    for dir in ["crds", "files/crds"] {
-        install_crds(&client, &chart_dir().join(dir))
-            .await
-            .expect("the chart's CRDs install");
-    }
+    let (_env, client) = test_bed_with_chart_crds().await;
     // A dry run cannot create the Namespaces the other objects go into.
     let examples = example_stack_objects();
     let namespaces: Vec<Value> = of_kind(&examples, "Namespace")

@@ -453,10 +453,7 @@ fn istio_crds_dir() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn istio_manifests_pass_a_server_side_dry_run_against_istios_crds() {
     let crds = istio_crds_dir();
-    let env = TestEnv::start()
-        .await
-        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
-    let client = env.client();
+    let (_env, client) = test_bed_with_chart_crds().await;
     let installed = install_crds(&client, &crds)
         .await
         .expect("Istio's CRDs install");
@@ -470,11 +467,6 @@ async fn istio_manifests_pass_a_server_side_dry_run_against_istios_crds() {
             installed.iter().any(|n| n == crd),
             "{crd} not in {installed:?}"
         );
-    }
-    for dir in ["crds", "files/crds"] {
-        install_crds(&client, &chart_dir().join(dir))
-            .await
-            .expect("promop's CRDs install");
     }
     // A dry run cannot create the Namespaces the objects go into.
     let objects = istio_objects();

@@ -53,6 +53,42 @@ fn example_stack_objects() -> Vec<Value> {
     objects_of(&example_stack_files())
 }
 
+/// `promop <leading…> -f FILE… <trailing…>`.
+fn promop_on(leading: &[&str], files: &[PathBuf], trailing: &[&str]) -> Output {
+    let mut args: Vec<String> = leading.iter().map(|a| a.to_string()).collect();
+    args.extend(file_args(files));
+    args.extend(trailing.iter().map(|a| a.to_string()));
+    promop(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `promop render` of `files` into a new directory, which it returns with
+/// the standard error; fails the test unless promop exits with 0.
+fn render_ok(files: &[PathBuf]) -> (tempfile::TempDir, String) {
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let out_arg = out_dir.path().display().to_string();
+    let out = promop_on(&["render"], files, &["--out-dir", &out_arg]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "promop render: {stderr}");
+    (out_dir, stderr)
+}
+
+/// A test bed whose apiserver serves promop's CRDs as the chart installs
+/// them: `crds/`, and the AlertmanagerConfig CRD the chart templates
+/// (`files/crds/`; examples need it before a dry run of the chart could
+/// create it).
+async fn test_bed_with_chart_crds() -> (TestEnv, Client) {
+    let env = TestEnv::start()
+        .await
+        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
+    let client = env.client();
+    for dir in ["crds", "files/crds"] {
+        install_crds(&client, &chart_dir().join(dir))
+            .await
+            .expect("the chart's CRDs install");
+    }
+    (env, client)
+}
+
 /// `-f FILE` for each file, as promop's subcommands take them.
 fn file_args(files: &[PathBuf]) -> Vec<String> {
     files

@@ -40,13 +40,12 @@ fn basic_auth_secret(dir: &Path) -> PathBuf {
 }
 
 fn lint(files: &[PathBuf], strict: bool) -> (Option<i32>, String, String) {
-    let mut args = vec!["lint".to_owned()];
-    if strict {
-        args.push("--strict".to_owned());
-    }
-    args.extend(file_args(files));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
+    let leading: &[&str] = if strict {
+        &["lint", "--strict"]
+    } else {
+        &["lint"]
+    };
+    let out = promop_on(leading, files, &[]);
     (out.status.code(), text(&out.stdout), text(&out.stderr))
 }
 
@@ -78,17 +77,10 @@ fn openfaas_passes_promop_lint_strictly() {
 #[test]
 fn openfaas_renders_with_the_example_stack_to_configs_promtool_and_amtool_accept() {
     let secret_dir = tempfile::tempdir().expect("temp dir");
-    let out_dir = tempfile::tempdir().expect("temp dir");
     let mut inputs = example_stack_files();
     inputs.extend(openfaas_files());
     inputs.push(basic_auth_secret(secret_dir.path()));
-    let mut args = vec!["render".to_owned()];
-    args.extend(file_args(&inputs));
-    args.extend(["--out-dir".to_owned(), out_dir.path().display().to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "promop render: {stderr}");
+    let (out_dir, stderr) = render_ok(&inputs);
     assert!(!stderr.contains("skipped"), "{stderr}");
 
     let stack = example_stack_objects();
@@ -190,16 +182,7 @@ fn openfaas_rules_pass_promtool_check_and_their_unit_tests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openfaas_passes_a_server_side_dry_run() {
-    let env = TestEnv::start()
-        .await
-        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
-    let client = env.client();
-    install_crds(&client, &chart_dir().join("crds"))
-        .await
-        .expect("the chart's CRDs install");
-    install_crds(&client, &chart_dir().join("files/crds"))
-        .await
-        .expect("the AlertmanagerConfig CRD installs");
+    let (_env, client) = test_bed_with_chart_crds().await;
     let objects = objects_of(&openfaas_files());
     // A dry run cannot create the Namespaces the other objects go into.
     let namespaces: Vec<String> = of_kind(&objects, "Namespace")

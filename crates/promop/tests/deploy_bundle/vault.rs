@@ -38,10 +38,7 @@ fn stack_with_vault() -> Vec<PathBuf> {
 
 #[test]
 fn vault_example_passes_promop_lint_strictly() {
-    let mut args = vec!["lint".to_owned(), "--strict".to_owned()];
-    args.extend(file_args(&stack_with_vault()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
+    let out = promop_on(&["lint", "--strict"], &stack_with_vault(), &[]);
     let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(said.contains("0 errors, 0 warnings"), "{said}");
@@ -49,14 +46,7 @@ fn vault_example_passes_promop_lint_strictly() {
 
 #[test]
 fn vault_example_renders_a_scrape_of_sys_metrics_that_promtool_accepts() {
-    let out_dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec!["render".to_owned()];
-    args.extend(file_args(&stack_with_vault()));
-    args.extend(["--out-dir".to_owned(), out_dir.path().display().to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = promop(&args);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "promop render: {stderr}");
+    let (out_dir, stderr) = render_ok(&stack_with_vault());
     assert!(!stderr.contains("skipped"), "{stderr}");
 
     let prometheus =
@@ -171,15 +161,7 @@ fn vault_secrets_operator_objects_refer_to_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vault_example_passes_a_server_side_dry_run() {
-    let env = TestEnv::start()
-        .await
-        .unwrap_or_else(|e| panic!("starting the test bed: {e:#}"));
-    let client = env.client();
-    for dir in ["crds", "files/crds"] {
-        install_crds(&client, &chart_dir().join(dir))
-            .await
-            .expect("the chart's CRDs install");
-    }
+    let (_env, client) = test_bed_with_chart_crds().await;
     let vso_crds = std::env::var_os("PROMOP_VSO_CRDS").map(PathBuf::from);
     if let Some(dir) = &vso_crds {
         install_crds(&client, dir)
