@@ -14,6 +14,12 @@ pub(crate) enum ObjectJobs {
     Emitted(Arc<EmittedJobs>),
 }
 
+/// A part of the configuration's text: text, or jobs still to emit.
+enum Part<'a> {
+    Text(Cow<'a, str>),
+    Built(&'a [Node]),
+}
+
 /// The configuration of a Prometheus or PrometheusAgent.
 #[derive(Debug)]
 pub struct GeneratedConfig {
@@ -35,34 +41,54 @@ impl GeneratedConfig {
 
     /// `prometheus.yaml`, as `yaml::to_string` prints the whole tree.
     pub fn text(&self) -> String {
-        let parts = self.text_parts();
-        // Tens of MB at scale: sized once rather than grown by copies.
-        let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        parts.iter().for_each(|part| out.push_str(part));
+        let emitted: usize = (self.jobs.iter())
+            .map(|jobs| match jobs {
+                ObjectJobs::Emitted(emitted) => emitted.text.len(),
+                ObjectJobs::Built(_) => 0,
+            })
+            .sum();
+        // Tens of MB at scale: sized for the kept jobs at least, and built
+        // jobs (`render` has only those) emitted straight into it.
+        let mut out = String::with_capacity(emitted + 4096);
+        self.each_part(|part| match part {
+            Part::Text(text) => out.push_str(&text),
+            Part::Built(nodes) => yaml::push_sequence(&mut out, nodes),
+        });
         out
     }
 
-    /// [`GeneratedConfig::text`] in the parts it is joined from: the kept
-    /// jobs' texts are borrowed.
+    /// [`GeneratedConfig::text`] in parts, the kept jobs' texts borrowed
+    /// (the operator compresses them without joining them).
     pub fn text_parts(&self) -> Vec<Cow<'_, str>> {
-        let mut parts = vec![Cow::Owned(section_text(&self.head))];
+        let mut parts = Vec::new();
+        self.each_part(|part| {
+            parts.push(match part {
+                Part::Text(text) => text,
+                Part::Built(nodes) => {
+                    let mut text = String::new();
+                    yaml::push_sequence(&mut text, nodes);
+                    Cow::Owned(text)
+                }
+            })
+        });
+        parts
+    }
+
+    /// The text's parts in order, to `f`.
+    fn each_part<'a>(&'a self, mut f: impl FnMut(Part<'a>)) {
+        f(Part::Text(Cow::Owned(section_text(&self.head))));
         if self.jobs.iter().all(ObjectJobs::is_empty) {
-            parts.push(Cow::Borrowed("scrape_configs: []\n"));
+            f(Part::Text(Cow::Borrowed("scrape_configs: []\n")));
         } else {
-            parts.push(Cow::Borrowed("scrape_configs:\n"));
+            f(Part::Text(Cow::Borrowed("scrape_configs:\n")));
             for jobs in &self.jobs {
-                parts.push(match jobs {
-                    ObjectJobs::Built(nodes) => {
-                        let mut text = String::new();
-                        yaml::push_sequence(&mut text, nodes);
-                        Cow::Owned(text)
-                    }
-                    ObjectJobs::Emitted(emitted) => Cow::Borrowed(emitted.text.as_str()),
+                f(match jobs {
+                    ObjectJobs::Built(nodes) => Part::Built(nodes),
+                    ObjectJobs::Emitted(emitted) => Part::Text(Cow::Borrowed(&emitted.text)),
                 });
             }
         }
-        parts.push(Cow::Owned(section_text(&self.tail)));
-        parts
+        f(Part::Text(Cow::Owned(section_text(&self.tail))));
     }
 
     /// The whole configuration as one tree; `None` when jobs were reused
