@@ -20,8 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail, ensure};
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::{Event as CoreEvent, Secret};
-use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ApiResource, DynamicObject, ListParams, PostParams};
 use kube::{Api, Client};
 use promop_api::v1::{Alertmanager, Prometheus};
@@ -275,7 +274,7 @@ async fn rotated_secrets_reach_the_generated_configuration_and_no_log_status_or_
     let places = [
         ("the operator's log (debug)", operator.logs()),
         ("statuses", statuses(&client).await?),
-        ("events", events(&client).await?),
+        ("events", common::cluster_events(&client).await?.0),
         ("promop's /metrics", operator.get("/metrics")?.1),
     ];
     ensure!(
@@ -312,19 +311,4 @@ async fn statuses(client: &Client) -> Result<String> {
         "no status written: {all:?}"
     );
     Ok(serde_json::to_string_pretty(&all)?)
-}
-
-/// Every Event of the cluster, in both APIs.
-async fn events(client: &Client) -> Result<String> {
-    let v1 = Api::<Event>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    let core = Api::<CoreEvent>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    Ok(format!(
-        "{}\n{}",
-        serde_json::to_string_pretty(&v1.items)?,
-        serde_json::to_string_pretty(&core.items)?
-    ))
 }

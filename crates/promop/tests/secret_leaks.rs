@@ -16,7 +16,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use k8s_openapi::api::core::v1::Event as CoreEvent;
 use k8s_openapi::api::events::v1::Event;
 use kube::api::{ApiResource, DynamicObject, ListParams};
 use kube::{Api, Client};
@@ -238,16 +237,7 @@ async fn statuses(client: &Client) -> Result<String> {
 
 /// Every Event of the cluster, in both APIs (notes, messages and all).
 async fn events(client: &Client) -> Result<String> {
-    let v1 = Api::<Event>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    let core = Api::<CoreEvent>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    ensure!(!v1.items.is_empty() && !core.items.is_empty(), "no Events");
-    Ok(format!(
-        "{}\n{}",
-        serde_json::to_string_pretty(&v1.items)?,
-        serde_json::to_string_pretty(&core.items)?
-    ))
+    let (text, v1, core) = common::cluster_events(client).await?;
+    ensure!(v1 > 0 && core > 0, "no Events");
+    Ok(text)
 }

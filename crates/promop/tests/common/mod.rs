@@ -316,3 +316,19 @@ pub fn written_by_promop(object: &impl kube::ResourceExt) -> bool {
         .iter()
         .any(|f| f.manager.as_deref() == Some(promop_operator::FIELD_MANAGER))
 }
+
+/// Every Event of the cluster in both APIs (notes, messages and all), as
+/// text, and how many each API holds.
+pub async fn cluster_events(client: &Client) -> Result<(String, usize, usize)> {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event;
+    let params = kube::api::ListParams::default();
+    let v1 = Api::<Event>::all(client.clone()).list(&params).await?;
+    let core = Api::<CoreEvent>::all(client.clone()).list(&params).await?;
+    let text = format!(
+        "{}\n{}",
+        serde_json::to_string_pretty(&v1.items)?,
+        serde_json::to_string_pretty(&core.items)?
+    );
+    Ok((text, v1.items.len(), core.items.len()))
+}

@@ -204,14 +204,7 @@ async fn chart_and_examples_pass_a_server_side_dry_run() {
     let release_ns = serde_json::json!({
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "promop-system"}
     });
-    let documents: Vec<String> = namespaces
-        .iter()
-        .chain([&release_ns])
-        .map(|ns| format!("---\n{ns}\n"))
-        .collect();
-    promop_testenv::apply_manifests(&client, &documents.concat())
-        .await
-        .expect("namespaces created");
+    create_namespaces(&client, namespaces.iter().chain([&release_ns])).await;
 
     // The image as scripts/build-images names it for another registry.
     let image = built_image_name("promop", &["--registry", "registry.example:5000/team"]);

@@ -89,6 +89,17 @@ async fn test_bed_with_chart_crds() -> (TestEnv, Client) {
     (env, client)
 }
 
+/// Creates `namespaces` (Namespace objects): a dry run cannot create the
+/// Namespaces the other objects go into.
+async fn create_namespaces<'a>(client: &Client, namespaces: impl IntoIterator<Item = &'a Value>) {
+    let documents: Vec<String> = (namespaces.into_iter())
+        .map(|ns| format!("---\n{ns}\n"))
+        .collect();
+    promop_testenv::apply_manifests(client, &documents.concat())
+        .await
+        .expect("namespaces created");
+}
+
 /// `-f FILE` for each file, as promop's subcommands take them.
 fn file_args(files: &[PathBuf]) -> Vec<String> {
     files
@@ -232,6 +243,7 @@ mod chart;
 mod dashboards;
 mod examples;
 mod istio;
+mod istio_mesh;
 mod openfaas;
 mod vault;
 mod webhook;

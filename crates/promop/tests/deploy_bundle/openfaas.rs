@@ -185,14 +185,9 @@ async fn openfaas_passes_a_server_side_dry_run() {
     let (_env, client) = test_bed_with_chart_crds().await;
     let objects = objects_of(&openfaas_files());
     // A dry run cannot create the Namespaces the other objects go into.
-    let namespaces: Vec<String> = of_kind(&objects, "Namespace")
-        .into_iter()
-        .map(|ns| format!("---\n{ns}\n"))
-        .collect();
+    let namespaces = of_kind(&objects, "Namespace");
     assert_eq!(namespaces.len(), 2);
-    promop_testenv::apply_manifests(&client, &namespaces.concat())
-        .await
-        .expect("namespaces created");
+    create_namespaces(&client, namespaces).await;
     let (accepted, refused) = dry_run(&client, &objects).await;
     assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
     assert_eq!(accepted, objects.len());
